@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class AccessionsConfig(AppConfig):
+    name = "accessions"
+    verbose_name = "Market access"

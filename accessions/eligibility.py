@@ -1,0 +1,478 @@
+"""The eligibility question, answered by one service for the web form, the API, bulk and the CLI.
+
+"May this product, from this country, enter through this port on this date, from this producer,
+and why?" (DESIGN.md, "The eligibility question"). China admits only what is on its access list,
+so a pair with no access in force on the date is `not_eligible`. Requirements the question did not
+ask about become conditions (`eligible_with_conditions`). `unknown` is for what the registry cannot
+decide from what it holds.
+
+Query budget: at most 4 queries on the path that finds access (access with product and country,
+applicable regulations, ports, establishment), whatever the size of the data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
+
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.utils.translation import gettext as _
+
+from accessions.models import AccessStatus, EstablishmentRegistration, MarketAccess
+from registry.common import DomainError, format_dated, in_force_q
+from registry.models import Country, Port, Product, SupervisionSite
+from regulations.models import Regulation, RegulationStatus
+
+
+class Verdict:
+    ELIGIBLE = "eligible"
+    ELIGIBLE_WITH_CONDITIONS = "eligible_with_conditions"
+    NOT_ELIGIBLE = "not_eligible"
+    UNKNOWN = "unknown"
+    ALL = (ELIGIBLE, ELIGIBLE_WITH_CONDITIONS, NOT_ELIGIBLE, UNKNOWN)
+
+
+REASON_CODES = (
+    "access_in_force",
+    "no_access",
+    "protocol_only",
+    "access_negotiating",
+    "access_suspended",
+    "access_revoked",
+    "access_expired",
+    "not_yet_in_force",
+    "port_not_designated",
+    "port_allowed",
+    "establishment_not_registered",
+    "establishment_wrong_country",
+    "establishment_not_for_product",
+    "establishment_registration_expired",
+    "establishment_not_yet_registered",
+    "establishment_suspended",
+    "establishment_registered",
+    "unknown_product",
+    "unknown_country",
+    "unknown_port",
+    "illustrative_data",
+)
+
+CONDITION_CODES = (
+    "registered_establishment_required",
+    "designated_port_required",
+    "treatment_required",
+    "origin_area_restricted",
+    "other_conditions",
+)
+
+
+@dataclass(frozen=True)
+class Reason:
+    code: str
+    message: str
+
+
+@dataclass
+class EligibilityAnswer:
+    verdict: str
+    as_of: dt.date
+    query: dict[str, str]
+    reasons: list[Reason] = field(default_factory=list)
+    conditions: list[Reason] = field(default_factory=list)
+    product: Product | None = None
+    country: Country | None = None
+    port: Port | None = None
+    establishment: EstablishmentRegistration | None = None
+    access: MarketAccess | None = None
+    regulations: list[Regulation] = field(default_factory=list)
+    allowed_ports: list[Port] = field(default_factory=list)
+
+    @property
+    def is_illustrative(self) -> bool:
+        return any(
+            getattr(record, "is_illustrative", False)
+            for record in (self.access, self.establishment, self.product, self.port)
+        )
+
+    @property
+    def permalink_query(self) -> str:
+        """The query string that reproduces this answer (with the date pinned)."""
+        return urlencode({k: v for k, v in self.query.items() if v})
+
+    @property
+    def sources(self) -> list[dict[str, Any]]:
+        records = [self.access, self.establishment, *self.regulations]
+        return [
+            {
+                "record": str(record),
+                "kind": record._meta.model_name,
+                "source": record.source,
+                "source_url": record.source_url,
+                "confidence": record.confidence,
+                "is_illustrative": record.is_illustrative,
+            }
+            for record in records
+            if record is not None
+        ]
+
+
+def _product_match(identifier: str) -> Q:
+    """A product named by slug, HS code (its own or an alias code), or a name in any language."""
+    ident = identifier.strip()
+    match = Q(slug=ident.lower())
+    if ident.isdigit() and len(ident) == 6:
+        match |= Q(hs_code=ident) | Q(aliases__alias=ident, aliases__kind="hs_code")
+    else:
+        match |= (
+            Q(name_en__iexact=ident)
+            | Q(name_zh=ident)
+            | Q(name_ru__iexact=ident)
+            | Q(aliases__alias__iexact=ident, aliases__kind="name")
+        )
+    return match
+
+
+def resolve_product_candidates(identifier: str) -> list[Product]:
+    return list(Product.objects.filter(_product_match(identifier)).distinct().order_by("slug"))
+
+
+def _ambiguous(identifier: str, candidates: list[Product]) -> DomainError:
+    return DomainError(
+        "ambiguous_product",
+        _("'%(identifier)s' matches several products: %(names)s. Choose one.")
+        % {"identifier": identifier, "names": ", ".join(p.slug for p in candidates)},
+        {"candidates": [p.slug for p in candidates]},
+    )
+
+
+def _access_message(access: MarketAccess, on: dt.date) -> Reason | None:
+    """The blocking reason for an access record on a date, or None when it is in force."""
+    status = access.status
+    if status == AccessStatus.PROTOCOL_SIGNED:
+        return Reason(
+            "protocol_only",
+            _(
+                "A protocol was signed (%(date)s), but the registry holds no GACC announcement; "
+                "access starts only with the announcement."
+            )
+            % {"date": format_dated(access.protocol_signed_on, access.protocol_signed_precision)},
+        )
+    if status == AccessStatus.NEGOTIATING:
+        return Reason("access_negotiating", _("Access is still being negotiated."))
+    if status == AccessStatus.SUSPENDED:
+        return Reason("access_suspended", _("Access is suspended."))
+    if status == AccessStatus.REVOKED:
+        return Reason("access_revoked", _("Access has been revoked."))
+    if status == AccessStatus.EXPIRED or (access.valid_until and on > access.valid_until):
+        return Reason(
+            "access_expired",
+            _("Access ended on %(date)s.") % {"date": access.valid_until or _("an earlier date")},
+        )
+    if access.valid_from and on < access.valid_from:
+        return Reason(
+            "not_yet_in_force",
+            _("Access starts on %(date)s, after the date asked about.")
+            % {"date": format_dated(access.valid_from, access.valid_from_precision)},
+        )
+    return None
+
+
+def _applicable_regulations(product: Product, country: Country, on: dt.date) -> list[Regulation]:
+    """The product's regulations in force on `on` from the country itself, from a union it is a
+    binding member of on that date (EAEU acts bind KZ and KG, not observer UZ), or from an
+    international standards body (Codex).
+    """
+    membership_on_date = Q(
+        union__memberships__country=country, union__memberships__binding=True
+    ) & in_force_q(on, "union__memberships__valid_from", "union__memberships__valid_until")
+    in_force = (
+        Q(in_force_from__lte=on) | Q(in_force_from__isnull=True, status=RegulationStatus.IN_FORCE)
+    ) & (Q(in_force_until__isnull=True) | Q(in_force_until__gte=on))
+    return list(
+        Regulation.objects.filter(product_links__product=product)
+        .filter(Q(country=country) | membership_on_date | Q(union__kind="standards_body"))
+        .filter(in_force)
+        .exclude(status__in=[RegulationStatus.DRAFT, RegulationStatus.REPEALED])
+        .select_related("country", "union")
+        .distinct()
+        .order_by("union__code", "country__iso2", "code")
+    )
+
+
+def _ports_with_flags(access: MarketAccess, on: dt.date) -> list[Port]:
+    listed = access.allowed_ports.through.objects.filter(
+        marketaccess_id=access.pk, port_id=OuterRef("pk")
+    )
+    site = SupervisionSite.objects.filter(
+        port=OuterRef("pk"), kind=access.required_site_kind or "-"
+    )
+    site = site.filter(in_force_q(on))
+    return list(
+        Port.objects.annotate(is_listed=Exists(listed), has_site=Exists(site))
+        .select_related("facing_country")
+        .order_by("name_en")
+    )
+
+
+def _allowed(access: MarketAccess, ports: list[Port]) -> list[Port]:
+    listed = [p for p in ports if p.is_listed]
+    candidates = listed or ports
+    if access.required_site_kind:
+        candidates = [p for p in candidates if p.has_site]
+    return candidates
+
+
+def _establishment_reasons(
+    access: MarketAccess, number: str, on: dt.date, answer: EligibilityAnswer
+) -> list[Reason]:
+    product_link = EstablishmentRegistration.products.through.objects.filter(
+        establishmentregistration_id=OuterRef("pk"), product_id=access.product_id
+    )
+    establishment = (
+        EstablishmentRegistration.objects.filter(registration_number=number.strip().upper())
+        .annotate(covers_product=Exists(product_link))
+        .select_related("country", "regime")
+        .first()
+    )
+    if establishment is None:
+        return [
+            Reason(
+                "establishment_not_registered",
+                _("No registration %(number)s is on record.") % {"number": number},
+            )
+        ]
+    answer.establishment = establishment
+    if establishment.country_id != access.country_id:
+        return [
+            Reason(
+                "establishment_wrong_country",
+                _("Registration %(number)s belongs to %(country)s.")
+                % {
+                    "number": establishment.registration_number,
+                    "country": establishment.country.name,
+                },
+            )
+        ]
+    if not establishment.covers_product:
+        return [
+            Reason(
+                "establishment_not_for_product",
+                _("Registration %(number)s does not cover %(product)s.")
+                % {"number": establishment.registration_number, "product": access.product.name},
+            )
+        ]
+    if establishment.status in ("suspended", "cancelled"):
+        return [
+            Reason(
+                "establishment_suspended",
+                _("Registration %(number)s is %(status)s.")
+                % {
+                    "number": establishment.registration_number,
+                    "status": establishment.get_status_display(),
+                },
+            )
+        ]
+    if on < establishment.registered_on:
+        return [
+            Reason(
+                "establishment_not_yet_registered",
+                _("Registration %(number)s starts on %(date)s.")
+                % {
+                    "number": establishment.registration_number,
+                    "date": establishment.registered_on.isoformat(),
+                },
+            )
+        ]
+    if on > establishment.effective_until or establishment.status == "expired":
+        return [
+            Reason(
+                "establishment_registration_expired",
+                _("Registration %(number)s expired on %(date)s.")
+                % {
+                    "number": establishment.registration_number,
+                    "date": establishment.effective_until.isoformat(),
+                },
+            )
+        ]
+    return []
+
+
+def _conditions(access: MarketAccess, port_given: bool, establishment_given: bool) -> list[Reason]:
+    conditions = []
+    if access.requires_registered_establishments and not establishment_given:
+        conditions.append(
+            Reason(
+                "registered_establishment_required",
+                _("The producer must be registered with GACC for this product."),
+            )
+        )
+    if not port_given and (access.required_site_kind or access.allowed_ports_restricted):
+        conditions.append(
+            Reason(
+                "designated_port_required",
+                _("Entry only through the ports listed as allowed."),
+            )
+        )
+    if access.treatment:
+        conditions.append(Reason("treatment_required", access.treatment))
+    if access.pest_free_areas:
+        conditions.append(Reason("origin_area_restricted", access.pest_free_areas))
+    if access.conditions:
+        conditions.append(Reason("other_conditions", access.conditions))
+    return conditions
+
+
+def check_eligibility(
+    *,
+    product: str,
+    country: str,
+    port: str = "",
+    on: dt.date,
+    establishment: str = "",
+) -> EligibilityAnswer:
+    """Answer the eligibility question as of `on` (the caller decides what "today" is).
+
+    Raises DomainError('ambiguous_product') when an HS code or name matches several products.
+    """
+    product_ident, iso2 = product.strip(), country.strip().upper()
+    port_code, number = port.strip().lower(), establishment.strip().upper()
+    answer = EligibilityAnswer(
+        verdict=Verdict.UNKNOWN,
+        as_of=on,
+        query={
+            "product": product_ident,
+            "country": iso2,
+            "port": port_code,
+            "date": on.isoformat(),
+            "establishment": number,
+        },
+    )
+
+    matching = Product.objects.filter(_product_match(product_ident)).values("pk").distinct()
+    candidate_count = (
+        Product.objects.filter(pk__in=matching).order_by().annotate(n=Count("*", distinct=True))
+    )
+    access = (
+        MarketAccess.objects.filter(country__iso2=iso2, product__in=Subquery(matching))
+        .select_related("product", "country")
+        .annotate(
+            candidates=Subquery(candidate_count.values("n")[:1]),
+            allowed_port_count=Count("allowed_ports", distinct=True),
+        )
+        .first()
+    )
+
+    if access is None:
+        return _answer_without_access(answer, product_ident, iso2, port_code, on)
+    if access.candidates and access.candidates > 1:
+        raise _ambiguous(product_ident, resolve_product_candidates(product_ident))
+
+    access.allowed_ports_restricted = access.allowed_port_count > 0
+    answer.access, answer.product, answer.country = access, access.product, access.country
+    answer.query["product"] = access.product.slug
+    answer.regulations = _applicable_regulations(access.product, access.country, on)
+
+    blocking = _access_message(access, on)
+    if blocking:
+        answer.verdict, answer.reasons = Verdict.NOT_ELIGIBLE, [blocking]
+        return answer
+
+    answer.reasons.append(
+        Reason(
+            "access_in_force",
+            _("%(product)s from %(country)s has access (%(instrument)s, in force from %(date)s).")
+            % {
+                "product": access.product.name,
+                "country": access.country.name,
+                "instrument": access.instrument_ref or access.get_instrument_kind_display(),
+                "date": format_dated(access.valid_from, access.valid_from_precision),
+            },
+        )
+    )
+    ports = _ports_with_flags(access, on)
+    answer.allowed_ports = _allowed(access, ports)
+    blocking_reasons: list[Reason] = []
+    if port_code:
+        chosen = next((p for p in ports if p.code == port_code), None)
+        if chosen is None:
+            answer.verdict = Verdict.UNKNOWN
+            answer.reasons.append(
+                Reason("unknown_port", _("The registry has no port '%(port)s'.") % {"port": port})
+            )
+            return answer
+        answer.port = chosen
+        if chosen in answer.allowed_ports:
+            answer.reasons.append(
+                Reason("port_allowed", _("%(port)s is allowed for it.") % {"port": chosen.name})
+            )
+        else:
+            blocking_reasons.append(
+                Reason(
+                    "port_not_designated",
+                    _("%(port)s is not designated for this product.") % {"port": chosen.name},
+                )
+            )
+    if number:
+        found = _establishment_reasons(access, number, on, answer)
+        blocking_reasons.extend(found)
+        if not found:
+            answer.reasons.append(
+                Reason(
+                    "establishment_registered",
+                    _("Registration %(number)s is valid until %(date)s.")
+                    % {"number": number, "date": answer.establishment.effective_until},
+                )
+            )
+    if answer.is_illustrative:
+        answer.reasons.append(
+            Reason("illustrative_data", _("Part of this answer rests on illustrative demo data."))
+        )
+    if blocking_reasons:
+        answer.verdict = Verdict.NOT_ELIGIBLE
+        answer.reasons = blocking_reasons + answer.reasons
+        return answer
+
+    answer.conditions = _conditions(access, bool(port_code), bool(number))
+    answer.verdict = Verdict.ELIGIBLE_WITH_CONDITIONS if answer.conditions else Verdict.ELIGIBLE
+    return answer
+
+
+def _answer_without_access(
+    answer: EligibilityAnswer, product_ident: str, iso2: str, port_code: str, on: dt.date
+) -> EligibilityAnswer:
+    """No access row matched: find out why (unknown product, unknown country, or no access)."""
+    candidates = resolve_product_candidates(product_ident) if product_ident else []
+    if len(candidates) > 1:
+        raise _ambiguous(product_ident, candidates)
+    country = Country.objects.filter(iso2=iso2).first() if iso2 else None
+    answer.country = country
+    if not candidates:
+        answer.reasons.append(
+            Reason(
+                "unknown_product",
+                _("The registry has no product '%(product)s'.") % {"product": product_ident},
+            )
+        )
+    if country is None:
+        answer.reasons.append(
+            Reason(
+                "unknown_country",
+                _("The registry has no country '%(country)s'.") % {"country": iso2},
+            )
+        )
+    if answer.reasons:
+        answer.verdict = Verdict.UNKNOWN
+        return answer
+    answer.product = candidates[0]
+    answer.query["product"] = answer.product.slug
+    answer.regulations = _applicable_regulations(answer.product, country, on)
+    answer.verdict = Verdict.NOT_ELIGIBLE
+    answer.reasons.append(
+        Reason(
+            "no_access",
+            _("China's access list has no entry for %(product)s from %(country)s.")
+            % {"product": answer.product.name, "country": country.name},
+        )
+    )
+    return answer

@@ -1,0 +1,464 @@
+"""The catalogue: countries and their union memberships, products, ports, reported figures, API keys."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models.functions import Upper
+from django.utils.translation import gettext_lazy as _
+
+from registry.common import (
+    HS6_REGEX,
+    DatePrecision,
+    Provenance,
+    choices_constraint,
+    hs6_validator,
+    localized,
+    tracked,
+    validity_constraint,
+)
+
+ISO2_REGEX = r"^[A-Z]{2}$"
+
+
+class Region(models.TextChoices):
+    CENTRAL_ASIA = "central_asia", _("Central Asia")
+    OTHER = "other", _("other")
+
+
+@tracked()
+class Country(Provenance):
+    """An exporting country, keyed by ISO 3166-1 alpha-2."""
+
+    iso2 = models.CharField(_("ISO alpha-2"), max_length=2, unique=True)
+    iso3 = models.CharField(_("ISO alpha-3"), max_length=3, unique=True)
+    name_en = models.CharField(_("name (English)"), max_length=100)
+    name_zh = models.CharField(_("name (Chinese)"), max_length=100, blank=True)
+    name_ru = models.CharField(_("name (Russian)"), max_length=100, blank=True)
+    region = models.CharField(_("region"), max_length=20, choices=Region.choices)
+
+    class Meta:
+        ordering = ["name_en"]
+        verbose_name = _("country")
+        verbose_name_plural = _("countries")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(iso2__regex=ISO2_REGEX),
+                name="country_iso2_format",
+                violation_error_message=_("ISO alpha-2 codes are two capital letters."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(iso3__regex=r"^[A-Z]{3}$"),
+                name="country_iso3_format",
+                violation_error_message=_("ISO alpha-3 codes are three capital letters."),
+            ),
+            choices_constraint("country", "region", Region),
+            *Provenance.provenance_constraints("country"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.iso2})"
+
+    @property
+    def name(self) -> str:
+        return localized(self, "name")
+
+
+class UnionKind(models.TextChoices):
+    ECONOMIC_UNION = "economic_union", _("economic union")
+    STANDARDS_BODY = "standards_body", _("international standards body")
+
+
+class Union(Provenance):
+    """A union whose acts may bind its members (EAEU), or an international standards body (Codex)."""
+
+    code = models.CharField(_("code"), max_length=20, unique=True)
+    name_en = models.CharField(_("name (English)"), max_length=200)
+    name_zh = models.CharField(_("name (Chinese)"), max_length=200, blank=True)
+    name_ru = models.CharField(_("name (Russian)"), max_length=200, blank=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=UnionKind.choices)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("union or body")
+        verbose_name_plural = _("unions and bodies")
+        constraints = [
+            choices_constraint("union", "kind", UnionKind),
+            *Provenance.provenance_constraints("union"),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+    @property
+    def name(self) -> str:
+        return localized(self, "name")
+
+
+class MembershipRole(models.TextChoices):
+    MEMBER = "member", _("member")
+    OBSERVER = "observer", _("observer")
+
+
+@tracked()
+class UnionMembership(Provenance):
+    """A country's dated membership of a union; only binding memberships make its acts apply."""
+
+    union = models.ForeignKey(Union, on_delete=models.PROTECT, related_name="memberships")
+    country = models.ForeignKey(Country, on_delete=models.PROTECT, related_name="memberships")
+    role = models.CharField(_("role"), max_length=10, choices=MembershipRole.choices)
+    binding = models.BooleanField(_("acts bind the country"))
+    valid_from = models.DateField(_("valid from"))
+    valid_from_precision = models.CharField(
+        _("precision"), max_length=10, choices=DatePrecision.choices, default=DatePrecision.EXACT
+    )
+    valid_until = models.DateField(_("valid until"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["union__code", "valid_from"]
+        verbose_name = _("union membership")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["union", "country", "valid_from"], name="membership_unique_start"
+            ),
+            validity_constraint("membership"),
+            choices_constraint("membership", "role", MembershipRole),
+            choices_constraint("membership", "valid_from_precision", DatePrecision),
+            *Provenance.provenance_constraints("membership"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.country.iso2} {self.role} of {self.union.code} from {self.valid_from}"
+
+
+class Category(models.TextChoices):
+    GRAIN = "grain", _("grain")
+    GRAIN_PRODUCT = "grain_product", _("grain product")
+    OILSEED = "oilseed", _("oilseed")
+    FEED = "feed", _("feed")
+    MEAT = "meat", _("meat")
+    DAIRY = "dairy", _("dairy")
+    FRESH_FRUIT = "fresh_fruit", _("fresh fruit")
+    DRIED_FRUIT = "dried_fruit", _("dried fruit")
+    VEGETABLES = "vegetables", _("vegetables")
+    SPICES = "spices", _("spices")
+    PULSES = "pulses", _("pulses")
+    BEE_PRODUCTS = "bee_products", _("bee products")
+    NUTS_SEEDS = "nuts_seeds", _("nuts and seeds")
+    LIVE_ANIMALS = "live_animals", _("live animals")
+    NON_FOOD = "non_food", _("non-food")
+
+
+class OriginType(models.TextChoices):
+    PLANT = "plant", _("plant")
+    ANIMAL = "animal", _("animal")
+    PROCESSED = "processed", _("processed")
+    FEED = "feed", _("feed")
+
+
+class HsBasis(models.TextChoices):
+    SOURCED = "sourced", _("sourced")
+    MAPPED = "mapped", _("mapped from the product name, to be checked")
+    UNCERTAIN = "uncertain", _("uncertain: several candidate codes")
+
+
+@tracked()
+class Product(Provenance):
+    """A product kind as GACC lists it ("fresh grapes", "corn meal"), shared by all countries."""
+
+    slug = models.SlugField(_("slug"), max_length=80, unique=True)
+    name_en = models.CharField(_("name (English)"), max_length=200)
+    name_zh = models.CharField(_("name (Chinese)"), max_length=200, blank=True)
+    name_ru = models.CharField(_("name (Russian)"), max_length=200, blank=True)
+    category = models.CharField(_("category"), max_length=20, choices=Category.choices)
+    origin_type = models.CharField(_("origin type"), max_length=10, choices=OriginType.choices)
+    hs_code = models.CharField(
+        _("HS 2022 code"), max_length=6, blank=True, validators=[hs6_validator]
+    )
+    hs_basis = models.CharField(_("HS code basis"), max_length=10, choices=HsBasis.choices)
+
+    class Meta:
+        ordering = ["name_en"]
+        verbose_name = _("product")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(hs_code="") | models.Q(hs_code__regex=HS6_REGEX),
+                name="product_hs_code_six_digits",
+                violation_error_message=_("An HS code has exactly six digits, e.g. 100590."),
+            ),
+            choices_constraint("product", "category", Category),
+            choices_constraint("product", "origin_type", OriginType),
+            choices_constraint("product", "hs_basis", HsBasis),
+            *Provenance.provenance_constraints("product"),
+        ]
+        indexes = [models.Index(fields=["hs_code"], name="product_hs_code_idx")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        return localized(self, "name")
+
+
+class AliasKind(models.TextChoices):
+    NAME = "name", _("name or synonym")
+    HS_CODE = "hs_code", _("further HS code")
+
+
+class AliasLanguage(models.TextChoices):
+    EN = "en", "English"
+    ZH = "zh", "中文"
+    RU = "ru", "Русский"
+
+
+class ProductAlias(models.Model):
+    """Another name (maize = corn = кукуруза = 玉米) or a further HS code a product is found by."""
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="aliases")
+    alias = models.CharField(_("alias"), max_length=200)
+    language = models.CharField(_("language"), max_length=2, choices=AliasLanguage.choices)
+    kind = models.CharField(
+        _("kind"), max_length=10, choices=AliasKind.choices, default=AliasKind.NAME
+    )
+
+    class Meta:
+        ordering = ["product", "kind", "alias"]
+        verbose_name = _("product alias")
+        verbose_name_plural = _("product aliases")
+        constraints = [
+            models.UniqueConstraint(
+                "product",
+                Upper("alias"),
+                name="alias_unique_per_product",
+                violation_error_message=_("This product already has that alias."),
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(kind=AliasKind.HS_CODE) | models.Q(alias__regex=HS6_REGEX),
+                name="alias_hs_code_six_digits",
+                violation_error_message=_("An HS code has exactly six digits, e.g. 100590."),
+            ),
+            choices_constraint("alias", "kind", AliasKind),
+            choices_constraint("alias", "language", AliasLanguage),
+        ]
+
+    def __str__(self) -> str:
+        return self.alias
+
+
+@tracked()
+class Port(Provenance):
+    """A Chinese port of entry. `code` is the registry's own key, not an official customs code."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name_en = models.CharField(_("name (English)"), max_length=100)
+    name_pinyin = models.CharField(_("name (pinyin)"), max_length=100, blank=True)
+    name_zh = models.CharField(_("name (Chinese)"), max_length=100, blank=True)
+    name_ru = models.CharField(_("name (Russian)"), max_length=100, blank=True)
+    facing_country = models.ForeignKey(
+        Country, on_delete=models.PROTECT, related_name="facing_ports"
+    )
+    counterpart_port = models.CharField(_("counterpart port"), max_length=200, blank=True)
+    road = models.BooleanField(_("road"), default=False)
+    rail = models.BooleanField(_("rail"), default=False)
+    air = models.BooleanField(_("air"), default=False)
+    location = models.TextField(_("location"), blank=True)
+    green_channel_since = models.DateField(_("green channel since"), null=True, blank=True)
+    green_channel_precision = models.CharField(
+        _("green channel date precision"), max_length=10, choices=DatePrecision.choices, blank=True
+    )
+    green_channel_source = models.TextField(_("green channel source"), blank=True)
+    green_channel_confidence = models.CharField(
+        _("green channel confidence"),
+        max_length=8,
+        blank=True,
+        choices=Provenance._meta.get_field("confidence").choices,
+    )
+
+    class Meta:
+        ordering = ["name_en"]
+        verbose_name = _("port")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(road=True) | models.Q(rail=True) | models.Q(air=True),
+                name="port_has_a_mode",
+                violation_error_message=_("A port serves road, rail or air traffic."),
+            ),
+            choices_constraint("port", "green_channel_precision", DatePrecision, blank=True),
+            *Provenance.provenance_constraints("port"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        return localized(self, "name")
+
+    @property
+    def modes(self) -> list[str]:
+        return [m for m in ("road", "rail", "air") if getattr(self, m)]
+
+
+class WorkingHours(models.TextChoices):
+    H7X24 = "7x24", _("7 days × 24 hours")
+    H7X14 = "7x14", _("7 days × 14 hours")
+    H7X12 = "7x12", _("7 days × 12 hours")
+    H5X12 = "5x12", _("5 days × 12 hours")
+
+
+@tracked()
+class PortRegime(Provenance):
+    """A dated working-hour regime of a port (pilots included)."""
+
+    port = models.ForeignKey(Port, on_delete=models.CASCADE, related_name="regimes")
+    regime = models.CharField(_("working hours"), max_length=5, choices=WorkingHours.choices)
+    is_pilot = models.BooleanField(_("pilot"), default=False)
+    valid_from = models.DateField(_("valid from"))
+    valid_from_precision = models.CharField(
+        _("precision"), max_length=10, choices=DatePrecision.choices, default=DatePrecision.EXACT
+    )
+    valid_until = models.DateField(_("valid until"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["port", "valid_from"]
+        verbose_name = _("port working-hour regime")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["port", "regime", "valid_from"], name="port_regime_unique_start"
+            ),
+            validity_constraint("port_regime"),
+            choices_constraint("port_regime", "regime", WorkingHours),
+            choices_constraint("port_regime", "valid_from_precision", DatePrecision),
+            *Provenance.provenance_constraints("port_regime"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.port.code} {self.regime} from {self.valid_from}"
+
+
+class SiteKind(models.TextChoices):
+    MEAT = "meat", _("meat")
+    FRUIT = "fruit", _("fruit")
+    GRAIN = "grain", _("grain")
+    LIVE_ANIMALS = "live_animals", _("live animals")
+    AQUATIC = "aquatic", _("aquatic products")
+
+
+@tracked()
+class SupervisionSite(Provenance):
+    """A designated supervision site at a port: only such ports may receive, e.g., meat."""
+
+    port = models.ForeignKey(Port, on_delete=models.CASCADE, related_name="sites")
+    kind = models.CharField(_("kind"), max_length=20, choices=SiteKind.choices)
+    valid_from = models.DateField(_("valid from"), null=True, blank=True)
+    valid_from_precision = models.CharField(
+        _("precision"), max_length=10, choices=DatePrecision.choices, blank=True
+    )
+    valid_until = models.DateField(_("valid until"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["port", "kind"]
+        verbose_name = _("designated supervision site")
+        constraints = [
+            models.UniqueConstraint(fields=["port", "kind"], name="site_unique_kind_per_port"),
+            validity_constraint("site"),
+            choices_constraint("site", "kind", SiteKind),
+            *Provenance.provenance_constraints("site"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.port.code}: {self.kind}"
+
+
+class Metric(models.TextChoices):
+    PRODUCTS_WITH_ACCESS = "products_with_access", _("products with access")
+    NEW_ACCESSIONS = "new_accessions", _("new accessions")
+    ACCESSION_COUNTRIES = "accession_countries", _("countries with new accessions")
+    REGULATIONS_COLLECTED = "regulations_collected", _("regulations and standards collected")
+    REGISTERED_ENTERPRISES = "registered_enterprises", _("registered enterprises")
+    GREEN_CHANNEL_PORTS = "green_channel_ports", _("road ports with a green channel")
+    EXPORT_REGISTER_COMPANIES = "export_register_companies", _("companies on the export register")
+    PROTOCOL_TYPES = "protocol_types", _("product types with protocols")
+
+
+class Qualifier(models.TextChoices):
+    EXACT = "exact", ""
+    MORE_THAN = "more_than", _("more than")
+    AT_LEAST = "at_least", _("at least")
+    APPROXIMATELY = "approximately", _("about")
+
+
+class ReportedFigure(Provenance):
+    """A figure from an official statement, shown beside the registry's own count."""
+
+    key = models.SlugField(_("key"), max_length=80, unique=True)
+    metric = models.CharField(_("metric"), max_length=40, choices=Metric.choices)
+    country = models.ForeignKey(
+        Country,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reported_figures",
+        help_text=_("Empty: the five Central Asian countries together."),
+    )
+    value = models.PositiveIntegerField(_("value"))
+    qualifier = models.CharField(_("qualifier"), max_length=15, choices=Qualifier.choices)
+    as_of = models.DateField(_("as of"))
+    as_of_precision = models.CharField(_("precision"), max_length=10, choices=DatePrecision.choices)
+    label_en = models.CharField(_("label (English)"), max_length=300)
+    label_zh = models.CharField(_("label (Chinese)"), max_length=300, blank=True)
+    label_ru = models.CharField(_("label (Russian)"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["metric", "as_of"]
+        verbose_name = _("reported figure")
+        constraints = [
+            choices_constraint("figure", "metric", Metric),
+            choices_constraint("figure", "qualifier", Qualifier),
+            choices_constraint("figure", "as_of_precision", DatePrecision),
+            *Provenance.provenance_constraints("figure"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.label} ({self.source})"
+
+    @property
+    def label(self) -> str:
+        return localized(self, "label")
+
+    @property
+    def display_value(self) -> str:
+        prefix = {"more_than": "> ", "at_least": "≥ ", "approximately": "≈ "}.get(
+            self.qualifier, ""
+        )
+        return f"{prefix}{self.value:,}"
+
+
+class ApiKey(models.Model):
+    """A key for the public API, issued by an admin. Only a SHA-256 hash of the secret is stored."""
+
+    name = models.CharField(_("name"), max_length=100)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="api_keys",
+        null=True,
+        blank=True,
+    )
+    prefix = models.CharField(_("prefix"), max_length=12, unique=True, editable=False)
+    hashed_key = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("API key")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None

@@ -36,6 +36,7 @@ class Verdict:
 
 REASON_CODES = (
     "access_in_force",
+    "start_date_unknown",
     "no_access",
     "protocol_only",
     "access_negotiating",
@@ -390,6 +391,17 @@ def check_eligibility(
             },
         )
     )
+    if access.valid_from is None:
+        answer.reasons.append(
+            Reason(
+                "start_date_unknown",
+                _(
+                    "The sources give no start date for this access; the registry cannot confirm "
+                    "that it was already in force on %(date)s."
+                )
+                % {"date": on.isoformat()},
+            )
+        )
     ports = _ports_with_flags(access, on)
     answer.allowed_ports = _allowed(access, ports)
     blocking_reasons: list[Reason] = []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -96,9 +97,12 @@ class MarketAccess(Provenance):
                 ),
             ),
             models.CheckConstraint(
-                condition=~models.Q(status="in_force") | models.Q(valid_from__isnull=False),
-                name="market_access_in_force_has_start",
-                violation_error_message=_("Access in force needs the date it started."),
+                condition=~models.Q(status="in_force", instrument_kind="protocol"),
+                name="market_access_protocol_is_not_access",
+                violation_error_message=_(
+                    "A protocol alone is not access: access in force needs an announcement "
+                    "(or a reported instrument)."
+                ),
             ),
             validity_constraint("market_access"),
             choices_constraint("market_access", "status", AccessStatus),
@@ -259,7 +263,8 @@ class RegistrationRegime(Provenance):
                 violation_error_message=_("Validity must be at least one year."),
             ),
             models.CheckConstraint(
-                condition=models.Q(auto_extend=False) | models.Q(auto_extend_years__gte=1),
+                condition=models.Q(auto_extend=False)
+                | models.Q(auto_extend_years__isnull=False, auto_extend_years__gte=1),
                 name="regime_extension_has_length",
                 violation_error_message=_("An automatic extension needs its length in years."),
             ),
@@ -286,6 +291,17 @@ class RegistrationStatus(models.TextChoices):
 REGISTRATION_NUMBER_REGEX = r"^C[A-Z]{3}[0-9]{14}$"
 
 
+class ExtensionExclusion(models.TextChoices):
+    """Decree 280's cases excluded from automatic extension (domain-facts §5.2, medium confidence).
+
+    Stored as data on the registration so the expiry sweep can decide set-based.
+    """
+
+    EXCLUSION_LIST = "exclusion_list", _("product on the exclusion list")
+    RECTIFYING = "rectifying", _("enterprise rectifying non-compliance")
+    IMPORTS_SUSPENDED = "imports_suspended", _("imports suspended")
+
+
 @tracked()
 class EstablishmentRegistration(Provenance):
     """An overseas producer registered with GACC for some products.
@@ -303,6 +319,13 @@ class EstablishmentRegistration(Provenance):
     valid_until = models.DateField(_("valid until"))
     extended_until = models.DateField(_("extended until"), null=True, blank=True)
     extension_basis = models.TextField(_("extension basis"), blank=True)
+    extension_exclusion = models.CharField(
+        _("excluded from automatic extension"),
+        max_length=20,
+        choices=ExtensionExclusion.choices,
+        blank=True,
+        help_text=_("Empty: an automatic extension (Decree 280) applies when the regime has one."),
+    )
     status = models.CharField(_("status"), max_length=15, choices=RegistrationStatus.choices)
     regime = models.ForeignKey(
         RegistrationRegime, on_delete=models.PROTECT, related_name="registrations"
@@ -323,6 +346,9 @@ class EstablishmentRegistration(Provenance):
             validity_constraint("registration", "registered_on", "valid_until"),
             validity_constraint("registration", "valid_until", "extended_until"),
             choices_constraint("registration", "status", RegistrationStatus),
+            choices_constraint(
+                "registration", "extension_exclusion", ExtensionExclusion, blank=True
+            ),
             *Provenance.provenance_constraints("registration"),
         ]
         indexes = [
@@ -335,3 +361,298 @@ class EstablishmentRegistration(Provenance):
     @property
     def effective_until(self):
         return self.extended_until or self.valid_until
+
+
+# --- Expiry alerts, subscriptions, the outbox and webhook deliveries (issue 5) -----------------
+
+
+def _one_of(*fields: str) -> models.Q:
+    """Exactly one of `fields` is set (a CheckConstraint condition)."""
+    condition = models.Q()
+    for chosen in fields:
+        case = models.Q(**{f"{chosen}__isnull": False})
+        for other in fields:
+            if other != chosen:
+                case &= models.Q(**{f"{other}__isnull": True})
+        condition |= case
+    return condition
+
+
+class AlertKind(models.TextChoices):
+    WINDOW_OPENED = "window_opened", _("renewal window opened")
+    EXPIRING = "expiring", _("expires soon")
+    EXPIRED = "expired", _("registration expired")
+    EXTENDED = "extended", _("registration automatically extended")
+    ACCESS_EXPIRING = "access_expiring", _("market access ends soon")
+    ACCESS_EXPIRED = "access_expired", _("market access expired")
+
+
+class Alert(models.Model):
+    """What the expiry sweep raised for inspectors: one per subject, kind, threshold and expiry date.
+
+    `due_on` is the expiry date the alert is about, so a registration extended for five more years
+    gets fresh alerts for its next expiry while a rerun of the sweep gets none (the partial unique
+    constraints refuse the duplicate, also between two concurrent sweeps).
+    """
+
+    kind = models.CharField(_("kind"), max_length=20, choices=AlertKind.choices)
+    threshold_days = models.PositiveSmallIntegerField(
+        _("days before expiry"), default=0, help_text=_("0 for alerts without a threshold.")
+    )
+    due_on = models.DateField(_("expiry date"))
+    raised_on = models.DateField(_("raised on"))
+    registration = models.ForeignKey(
+        EstablishmentRegistration,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="alerts",
+    )
+    market_access = models.ForeignKey(
+        MarketAccess, on_delete=models.CASCADE, null=True, blank=True, related_name="alerts"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("acknowledged by"),
+    )
+
+    class Meta:
+        ordering = ["acknowledged_at", "due_on", "id"]
+        verbose_name = _("alert")
+        constraints = [
+            models.CheckConstraint(
+                condition=_one_of("registration", "market_access"),
+                name="alert_one_subject",
+                violation_error_message=_("An alert is about one registration or one access."),
+            ),
+            models.UniqueConstraint(
+                fields=["registration", "kind", "threshold_days", "due_on"],
+                condition=models.Q(registration__isnull=False),
+                name="alert_once_per_registration",
+            ),
+            models.UniqueConstraint(
+                fields=["market_access", "kind", "threshold_days", "due_on"],
+                condition=models.Q(market_access__isnull=False),
+                name="alert_once_per_access",
+            ),
+            choices_constraint("alert", "kind", AlertKind),
+        ]
+        indexes = [models.Index(fields=["acknowledged_at", "due_on"], name="alert_open_due")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.registration or self.market_access} {self.due_on}"
+
+
+class EventKind(models.TextChoices):
+    NEW_ACCESS = "new_access", _("new market access")
+    STATUS_CHANGED = "status_changed", _("status changed")
+    WINDOW_ENTERED = "window_entered", _("renewal window entered")
+    EXPIRED = "expired", _("expired")
+    EXTENDED = "extended", _("automatically extended")
+
+
+class OutboxEvent(models.Model):
+    """A change subscribers hear about, written in the same transaction as the change itself.
+
+    The dispatcher fans each event out to the matching subscriptions (`fanned_out_at`), so an event
+    survives a broker outage: it waits here until the next dispatcher run.
+    """
+
+    kind = models.CharField(_("kind"), max_length=20, choices=EventKind.choices)
+    occurred_on = models.DateField(_("occurred on"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    registration = models.ForeignKey(
+        EstablishmentRegistration,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="outbox_events",
+    )
+    market_access = models.ForeignKey(
+        MarketAccess,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="outbox_events",
+    )
+    country = models.ForeignKey(Country, on_delete=models.CASCADE, related_name="+")
+    product = models.ForeignKey(
+        Product,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("The access's product; registrations list theirs in their products."),
+    )
+    status_from = models.CharField(_("status before"), max_length=20, blank=True)
+    status_to = models.CharField(_("status after"), max_length=20, blank=True)
+    alert = models.OneToOneField(
+        Alert, on_delete=models.SET_NULL, null=True, blank=True, related_name="event"
+    )
+    data = models.JSONField(_("data"), default=dict, blank=True)
+    fanned_out_at = models.DateTimeField(_("fanned out at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("outbox event")
+        constraints = [
+            models.CheckConstraint(
+                condition=_one_of("registration", "market_access"),
+                name="event_one_subject",
+                violation_error_message=_("An event is about one registration or one access."),
+            ),
+            choices_constraint("event", "kind", EventKind),
+        ]
+        indexes = [
+            models.Index(
+                fields=["id"],
+                condition=models.Q(fanned_out_at__isnull=True),
+                name="event_not_fanned_out",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.registration or self.market_access}"
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", _("e-mail digest")
+    WEBHOOK = "webhook", _("webhook")
+
+
+HS_PREFIX_REGEX = r"^[0-9]{2,6}$"
+
+
+class Subscription(models.Model):
+    """A trader or inspector who wants to hear about one country, product, HS prefix or producer."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="registry_subscriptions"
+    )
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    country = models.ForeignKey(
+        Country, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    product = models.ForeignKey(
+        Product, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    hs_prefix = models.CharField(_("HS code prefix"), max_length=6, null=True, blank=True)
+    registration = models.ForeignKey(
+        EstablishmentRegistration,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="subscriptions",
+    )
+    webhook_url = models.URLField(_("webhook URL"), max_length=500, blank=True)
+    secret = models.CharField(_("signing secret"), max_length=64, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["user", "id"]
+        verbose_name = _("subscription")
+        constraints = [
+            models.CheckConstraint(
+                condition=_one_of("country", "product", "hs_prefix", "registration"),
+                name="subscription_one_target",
+                violation_error_message=_(
+                    "Subscribe to exactly one country, product, HS prefix or establishment."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(hs_prefix__isnull=True)
+                | models.Q(hs_prefix__regex=HS_PREFIX_REGEX),
+                name="subscription_hs_prefix_digits",
+                violation_error_message=_("An HS prefix is 2 to 6 digits."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(channel="email")
+                | (
+                    models.Q(webhook_url__startswith="http://")
+                    | models.Q(webhook_url__startswith="https://")
+                ),
+                name="subscription_webhook_http",
+                violation_error_message=_("A webhook URL must start with http:// or https://."),
+            ),
+            choices_constraint("subscription", "channel", Channel),
+        ]
+
+    def __str__(self) -> str:
+        target = self.country or self.product or self.hs_prefix or self.registration
+        return f"{self.user} → {target} ({self.channel})"
+
+
+class DeliveryState(models.TextChoices):
+    PENDING = "pending", _("pending")
+    RETRYING = "retrying", _("retrying")
+    DELIVERED = "delivered", _("delivered")
+    DEAD = "dead", _("dead letter")
+
+
+class Delivery(models.Model):
+    """One event for one subscription: sent at most once on success, retried with backoff, then
+    a dead letter the subscriber can see. The unique constraint keeps it one per pair."""
+
+    event = models.ForeignKey(OutboxEvent, on_delete=models.CASCADE, related_name="deliveries")
+    subscription = models.ForeignKey(
+        Subscription, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    state = models.CharField(
+        _("state"), max_length=10, choices=DeliveryState.choices, default=DeliveryState.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt at"))
+    last_attempt_at = models.DateTimeField(_("last attempt at"), null=True, blank=True)
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+    last_status_code = models.PositiveSmallIntegerField(
+        _("last HTTP status"), null=True, blank=True
+    )
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("delivery")
+        verbose_name_plural = _("deliveries")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event", "subscription"], name="delivery_once_per_event_subscription"
+            ),
+            choices_constraint("delivery", "state", DeliveryState),
+            choices_constraint("delivery", "channel", Channel),
+        ]
+        indexes = [
+            models.Index(fields=["channel", "state", "next_attempt_at"], name="delivery_due")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event} → {self.subscription} ({self.state})"
+
+    @property
+    def idempotency_key(self) -> str:
+        return f"{self.event_id}:{self.subscription_id}"
+
+
+class DeliveryAttempt(models.Model):
+    """The delivery log: every attempt, its HTTP status or error, and how long it took."""
+
+    delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="log")
+    attempted_at = models.DateTimeField(_("attempted at"))
+    status_code = models.PositiveSmallIntegerField(_("HTTP status"), null=True, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    duration_ms = models.PositiveIntegerField(_("duration (ms)"), default=0)
+
+    class Meta:
+        ordering = ["delivery", "attempted_at"]
+        verbose_name = _("delivery attempt")
+
+    def __str__(self) -> str:
+        return f"{self.delivery_id} {self.attempted_at:%Y-%m-%d %H:%M} {self.status_code or '-'}"

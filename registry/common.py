@@ -1,4 +1,4 @@
-"""Helpers shared by every app: the domain error, provenance fields, dated validity, history context.
+"""Helpers shared by every app: the domain error, provenance, dated validity, history context.
 
 Nothing here imports an app's models, so every app may import it.
 """
@@ -194,3 +194,6 @@ def tracked():
     return pghistory.track(
         pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent()
     )
+
+
+PROVENANCE_FIELDS = ("source", "source_url", "confidence", "is_illustrative", "notes")

@@ -1,4 +1,4 @@
-"""The catalogue: countries and their union memberships, products, ports, reported figures, API keys."""
+"""The catalogue: countries and unions, products, ports, reported figures, API keys."""
 
 from __future__ import annotations
 
@@ -70,7 +70,7 @@ class UnionKind(models.TextChoices):
 
 
 class Union(Provenance):
-    """A union whose acts may bind its members (EAEU), or an international standards body (Codex)."""
+    """A union whose acts may bind its members (EAEU), or an international standards body."""
 
     code = models.CharField(_("code"), max_length=20, unique=True)
     name_en = models.CharField(_("name (English)"), max_length=200)
@@ -404,8 +404,10 @@ class ReportedFigure(Provenance):
     )
     value = models.PositiveIntegerField(_("value"))
     qualifier = models.CharField(_("qualifier"), max_length=15, choices=Qualifier.choices)
-    as_of = models.DateField(_("as of"))
-    as_of_precision = models.CharField(_("precision"), max_length=10, choices=DatePrecision.choices)
+    as_of = models.DateField(_("as of"), null=True, blank=True)
+    as_of_precision = models.CharField(
+        _("precision"), max_length=10, choices=DatePrecision.choices, blank=True
+    )
     label_en = models.CharField(_("label (English)"), max_length=300)
     label_zh = models.CharField(_("label (Chinese)"), max_length=300, blank=True)
     label_ru = models.CharField(_("label (Russian)"), max_length=300, blank=True)
@@ -416,7 +418,7 @@ class ReportedFigure(Provenance):
         constraints = [
             choices_constraint("figure", "metric", Metric),
             choices_constraint("figure", "qualifier", Qualifier),
-            choices_constraint("figure", "as_of_precision", DatePrecision),
+            choices_constraint("figure", "as_of_precision", DatePrecision, blank=True),
             *Provenance.provenance_constraints("figure"),
         ]
 

@@ -101,7 +101,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='registrationregime',
-            constraint=models.CheckConstraint(condition=models.Q(('auto_extend', False), ('auto_extend_years__gte', 1), _connector='OR'), name='regime_extension_has_length', violation_error_message='An automatic extension needs its length in years.'),
+            constraint=models.CheckConstraint(condition=models.Q(('auto_extend', False), models.Q(('auto_extend_years__gte', 1), ('auto_extend_years__isnull', False)), _connector='OR'), name='regime_extension_has_length', violation_error_message='An automatic extension needs its length in years.'),
         ),
         migrations.AddConstraint(
             model_name='registrationregime',
@@ -181,7 +181,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='marketaccess',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'in_force'), _negated=True), ('valid_from__isnull', False), _connector='OR'), name='market_access_in_force_has_start', violation_error_message='Access in force needs the date it started.'),
+            constraint=models.CheckConstraint(condition=models.Q(('instrument_kind', 'protocol'), ('status', 'in_force'), _negated=True), name='market_access_protocol_is_not_access', violation_error_message='A protocol alone is not access: access in force needs an announcement (or a reported instrument).'),
         ),
         migrations.AddConstraint(
             model_name='marketaccess',

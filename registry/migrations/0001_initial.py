@@ -219,8 +219,8 @@ class Migration(migrations.Migration):
                 ('metric', models.CharField(choices=[('products_with_access', 'products with access'), ('new_accessions', 'new accessions'), ('accession_countries', 'countries with new accessions'), ('regulations_collected', 'regulations and standards collected'), ('registered_enterprises', 'registered enterprises'), ('green_channel_ports', 'road ports with a green channel'), ('export_register_companies', 'companies on the export register'), ('protocol_types', 'product types with protocols')], max_length=40, verbose_name='metric')),
                 ('value', models.PositiveIntegerField(verbose_name='value')),
                 ('qualifier', models.CharField(choices=[('exact', ''), ('more_than', 'more than'), ('at_least', 'at least'), ('approximately', 'about')], max_length=15, verbose_name='qualifier')),
-                ('as_of', models.DateField(verbose_name='as of')),
-                ('as_of_precision', models.CharField(choices=[('exact', 'exact date'), ('repost', 'repost date (the real date is the same day or a few days earlier)'), ('month', 'month only'), ('year', 'year only'), ('inferred', 'inferred')], max_length=10, verbose_name='precision')),
+                ('as_of', models.DateField(blank=True, null=True, verbose_name='as of')),
+                ('as_of_precision', models.CharField(choices=[('exact', 'exact date'), ('repost', 'repost date (the real date is the same day or a few days earlier)'), ('month', 'month only'), ('year', 'year only'), ('inferred', 'inferred')], blank=True, max_length=10, verbose_name='precision')),
                 ('label_en', models.CharField(max_length=300, verbose_name='label (English)')),
                 ('label_zh', models.CharField(blank=True, max_length=300, verbose_name='label (Chinese)')),
                 ('label_ru', models.CharField(blank=True, max_length=300, verbose_name='label (Russian)')),
@@ -647,7 +647,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='reportedfigure',
-            constraint=models.CheckConstraint(condition=models.Q(('as_of_precision__in', ['exact', 'repost', 'month', 'year', 'inferred'])), name='figure_as_of_precision_valid', violation_error_message='as_of_precision must be one of: exact, repost, month, year, inferred.'),
+            constraint=models.CheckConstraint(condition=models.Q(('as_of_precision__in', ['exact', 'repost', 'month', 'year', 'inferred', ''])), name='figure_as_of_precision_valid', violation_error_message='as_of_precision must be one of: exact, repost, month, year, inferred.'),
         ),
         migrations.AddConstraint(
             model_name='reportedfigure',

@@ -1,0 +1,172 @@
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from accessions import models
+from registry.admin import PROVENANCE_FIELDSET, PROVENANCE_FILTERS, ProvenanceAdmin
+
+
+@admin.register(models.MarketAccess)
+class MarketAccessAdmin(ProvenanceAdmin):
+    list_display = (
+        "product",
+        "country",
+        "status",
+        "instrument_kind",
+        "instrument_ref",
+        "valid_from",
+        "valid_from_precision",
+        "valid_until",
+        "confidence",
+        "is_illustrative",
+    )
+    list_filter = (
+        "status",
+        "country",
+        "instrument_kind",
+        "product__category",
+        "required_site_kind",
+        *PROVENANCE_FILTERS,
+    )
+    search_fields = (
+        "product__name_en",
+        "product__name_zh",
+        "product__name_ru",
+        "product__slug",
+        "product__hs_code",
+        "instrument_ref",
+        "country__iso2",
+        "country__name_en",
+    )
+    list_select_related = ("product", "country")
+    autocomplete_fields = ("product", "country")
+    filter_horizontal = ("allowed_ports",)
+    date_hierarchy = "valid_from"
+    fieldsets = (
+        (None, {"fields": ("product", "country", "status")}),
+        (
+            _("Instrument"),
+            {
+                "fields": (
+                    "instrument_kind",
+                    "instrument_ref",
+                    ("instrument_date", "instrument_date_precision"),
+                    ("protocol_signed_on", "protocol_signed_precision"),
+                )
+            },
+        ),
+        (_("Validity"), {"fields": (("valid_from", "valid_from_precision"), "valid_until")}),
+        (
+            _("Conditions"),
+            {
+                "fields": (
+                    "requires_registered_establishments",
+                    "required_site_kind",
+                    "allowed_ports",
+                    "treatment",
+                    "pest_free_areas",
+                    "conditions",
+                )
+            },
+        ),
+        PROVENANCE_FIELDSET,
+    )
+
+
+class AccessionStageInline(admin.TabularInline):
+    model = models.AccessionStage
+    extra = 0
+    fields = ("stage", "occurred_on", "occurred_on_precision", "source", "confidence")
+
+
+@admin.register(models.Accession)
+class AccessionAdmin(ProvenanceAdmin):
+    list_display = ("market_access", "year", "event", "basis", "confidence")
+    list_filter = ("year", "basis", "event", *PROVENANCE_FILTERS)
+    search_fields = ("market_access__product__name_en", "market_access__country__iso2")
+    list_select_related = ("market_access__product", "market_access__country", "event")
+    autocomplete_fields = ("market_access",)
+    inlines = [AccessionStageInline]
+    fieldsets = (
+        (None, {"fields": ("market_access", "year", "event", "basis")}),
+        PROVENANCE_FIELDSET,
+    )
+
+
+@admin.register(models.DiplomaticEvent)
+class DiplomaticEventAdmin(admin.ModelAdmin):
+    list_display = ("slug", "name_en", "starts_on", "ends_on", "place", "confidence")
+    search_fields = ("slug", "name_en", "name_zh", "name_ru", "place")
+
+
+@admin.register(models.RegistrationRegime)
+class RegistrationRegimeAdmin(ProvenanceAdmin):
+    list_display = (
+        "code",
+        "name_en",
+        "valid_from",
+        "valid_until",
+        "validity_years",
+        "window_min_months",
+        "window_max_months",
+        "auto_extend",
+        "confidence",
+    )
+    search_fields = ("code", "name_en", "name_zh", "name_ru")
+    fieldsets = (
+        (
+            None,
+            {
+                "fields": (
+                    "code",
+                    "name_en",
+                    "name_zh",
+                    "name_ru",
+                    "issued_on",
+                    ("valid_from", "valid_until"),
+                )
+            },
+        ),
+        (
+            _("Rules"),
+            {
+                "fields": (
+                    "validity_years",
+                    ("window_max_months", "window_min_months"),
+                    ("auto_extend", "auto_extend_years"),
+                    "exclusions",
+                )
+            },
+        ),
+        PROVENANCE_FIELDSET,
+    )
+
+
+@admin.register(models.EstablishmentRegistration)
+class EstablishmentRegistrationAdmin(ProvenanceAdmin):
+    list_display = (
+        "registration_number",
+        "name",
+        "country",
+        "status",
+        "registered_on",
+        "valid_until",
+        "extended_until",
+        "regime",
+        "is_illustrative",
+    )
+    list_filter = ("status", "country", "regime", *PROVENANCE_FILTERS)
+    search_fields = ("registration_number", "name")
+    list_select_related = ("country", "regime")
+    autocomplete_fields = ("products", "country")
+    date_hierarchy = "valid_until"
+    fieldsets = (
+        (
+            None,
+            {"fields": ("registration_number", "name", "country", "products", "status", "regime")},
+        ),
+        (
+            _("Validity"),
+            {"fields": (("registered_on", "valid_until"), ("extended_until", "extension_basis"))},
+        ),
+        PROVENANCE_FIELDSET,
+    )

@@ -388,7 +388,7 @@ class AlertKind(models.TextChoices):
 
 
 class Alert(models.Model):
-    """What the expiry sweep raised for inspectors: one per subject, kind, threshold and expiry date.
+    """What the expiry sweep raised for inspectors: one per subject, kind, threshold, expiry date.
 
     `due_on` is the expiry date the alert is about, so a registration extended for five more years
     gets fresh alerts for its next expiry while a rerun of the sweep gets none (the partial unique

@@ -140,7 +140,25 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    # Every day at 02:15 UTC: expire or extend registrations and access entries past their end
+    # date, move registrations into their renewal window, raise the 180/90/30-day alerts.
+    "sweep-expiring-daily": {
+        "task": "accessions.tasks.sweep_expiring_task",
+        "schedule": crontab(hour=2, minute=15),
+    },
+    # Every minute: deliver outbox events to webhooks and retry failed ones whose backoff is over;
+    # this also sends whatever piled up while Redis was unreachable.
+    "dispatch-outbox": {
+        "task": "accessions.tasks.dispatch_outbox_task",
+        "schedule": 60.0,
+    },
+    # Mondays at 06:00 UTC: one e-mail digest per subscriber with the week's pending events.
+    "weekly-digest": {
+        "task": "accessions.tasks.send_digests_task",
+        "schedule": crontab(day_of_week="mon", hour=6, minute=0),
+    },
+}
 
 # --- E-mail ------------------------------------------------------------------------------------
 EMAIL_BACKEND = env.str(

@@ -8,7 +8,8 @@ os.environ.setdefault("DJANGO_DEBUG", "1")
 
 from registry.settings import *  # noqa: E402,F403
 
-CELERY_TASK_ALWAYS_EAGER = True  # unit tests call tasks in-process; tests/integration uses a worker
+# Unit tests call tasks in-process; the worker started by tests/integration sets it to 0.
+CELERY_TASK_ALWAYS_EAGER = os.environ.get("CELERY_TASK_ALWAYS_EAGER", "1") != "0"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 SECURE_SSL_REDIRECT = False

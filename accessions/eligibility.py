@@ -12,12 +12,13 @@ applicable regulations, ports, establishment), whatever the size of the data.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
-from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, F, Func, OuterRef, Q, Subquery
 from django.utils.translation import gettext as _
 
 from accessions.models import AccessStatus, EstablishmentRegistration, MarketAccess
@@ -224,18 +225,45 @@ def _allowed(access: MarketAccess, ports: list[Port]) -> list[Port]:
     return candidates
 
 
-def _establishment_reasons(
-    access: MarketAccess, number: str, on: dt.date, answer: EligibilityAnswer
-) -> list[Reason]:
+def _find_establishment(access: MarketAccess, number: str) -> EstablishmentRegistration | None:
+    """The registration by number, annotated with whether it covers the access's product."""
     product_link = EstablishmentRegistration.products.through.objects.filter(
         establishmentregistration_id=OuterRef("pk"), product_id=access.product_id
     )
-    establishment = (
+    return (
         EstablishmentRegistration.objects.filter(registration_number=number.strip().upper())
         .annotate(covers_product=Exists(product_link))
         .select_related("country", "regime")
         .first()
     )
+
+
+class _Fetch:
+    """Where the answer's records come from: one query each for a single check; the bulk check
+    (check_eligibility_batch) serves the same records from a few batch queries, and both run the
+    same rules below, so their answers are identical."""
+
+    regulations = staticmethod(_applicable_regulations)
+    ports = staticmethod(_ports_with_flags)
+    establishment = staticmethod(_find_establishment)
+
+    @staticmethod
+    def candidates(identifier: str) -> list[Product]:
+        return resolve_product_candidates(identifier)
+
+    @staticmethod
+    def country(iso2: str) -> Country | None:
+        return Country.objects.filter(iso2=iso2).first()
+
+
+def _establishment_reasons(
+    access: MarketAccess,
+    number: str,
+    on: dt.date,
+    answer: EligibilityAnswer,
+    fetch: type[_Fetch] | _Fetch = _Fetch,
+) -> list[Reason]:
+    establishment = fetch.establishment(access, number)
     if establishment is None:
         return [
             Reason(
@@ -351,8 +379,11 @@ def check_eligibility(
     )
 
     matching = Product.objects.filter(_product_match(product_ident)).values("pk").distinct()
+    # COUNT over the whole subquery (a Func, not an aggregate, so no GROUP BY per product).
     candidate_count = (
-        Product.objects.filter(pk__in=matching).order_by().annotate(n=Count("*", distinct=True))
+        Product.objects.filter(pk__in=matching)
+        .order_by()
+        .annotate(n=Func(F("pk"), function="COUNT"))
     )
     access = (
         MarketAccess.objects.filter(country__iso2=iso2, product__in=Subquery(matching))
@@ -368,11 +399,23 @@ def check_eligibility(
         return _answer_without_access(answer, product_ident, iso2, port_code, on)
     if access.candidates and access.candidates > 1:
         raise _ambiguous(product_ident, resolve_product_candidates(product_ident))
+    return _answer_with_access(answer, access, port, port_code, number, on)
 
+
+def _answer_with_access(
+    answer: EligibilityAnswer,
+    access: MarketAccess,
+    port: str,
+    port_code: str,
+    number: str,
+    on: dt.date,
+    fetch: type[_Fetch] | _Fetch = _Fetch,
+) -> EligibilityAnswer:
+    """The rules once the access record is found (shared by the single and the bulk check)."""
     access.allowed_ports_restricted = access.allowed_port_count > 0
     answer.access, answer.product, answer.country = access, access.product, access.country
     answer.query["product"] = access.product.slug
-    answer.regulations = _applicable_regulations(access.product, access.country, on)
+    answer.regulations = fetch.regulations(access.product, access.country, on)
 
     blocking = _access_message(access, on)
     if blocking:
@@ -402,7 +445,7 @@ def check_eligibility(
                 % {"date": on.isoformat()},
             )
         )
-    ports = _ports_with_flags(access, on)
+    ports = fetch.ports(access, on)
     answer.allowed_ports = _allowed(access, ports)
     blocking_reasons: list[Reason] = []
     if port_code:
@@ -426,7 +469,7 @@ def check_eligibility(
                 )
             )
     if number:
-        found = _establishment_reasons(access, number, on, answer)
+        found = _establishment_reasons(access, number, on, answer, fetch)
         blocking_reasons.extend(found)
         if not found:
             answer.reasons.append(
@@ -451,13 +494,18 @@ def check_eligibility(
 
 
 def _answer_without_access(
-    answer: EligibilityAnswer, product_ident: str, iso2: str, port_code: str, on: dt.date
+    answer: EligibilityAnswer,
+    product_ident: str,
+    iso2: str,
+    port_code: str,
+    on: dt.date,
+    fetch: type[_Fetch] | _Fetch = _Fetch,
 ) -> EligibilityAnswer:
     """No access row matched: find out why (unknown product, unknown country, or no access)."""
-    candidates = resolve_product_candidates(product_ident) if product_ident else []
+    candidates = fetch.candidates(product_ident) if product_ident else []
     if len(candidates) > 1:
         raise _ambiguous(product_ident, candidates)
-    country = Country.objects.filter(iso2=iso2).first() if iso2 else None
+    country = fetch.country(iso2) if iso2 else None
     answer.country = country
     if not candidates:
         answer.reasons.append(
@@ -478,7 +526,7 @@ def _answer_without_access(
         return answer
     answer.product = candidates[0]
     answer.query["product"] = answer.product.slug
-    answer.regulations = _applicable_regulations(answer.product, country, on)
+    answer.regulations = fetch.regulations(answer.product, country, on)
     answer.verdict = Verdict.NOT_ELIGIBLE
     answer.reasons.append(
         Reason(
@@ -488,3 +536,215 @@ def _answer_without_access(
         )
     )
     return answer
+
+
+# --- The bulk check: the same rules over many questions, in a fixed number of queries ---------
+
+
+@dataclass(frozen=True)
+class EligibilityQuestion:
+    product: str
+    country: str
+    on: dt.date
+    port: str = ""
+    establishment: str = ""
+
+
+class _BatchFetch:
+    """Serves `_Fetch`'s records from batch queries made once for a whole list of questions:
+    products (+ aliases), countries, access rows (+ allowed ports), regulation links, binding
+    memberships, ports, designated sites, registrations (+ their products): 11 queries, whatever
+    the number of questions.
+    """
+
+    def __init__(self, questions: list[EligibilityQuestion]) -> None:
+        from registry.models import ProductAlias, UnionMembership
+        from regulations.models import RegulationProduct
+
+        idents = {q.product.strip() for q in questions if q.product.strip()}
+        iso2s = {q.country.strip().upper() for q in questions if q.country.strip()}
+        numbers = {q.establishment.strip().upper() for q in questions if q.establishment.strip()}
+        codes = [i for i in idents if i.isdigit() and len(i) == 6]
+        names = [i for i in idents if not (i.isdigit() and len(i) == 6)]
+        match = Q(slug__in=[i.lower() for i in idents]) | Q(hs_code__in=codes)
+        match |= Q(aliases__alias__in=codes, aliases__kind="hs_code")
+        for name in names:  # iexact, as the single check matches names
+            match |= (
+                Q(name_en__iexact=name)
+                | Q(name_zh=name)
+                | Q(name_ru__iexact=name)
+                | Q(aliases__alias__iexact=name, aliases__kind="name")
+            )
+        self.products = {p.pk: p for p in Product.objects.filter(match).distinct().order_by("slug")}
+        self.aliases: dict[int, list[ProductAlias]] = {}
+        for alias in ProductAlias.objects.filter(product_id__in=self.products):
+            self.aliases.setdefault(alias.product_id, []).append(alias)
+        self.countries = {c.iso2: c for c in Country.objects.filter(iso2__in=iso2s)}
+
+        accesses = (
+            MarketAccess.objects.filter(
+                product_id__in=self.products, country__iso2__in=self.countries
+            )
+            .select_related("product", "country")
+            .annotate(allowed_port_count=Count("allowed_ports", distinct=True))
+        )
+        self.accesses = {(a.product_id, a.country_id): a for a in accesses}
+        listed = MarketAccess.allowed_ports.through.objects.filter(
+            marketaccess_id__in=[a.pk for a in self.accesses.values()]
+        ).values_list("marketaccess_id", "port_id")
+        self.listed: set[tuple[int, int]] = set(listed)
+
+        links = (
+            RegulationProduct.objects.filter(product_id__in=self.products)
+            .select_related("regulation__country", "regulation__union")
+            .order_by("regulation__union__code", "regulation__country__iso2", "regulation__code")
+        )
+        self.links: dict[int, list[Regulation]] = {}
+        shared: dict[int, Regulation] = {}
+        for link in links:
+            regulation = shared.setdefault(link.regulation_id, link.regulation)
+            self.links.setdefault(link.product_id, []).append(regulation)
+        self.memberships: dict[int, list[UnionMembership]] = {}
+        for membership in UnionMembership.objects.filter(
+            country_id__in=[c.pk for c in self.countries.values()], binding=True
+        ):
+            self.memberships.setdefault(membership.country_id, []).append(membership)
+
+        self.all_ports = list(Port.objects.select_related("facing_country").order_by("name_en"))
+        self.sites: dict[tuple[int, str], list[SupervisionSite]] = {}
+        for site in SupervisionSite.objects.all():
+            self.sites.setdefault((site.port_id, site.kind), []).append(site)
+
+        self.establishments = {
+            e.registration_number: e
+            for e in EstablishmentRegistration.objects.filter(
+                registration_number__in=numbers
+            ).select_related("country", "regime")
+        }
+        covered = EstablishmentRegistration.products.through.objects.filter(
+            establishmentregistration_id__in=[e.pk for e in self.establishments.values()]
+        ).values_list("establishmentregistration_id", "product_id")
+        self.covered: set[tuple[int, int]] = set(covered)
+
+    # Product resolution, as `_product_match` does it in SQL.
+    def candidates(self, identifier: str) -> list[Product]:
+        ident = identifier.strip()
+        is_code = ident.isdigit() and len(ident) == 6
+        found = []
+        for product in self.products.values():  # already ordered by slug
+            aliases = self.aliases.get(product.pk, [])
+            by_slug = product.slug == ident.lower()
+            by_code = is_code and (
+                product.hs_code == ident
+                or any(a.kind == "hs_code" and a.alias == ident for a in aliases)
+            )
+            by_name = not is_code and (
+                product.name_en.upper() == ident.upper()
+                or product.name_zh == ident
+                or product.name_ru.upper() == ident.upper()
+                or any(a.kind == "name" and a.alias.upper() == ident.upper() for a in aliases)
+            )
+            if by_slug or by_code or by_name:
+                found.append(product)
+        return found
+
+    def country(self, iso2: str) -> Country | None:
+        return self.countries.get(iso2)
+
+    def access(self, product: Product, country: Country | None) -> MarketAccess | None:
+        if country is None:
+            return None
+        return self.accesses.get((product.pk, country.pk))
+
+    @staticmethod
+    def _covers(start: dt.date | None, end: dt.date | None, on: dt.date) -> bool:
+        return (start is None or start <= on) and (end is None or end >= on)
+
+    def regulations(self, product: Product, country: Country, on: dt.date) -> list[Regulation]:
+        unions = {
+            m.union_id
+            for m in self.memberships.get(country.pk, [])
+            if self._covers(m.valid_from, m.valid_until, on)
+        }
+        chosen: list[Regulation] = []
+        for regulation in self.links.get(product.pk, []):
+            applies = (
+                regulation.country_id == country.pk
+                or regulation.union_id in unions
+                or (regulation.union_id is not None and regulation.union.kind == "standards_body")
+            )
+            started = (regulation.in_force_from is not None and regulation.in_force_from <= on) or (
+                regulation.in_force_from is None and regulation.status == RegulationStatus.IN_FORCE
+            )
+            ended = regulation.in_force_until is not None and regulation.in_force_until < on
+            excluded = regulation.status in (RegulationStatus.DRAFT, RegulationStatus.REPEALED)
+            if applies and started and not ended and not excluded and regulation not in chosen:
+                chosen.append(regulation)
+        return chosen
+
+    def ports(self, access: MarketAccess, on: dt.date) -> list[Port]:
+        ports = []
+        for port in self.all_ports:
+            flagged = copy.copy(port)
+            flagged.is_listed = (access.pk, port.pk) in self.listed
+            flagged.has_site = any(
+                self._covers(site.valid_from, site.valid_until, on)
+                for site in self.sites.get((port.pk, access.required_site_kind or "-"), [])
+            )
+            ports.append(flagged)
+        return ports
+
+    def establishment(self, access: MarketAccess, number: str) -> EstablishmentRegistration | None:
+        found = self.establishments.get(number.strip().upper())
+        if found is None:
+            return None
+        found = copy.copy(found)
+        found.covers_product = (found.pk, access.product_id) in self.covered
+        return found
+
+
+def check_eligibility_batch(
+    questions: list[EligibilityQuestion],
+) -> list[EligibilityAnswer | DomainError]:
+    """Answer many eligibility questions with the rules of `check_eligibility`, reading the data
+    in a fixed number of queries. Each result is the answer, or the DomainError the single check
+    would raise (ambiguous_product), in the order asked.
+    """
+    fetch = _BatchFetch(questions)
+    results: list[EligibilityAnswer | DomainError] = []
+    for question in questions:
+        product_ident, iso2 = question.product.strip(), question.country.strip().upper()
+        port_code = question.port.strip().lower()
+        number = question.establishment.strip().upper()
+        answer = EligibilityAnswer(
+            verdict=Verdict.UNKNOWN,
+            as_of=question.on,
+            query={
+                "product": product_ident,
+                "country": iso2,
+                "port": port_code,
+                "date": question.on.isoformat(),
+                "establishment": number,
+            },
+        )
+        candidates = fetch.candidates(product_ident) if product_ident else []
+        access = fetch.access(candidates[0], fetch.country(iso2)) if len(candidates) == 1 else None
+        try:
+            if len(candidates) > 1:
+                raise _ambiguous(product_ident, candidates)
+            if access is None:
+                results.append(
+                    _answer_without_access(
+                        answer, product_ident, iso2, port_code, question.on, fetch
+                    )
+                )
+            else:
+                access = copy.copy(access)
+                results.append(
+                    _answer_with_access(
+                        answer, access, question.port, port_code, number, question.on, fetch
+                    )
+                )
+        except DomainError as error:
+            results.append(error)
+    return results

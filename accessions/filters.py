@@ -8,8 +8,17 @@ from __future__ import annotations
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
-from accessions.models import Accession, AccessStatus, DiplomaticEvent
-from registry.models import Country
+from accessions.models import (
+    Accession,
+    AccessStatus,
+    DiplomaticEvent,
+    EstablishmentRegistration,
+    MarketAccess,
+    RegistrationStatus,
+)
+from registry.common import in_force_q
+from registry.filters import CountryChoiceFilter, HsPrefixFilter, ProductRefFilter
+from registry.models import Category, Country, Port
 
 
 class AccessionFilter(django_filters.FilterSet):
@@ -41,3 +50,111 @@ class AccessionFilter(django_filters.FilterSet):
     class Meta:
         model = Accession
         fields = ["year", "country", "event", "status"]
+
+
+# --- The API's FilterSets (also usable by HTML pages) -------------------------------------------
+
+
+class ExpiringWithinField(django_filters.fields.forms.IntegerField):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 0)
+        kwargs.setdefault("max_value", 3650)
+        super().__init__(*args, **kwargs)
+
+
+class ExpiringWithinFilter(django_filters.Filter):
+    """Ends within N days from today (0–3650): `field_name` between today and today + N."""
+
+    field_class = ExpiringWithinField
+
+    def filter(self, qs, value):
+        if value in (None, ""):
+            return qs
+        import datetime as dt
+
+        from django.utils import timezone
+
+        today = timezone.localdate()
+        return qs.filter(
+            **{
+                f"{self.field_name}__{self.lookup_expr}": (today, today + dt.timedelta(days=value)),
+            }
+        )
+
+
+class MarketAccessFilter(django_filters.FilterSet):
+    country = CountryChoiceFilter(field_name="country", lookup_expr="exact")
+    product = ProductRefFilter(field_name="product", lookup_expr="exact")
+    hs = HsPrefixFilter(
+        field_name="product__hs_code", lookup_expr="startswith", product_path="product__"
+    )
+    category = django_filters.ChoiceFilter(
+        field_name="product__category", lookup_expr="exact", choices=Category.choices
+    )
+    status = django_filters.ChoiceFilter(
+        field_name="status", lookup_expr="exact", choices=AccessStatus.choices
+    )
+    port = django_filters.ModelChoiceFilter(
+        field_name="allowed_ports",
+        lookup_expr="exact",
+        to_field_name="code",
+        queryset=Port.objects.all(),
+        distinct=True,
+        help_text=_("Entries that list this port as allowed."),
+    )
+    as_of = django_filters.DateFilter(
+        field_name="valid_from",
+        lookup_expr="lte",
+        method="filter_as_of",
+        help_text=_("Only access in force on this date (YYYY-MM-DD)."),
+    )
+    updated_since = django_filters.IsoDateTimeFilter(
+        field_name="updated_at", lookup_expr="gte", help_text=_("Changed at or after (ISO 8601).")
+    )
+    expiring_within = ExpiringWithinFilter(
+        field_name="valid_until",
+        lookup_expr="range",
+        help_text=_("Access that ends within this many days from today."),
+    )
+
+    class Meta:
+        model = MarketAccess
+        fields: list[str] = []
+
+    def filter_as_of(self, queryset, name, value):
+        """In force on the date: status in force and the date inside its validity (the rule the
+        eligibility check applies)."""
+        return queryset.filter(status=AccessStatus.IN_FORCE).filter(in_force_q(value))
+
+
+class ApiAccessionFilter(AccessionFilter):
+    product = ProductRefFilter(field_name="market_access__product", lookup_expr="exact")
+
+    class Meta(AccessionFilter.Meta):
+        fields = [*AccessionFilter.Meta.fields, "product"]
+
+
+class EstablishmentFilter(django_filters.FilterSet):
+    country = CountryChoiceFilter(field_name="country", lookup_expr="exact")
+    product = ProductRefFilter(field_name="products", lookup_expr="exact", distinct=True)
+    status = django_filters.ChoiceFilter(
+        field_name="status", lookup_expr="exact", choices=RegistrationStatus.choices
+    )
+    expiring_within = ExpiringWithinFilter(
+        field_name="valid_until",
+        lookup_expr="range",
+        help_text=_("Registrations whose validity ends within this many days from today."),
+    )
+    registration_number = django_filters.CharFilter(
+        field_name="registration_number", lookup_expr="iexact", max_length=18
+    )
+    q = django_filters.CharFilter(
+        field_name="name",
+        lookup_expr="icontains",
+        max_length=200,
+        help_text=_("Part of the establishment's name."),
+    )
+
+    class Meta:
+        model = EstablishmentRegistration
+        fields: list[str] = []

@@ -12,7 +12,7 @@ from django.core.validators import RegexValidator
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from registry.models import Category, Country, OriginType, Product, Region
+from registry.models import Category, Country, OriginType, Port, Product, Region
 
 HS_PREFIX_VALIDATOR = RegexValidator(
     r"^[0-9]{2,6}$", _("An HS code or prefix has 2 to 6 digits, e.g. 1005 or 100590.")
@@ -173,7 +173,7 @@ class PortFilter(django_filters.FilterSet):
     )
 
     class Meta:
-        model = Country
+        model = Port
         fields: list[str] = []
 
     def filter_mode(self, qs, name, value):

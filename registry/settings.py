@@ -175,14 +175,51 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="registry@localhost")
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    # Public reads: anyone, rate-limited per client address; an API key raises the limit.
+    "DEFAULT_AUTHENTICATION_CLASSES": ["registry.api_auth.ApiKeyAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "DEFAULT_THROTTLE_CLASSES": ["registry.api_auth.ApiRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env.str("API_RATE_ANON", default="120/min"),
+        "key": env.str("API_RATE_KEY", default="3000/min"),
+    },
+    "EXCEPTION_HANDLER": "registry.api.problem_exception_handler",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    # Behind a proxy, trust this many X-Forwarded-For hops for the client address (throttling).
+    "NUM_PROXIES": env.int("API_NUM_PROXIES", default=0),
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Agri-food market-access registry API",
+    "DESCRIPTION": (
+        "Which agri-food products from the five Central Asian countries may enter China, under "
+        "which conditions, through which ports, under which foreign regulations. Reads are "
+        "public and rate-limited; an API key (header `X-API-Key`) raises the limit and is "
+        "required for `eligibility/bulk/` and `changes/`. Every error is RFC 9457 "
+        "problem+json."
+    ),
     "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "AccessStatusEnum": "accessions.models.AccessStatus",
+        "RegistrationStatusEnum": "accessions.models.RegistrationStatus",
+        "RegulationStatusEnum": "regulations.models.RegulationStatus",
+        "VerdictEnum": "accessions.serializers.VERDICT_CHOICES",
+        "DatePrecisionEnum": "registry.common.DatePrecision",
+        "AliasKindEnum": "registry.models.AliasKind",
+        "SiteKindEnum": "registry.models.SiteKind",
+        "RegulationKindEnum": "regulations.models.RegulationKind",
+    },
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
 }
+# How long an eligibility answer is kept in the cache; the key includes the data version, so a
+# change to the registry is never served stale (the TTL only bounds memory).
+API_ANSWER_CACHE_SECONDS = env.int("API_ANSWER_CACHE_SECONDS", default=3600)
 
 
 # --- Security ------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from accessions import views as accession_views
 urlpatterns = [
     path("", accession_views.home, name="home"),
     path("admin/", admin.site.urls),
+    path("api/v1/", include("registry.api_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]
 

@@ -58,3 +58,76 @@ class RegulationFilter(django_filters.FilterSet):
     def filter_jurisdiction(self, queryset, name, value):
         """A country's own acts or a union's acts, named by ISO code or union code."""
         return queryset.filter(Q(country__iso2=value) | Q(union__code=value))
+
+
+class RegulationApiFilter(RegulationFilter):
+    """The API's regulation filters: the library's, plus product, country (with the acts of the
+    unions it is a binding member of on `as_of`) and `as_of` (acts in force on that date).
+    """
+
+    product = django_filters.CharFilter(
+        field_name="product_links__product__slug",
+        lookup_expr="exact",
+        max_length=80,
+        method="filter_product",
+        label=_("Product (slug or HS code)"),
+    )
+    country = django_filters.CharFilter(
+        field_name="country__iso2",
+        lookup_expr="exact",
+        max_length=2,
+        method="filter_country",
+        label=_("Country (with its unions' acts)"),
+    )
+    as_of = django_filters.DateFilter(
+        field_name="in_force_from", lookup_expr="lte", method="filter_as_of", label=_("In force on")
+    )
+
+    class Meta(RegulationFilter.Meta):
+        fields = [*RegulationFilter.Meta.fields, "product", "country", "as_of"]
+
+    def _as_of(self):
+        from django.utils import timezone
+
+        return self.form.cleaned_data.get("as_of") or timezone.localdate()
+
+    def filter_product(self, queryset, name, value):
+        ident = value.strip()
+        if ident.isdigit() and len(ident) == 6:
+            match = Q(product_links__product__hs_code=ident) | Q(
+                product_links__product__aliases__kind="hs_code",
+                product_links__product__aliases__alias=ident,
+            )
+        else:
+            match = Q(product_links__product__slug=ident.lower())
+        return queryset.filter(match).distinct()
+
+    def filter_country(self, queryset, name, value):
+        from registry.common import in_force_q
+
+        on = self._as_of()
+        iso2 = value.strip().upper()
+        member = Q(
+            union__memberships__country__iso2=iso2, union__memberships__binding=True
+        ) & in_force_q(on, "union__memberships__valid_from", "union__memberships__valid_until")
+        return queryset.filter(Q(country__iso2=iso2) | member).distinct()
+
+    def filter_as_of(self, queryset, name, value):
+        return queryset.filter(regulation_in_force_q(value)).exclude(
+            status__in=[RegulationStatus.DRAFT, RegulationStatus.REPEALED]
+        )
+
+    def is_valid(self):
+        valid = super().is_valid()
+        country = self.form.cleaned_data.get("country") if valid else None
+        if country and not Country.objects.filter(iso2=country.strip().upper()).exists():
+            self.form.add_error("country", _("No country with the ISO code '%s'.") % country)
+            return False
+        return valid
+
+
+def regulation_in_force_q(on):
+    """In force on `on`: started by then (or in force with no known start) and not yet ended."""
+    return (
+        Q(in_force_from__lte=on) | Q(in_force_from__isnull=True, status=RegulationStatus.IN_FORCE)
+    ) & (Q(in_force_until__isnull=True) | Q(in_force_until__gte=on))

@@ -1,0 +1,94 @@
+"""API keys and rate limits of the public API.
+
+Kept apart from registry.api because DRF imports its default authentication and throttle classes
+while rest_framework.views itself is being imported.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from rest_framework import exceptions
+from rest_framework.authentication import BaseAuthentication
+from rest_framework.permissions import BasePermission
+from rest_framework.throttling import SimpleRateThrottle
+
+from registry.models import ApiKey
+
+API_KEY_HEADER = "X-API-Key"
+
+
+def hash_api_key(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+class ApiKeyAuthentication(BaseAuthentication):
+    """`X-API-Key: <key>` (or `Authorization: Api-Key <key>`). Only the SHA-256 hash is stored.
+
+    No key: anonymous (public reads). A wrong or revoked key: 401, never silently anonymous.
+    """
+
+    def authenticate(self, request):
+        raw = request.META.get("HTTP_X_API_KEY", "").strip()
+        if not raw:
+            scheme, _sep, value = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
+            if scheme.lower() == "api-key":
+                raw = value.strip()
+        if not raw:
+            return None
+        key = ApiKey.objects.filter(hashed_key=hash_api_key(raw)).select_related("owner").first()
+        if key is None or not key.is_active:
+            raise exceptions.AuthenticationFailed(_("The API key is invalid or revoked."))
+        now = timezone.now()
+        if key.last_used_at is None or now - key.last_used_at > dt.timedelta(minutes=5):
+            # Stamped at most every five minutes, so a busy key costs no write per request.
+            ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
+        user = key.owner
+        if user is None:
+            from django.contrib.auth.models import AnonymousUser
+
+            user = AnonymousUser()
+        return (user, key)
+
+    def authenticate_header(self, request):
+        return 'Api-Key realm="api", header="X-API-Key"'
+
+
+class HasApiKey(BasePermission):
+    message = gettext_lazy("This endpoint needs an API key (header X-API-Key).")
+
+    def has_permission(self, request, view):
+        if isinstance(request.auth, ApiKey):
+            return True
+        raise exceptions.NotAuthenticated(self.message)
+
+
+class ApiRateThrottle(SimpleRateThrottle):
+    """Anonymous clients are limited per address, keys per key (a higher limit). Backed by the
+    Django cache (Redis in the full stack), so the limit holds across gunicorn workers and nodes.
+    The rates are read on every request, so settings overrides apply at once.
+    """
+
+    def get_rate(self):
+        return None  # decided per request in allow_request
+
+    def allow_request(self, request, view):
+        self.scope = "key" if isinstance(request.auth, ApiKey) else "anon"
+        rates = settings.REST_FRAMEWORK.get("DEFAULT_THROTTLE_RATES", {})
+        self.rate = rates.get(self.scope)
+        if not self.rate:
+            return True
+        self.num_requests, self.duration = self.parse_rate(self.rate)
+        return super().allow_request(request, view)
+
+    def get_cache_key(self, request, view):
+        if isinstance(request.auth, ApiKey):
+            ident = f"k{request.auth.pk}"
+        else:
+            ident = self.get_ident(request)
+        return f"api-throttle:{self.scope}:{ident}"

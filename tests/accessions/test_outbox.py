@@ -1,0 +1,102 @@
+"""Events are written to the outbox in the same transaction as the change they describe."""
+
+import datetime as dt
+
+import pytest
+from django.db import transaction
+
+from accessions import services
+from accessions.models import AccessStatus, MarketAccess, OutboxEvent
+from registry.common import DomainError
+from tests.factories import CountryFactory, MarketAccessFactory, ProductFactory
+
+
+def test_status_change_writes_its_event_and_asks_for_dispatch_after_commit(
+    db, django_capture_on_commit_callbacks
+):
+    access = MarketAccessFactory()
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        services.market_access_status_change(
+            access=access, status=AccessStatus.SUSPENDED, on=dt.date(2026, 3, 1), reason="ban"
+        )
+
+    event = OutboxEvent.objects.get()
+    assert (event.kind, event.status_from, event.status_to) == (
+        "status_changed",
+        "in_force",
+        "suspended",
+    )
+    assert (event.market_access, event.country, event.product) == (
+        access,
+        access.country,
+        access.product,
+    )
+    assert event.data == {"reason": "ban"}
+    assert event.fanned_out_at is None
+    assert callbacks == [services.dispatch_enqueue]
+
+
+def test_rolled_back_change_leaves_no_event(db):
+    access = MarketAccessFactory()
+
+    with pytest.raises(RuntimeError), transaction.atomic():
+        services.market_access_status_change(
+            access=access, status=AccessStatus.REVOKED, on=dt.date(2026, 3, 1)
+        )
+        raise RuntimeError("the request failed after the change")
+
+    access.refresh_from_db()
+    assert access.status == "in_force"
+    assert not OutboxEvent.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("status", "code"), [("in_force", "status_unchanged"), ("gone", "invalid_status")]
+)
+def test_status_change_refuses_bad_status_and_writes_nothing(db, status, code):
+    access = MarketAccessFactory()
+
+    with pytest.raises(DomainError) as excinfo:
+        services.market_access_status_change(access=access, status=status, on=dt.date(2026, 3, 1))
+
+    assert excinfo.value.code == code
+    assert not OutboxEvent.objects.exists()
+
+
+def test_new_access_writes_a_new_access_event(db):
+    access = services.market_access_create(
+        product=ProductFactory(),
+        country=CountryFactory(),
+        status="in_force",
+        instrument_kind="announcement",
+        valid_from=dt.date(2026, 2, 1),
+        source="test fixture",
+        confidence="high",
+        is_illustrative=True,
+    )
+
+    event = OutboxEvent.objects.get()
+    assert (event.kind, event.market_access, event.occurred_on) == (
+        "new_access",
+        access,
+        dt.date(2026, 2, 1),
+    )
+
+
+def test_invalid_new_access_is_refused_without_an_event(db):
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError):
+        services.market_access_create(
+            product=ProductFactory(),
+            country=CountryFactory(),
+            status="granted",  # not a status
+            instrument_kind="announcement",
+            valid_from=dt.date(2026, 2, 1),
+            source="test fixture",
+            confidence="high",
+        )
+
+    assert not MarketAccess.objects.exists()
+    assert not OutboxEvent.objects.exists()

@@ -45,7 +45,7 @@ class RegulationKind(models.TextChoices):
 
 class RegulationStatus(models.TextChoices):
     DRAFT = "draft", _("draft")
-    ADOPTED = "adopted", _("adopted, not yet in force")
+    ADOPTED = "adopted", _("adopted (in-force date not recorded)")
     IN_FORCE = "in_force", _("in force")
     SUPERSEDED = "superseded", _("superseded")
     REPEALED = "repealed", _("repealed")

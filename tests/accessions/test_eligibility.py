@@ -1,0 +1,227 @@
+"""The eligibility service over the real seeds, with illustrative registrations from factories."""
+
+import datetime as dt
+
+import pytest
+
+from accessions.eligibility import Verdict, _applicable_regulations, check_eligibility
+from registry.common import DomainError
+from registry.models import Country, Product
+from tests import factories as f
+
+TODAY = dt.date(2026, 11, 29)
+pytestmark = pytest.mark.django_db
+
+
+def codes(reasons):
+    return [r.code for r in reasons]
+
+
+def check(**kwargs):
+    kwargs.setdefault("on", TODAY)
+    return check_eligibility(**kwargs)
+
+
+def test_access_in_force_with_unasked_requirements_is_eligible_with_conditions(seeded):
+    answer = check(product="edible-peas", country="KZ")
+    assert answer.verdict == Verdict.ELIGIBLE_WITH_CONDITIONS
+    assert codes(answer.reasons) == ["access_in_force"]
+    assert "registered_establishment_required" in codes(answer.conditions)
+    assert answer.access.instrument_ref == "GACC 2023 No.65"
+    assert {r.code for r in answer.regulations} >= {"TR CU 021/2011"}
+    assert answer.as_of == TODAY
+    assert "date=2026-11-29" in answer.permalink_query
+    assert answer.sources[0]["source"]
+
+
+def test_country_without_any_access_is_not_eligible(seeded):
+    answer = check(product="fresh-grapes", country="TM")
+    assert answer.verdict == Verdict.NOT_ELIGIBLE
+    assert codes(answer.reasons) == ["no_access"]
+
+
+def test_protocol_without_announcement_is_not_access(seeded):
+    answer = check(product="wheat", country="KZ")
+    assert answer.verdict == Verdict.NOT_ELIGIBLE
+    assert codes(answer.reasons) == ["protocol_only"]
+
+
+def test_before_the_announcement_access_is_not_yet_in_force(seeded):
+    answer = check(product="edible-peas", country="KZ", on=dt.date(2023, 1, 1))
+    assert answer.verdict == Verdict.NOT_ELIGIBLE
+    assert codes(answer.reasons) == ["not_yet_in_force"]
+
+
+@pytest.mark.parametrize(
+    ("port", "verdict", "code"),
+    [
+        ("bakhty", Verdict.NOT_ELIGIBLE, "port_not_designated"),
+        ("khorgos", Verdict.ELIGIBLE_WITH_CONDITIONS, "port_allowed"),
+    ],
+)
+def test_meat_enters_only_through_designated_meat_ports(seeded, port, verdict, code):
+    answer = check(product="beef", country="KZ", port=port)
+    assert answer.verdict == verdict
+    assert code in codes(answer.reasons)
+    assert {p.code for p in answer.allowed_ports} == {"khorgos", "alashankou"}
+
+
+def test_without_a_port_a_designated_port_is_a_condition(seeded):
+    answer = check(product="beef", country="KZ")
+    assert "designated_port_required" in codes(answer.conditions)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "code"),
+    [
+        ({"product": "unobtainium", "country": "KZ"}, "unknown_product"),
+        ({"product": "edible-peas", "country": "XX"}, "unknown_country"),
+        ({"product": "edible-peas", "country": "KZ", "port": "atlantis"}, "unknown_port"),
+    ],
+)
+def test_what_the_registry_does_not_know_is_unknown(seeded, kwargs, code):
+    answer = check(**kwargs)
+    assert answer.verdict == Verdict.UNKNOWN
+    assert code in codes(answer.reasons)
+
+
+@pytest.mark.parametrize(
+    "identifier", ["maize", "corn", "кукуруза", "玉米", "100590", "Maize (corn)"]
+)
+def test_product_found_by_slug_alias_name_or_hs_code(seeded, identifier):
+    answer = check(product=identifier, country="KZ")
+    assert answer.product.slug == "maize"
+    assert answer.query["product"] == "maize"
+
+
+def test_an_hs_code_shared_by_several_products_is_ambiguous(seeded):
+    f.ProductFactory(slug="also-maize", hs_code="100590")
+    with pytest.raises(DomainError) as ambiguous:
+        check(product="100590", country="KZ")
+    assert ambiguous.value.code == "ambiguous_product"
+    assert ambiguous.value.extra["candidates"] == ["also-maize", "maize"]
+
+
+def test_eaeu_acts_bind_members_on_the_date_not_observers(seeded):
+    grapes = Product.objects.get(slug="fresh-grapes")
+    kg, uz = Country.objects.get(iso2="KG"), Country.objects.get(iso2="UZ")
+    assert "TR CU 021/2011" in {r.code for r in _applicable_regulations(grapes, kg, TODAY)}
+    assert "TR CU 021/2011" not in {r.code for r in _applicable_regulations(grapes, uz, TODAY)}
+    # Kyrgyzstan joined the EAEU on 2015-08-12: not yet bound in June 2015.
+    june_2015 = dt.date(2015, 6, 1)
+    assert "TR CU 021/2011" not in {r.code for r in _applicable_regulations(grapes, kg, june_2015)}
+
+
+@pytest.fixture
+def peas_establishment(seeded):
+    peas = Product.objects.get(slug="edible-peas")
+    kz = Country.objects.get(iso2="KZ")
+    return f.EstablishmentRegistrationFactory(
+        registration_number="CKAZ07132301010001",
+        country=kz,
+        products=[peas],
+        registered_on=dt.date(2023, 7, 1),
+        valid_until=dt.date(2028, 6, 30),
+    )
+
+
+def test_a_valid_registered_establishment_clears_the_condition(peas_establishment):
+    answer = check(
+        product="edible-peas",
+        country="KZ",
+        establishment=peas_establishment.registration_number.lower(),
+    )
+    assert answer.verdict == Verdict.ELIGIBLE_WITH_CONDITIONS  # origin and sampling rules remain
+    assert "registered_establishment_required" not in codes(answer.conditions)
+    assert "establishment_registered" in codes(answer.reasons)
+    assert "illustrative_data" in codes(answer.reasons)
+    assert answer.is_illustrative
+
+
+@pytest.mark.parametrize(
+    ("changes", "on", "code"),
+    [
+        ({}, dt.date(2028, 7, 1), "establishment_registration_expired"),
+        ({"status": "expired"}, TODAY, "establishment_registration_expired"),
+        ({"status": "suspended"}, TODAY, "establishment_suspended"),
+        ({}, dt.date(2023, 6, 20), "establishment_not_yet_registered"),
+    ],
+)
+def test_establishment_registration_must_be_valid_on_the_date(
+    peas_establishment, changes, on, code
+):
+    for name, value in changes.items():
+        setattr(peas_establishment, name, value)
+    peas_establishment.save()
+    answer = check(
+        product="edible-peas",
+        country="KZ",
+        on=on,
+        establishment=peas_establishment.registration_number,
+    )
+    assert answer.verdict == Verdict.NOT_ELIGIBLE
+    assert codes(answer.reasons)[0] == code
+
+
+def test_an_automatic_extension_keeps_the_registration_valid(peas_establishment):
+    peas_establishment.extended_until = dt.date(2033, 6, 30)
+    peas_establishment.status = "extended"
+    peas_establishment.save()
+    answer = check(
+        product="edible-peas",
+        country="KZ",
+        on=dt.date(2030, 1, 1),
+        establishment=peas_establishment.registration_number,
+    )
+    assert answer.verdict == Verdict.ELIGIBLE_WITH_CONDITIONS
+    assert "establishment_registered" in codes(answer.reasons)
+
+
+def test_establishment_of_another_product_or_country_is_refused(peas_establishment):
+    answer = check(
+        product="lentils", country="KZ", establishment=peas_establishment.registration_number
+    )
+    assert codes(answer.reasons)[0] == "establishment_not_for_product"
+    uz = f.EstablishmentRegistrationFactory(
+        country=Country.objects.get(iso2="UZ"),
+        registration_number="CUZB07133023010002",
+        products=[Product.objects.get(slug="edible-peas")],
+    )
+    answer = check(product="edible-peas", country="KZ", establishment=uz.registration_number)
+    assert codes(answer.reasons)[0] == "establishment_wrong_country"
+
+
+def test_unknown_establishment_is_not_registered(seeded):
+    answer = check(product="edible-peas", country="KZ", establishment="CKAZ99999999999999")
+    assert answer.verdict == Verdict.NOT_ELIGIBLE
+    assert codes(answer.reasons) == ["establishment_not_registered", "access_in_force"]
+
+
+def test_access_with_an_unknown_start_says_so(seeded):
+    answer = check(product="barley", country="KZ")
+    assert "start_date_unknown" in codes(answer.reasons)
+
+
+def test_a_full_check_costs_at_most_four_queries(peas_establishment, django_assert_max_num_queries):
+    with django_assert_max_num_queries(4):
+        answer = check(
+            product="beef",
+            country="KZ",
+            port="khorgos",
+            establishment=peas_establishment.registration_number,
+        )
+    assert answer.verdict == Verdict.NOT_ELIGIBLE
+    with django_assert_max_num_queries(4):
+        check(
+            product="edible-peas",
+            country="KZ",
+            port="khorgos",
+            establishment=peas_establishment.registration_number,
+        )
+
+
+def test_access_without_any_requirement_is_plainly_eligible(db):
+    access = f.MarketAccessFactory(requires_registered_establishments=False)
+    answer = check(product=access.product.slug, country=access.country.iso2)
+    assert answer.verdict == Verdict.ELIGIBLE
+    assert answer.conditions == []

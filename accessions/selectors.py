@@ -2,9 +2,350 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+import calendar
+import datetime as dt
+from dataclasses import dataclass, field
 
-from accessions.models import Accession, EstablishmentRegistration, MarketAccess
+from django.db.models import Case, Count, DateField, F, Prefetch, Q, QuerySet, Value, When
+from django.db.models.functions import Coalesce, TruncMonth
+
+from accessions.models import (
+    Accession,
+    AccessionStage,
+    AccessStatus,
+    EstablishmentRegistration,
+    MarketAccess,
+    RegistrationRegime,
+)
+from registry.common import in_force_q
+from registry.models import Country, Metric, Port, ReportedFigure
+from regulations.models import Regulation
+
+# --- Reported versus recorded (the home page) ------------------------------------------------
+
+
+@dataclass
+class FigureRow:
+    """One official figure beside what the registry itself records for the same scope."""
+
+    figure: ReportedFigure
+    recorded: int | None
+    recorded_illustrative: int = 0
+    year: int | None = None
+
+    @property
+    def gap(self) -> int | None:
+        if self.recorded is None:
+            return None
+        return self.figure.value - self.recorded
+
+    @property
+    def thin_sources(self) -> bool:
+        return self.figure.confidence != "high"
+
+
+@dataclass
+class CountryCoverage:
+    country: Country | None  # None: the five Central Asian countries together
+    access_in_force: int = 0
+    regulations: int = 0
+    accessions: int = 0
+    green_channel_ports: int = 0
+    registrations: int = 0
+    registrations_illustrative: int = 0
+    figures: list[FigureRow] = field(default_factory=list)
+
+
+@dataclass
+class CoverageOverview:
+    today: dt.date
+    accession_year: int
+    rows: list[CountryCoverage]
+    total: CountryCoverage
+
+
+def reporting_year(figure: ReportedFigure) -> int:
+    """The calendar year an annual figure counts. Annual results are announced early in the next
+    year (Urumqi Customs gave the 2023 figures on 23 Jan 2024), so a figure dated in the first
+    quarter counts the previous year.
+    """
+    return figure.as_of.year - 1 if figure.as_of.month <= 3 else figure.as_of.year
+
+
+def _counts(queryset: QuerySet, key: str, **extra) -> dict:
+    rows = queryset.order_by().values(key).annotate(n=Count("pk"), **extra)
+    return {row[key]: row for row in rows}
+
+
+def coverage_overview(*, today: dt.date, accession_year: int = 2023) -> CoverageOverview:
+    """What the registry records beside what was officially reported, per Central Asian country
+    and in total. Seven queries whatever the size of the data (pinned in tests/web).
+    """
+    countries = list(Country.objects.filter(region="central_asia").order_by("name_en"))
+    figures = list(ReportedFigure.objects.select_related("country").order_by("metric", "as_of"))
+    in_force = _counts(
+        MarketAccess.objects.filter(status=AccessStatus.IN_FORCE).filter(in_force_q(today)),
+        "country_id",
+    )
+    regulations = _counts(Regulation.objects.all(), "country_id")
+    accession_rows = list(
+        Accession.objects.order_by()
+        .values("market_access__country_id", "year")
+        .annotate(n=Count("pk"))
+    )
+    green = _counts(
+        Port.objects.filter(green_channel_since__isnull=False, green_channel_since__lte=today),
+        "facing_country_id",
+    )
+    registrations = _counts(
+        EstablishmentRegistration.objects.all(),
+        "country_id",
+        illustrative=Count("pk", filter=Q(is_illustrative=True)),
+    )
+
+    def accessions_in(year: int, country_id: int | None) -> int:
+        return sum(
+            row["n"]
+            for row in accession_rows
+            if row["year"] == year
+            and (country_id is None or row["market_access__country_id"] == country_id)
+        )
+
+    def countries_with_accessions(year: int) -> int:
+        ids = {r["market_access__country_id"] for r in accession_rows if r["year"] == year}
+        return len(ids & {c.pk for c in countries})
+
+    by_id = {}
+    rows = []
+    for country in countries:
+        row = CountryCoverage(
+            country=country,
+            access_in_force=in_force.get(country.pk, {}).get("n", 0),
+            regulations=regulations.get(country.pk, {}).get("n", 0),
+            accessions=accessions_in(accession_year, country.pk),
+            green_channel_ports=green.get(country.pk, {}).get("n", 0),
+            registrations=registrations.get(country.pk, {}).get("n", 0),
+            registrations_illustrative=registrations.get(country.pk, {}).get("illustrative", 0),
+        )
+        by_id[country.pk] = row
+        rows.append(row)
+    total = CountryCoverage(
+        country=None,
+        access_in_force=sum(r.access_in_force for r in rows),
+        regulations=sum(row["n"] for row in regulations.values()),
+        accessions=sum(r.accessions for r in rows),
+        green_channel_ports=sum(r.green_channel_ports for r in rows),
+        registrations=sum(r.registrations for r in rows),
+        registrations_illustrative=sum(r.registrations_illustrative for r in rows),
+    )
+
+    for figure in figures:
+        scope = total if figure.country_id is None else by_id.get(figure.country_id)
+        if scope is None:  # a figure about a country outside Central Asia: shown in the total
+            scope = total
+        year = reporting_year(figure)
+        recorded: int | None = {
+            Metric.PRODUCTS_WITH_ACCESS: scope.access_in_force,
+            Metric.REGULATIONS_COLLECTED: scope.regulations,
+            Metric.GREEN_CHANNEL_PORTS: scope.green_channel_ports,
+            Metric.REGISTERED_ENTERPRISES: scope.registrations,
+        }.get(figure.metric)
+        illustrative = 0
+        if figure.metric == Metric.NEW_ACCESSIONS:
+            recorded = accessions_in(year, figure.country_id)
+        elif figure.metric == Metric.ACCESSION_COUNTRIES:
+            recorded = countries_with_accessions(year)
+        elif figure.metric == Metric.REGISTERED_ENTERPRISES:
+            illustrative = scope.registrations_illustrative
+        scope.figures.append(FigureRow(figure, recorded, illustrative, year))
+    return CoverageOverview(today=today, accession_year=accession_year, rows=rows, total=total)
+
+
+# --- Lists and details for the web pages -------------------------------------------------------
+
+
+def recent_accessions(*, limit: int = 8) -> list[Accession]:
+    return list(
+        Accession.objects.select_related(
+            "market_access__product", "market_access__country", "event"
+        ).order_by("-year", "-pk")[:limit]
+    )
+
+
+def accession_list() -> QuerySet[Accession]:
+    """Accessions with their product, country, event and stages (in procedure order)."""
+    return Accession.objects.select_related(
+        "market_access__product", "market_access__country", "event"
+    ).prefetch_related(
+        Prefetch("stages", queryset=AccessionStage.objects.order_by("occurred_on", "pk"))
+    )
+
+
+def market_access_detail() -> QuerySet[MarketAccess]:
+    return MarketAccess.objects.select_related("product", "country").prefetch_related(
+        Prefetch("allowed_ports", queryset=Port.objects.order_by("name_en")),
+        Prefetch(
+            "accessions",
+            queryset=Accession.objects.select_related("event").prefetch_related(
+                Prefetch("stages", queryset=AccessionStage.objects.order_by("occurred_on", "pk"))
+            ),
+        ),
+    )
+
+
+# --- Renewal windows and expiries (the dashboard) --------------------------------------------
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """`day` moved by whole months, clamped to the month's last day (31 Aug - 6 months = 28 Feb)."""
+    month_index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(month_index, 12)
+    last = calendar.monthrange(year, month + 1)[1]
+    return dt.date(year, month + 1, min(day.day, last))
+
+
+def regime_at(regimes: list[RegistrationRegime], day: dt.date) -> RegistrationRegime | None:
+    """The regime in force on `day` (regimes are few; the caller loads them once)."""
+    for regime in regimes:
+        if regime.valid_from <= day and (regime.valid_until is None or day <= regime.valid_until):
+            return regime
+    return None
+
+
+RENEWAL_BUCKETS = ("open", "30", "90", "180")
+ACTIVE_REGISTRATION = ("registered", "renewal_due", "extended")
+
+
+def _window_opens_between(regimes: list[RegistrationRegime], start: dt.date, end: dt.date) -> Q:
+    """Registrations whose renewal window (chosen by the regime in force at their valid_until)
+    opens between `start` and `end`: the window opens `window_max_months` before expiry
+    (Decree 248: 6 months; Decree 280: 12 months).
+    """
+    condition = Q(pk__in=[])
+    for regime in regimes:
+        in_regime = Q(valid_until__gte=regime.valid_from)
+        if regime.valid_until is not None:
+            in_regime &= Q(valid_until__lte=regime.valid_until)
+        condition |= in_regime & Q(
+            effective__gte=add_months(start, regime.window_max_months),
+            effective__lte=add_months(end, regime.window_max_months),
+        )
+    return condition
+
+
+def renewal_overview_queryset(*, today: dt.date, regimes: list[RegistrationRegime]):
+    """Active registrations annotated with `effective` (extended or valid until) and `bucket`:
+    'open' (window already open), '30', '90', '180' (opens within that many days), else None.
+    """
+
+    def opens(first_day: int, last_day: int) -> Q:
+        return _window_opens_between(
+            regimes, today + dt.timedelta(days=first_day), today + dt.timedelta(days=last_day)
+        )
+
+    bucket_q = {
+        "open": Q(effective__gte=today)
+        & _window_opens_between(regimes, dt.date(1900, 1, 1), today),
+        "30": opens(1, 30),
+        "90": opens(31, 90),
+        "180": opens(91, 180),
+    }
+    return (
+        EstablishmentRegistration.objects.filter(status__in=ACTIVE_REGISTRATION)
+        .annotate(effective=Coalesce("extended_until", "valid_until", output_field=DateField()))
+        .annotate(
+            bucket=Case(
+                *(When(condition, then=Value(name)) for name, condition in bucket_q.items()),
+                default=None,
+            )
+        )
+    )
+
+
+@dataclass
+class RenewalOverview:
+    today: dt.date
+    counts: dict[str, int]
+    expired_count: int
+    upcoming: list[EstablishmentRegistration]
+    expired: list[EstablishmentRegistration]
+
+
+def renewal_overview(*, today: dt.date, limit: int = 100) -> RenewalOverview:
+    """Registrations entering their renewal window within 30/90/180 days, those whose window is
+    open, and expired ones. Five queries whatever the number of registrations.
+    """
+    regimes = list(RegistrationRegime.objects.order_by("valid_from"))
+    base = renewal_overview_queryset(today=today, regimes=regimes)
+    counts = {
+        row["bucket"]: row["n"]
+        for row in base.filter(bucket__isnull=False)
+        .order_by()
+        .values("bucket")
+        .annotate(n=Count("pk"))
+    }
+    upcoming = list(
+        base.filter(bucket__isnull=False)
+        .select_related("country")
+        .prefetch_related("products")
+        .order_by("effective", "registration_number")[:limit]
+    )
+    expired_qs = (
+        EstablishmentRegistration.objects.annotate(
+            effective=Coalesce("extended_until", "valid_until", output_field=DateField())
+        )
+        .filter(Q(status="expired") | Q(effective__lt=today, status__in=ACTIVE_REGISTRATION))
+        .select_related("country")
+    )
+    expired = list(expired_qs.order_by("-effective", "registration_number")[:limit])
+    for registration in upcoming:
+        regime = regime_at(regimes, registration.valid_until)
+        registration.window_opens = (
+            add_months(registration.effective, -regime.window_max_months) if regime else None
+        )
+        registration.window_regime = regime
+    return RenewalOverview(
+        today=today,
+        counts={name: counts.get(name, 0) for name in RENEWAL_BUCKETS},
+        expired_count=expired_qs.count(),
+        upcoming=upcoming,
+        expired=expired,
+    )
+
+
+def accessions_per_year_and_country() -> list[dict]:
+    return list(
+        Accession.objects.order_by()
+        .values("year", iso2=F("market_access__country__iso2"))
+        .annotate(n=Count("pk"))
+        .order_by("year", "iso2")
+    )
+
+
+def expiries_per_month(*, start: dt.date, months: int = 12) -> list[dict]:
+    """Registrations expiring (extended or valid until) per month from `start`'s month on."""
+    first = start.replace(day=1)
+    end = add_months(first, months)
+    rows = (
+        EstablishmentRegistration.objects.annotate(
+            effective=Coalesce("extended_until", "valid_until", output_field=DateField())
+        )
+        .filter(effective__gte=first, effective__lt=end)
+        .annotate(month=TruncMonth("effective"))
+        .order_by()
+        .values("month")
+        .annotate(n=Count("pk"))
+    )
+    counts = {}
+    for row in rows:
+        month = row["month"]
+        if isinstance(month, dt.datetime):
+            month = month.date()
+        counts[month] = row["n"]
+    return [
+        {"month": add_months(first, i), "n": counts.get(add_months(first, i), 0)}
+        for i in range(months)
+    ]
 
 
 # --- The public API's lists (issue 4) ---------------------------------------------------------

@@ -1,9 +1,267 @@
-"""HTML pages of the registry."""
+"""HTML pages of the accessions app: home, the eligibility checker, access entries, accessions
+and the inspectors' dashboard. Views are thin: selectors read, the eligibility service decides.
+"""
 
-from django.shortcuts import render
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template import TemplateDoesNotExist
+from django.template.loader import get_template
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from accessions import selectors
+from accessions import services as jobs
+from accessions.eligibility import check_eligibility
+from accessions.filters import AccessionFilter
+from accessions.forms import EligibilityForm
+from accessions.models import STAGE_ORDER, MarketAccess
+from registry.charts import stacked_bar_chart
+from registry.common import DomainError, history_supported
+from registry.models import Product
+
+INSPECTOR_GROUPS = ("inspector", "senior_inspector")
+PRODUCT_SUGGESTIONS = 1000
+
+
+def today() -> dt.date:
+    return timezone.localdate()
+
+
+def is_inspector(user) -> bool:
+    """Who sees the dashboard and what expires: inspectors, senior inspectors and staff."""
+    if not user.is_authenticated:
+        return False
+    return user.is_staff or user.groups.filter(name__in=INSPECTOR_GROUPS).exists()
 
 
 def home(request):
-    return render(request, "registry/home.html", {"overview": selectors.coverage_overview()})
+    on = today()
+    context = {
+        "overview": selectors.coverage_overview(today=on),
+        "recent_accessions": selectors.recent_accessions(),
+        "today": on,
+    }
+    if is_inspector(request.user):
+        context["renewals"] = selectors.renewal_overview(today=on, limit=5)
+    return render(request, "accessions/home.html", context)
+
+
+def check(request):
+    """The eligibility checker. All the deciding is done by `check_eligibility`."""
+    data = request.GET.copy() if request.GET else None
+    if data is not None:
+        data["country"] = data.get("country", "").strip().upper()
+        data["port"] = data.get("port", "").strip().lower()
+    form = EligibilityForm(data)
+    answer = None
+    if data is not None and form.is_valid():
+        try:
+            answer = check_eligibility(
+                product=form.cleaned_data["product"],
+                country=form.cleaned_data["country"],
+                port=form.cleaned_data["port"],
+                on=form.as_of(today()),
+                establishment=form.cleaned_data["establishment"],
+            )
+        except DomainError as error:
+            if error.code != "ambiguous_product":
+                raise
+            form.add_error(
+                "product",
+                _("'%(product)s' matches several products; choose one: %(candidates)s.")
+                % {
+                    "product": form.cleaned_data["product"],
+                    "candidates": ", ".join(error.extra.get("candidates", [])),
+                },
+            )
+    suggestions = Product.objects.only("slug", "name_en", "name_zh", "name_ru").order_by("name_en")[
+        :PRODUCT_SUGGESTIONS
+    ]
+    return render(
+        request,
+        "accessions/check.html",
+        {"form": form, "answer": answer, "suggestions": suggestions, "today": today()},
+    )
+
+
+def access_detail(request, pk: int):
+    access = get_object_or_404(selectors.market_access_detail(), pk=pk)
+    on = today()
+    # Applicable regulations and allowed ports today come from the one eligibility service.
+    try:
+        answer = check_eligibility(product=access.product.slug, country=access.country.iso2, on=on)
+    except DomainError:  # the slug is also another product's alias: show the record alone
+        answer = None
+    accessions = list(access.accessions.all())
+    for accession in accessions:
+        accession.ordered_stages = sorted(
+            accession.stages.all(), key=lambda s: (STAGE_ORDER.get(s.stage, 99), s.pk)
+        )
+    return render(
+        request,
+        "accessions/access_detail.html",
+        {
+            "access": access,
+            "answer": answer,
+            "accessions": accessions,
+            "history": _history(access) if history_supported() else None,
+            "history_supported": history_supported(),
+            "today": on,
+        },
+    )
+
+
+HISTORY_FIELDS = (
+    "status",
+    "instrument_kind",
+    "instrument_ref",
+    "instrument_date",
+    "valid_from",
+    "valid_until",
+    "requires_registered_establishments",
+    "required_site_kind",
+    "treatment",
+    "pest_free_areas",
+    "conditions",
+    "source",
+    "confidence",
+    "is_illustrative",
+)
+
+
+def _history(access: MarketAccess, limit: int = 50) -> list[dict]:
+    """The access entry's recorded changes (pghistory events), newest first, with what changed."""
+    events = list(
+        MarketAccess.pgh_event_model.objects.filter(pgh_obj_id=access.pk)
+        .select_related("pgh_context")
+        .order_by("pgh_created_at", "pgh_id")
+    )
+    timeline, previous = [], None
+    for event in events:
+        changed = []
+        if previous is not None:
+            changed = [
+                {
+                    "field": MarketAccess._meta.get_field(name).verbose_name,
+                    "old": _shown(name, getattr(previous, name)),
+                    "new": _shown(name, getattr(event, name)),
+                }
+                for name in HISTORY_FIELDS
+                if getattr(previous, name) != getattr(event, name)
+            ]
+        metadata = event.pgh_context.metadata if event.pgh_context else {}
+        timeline.append(
+            {
+                "label": event.pgh_label,
+                "at": event.pgh_created_at,
+                "user": metadata.get("user"),
+                "url": metadata.get("url", ""),
+                "reason": metadata.get("reason", ""),
+                "changed": changed,
+                "status": event.get_status_display(),
+            }
+        )
+        previous = event
+    return list(reversed(timeline))[:limit]
+
+
+def _shown(name: str, value):
+    """A recorded value as people read it: the label of a choice, not its code."""
+    choices = dict(MarketAccess._meta.get_field(name).flatchoices)
+    return choices.get(value, value) if choices else value
+
+
+def accession_list(request):
+    filterset = AccessionFilter(request.GET or None, queryset=selectors.accession_list())
+    valid = filterset.is_valid() if filterset.is_bound else True
+    queryset = filterset.qs if valid else filterset.queryset.none()
+    page = Paginator(queryset.order_by("-year", "market_access__country__iso2", "pk"), 25)
+    page_obj = page.get_page(request.GET.get("page"))
+    for accession in page_obj:
+        accession.ordered_stages = sorted(
+            accession.stages.all(), key=lambda s: (STAGE_ORDER.get(s.stage, 99), s.pk)
+        )
+    return render(
+        request,
+        "accessions/accession_list.html",
+        {"filter": filterset, "page_obj": page_obj, "query": _query_without_page(request)},
+        status=200 if valid else 400,
+    )
+
+
+def _query_without_page(request) -> str:
+    params = request.GET.copy()
+    params.pop("page", None)
+    return params.urlencode()
+
+
+def _template_exists(name: str) -> bool:
+    try:
+        get_template(name)
+    except TemplateDoesNotExist:
+        return False
+    return True
+
+
+def dashboard(request):
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    if not is_inspector(request.user):
+        raise PermissionDenied(_("The dashboard is for inspectors."))
+    on = today()
+    per_year = selectors.accessions_per_year_and_country()
+    years = sorted({str(row["year"]) for row in per_year})
+    countries = sorted({row["iso2"] for row in per_year})
+    accession_chart = stacked_bar_chart(
+        _("Accessions per year and country"),
+        years,
+        countries,
+        {(str(row["year"]), row["iso2"]): row["n"] for row in per_year},
+    )
+    months = selectors.expiries_per_month(start=on, months=12)
+    expiry_chart = stacked_bar_chart(
+        _("Registrations expiring per month"),
+        [row["month"].strftime("%Y-%m") for row in months],
+        [_("registrations")],
+        {(row["month"].strftime("%Y-%m"), _("registrations")): row["n"] for row in months},
+    )
+    return render(
+        request,
+        "accessions/dashboard.html",
+        {
+            "renewals": selectors.renewal_overview(today=on),
+            "accession_chart": accession_chart,
+            "expiry_chart": expiry_chart,
+            "has_alerts_partial": _template_exists("accessions/_alerts.html"),
+            "alerts": selectors.alerts_for_dashboard(),
+            "today": on,
+        },
+    )
+
+
+# --- Alerts (issue 5) ----------------------------------------------------------------------------
+
+
+@require_POST
+def alert_acknowledge(request, pk: int):
+    """An inspector acknowledges an alert (POST with CSRF); who and when are kept."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(reverse("dashboard"))
+    try:
+        jobs.alert_acknowledge(alert_id=pk, by=request.user)
+    except DomainError as exc:
+        if exc.code == "not_found":
+            raise Http404(exc.message) from exc
+        raise PermissionDenied(exc.message) from exc
+    messages.success(request, _("Alert acknowledged."))
+    return redirect(reverse("dashboard") + "#alerts")

@@ -2,10 +2,8 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from accessions import views as accession_views
-
 urlpatterns = [
-    path("", accession_views.home, name="home"),
+    path("", include("registry.web_urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("registry.api_urls")),
     path("i18n/", include("django.conf.urls.i18n")),

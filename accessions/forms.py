@@ -1,0 +1,55 @@
+"""Web-only forms of the accessions pages."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from registry.models import Country, Port
+
+
+class EligibilityForm(forms.Form):
+    """The checker's question. Country and port are chosen from the registry (an unknown one in
+    a URL is a form error); the product is free text (slug, HS code or a name in any language)
+    with suggestions; the establishment number is checked by the eligibility service.
+    """
+
+    product = forms.CharField(
+        label=_("Product"),
+        max_length=200,
+        help_text=_("A name in English, Chinese or Russian, an alias, or a six-digit HS code."),
+    )
+    country = forms.ChoiceField(label=_("Exporting country"))
+    port = forms.ChoiceField(label=_("Port of entry (optional)"), required=False)
+    date = forms.DateField(
+        label=_("As of date (optional)"),
+        required=False,
+        input_formats=["%Y-%m-%d"],
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_("YYYY-MM-DD; empty means today."),
+    )
+    establishment = forms.CharField(
+        label=_("Establishment registration number (optional)"),
+        required=False,
+        max_length=40,
+        help_text=_("The GACC registration number, e.g. CKAZ01012201010001."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["product"].widget.attrs.update({"list": "product-suggestions"})
+        self.fields["country"].choices = [("", "—")] + [
+            (c.iso2, f"{c.name} ({c.iso2})")
+            for c in Country.objects.order_by("region", "name_en")
+        ]
+        self.fields["port"].choices = [("", _("any port"))] + [
+            (p.code, p.name) for p in Port.objects.order_by("name_en")
+        ]
+
+    def clean_country(self) -> str:
+        return self.cleaned_data["country"].upper()
+
+    def as_of(self, today: dt.date) -> dt.date:
+        return self.cleaned_data.get("date") or today

@@ -180,295 +180,117 @@ def jurisdiction(row: dict[str, str]) -> dict[str, Any]:
     raise RowError(f"unknown jurisdiction '{code}' (a country ISO2 or a union code)")
 
 
-PROVENANCE = {"source": text, "source_url": text, "confidence": text, "notes": text}
+PROVENANCE = "source source_url confidence notes"
 
 
 @dataclass
 class Spec:
-    """One seed file: its model, natural key, the columns and how each becomes a field."""
+    """One seed file: its model, natural key, and how each column becomes a field.
+
+    `text` names the columns copied as stripped text; `typed` maps the other columns to their
+    converters; `derived` computes fields from the whole row; `deferred` fields are set once every
+    row of the file exists (self-references).
+    """
 
     file: str
     model: type[models.Model]
     key: tuple[str, ...]
-    columns: dict[str, Callable[[str], Any]]
+    text: str
+    typed: dict[str, Callable[[str], Any]] = field(default_factory=dict)
     derived: Callable[[dict[str, str]], dict[str, Any]] | None = None
     m2m: dict[str, Callable[[str], list]] = field(default_factory=dict)
     ignored: tuple[str, ...] = ()
     deferred: dict[str, Callable[[str], Any]] = field(default_factory=dict)
 
     @property
+    def columns(self) -> dict[str, Callable[[str], Any]]:
+        return {**dict.fromkeys(self.text.split(), text), **self.typed}
+
+    @property
     def header(self) -> set[str]:
         return set(self.columns) | set(self.m2m) | set(self.ignored) | set(self.deferred)
 
 
+COUNTRY = ref(Country, "iso2", "country")
+PRODUCT = ref(Product, "slug", "product")
+PORT = ref(Port, "code", "port")
+
+# fmt: off
 SPECS: list[Spec] = [
-    Spec(
-        "countries.csv",
-        Country,
-        ("iso2",),
-        {
-            "iso2": text,
-            "iso3": text,
-            "name_en": text,
-            "name_zh": text,
-            "name_ru": text,
-            "region": text,
-            **PROVENANCE,
-        },
-    ),
-    Spec(
-        "unions.csv",
-        Union,
-        ("code",),
-        {
-            "code": text,
-            "name_en": text,
-            "name_zh": text,
-            "name_ru": text,
-            "kind": text,
-            **PROVENANCE,
-        },
-    ),
-    Spec(
-        "union_memberships.csv",
-        UnionMembership,
-        ("union", "country", "valid_from"),
-        {
-            "union": ref(Union, "code", "union"),
-            "country": ref(Country, "iso2", "country"),
-            "role": text,
-            "binding": boolean,
-            "valid_from": required_date,
-            "valid_from_precision": text,
-            "valid_until": optional_date,
-            **PROVENANCE,
-        },
-        ignored=("valid_until_precision",),
-    ),
-    Spec(
-        "products.csv",
-        Product,
-        ("slug",),
-        {
-            "slug": text,
-            "name_en": text,
-            "name_zh": text,
-            "name_ru": text,
-            "category": text,
-            "origin_type": text,
-            "hs_code": text,
-            "hs_basis": text,
-            **PROVENANCE,
-        },
-    ),
-    Spec(
-        "product_aliases.csv",
-        ProductAlias,
-        ("product", "alias"),
-        {"product": ref(Product, "slug", "product"), "alias": text, "language": text, "kind": text},
-    ),
-    Spec(
-        "ports.csv",
-        Port,
-        ("code",),
-        {
-            "code": text,
-            "name_en": text,
-            "name_pinyin": text,
-            "name_zh": text,
-            "name_ru": text,
-            "facing_country": ref(Country, "iso2", "country"),
-            "counterpart_port": text,
-            "road": boolean,
-            "rail": boolean,
-            "air": boolean,
-            "green_channel_since": optional_date,
-            "green_channel_precision": text,
-            "green_channel_source": text,
-            "green_channel_confidence": text,
-            "location": text,
-            **PROVENANCE,
-        },
-    ),
-    Spec(
-        "port_regimes.csv",
-        PortRegime,
-        ("port", "regime", "valid_from"),
-        {
-            "port": ref(Port, "code", "port"),
-            "regime": text,
-            "valid_from": required_date,
-            "valid_from_precision": text,
-            "valid_until": optional_date,
-            "is_pilot": boolean,
-            **PROVENANCE,
-        },
-        ignored=("valid_until_precision",),
-    ),
-    Spec(
-        "supervision_sites.csv",
-        SupervisionSite,
-        ("port", "kind"),
-        {
-            "port": ref(Port, "code", "port"),
-            "kind": text,
-            "valid_from": optional_date,
-            "valid_from_precision": text,
-            **PROVENANCE,
-        },
-    ),
-    Spec(
-        "topics.csv",
-        Topic,
-        ("slug",),
-        {"slug": text, "name_en": text, "name_zh": text, "name_ru": text},
-    ),
-    Spec(
-        "regulations.csv",
-        Regulation,
-        ("slug",),
-        {
-            "slug": text,
-            "code": text,
-            "title_en": text,
-            "title_ru": text,
-            "title_zh": text,
-            "kind": text,
-            "adopted_by": text,
-            "adopted_on": optional_date,
-            "adopted_on_precision": text,
-            "in_force_from": optional_date,
-            "in_force_from_precision": text,
-            "in_force_until": optional_date,
-            "status": text,
-            "scope": text,
-            **PROVENANCE,
-        },
-        derived=jurisdiction,
-        m2m={"topics": refs(Topic, "slug", "topic")},
-        ignored=("jurisdiction",),
-        deferred={"superseded_by": ref(Regulation, "slug", "regulation", optional=True)},
-    ),
-    Spec(
-        "regulation_products.csv",
-        RegulationProduct,
-        ("regulation", "product"),
-        {
-            "regulation": ref(Regulation, "slug", "regulation"),
-            "product": ref(Product, "slug", "product"),
-            "clause": text,
-            "note": text,
-            "source": text,
-            "confidence": text,
-        },
-    ),
-    Spec(
-        "registration_regimes.csv",
-        RegistrationRegime,
-        ("code",),
-        {
-            "code": text,
-            "name_en": text,
-            "name_zh": text,
-            "name_ru": text,
-            "issued_on": optional_date,
-            "validity_years": required_int,
-            "window_min_months": required_int,
-            "window_max_months": required_int,
-            "auto_extend": boolean,
-            "auto_extend_years": optional_int,
-            "exclusions": text,
-            **PROVENANCE,
-        },
-        ignored=("in_force_from", "in_force_until"),
-        derived=lambda row: {
-            "valid_from": required_date(row["in_force_from"]),
-            "valid_until": optional_date(row["in_force_until"]),
-        },
-    ),
-    Spec(
-        "events.csv",
-        DiplomaticEvent,
-        ("slug",),
-        {
-            "slug": text,
-            "name_en": text,
-            "name_zh": text,
-            "name_ru": text,
-            "starts_on": optional_date,
-            "ends_on": optional_date,
-            "place": text,
-            "source": text,
-            "confidence": text,
-            "notes": text,
-        },
-    ),
-    Spec(
-        "market_access.csv",
-        MarketAccess,
-        ("country", "product"),
-        {
-            "country": ref(Country, "iso2", "country"),
-            "product": ref(Product, "slug", "product"),
-            "status": text,
-            "instrument_kind": text,
-            "instrument_ref": text,
-            "instrument_date": optional_date,
-            "instrument_date_precision": text,
-            "protocol_signed_on": optional_date,
-            "protocol_signed_precision": text,
-            "valid_from": optional_date,
-            "valid_from_precision": text,
-            "valid_until": optional_date,
-            "requires_registered_establishments": boolean,
-            "required_site_kind": text,
-            "treatment": text,
-            "pest_free_areas": text,
-            "conditions": text,
-            **PROVENANCE,
-        },
-        m2m={"allowed_ports": refs(Port, "code", "port")},
-    ),
-    Spec(
-        "accessions.csv",
-        Accession,
-        ("market_access", "year"),
-        {
-            "year": required_int,
-            "event": ref(DiplomaticEvent, "slug", "event", optional=True),
-            "basis": text,
-            **PROVENANCE,
-        },
-        derived=lambda row: {"market_access": market_access_ref(row)},
-        ignored=("country", "product"),
-    ),
-    Spec(
-        "accession_stages.csv",
-        AccessionStage,
-        ("accession", "stage"),
-        {"stage": text, "occurred_on": optional_date, "occurred_on_precision": text, **PROVENANCE},
-        derived=lambda row: {"accession": accession_ref(row)},
-        ignored=("country", "product"),
-    ),
-    Spec(
-        "reported_figures.csv",
-        ReportedFigure,
-        ("key",),
-        {
-            "key": text,
-            "metric": text,
-            "country": ref(Country, "iso2", "country", optional=True),
-            "value": required_int,
-            "qualifier": text,
-            "as_of": optional_date,
-            "as_of_precision": text,
-            "label_en": text,
-            "label_zh": text,
-            "label_ru": text,
-            **PROVENANCE,
-        },
-    ),
+    Spec("countries.csv", Country, ("iso2",),
+         f"iso2 iso3 name_en name_zh name_ru region {PROVENANCE}"),
+    Spec("unions.csv", Union, ("code",), f"code name_en name_zh name_ru kind {PROVENANCE}"),
+    Spec("union_memberships.csv", UnionMembership, ("union", "country", "valid_from"),
+         f"role valid_from_precision {PROVENANCE}",
+         {"union": ref(Union, "code", "union"), "country": COUNTRY, "binding": boolean,
+          "valid_from": required_date, "valid_until": optional_date},
+         ignored=("valid_until_precision",)),
+    Spec("products.csv", Product, ("slug",),
+         f"slug name_en name_zh name_ru category origin_type hs_code hs_basis {PROVENANCE}"),
+    Spec("product_aliases.csv", ProductAlias, ("product", "alias"), "alias language kind",
+         {"product": PRODUCT}),
+    Spec("ports.csv", Port, ("code",),
+         "code name_en name_pinyin name_zh name_ru counterpart_port green_channel_precision "
+         f"green_channel_source green_channel_confidence location {PROVENANCE}",
+         {"facing_country": COUNTRY, "road": boolean, "rail": boolean, "air": boolean,
+          "green_channel_since": optional_date}),
+    Spec("port_regimes.csv", PortRegime, ("port", "regime", "valid_from"),
+         f"regime valid_from_precision {PROVENANCE}",
+         {"port": PORT, "valid_from": required_date, "valid_until": optional_date,
+          "is_pilot": boolean},
+         ignored=("valid_until_precision",)),
+    Spec("supervision_sites.csv", SupervisionSite, ("port", "kind"),
+         f"kind valid_from_precision {PROVENANCE}",
+         {"port": PORT, "valid_from": optional_date}),
+    Spec("topics.csv", Topic, ("slug",), "slug name_en name_zh name_ru"),
+    Spec("regulations.csv", Regulation, ("slug",),
+         "slug code title_en title_ru title_zh kind adopted_by adopted_on_precision "
+         f"in_force_from_precision status scope {PROVENANCE}",
+         {"adopted_on": optional_date, "in_force_from": optional_date,
+          "in_force_until": optional_date},
+         derived=jurisdiction,
+         m2m={"topics": refs(Topic, "slug", "topic")},
+         ignored=("jurisdiction",),
+         deferred={"superseded_by": ref(Regulation, "slug", "regulation", optional=True)}),
+    Spec("regulation_products.csv", RegulationProduct, ("regulation", "product"),
+         "clause note source confidence",
+         {"regulation": ref(Regulation, "slug", "regulation"), "product": PRODUCT}),
+    Spec("registration_regimes.csv", RegistrationRegime, ("code",),
+         f"code name_en name_zh name_ru exclusions {PROVENANCE}",
+         {"issued_on": optional_date, "validity_years": required_int,
+          "window_min_months": required_int, "window_max_months": required_int,
+          "auto_extend": boolean, "auto_extend_years": optional_int},
+         derived=lambda row: {
+             "valid_from": required_date(row["in_force_from"]),
+             "valid_until": optional_date(row["in_force_until"]),
+         },
+         ignored=("in_force_from", "in_force_until")),
+    Spec("events.csv", DiplomaticEvent, ("slug",),
+         "slug name_en name_zh name_ru place source confidence notes",
+         {"starts_on": optional_date, "ends_on": optional_date}),
+    Spec("market_access.csv", MarketAccess, ("country", "product"),
+         "status instrument_kind instrument_ref instrument_date_precision "
+         "protocol_signed_precision valid_from_precision required_site_kind treatment "
+         f"pest_free_areas conditions {PROVENANCE}",
+         {"country": COUNTRY, "product": PRODUCT, "instrument_date": optional_date,
+          "protocol_signed_on": optional_date, "valid_from": optional_date,
+          "valid_until": optional_date, "requires_registered_establishments": boolean},
+         m2m={"allowed_ports": refs(Port, "code", "port")}),
+    Spec("accessions.csv", Accession, ("market_access", "year"), f"basis {PROVENANCE}",
+         {"year": required_int, "event": ref(DiplomaticEvent, "slug", "event", optional=True)},
+         derived=lambda row: {"market_access": market_access_ref(row)},
+         ignored=("country", "product")),
+    Spec("accession_stages.csv", AccessionStage, ("accession", "stage"),
+         f"stage occurred_on_precision {PROVENANCE}",
+         {"occurred_on": optional_date},
+         derived=lambda row: {"accession": accession_ref(row)},
+         ignored=("country", "product")),
+    Spec("reported_figures.csv", ReportedFigure, ("key",),
+         f"key metric qualifier as_of_precision label_en label_zh label_ru {PROVENANCE}",
+         {"country": ref(Country, "iso2", "country", optional=True), "value": required_int,
+          "as_of": optional_date}),
 ]
+# fmt: on
 
 
 def _read(path: Path) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:

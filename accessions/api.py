@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection
+from django.db.models import F
 from django.http import Http404
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
@@ -90,10 +91,10 @@ class AccessCursorPagination(BoundedCursorPagination):
                     "-id",
                     "updated_at",
                     "-updated_at",
-                    "country__iso2",
-                    "-country__iso2",
-                    "product__slug",
-                    "-product__slug",
+                    "country_iso2",
+                    "-country_iso2",
+                    "product_slug",
+                    "-product_slug",
                 ],
                 description="Sort order (cursor paging follows it).",
             ),
@@ -110,12 +111,15 @@ class MarketAccessListView(ListApiView):
     filterset_class = MarketAccessFilter
     pagination_class = AccessCursorPagination
     filter_backends = [DjangoFilterBackend, StrictOrderingFilter]
-    ordering_fields = ["id", "updated_at", "country__iso2", "product__slug"]
+    ordering_fields = ["id", "updated_at", "country_iso2", "product_slug"]
     ordering = ["id"]
     export_title = "access"
 
     def get_queryset(self):
-        return market_access_api_list()
+        # Plain columns to order by: the cursor stores the value of the first ordering field.
+        return market_access_api_list().annotate(
+            country_iso2=F("country__iso2"), product_slug=F("product__slug")
+        )
 
 
 @extend_schema_view(get=detail_schema(MarketAccessDetailSerializer, summary="An access entry"))
@@ -467,7 +471,7 @@ class ChangeFeedView(ApiView):
                 f"ORDER BY e.pgh_created_at, e.pgh_id LIMIT %s)"
             )
             args.extend([label, label, *position, horizon, size + 1])
-        sql = " UNION ALL ".join(parts) + " ORDER BY 2, 3, 1 LIMIT %s"
+        sql = f"SELECT * FROM ({' UNION ALL '.join(parts)}) AS feed ORDER BY 2, 3, 1 LIMIT %s"  # noqa: S608
         args.append(size + 1)
         with connection.cursor() as cursor:
             cursor.execute(sql, args)

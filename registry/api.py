@@ -72,8 +72,11 @@ def _flatten_errors(detail: Any, prefix: str = "") -> list[dict[str, Any]]:
     if isinstance(detail, dict):
         out: list[dict[str, Any]] = []
         for key, value in detail.items():
-            name = key if key != "non_field_errors" else ""
-            path = f"{prefix}.{name}" if prefix and name else prefix or name
+            name = str(key) if key != "non_field_errors" else ""
+            if isinstance(key, int) or name.isdigit():
+                path = f"{prefix}[{name}]"  # a list item (ListField reports {index: errors})
+            else:
+                path = f"{prefix}.{name}" if prefix and name else prefix or name
             out.extend(_flatten_errors(value, path))
         return out
     if isinstance(detail, list):

@@ -36,3 +36,44 @@ def roles_ensure() -> dict[str, Group]:
         group.permissions.set(perms.exclude(codename__endswith="event"))
         groups[role] = group
     return groups
+
+
+# --- API keys (issue 4) -------------------------------------------------------------------------
+
+
+def api_key_issue(*, name: str, owner=None):
+    """Issue an API key: returns (ApiKey, raw_key). The raw key is shown once and never stored;
+    only its SHA-256 hash is (DESIGN.md: keys are issued by admins, stored hashed, revocable).
+
+    The raw key is `<prefix>.<secret>`: the prefix identifies the key in lists and logs.
+    """
+    import secrets
+
+    from django.core.exceptions import ValidationError
+
+    from registry.api_auth import hash_api_key
+    from registry.models import ApiKey
+
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError({"name": "An API key needs a name (who or what uses it)."})
+    prefix = secrets.token_hex(4)
+    raw = f"{prefix}.{secrets.token_urlsafe(32)}"
+    with transaction.atomic():
+        key = ApiKey.objects.create(
+            name=name[:100], owner=owner, prefix=prefix, hashed_key=hash_api_key(raw)
+        )
+    return key, raw
+
+
+def api_key_revoke(*, key, when=None):
+    """Revoke a key at once (idempotent: a revoked key keeps its first revocation time)."""
+    from django.utils import timezone
+
+    from registry.models import ApiKey
+
+    ApiKey.objects.filter(pk=key.pk, revoked_at__isnull=True).update(
+        revoked_at=when or timezone.now()
+    )
+    key.refresh_from_db(fields=["revoked_at"])
+    return key

@@ -1,0 +1,193 @@
+"""Reads: every endpoint through its URL, point in time (`as_of`), HTTP caching (ETag, 304) and
+the streamed exports."""
+
+import csv
+import datetime as dt
+import io
+
+import pytest
+from openpyxl import load_workbook
+
+from accessions.models import MarketAccess
+from regulations.models import Regulation
+from tests import factories as f
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize(
+    ("url", "key"),
+    [
+        ("/api/v1/countries/", "iso2"),
+        ("/api/v1/countries/kz/", "iso2"),
+        ("/api/v1/products/?q=кукуруза", "slug"),
+        ("/api/v1/products/maize/", "slug"),
+        ("/api/v1/ports/", "code"),
+        ("/api/v1/access/?country=KZ", "id"),
+        ("/api/v1/accessions/?year=2023", "id"),
+        ("/api/v1/establishments/", "registration_number"),
+        ("/api/v1/regulations/?country=KZ", "code"),
+    ],
+)
+def test_every_read_endpoint_answers(seeded, api, url, key):
+    response = api.get(url)
+    assert response.status_code == 200, response.content
+    body = response.json()
+    if "results" in body:
+        if "establishments" not in url:
+            assert body["results"] and key in body["results"][0]
+    else:
+        assert key in body
+
+
+def test_product_search_finds_names_in_three_languages_and_aliases(seeded, api):
+    for term in ("maize", "玉米", "Кукуруза", "corn"):
+        slugs = [p["slug"] for p in api.get("/api/v1/products/", {"q": term}).json()["results"]]
+        assert "maize" in slugs, term
+
+
+def test_product_hs_prefix_and_country_filters(seeded, api):
+    slugs = [p["slug"] for p in api.get("/api/v1/products/?hs=10").json()["results"]]
+    assert {"maize", "wheat"} <= set(slugs)
+    listed = api.get("/api/v1/products/?country=KZ&page_size=200").json()["results"]
+    kz = {p["slug"] for p in listed}
+    assert "corn-meal" in kz and "fresh-grapes" not in kz
+
+
+def test_access_filters_select_the_right_rows(seeded, api):
+    rows = api.get("/api/v1/access/?country=UZ&status=in_force&page_size=500").json()["results"]
+    assert rows and all(r["country"]["iso2"] == "UZ" and r["status"] == "in_force" for r in rows)
+    maize = api.get("/api/v1/access/?product=100590").json()["results"]
+    assert [r["product"]["slug"] for r in maize] == ["maize"]
+
+
+def test_regulations_for_a_country_include_its_unions_acts_on_the_date(seeded, api):
+    def codes(iso2, on):
+        url = f"/api/v1/regulations/?country={iso2}&as_of={on}&page_size=200"
+        return {r["jurisdiction"] for r in api.get(url).json()["results"]}
+
+    assert "EAEU" in codes("KZ", "2024-01-01")
+    assert "EAEU" not in codes("KZ", "2014-06-01")  # before KZ joined (2015-01-01)
+    assert "EAEU" not in codes("UZ", "2024-01-01")  # observer, not bound
+
+
+def test_access_as_of_answers_what_was_in_force_then(seeded, api):
+    grapes_uz = MarketAccess.objects.get(product__slug="fresh-grapes", country__iso2="UZ")
+    start = grapes_uz.valid_from
+
+    def ids(on):
+        url = f"/api/v1/access/?as_of={on.isoformat()}&country=UZ&page_size=500"
+        return {r["id"] for r in api.get(url).json()["results"]}
+
+    assert grapes_uz.pk in ids(start)
+    assert grapes_uz.pk not in ids(start - dt.timedelta(days=1))
+    grapes_uz.valid_until = start + dt.timedelta(days=30)
+    grapes_uz.save()
+    assert grapes_uz.pk not in ids(start + dt.timedelta(days=31))
+
+
+def test_eligibility_as_of_alias_equals_date(seeded, api):
+    by_date = api.get("/api/v1/eligibility/?product=fresh-grapes&country=UZ&date=2020-01-01")
+    by_as_of = api.get("/api/v1/eligibility/?product=fresh-grapes&country=UZ&as_of=2020-01-01")
+    assert by_date.json() == by_as_of.json()
+    assert by_date.json()["verdict"] == "not_eligible"
+    assert by_date.json()["as_of"] == "2020-01-01"
+
+
+def test_eligibility_answer_has_permalink_to_the_checker(seeded, api):
+    body = api.get("/api/v1/eligibility/?product=corn&country=kz&port=KHORGOS").json()
+    assert body["permalink"].startswith("http://testserver/check/?")
+    assert "product=maize" in body["permalink"] and "country=KZ" in body["permalink"]
+    assert "port=khorgos" in body["permalink"] and "date=" in body["permalink"]
+    assert body["access"]["status"] == "in_force"
+    assert body["sources"] and body["allowed_ports"]
+
+
+def test_access_history_lists_changes(seeded, api):
+    access = MarketAccess.objects.get(product__slug="maize", country__iso2="KZ")
+    access.conditions = "For processing only (test change)."
+    access.save()
+    history = api.get(f"/api/v1/access/{access.pk}/history/").json()["results"]
+    assert [h["action"] for h in history] == ["created", "updated"]
+    assert history[1]["changes"]["conditions"][1] == "For processing only (test change)."
+
+
+# --- HTTP caching --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/access/?country=KZ",
+        "/api/v1/countries/KZ/",
+        "/api/v1/eligibility/?product=maize&country=KZ",
+        "/api/v1/regulations/?as_of=2024-01-01",
+    ],
+)
+def test_conditional_request_gets_304_until_the_data_changes(seeded, api, url):
+    first = api.get(url)
+    etag, last_modified = first["ETag"], first["Last-Modified"]
+    assert api.get(url, HTTP_IF_NONE_MATCH=etag).status_code == 304
+    assert api.get(url, HTTP_IF_MODIFIED_SINCE=last_modified).status_code == 304
+    f.ProductFactory()  # any change to the registry is a new data version
+    changed = api.get(url, HTTP_IF_NONE_MATCH=etag)
+    assert changed.status_code == 200
+    assert changed["ETag"] != etag
+
+
+def test_etag_depends_on_the_requested_date_and_language(seeded, api):
+    a = api.get("/api/v1/access/?as_of=2024-01-01")["ETag"]
+    b = api.get("/api/v1/access/?as_of=2024-01-02")["ETag"]
+    c = api.get("/api/v1/access/?as_of=2024-01-01", HTTP_ACCEPT_LANGUAGE="ru")["ETag"]
+    assert len({a, b, c}) == 3
+
+
+def test_untracked_alias_change_is_a_new_version(seeded, api):
+    etag = api.get("/api/v1/products/")["ETag"]
+    f.ProductAliasFactory(product=f.ProductFactory())
+    assert api.get("/api/v1/products/", HTTP_IF_NONE_MATCH=etag).status_code == 200
+
+
+# --- Exports -------------------------------------------------------------------------------------
+
+
+def test_csv_export_streams_every_filtered_row(seeded, api):
+    response = api.get("/api/v1/access/?format=csv&country=UZ")
+    assert response.status_code == 200
+    assert response.streaming
+    assert response["Content-Type"].startswith("text/csv")
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    expected = MarketAccess.objects.filter(country__iso2="UZ").count()
+    assert len(rows) == expected > 0  # all rows, not one page
+    assert {r["country"] for r in rows} == {"UZ"}
+    assert "fresh-grapes" in {r["product"] for r in rows}
+
+
+def test_xlsx_export_has_the_filtered_rows(seeded, api):
+    response = api.get("/api/v1/regulations/?format=xlsx&jurisdiction=EAEU")
+    assert response.status_code == 200
+    assert response.streaming
+    workbook = load_workbook(io.BytesIO(b"".join(response.streaming_content)), read_only=True)
+    rows = list(workbook.active.iter_rows(values_only=True))
+    header, data = rows[0], rows[1:]
+    assert "code" in header and "jurisdiction" in header
+    expected = Regulation.objects.filter(union__code="EAEU").count()
+    assert len(data) == expected > 0
+    assert {row[header.index("jurisdiction")] for row in data} == {"EAEU"}
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_exports_exist_on_every_list(seeded, api, fmt):
+    for url in (
+        "countries",
+        "products",
+        "ports",
+        "access",
+        "accessions",
+        "establishments",
+        "regulations",
+    ):
+        response = api.get(f"/api/v1/{url}/?format={fmt}")
+        assert response.status_code == 200, url
+        assert b"".join(response.streaming_content)

@@ -1,6 +1,7 @@
 """Admin for inspectors: every catalogue record, with provenance and read-only history."""
 
 from django.contrib import admin, messages
+from django.db import models as db_models
 from django.utils.translation import gettext_lazy as _
 
 from registry import models, services
@@ -15,6 +16,7 @@ class ProvenanceAdmin(admin.ModelAdmin):
 
     save_on_top = True
     list_per_page = 50
+    formfield_overrides = {db_models.URLField: {"assume_scheme": "https"}}
 
 
 class UnionMembershipInline(admin.TabularInline):

@@ -21,7 +21,7 @@ GROUPS = ("products", "access", "regulations", "ports")
 def search(request):
     form = SearchForm(request.GET or None)
     results = None
-    if form.is_bound and form.is_valid():
+    if form.is_bound and form.is_valid() and (form.cleaned_data["q"] or form.filters.any):
         results = run_search(
             query=form.cleaned_data["q"],
             filters=form.filters,

@@ -1,0 +1,62 @@
+"""Bounded work per page: the same number of queries with few rows and with many (pinned)."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+# The pinned budgets: the most queries each page may make, whatever the number of rows.
+PAGES = [
+    ("/", 8),
+    ("/search/?q=maize", 18),
+    ("/search/?q=&country=KZ&category=grain", 17),
+    ("/regulations/", 8),
+    ("/regulations/?kind=technical_regulation", 8),
+    ("/ports/", 6),
+    ("/accessions/", 7),
+    ("/accessions/?year=2023", 7),
+    ("/countries/KZ/", 8),
+    ("/products/maize/", 7),
+    ("/check/?product=maize&country=KZ&port=khorgos", 8),
+]
+
+
+def count_queries(client, url) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries)
+
+
+@pytest.mark.parametrize(("url", "budget"), PAGES)
+def test_list_page_query_count_does_not_grow_with_rows(
+    client, world, more_rows, url, budget, django_assert_max_num_queries
+):
+    few = count_queries(client, url)
+    more_rows(30, world.kz)
+    with django_assert_max_num_queries(budget):
+        many = count_queries(client, url)
+    assert many == few
+
+
+def test_dashboard_query_count_does_not_grow_with_rows(
+    inspector_client, world, more_rows, frozen_today, django_assert_max_num_queries
+):
+    few = [count_queries(inspector_client, url) for url in ("/dashboard/", "/")]
+    more_rows(30, world.kz)
+    with django_assert_max_num_queries(12):
+        many = [count_queries(inspector_client, "/dashboard/")]
+    with django_assert_max_num_queries(17):  # the home page with what expires soon
+        many.append(count_queries(inspector_client, "/"))
+    assert many == few
+
+
+def test_access_detail_query_count_does_not_grow_with_history(
+    client, world, django_assert_max_num_queries
+):
+    url = f"/access/{world.maize_kz.pk}/"
+    few = count_queries(client, url)
+    for status in ["suspended", "in_force"] * 5:
+        world.maize_kz.status = status
+        world.maize_kz.save()
+    with django_assert_max_num_queries(8):
+        many = count_queries(client, url)
+    assert many == few

@@ -1,0 +1,193 @@
+"""Search: every language, aliases, HS codes, typos (PostgreSQL), facets, paging, bad input."""
+
+import re
+
+import pytest
+from django.db import connection
+
+from registry.models import Product
+from tests import factories as f
+
+postgres_only = pytest.mark.skipif(
+    "connection.vendor != 'postgresql'", reason="typo tolerance needs pg_trgm"
+)
+
+
+def products_found(response) -> list[str]:
+    section = response.content.decode().split('id="products-heading"')[1].split("</section>")[0]
+    return re.findall(r'href="/products/([^/]+)/"', section)
+
+
+def group(response, heading: str) -> str:
+    return response.content.decode().split(f'id="{heading}"')[1].split("</section>")[0]
+
+
+@pytest.mark.parametrize(
+    ("query", "slug"),
+    [
+        ("maize", "maize"),
+        ("Maize", "maize"),
+        ("corn", "maize"),
+        ("grain corn", "maize"),  # an alias only
+        ("玉米", "maize"),
+        ("кукуруза", "maize"),
+        ("Кукуруза", "maize"),
+        ("кукуруза зерно", "maize"),  # a Russian alias
+        ("Пшеница", "wheat"),
+        ("小麦", "wheat"),
+        ("1005", "maize"),  # HS prefix
+        ("100590", "maize"),  # HS code
+        ("1005.90", "maize"),
+        ("02", "chilled-beef"),  # HS chapter
+    ],
+)
+def test_search_finds_product_in_every_language_alias_and_hs_code(client, world, query, slug):
+    response = client.get("/search/", {"q": query})
+    assert response.status_code == 200
+    assert slug in products_found(response)
+
+
+def test_hs_prefix_does_not_match_other_chapters(client, world):
+    found = products_found(client.get("/search/", {"q": "1005"}))
+    assert "wheat" not in found and "chilled-beef" not in found
+
+
+@postgres_only
+@pytest.mark.parametrize(
+    ("typo", "slug"),
+    [("maiez", "maize"), ("wheet", "wheat"), ("пшиница", "wheat"), ("chiled beef", "chilled-beef")],
+)
+def test_search_tolerates_typos_on_postgresql(client, world, typo, slug):
+    found = products_found(client.get("/search/", {"q": typo}))
+    assert found and found[0] == slug  # ranked first
+
+
+@postgres_only
+def test_exact_name_ranks_before_partial_matches(client, world):
+    found = products_found(client.get("/search/", {"q": "corn meal"}))
+    assert found[0] == "corn-meal"
+
+
+def test_results_are_grouped_products_access_regulations_ports(client, world):
+    response = client.get("/search/", {"q": "maize"})
+    assert "Maize (corn) — Kazakhstan" in group(response, "access-heading")
+    assert "TR CU 015/2011" in group(response, "regulations-heading")
+    assert "Khorgos" in group(client.get("/search/", {"q": "Khorgos"}), "ports-heading")
+    assert "Khorgos" in group(client.get("/search/", {"q": "霍尔果斯"}), "ports-heading")
+    assert "Wheat — Kazakhstan" in group(
+        client.get("/search/", {"q": "Kazakhstan"}), "access-heading"
+    )
+
+
+@pytest.mark.parametrize(
+    ("params", "present", "absent"),
+    [
+        ({"q": "", "category": "meat"}, "chilled-beef", "maize"),
+        ({"q": "", "origin_type": "processed"}, "corn-meal", "wheat"),
+        ({"q": "corn", "country": "KZ"}, "maize", None),
+        ({"q": "corn", "country": "TJ"}, None, "maize"),
+        ({"q": "", "status": "in_force", "country": "KZ"}, "wheat", None),
+        ({"q": "", "status": "suspended"}, None, "wheat"),
+    ],
+)
+def test_facets_narrow_the_results(client, world, params, present, absent):
+    found = products_found(client.get("/search/", params))
+    if present:
+        assert present in found
+    if absent:
+        assert absent not in found
+
+
+def test_port_facet_narrows_access_entries(client, world):
+    world.beef_kz.allowed_ports.set([world.alashankou])
+    response = client.get("/search/", {"q": "", "port": "alashankou"})
+    assert "Chilled beef — Kazakhstan" in group(response, "access-heading")
+    assert "Wheat — Kazakhstan" not in group(response, "access-heading")
+
+
+def test_facet_counts_are_shown(client, world):
+    page = client.get("/search/", {"q": "corn"}).content.decode()
+    assert "KZ (2)" in page  # maize and corn meal from Kazakhstan
+
+
+def test_results_are_paged_per_group(client, world):
+    for i in range(25):
+        f.ProductFactory(name_en=f"Zucchini {i:02d}")
+    first = client.get("/search/", {"q": "zucchini"})
+    assert len(products_found(first)) == 20
+    assert "Page 1 of 2" in first.content.decode()
+    second = client.get("/search/", {"q": "zucchini", "page_products": "2"})
+    assert len(products_found(second)) == 5
+    beyond = client.get("/search/", {"q": "zucchini", "page_products": "abc"})
+    assert beyond.status_code == 200
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "x" * 1000,
+        "maize " * 200,
+        "'; DROP TABLE registry_product; --",
+        '" OR 1=1 --',
+        "%",
+        "_",
+        "\\",
+        "<script>alert(1)</script>",
+        "<img src=x onerror=alert(1)>",
+        "",
+        "   ",
+    ],
+)
+def test_bad_search_input_returns_a_normal_page(client, world, query):
+    response = client.get("/search/", {"q": query})
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "<script>alert" not in body
+    assert "<img src=x" not in body
+    assert Product.objects.count() == 4  # nothing was dropped
+
+
+def test_wildcards_do_not_match_everything(client, world):
+    assert products_found(client.get("/search/", {"q": "%"})) == []
+    assert products_found(client.get("/search/", {"q": "_"})) == []
+
+
+def test_search_terms_are_echoed_escaped(client, world):
+    body = client.get("/search/", {"q": "<b>maize</b>"}).content.decode()
+    assert "&lt;b&gt;maize&lt;/b&gt;" in body
+    assert "<b>maize</b>" not in body
+
+
+def test_long_search_is_shortened_with_a_notice(client, world):
+    body = client.get("/search/", {"q": "maize " + "x" * 1000}).content.decode()
+    assert "only its first 200 characters were used" in body
+
+
+def test_empty_search_invites_a_query(client, world):
+    body = client.get("/search/", {"q": ""}).content.decode()
+    assert "Type a product name in any language" in body
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"q": "maize", "country": "ZZ"},
+        {"q": "maize", "status": "bogus"},
+        {"q": "maize", "port": "<x>"},
+        {"q": "ma\x00ize"},
+    ],
+)
+def test_invalid_facet_is_a_400_form_error(client, world, params):
+    response = client.get("/search/", params)
+    assert response.status_code == 400
+    assert "Some filters are not valid" in response.content.decode()
+
+
+def test_search_runs_on_sqlite_too_without_trigram(client, world, monkeypatch):
+    """The embedded mode's plain path: substring matching only (forced here on PostgreSQL)."""
+    from registry import search
+
+    monkeypatch.setattr(search, "trigram_available", lambda: False)
+    assert "maize" in products_found(client.get("/search/", {"q": "кукуруза"}))
+    assert products_found(client.get("/search/", {"q": "maiez"})) == []
+    assert connection.vendor in {"postgresql", "sqlite"}

@@ -518,9 +518,10 @@ class ChangeFeedView(ApiView):
             try:
                 stamp = parse_datetime(value[0]) if value else None
                 label, pgh_id = str(value[1]), int(value[2])
-            except (TypeError, ValueError, IndexError):
+                stamp = stamp.astimezone(dt.UTC) if stamp and stamp.tzinfo else None
+            except (TypeError, ValueError, IndexError, OverflowError, AttributeError):
                 stamp = None
-            if stamp is None or stamp.tzinfo is None:
+            if stamp is None or not 0 <= pgh_id < 2**63 or len(label) > 100:
                 raise ParameterError("cursor", _("The cursor is not valid."))
             return stamp, label, pgh_id
         if since:
@@ -534,8 +535,14 @@ class ChangeFeedView(ApiView):
                 raise ParameterError(
                     "since", _("Give an ISO 8601 date or date-time, e.g. 2024-01-31T12:00:00Z.")
                 )
-            if timezone.is_naive(stamp):
-                stamp = timezone.make_aware(stamp, dt.UTC)
+            try:
+                stamp = (
+                    stamp.replace(tzinfo=dt.UTC)
+                    if timezone.is_naive(stamp)
+                    else stamp.astimezone(dt.UTC)
+                )
+            except (OverflowError, ValueError) as exc:
+                raise ParameterError("since", _("The time is out of range.")) from exc
             return stamp, "", 0
         return dt.datetime(1970, 1, 1, tzinfo=dt.UTC), "", 0
 

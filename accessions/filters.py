@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import django_filters
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from accessions.models import (
     Accession,
@@ -62,6 +64,7 @@ class ExpiringWithinField(django_filters.fields.forms.IntegerField):
         super().__init__(*args, **kwargs)
 
 
+@extend_schema_field(OpenApiTypes.INT)
 class ExpiringWithinFilter(django_filters.Filter):
     """Ends within N days from today (0–3650): `field_name` between today and today + N."""
 

@@ -88,7 +88,7 @@ class AccessionSerializer(serializers.ModelSerializer):
     market_access = serializers.IntegerField(source="market_access_id")
     product = ProductRefSerializer(source="market_access.product")
     country = CountryRefSerializer(source="market_access.country")
-    event = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    event = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
     stages = AccessionStageSerializer(many=True)
 
     class Meta:

@@ -6,6 +6,7 @@ Every filter states its field_name and lookup_expr; invalid input is reported, n
 from __future__ import annotations
 
 import django_filters
+from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
@@ -121,7 +122,12 @@ class RegulationApiFilter(RegulationFilter):
         valid = super().is_valid()
         country = self.form.cleaned_data.get("country") if valid else None
         if country and not Country.objects.filter(iso2=country.strip().upper()).exists():
-            self.form.add_error("country", _("No country with the ISO code '%s'.") % country)
+            self.form.add_error(
+                "country",
+                forms.ValidationError(
+                    _("No country with the ISO code '%(code)s'."), params={"code": country}
+                ),
+            )
             return False
         return valid
 

@@ -1,0 +1,103 @@
+"""The OpenAPI schema validates, and schemathesis finds no server error and no response that
+violates it, on every operation (positive and negative inputs, bounded examples)."""
+
+import pytest
+import schemathesis
+from django.core import signals
+from django.core.management import call_command
+from django.db import close_old_connections
+from drf_spectacular.generators import SchemaGenerator
+from hypothesis import HealthCheck, settings
+from schemathesis import GenerationMode
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import response_schema_conformance
+
+from registry.wsgi import application
+
+EXPECTED_PATHS = {
+    "/api/v1/countries/",
+    "/api/v1/countries/{iso2}/",
+    "/api/v1/products/",
+    "/api/v1/products/{slug}/",
+    "/api/v1/access/",
+    "/api/v1/access/{id}/",
+    "/api/v1/access/{id}/history/",
+    "/api/v1/eligibility/",
+    "/api/v1/eligibility/bulk/",
+    "/api/v1/regulations/",
+    "/api/v1/regulations/{id}/",
+    "/api/v1/ports/",
+    "/api/v1/accessions/",
+    "/api/v1/establishments/",
+    "/api/v1/changes/",
+}
+
+
+def test_database_app(environ, start_response):
+    """The WSGI app as the test client runs it: the request signals must not close the test's
+    database connection (which holds the test transaction)."""
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    try:
+        return list(application(environ, start_response))
+    finally:
+        signals.request_started.connect(close_old_connections)
+        signals.request_finished.connect(close_old_connections)
+
+
+test_database_app.__test__ = False
+RAW_SCHEMA = SchemaGenerator(api_version="v1").get_schema(request=None, public=True)
+schema = schemathesis.openapi.from_dict(RAW_SCHEMA)
+schema.app = test_database_app
+schema.config.generation.update(
+    modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE],
+    max_examples=25,
+    database="none",
+)
+
+
+def test_schema_validates_without_warnings(tmp_path):
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "s.yml"))
+
+
+def test_schema_lists_every_endpoint_with_its_problems():
+    assert set(RAW_SCHEMA["paths"]) == EXPECTED_PATHS
+    for path, operations in RAW_SCHEMA["paths"].items():
+        for method, operation in operations.items():
+            assert "429" in operation["responses"], (path, method)
+            assert "application/problem+json" in operation["responses"]["400"]["content"]
+    access = RAW_SCHEMA["paths"]["/api/v1/access/"]["get"]
+    names = {p["name"] for p in access["parameters"]}
+    assert {"country", "product", "hs", "category", "status", "port", "as_of"} <= names
+    assert {"updated_since", "expiring_within", "ordering", "cursor", "format"} <= names
+    status = next(p for p in access["parameters"] if p["name"] == "status")
+    assert "in_force" in status["schema"]["enum"]
+
+
+def test_docs_and_schema_are_served_with_self_hosted_assets(client):
+    docs = client.get("/api/v1/docs/")
+    assert docs.status_code == 200
+    html = docs.content.decode()
+    assert "/static/drf_spectacular_sidecar/swagger-ui-dist/" in html
+    assert "cdn" not in html.lower()
+    assert client.get("/api/v1/schema/").status_code == 200
+
+
+@pytest.fixture
+def raw_key(db):
+    from registry.services import api_key_issue
+
+    return api_key_issue(name="schemathesis")[1]
+
+
+@schema.parametrize()
+@settings(
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@pytest.mark.django_db
+def test_api_conforms_to_its_schema(case, seeded, raw_key):
+    case.call_and_validate(
+        headers={"X-API-Key": raw_key},
+        checks=[not_a_server_error, response_schema_conformance],
+    )

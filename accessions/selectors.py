@@ -64,12 +64,16 @@ class CoverageOverview:
     total: CountryCoverage
 
 
-def reporting_year(figure: ReportedFigure) -> int:
-    """The calendar year an annual figure counts. Annual results are announced early in the next
-    year (Urumqi Customs gave the 2023 figures on 23 Jan 2024), so a figure dated in the first
-    quarter counts the previous year.
+def reporting_year(figure: ReportedFigure, default: int) -> int:
+    """The calendar year an annual figure counts. A year-precision date is that year. Annual
+    results are announced early in the next year (Urumqi Customs gave the 2023 figures on
+    23 Jan 2024), so an exact date in the first quarter counts the previous year.
     """
-    return figure.as_of.year - 1 if figure.as_of.month <= 3 else figure.as_of.year
+    if figure.as_of is None:
+        return default
+    if figure.as_of_precision == "year" or figure.as_of.month > 3:
+        return figure.as_of.year
+    return figure.as_of.year - 1
 
 
 def _counts(queryset: QuerySet, key: str, **extra) -> dict:
@@ -143,7 +147,7 @@ def coverage_overview(*, today: dt.date, accession_year: int = 2023) -> Coverage
         scope = total if figure.country_id is None else by_id.get(figure.country_id)
         if scope is None:  # a figure about a country outside Central Asia: shown in the total
             scope = total
-        year = reporting_year(figure)
+        year = reporting_year(figure, accession_year)
         recorded: int | None = {
             Metric.PRODUCTS_WITH_ACCESS: scope.access_in_force,
             Metric.REGULATIONS_COLLECTED: scope.regulations,

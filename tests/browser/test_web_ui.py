@@ -1,0 +1,102 @@
+"""The web UI in a real browser, on the real seed data: search in three languages, the checker's
+verdicts, the language switch, keyboard access, and a screenshot artifact.
+"""
+
+import pytest
+from django.core.management import call_command
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def site(live_server, transactional_db):
+    call_command("load_seeds", verbosity=0)
+    return live_server.url
+
+
+@pytest.mark.parametrize("query", ["maize", "玉米", "кукуруза", "1005"])
+def test_search_in_each_language_finds_the_product(site, page, query):
+    page.goto(f"{site}/")
+    page.get_by_label("Search products, access entries, regulations and ports").fill(query)
+    page.get_by_role("button", name="Search", exact=True).last.click()
+    page.wait_for_url("**/search/**")
+    products = page.locator("section.result-group").first
+    products.locator('a[href="/products/maize/"]').wait_for()
+    assert products.locator('a[href="/products/maize/"]').count() == 1
+
+
+def check(page, site, product, country, port=""):
+    page.goto(f"{site}/check/")
+    page.get_by_label("Product").fill(product)
+    page.get_by_label("Exporting country").select_option(country)
+    if port:
+        page.get_by_label("Port of entry (optional)").select_option(port)
+    page.get_by_role("button", name="Check").click()
+    page.wait_for_url("**/check/?*")
+    return page.locator(".verdict__code").inner_text()
+
+
+def test_checker_product_with_access(site, page, artifacts_dir):
+    assert check(page, site, "maize", "KZ") == "eligible_with_conditions"
+    assert page.locator('[data-code="access_in_force"]').count() == 1
+    assert page.locator('[data-code="registered_establishment_required"]').count() == 1
+    shot = artifacts_dir / "checker-maize-kz.png"
+    page.screenshot(path=str(shot), full_page=True)
+    assert shot.exists() and shot.stat().st_size > 0
+
+
+def test_checker_product_without_access(site, page):
+    assert check(page, site, "wheat", "KZ") == "not_eligible"
+    assert page.locator('[data-code="protocol_only"]').count() == 1
+
+
+def test_checker_meat_at_a_port_without_a_meat_site(site, page):
+    assert check(page, site, "beef", "KZ", "bakhty") == "not_eligible"
+    assert page.locator('[data-code="port_not_designated"]').count() == 1
+    assert check(page, site, "beef", "KZ", "khorgos") != "not_eligible"
+
+
+def test_checker_permalink_reproduces_the_answer(site, page):
+    check(page, site, "beef", "KZ", "bakhty")
+    href = page.locator("a.permalink").get_attribute("href")
+    assert "date=" in href
+    page.goto(f"{site}{href}")
+    assert page.locator(".verdict__code").inner_text() == "not_eligible"
+
+
+def test_language_switch(site, page, artifacts_dir):
+    page.goto(f"{site}/search/")
+    assert page.locator("html").get_attribute("lang") == "en"
+    page.get_by_label("Language").select_option("ru")
+    page.get_by_role("button", name="Switch").click()
+    page.wait_for_load_state()
+    assert page.locator("html").get_attribute("lang") == "ru"
+    assert page.locator("h1").inner_text() == "Поиск"
+    page.get_by_label("Язык").select_option("zh-hans")
+    page.get_by_role("button", name="Сменить").click()
+    page.wait_for_load_state()
+    assert page.locator("html").get_attribute("lang") == "zh-hans"
+    assert page.locator("h1").inner_text() == "搜索"
+    page.goto(f"{site}/products/maize/")
+    assert page.locator("h1").inner_text().startswith("玉米")
+    shot = artifacts_dir / "product-maize-zh.png"
+    page.screenshot(path=str(shot), full_page=True)
+    assert shot.exists() and shot.stat().st_size > 0
+
+
+def test_keyboard_reaches_the_skip_link_first(site, page):
+    page.goto(f"{site}/")
+    page.keyboard.press("Tab")
+    focused = page.evaluate("document.activeElement.className")
+    assert focused == "skip-link"
+    assert page.locator(".skip-link").is_visible()
+
+
+def test_pages_raise_no_csp_violations(site, page):
+    errors = []
+    page.on(
+        "console", lambda message: errors.append(message.text) if message.type == "error" else None
+    )
+    for path in ["/", "/check/?product=maize&country=KZ", "/countries/KZ/", "/ports/"]:
+        page.goto(f"{site}{path}")
+    assert not [e for e in errors if "Content Security Policy" in e]

@@ -1,0 +1,42 @@
+"""Every page renders on the real seed data (dates of every precision, missing values, ...)."""
+
+import re
+
+from accessions.models import MarketAccess
+from registry.models import Country, Port, Product
+from regulations.models import Regulation
+
+
+def test_every_record_page_renders_on_the_seeds(client, seeded):
+    urls = [
+        "/",
+        "/search/?q=maize",
+        "/regulations/",
+        "/ports/",
+        "/accessions/",
+        "/accessions/?year=2023",
+    ]
+    urls += [f"/countries/{iso2}/" for iso2 in Country.objects.values_list("iso2", flat=True)]
+    urls += [f"/products/{slug}/" for slug in Product.objects.values_list("slug", flat=True)]
+    urls += [f"/ports/{code}/" for code in Port.objects.values_list("code", flat=True)]
+    urls += [f"/regulations/{pk}/" for pk in Regulation.objects.values_list("pk", flat=True)]
+    urls += [f"/access/{pk}/" for pk in MarketAccess.objects.values_list("pk", flat=True)]
+    failures = [url for url in urls if client.get(url).status_code != 200]
+    assert len(urls) > 50
+    assert failures == []
+
+
+def test_home_on_the_seeds_shows_96_reported_beside_the_recorded_count(client, seeded):
+    page = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", client.get("/").content.decode()))
+    in_force = MarketAccess.objects.filter(status="in_force").count()
+    assert re.search(rf"96 reported {in_force} recorded", page)
+    assert "Urumqi Customs" in page
+
+
+def test_every_product_check_on_the_seeds_gives_a_verdict(client, seeded):
+    for access in MarketAccess.objects.select_related("product", "country"):
+        response = client.get(
+            "/check/", {"product": access.product.slug, "country": access.country.iso2}
+        )
+        assert response.status_code == 200
+        assert b"data-verdict=" in response.content, access

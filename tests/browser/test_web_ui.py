@@ -100,3 +100,28 @@ def test_pages_raise_no_csp_violations(site, page):
     for path in ["/", "/check/?product=maize&country=KZ", "/countries/KZ/", "/ports/"]:
         page.goto(f"{site}{path}")
     assert not [e for e in errors if "Content Security Policy" in e]
+
+
+TABLET_PAGES = [
+    "/",
+    "/check/?product=beef&country=KZ",
+    "/countries/KZ/",
+    "/ports/",
+    "/regulations/",
+    "/search/?q=corn",
+]
+
+
+def test_pages_fit_a_tablet_without_sideways_scrolling(site, browser):
+    context = browser.new_context(viewport={"width": 768, "height": 1024}, locale="en-US")
+    tablet = context.new_page()
+    overflowing = []
+    for path in TABLET_PAGES:
+        tablet.goto(f"{site}{path}")
+        overflow = tablet.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        if overflow > 0:
+            overflowing.append(path)
+    context.close()
+    assert overflowing == []

@@ -62,3 +62,15 @@ def test_checker_verdict_and_reasons_are_translated(client, world, lang):
     assert 'data-verdict="not_eligible"' in body
     assert "Not eligible" not in body
     assert "China's access list has no entry" not in body  # the service's reason, translated
+
+
+@pytest.mark.parametrize(
+    ("count", "expected"), [(1, "1 регламент"), (3, "3 регламента"), (5, "5 регламентов")]
+)
+def test_russian_plural_forms_come_from_the_catalogue(count, expected):
+    from django.utils import translation
+    from django.utils.translation import ngettext
+
+    with translation.override("ru"):
+        text = ngettext("%(counter)s regulation", "%(counter)s regulations", count)
+    assert text % {"counter": count} == expected

@@ -54,7 +54,7 @@ def stacked_bar_chart(
     top = max(totals + [1])
     plot_height = HEIGHT - MARGIN_BOTTOM - MARGIN_TOP
     slot = (WIDTH - MARGIN_LEFT) / max(len(categories), 1)
-    bar_width = max(slot * 0.7, 2)
+    bar_width = min(max(slot * 0.7, 2), 56)
     css = {name: f"series-{index % 8}" for index, name in enumerate(series)}
     for index, category in enumerate(categories):
         x = MARGIN_LEFT + index * slot + (slot - bar_width) / 2

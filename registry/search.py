@@ -153,7 +153,10 @@ def _text_q(query: str, *names: str) -> Q:
 
 
 def _paginate(queryset: QuerySet, page: str | int | None) -> Page:
-    return Paginator(queryset, PER_PAGE).get_page(page)
+    """A page whose rows are fetched now, while the similarity threshold (SET LOCAL) holds."""
+    result = Paginator(queryset, PER_PAGE).get_page(page)
+    result.object_list = list(result.object_list)
+    return result
 
 
 def search(*, query: str, filters: SearchFilters, pages: dict[str, str | None]) -> SearchResults:

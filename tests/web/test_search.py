@@ -191,3 +191,17 @@ def test_search_runs_on_sqlite_too_without_trigram(client, world, monkeypatch):
     assert "maize" in products_found(client.get("/search/", {"q": "кукуруза"}))
     assert products_found(client.get("/search/", {"q": "maiez"})) == []
     assert connection.vendor in {"postgresql", "sqlite"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_listed_rows_match_the_counts_outside_a_test_transaction(client):
+    """Rows are fetched while the per-transaction similarity threshold still holds."""
+    from tests.web.conftest import build_world
+
+    build_world()
+    for query in ["corn", "maiez", "пшиница"]:
+        body = client.get("/search/", {"q": query}).content.decode()
+        for heading in ["products-heading", "access-heading", "regulations-heading"]:
+            section = body.split(f'id="{heading}"')[1].split("</section>")[0]
+            count = int(re.search(r'<span class="count">(\d+)</span>', section).group(1))
+            assert section.count("<li>") == min(count, 20), (query, heading)

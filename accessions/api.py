@@ -15,7 +15,7 @@ from django.core.cache import cache
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection
 from django.db.models import F
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import get_language
@@ -29,6 +29,7 @@ from drf_spectacular.utils import (
     extend_schema_view,
 )
 from rest_framework import generics
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from accessions.eligibility import EligibilityQuestion, check_eligibility, check_eligibility_batch
@@ -273,40 +274,38 @@ class EligibilityView(ConditionalGetMixin, _AnswerView):
         return super().get(request, *args, **kwargs)
 
     def _answer(self, request):
-        question = EligibilityInputSerializer(data=request.query_params)
-        question.is_valid(raise_exception=True)
-        data = question.validated_data
-        on = data["date"] or timezone.localdate()
+        # Keyed by the raw question, so a repeated question skips validation and rendering:
+        # only valid questions are ever stored. The data version in the key makes it exact.
         validators = getattr(self, "conditional_validators", None)
         cache_key = None
         if validators is not None:
             basis = [
                 validators[0],
-                data["product"],
-                data["country"],
-                data["port"],
-                on.isoformat(),
-                data["establishment"],
+                sorted(request.query_params.lists()),
                 get_language(),
                 request.build_absolute_uri("/"),
+                timezone.localdate().isoformat(),  # no date given means today
             ]
             digest = hashlib.sha256(json.dumps(basis).encode()).hexdigest()
             cache_key = f"api:eligibility:{digest}"
             cached = cache.get(cache_key)
             if cached is not None:
-                return Response(cached)
+                return HttpResponse(cached, content_type="application/json")
+        question = EligibilityInputSerializer(data=request.query_params)
+        question.is_valid(raise_exception=True)
+        data = question.validated_data
         answer = check_eligibility(
             product=data["product"],
             country=data["country"],
             port=data["port"],
-            on=on,
+            on=data["date"] or timezone.localdate(),
             establishment=data["establishment"],
         )
         body = EligibilityAnswerSerializer(answer, context={"request": request}).data
+        rendered = JSONRenderer().render(body)
         if cache_key is not None:
-            plain = json.loads(json.dumps(body, cls=DjangoJSONEncoder))
-            cache.set(cache_key, plain, settings.API_ANSWER_CACHE_SECONDS)
-        return Response(body)
+            cache.set(cache_key, rendered, settings.API_ANSWER_CACHE_SECONDS)
+        return HttpResponse(rendered, content_type="application/json")
 
 
 @extend_schema_view(

@@ -15,6 +15,7 @@ import base64
 import binascii
 import csv
 import datetime as dt
+import functools
 import hashlib
 import json
 import logging
@@ -390,29 +391,57 @@ def _event_models() -> list[type[models.Model]]:
     ]
 
 
-def data_version() -> tuple[str, dt.datetime | None]:
-    """The registry's data version and when it last changed, in one indexed query.
+def _through_tables() -> list[type[models.Model]]:
+    """Auto-created many-to-many tables of tracked models (allowed ports, registration products,
+    regulation topics): pghistory does not track them."""
+    tracked = {m.pgh_tracked_model for m in _event_models()}
+    return [
+        field.remote_field.through
+        for model in tracked
+        for field in model._meta.local_many_to_many
+        if field.remote_field.through._meta.auto_created
+    ]
 
-    Every tracked table's newest history event (pghistory triggers record all writes, raw SQL
-    included); untracked small tables add their row count and highest id.
+
+@functools.cache
+def _data_version_sql() -> str:
+    """One row per table, each an index-only probe; all in one statement.
+
+    Tracked tables: the newest history event (id and time). Small untracked tables: row count and
+    highest id. Many-to-many tables (possibly large): highest id, so a link added is seen; a link
+    removed without touching its record is not (the admin and services save the record too).
     """
     # Table names come from model metadata (quoted), never from input: no injection possible.
     qn = connection.ops.quote_name
-    parts, stamps = [], []
-    for model in _event_models():
-        table = qn(model._meta.db_table)
-        parts.append(f"(SELECT MAX(pgh_id) FROM {table})")  # noqa: S608
-        stamps.append(f"(SELECT pgh_created_at FROM {table} ORDER BY pgh_id DESC LIMIT 1)")  # noqa: S608
-    for label in _UNTRACKED_TABLES:
+    parts = []
+    for index, model in enumerate(_event_models()):
+        parts.append(
+            f"(SELECT {index}, pgh_id, pgh_created_at FROM {qn(model._meta.db_table)} "  # noqa: S608
+            f"ORDER BY pgh_id DESC LIMIT 1)"
+        )
+    offset = len(parts)
+    for index, label in enumerate(_UNTRACKED_TABLES, start=offset):
         table = qn(apps.get_model(label)._meta.db_table)
-        parts.append(f"(SELECT COUNT(*) FROM {table})")  # noqa: S608
-        parts.append(f"(SELECT MAX(id) FROM {table})")  # noqa: S608
-    sql = "SELECT " + ", ".join(parts + [f"GREATEST({', '.join(stamps)})" if stamps else "NULL"])
+        parts.append(
+            f"(SELECT {index}, COUNT(*) * 4294967296 + COALESCE(MAX(id), 0), "  # noqa: S608
+            f"NULL::timestamptz FROM {table})"
+        )
+    offset = len(parts)
+    for index, through in enumerate(_through_tables(), start=offset):
+        table = qn(through._meta.db_table)
+        parts.append(f"(SELECT {index}, MAX(id), NULL::timestamptz FROM {table})")  # noqa: S608
+    return " UNION ALL ".join(parts)
+
+
+def data_version() -> tuple[str, dt.datetime | None]:
+    """The registry's data version and when it last changed, in one indexed query (pghistory
+    triggers record every write to a tracked table, raw SQL included)."""
     with connection.cursor() as cursor:
-        cursor.execute(sql)
-        row = cursor.fetchone()
-    last_modified = row[-1]
-    return ":".join(str(v) for v in row[:-1]), last_modified
+        cursor.execute(_data_version_sql())
+        rows = cursor.fetchall()
+    version = ",".join(f"{index}:{value}" for index, value, _stamp in sorted(rows))
+    stamps = [stamp for _index, _value, stamp in rows if stamp is not None]
+    return version, max(stamps) if stamps else None
 
 
 class ConditionalGetMixin:

@@ -68,10 +68,34 @@ class HasApiKey(BasePermission):
         raise exceptions.NotAuthenticated(self.message)
 
 
+def _count_hit(cache, key: str, ttl: int) -> int:
+    """Add one to the window's counter and return it: one Redis round trip (INCR + EXPIRE in a
+    pipeline) on the Redis cache, add + incr on any other cache backend."""
+    backend = getattr(cache, "_cache", None)
+    if backend is not None and hasattr(backend, "get_client") and hasattr(cache, "make_key"):
+        full_key = cache.make_and_validate_key(key)
+        client = backend.get_client(full_key, write=True)
+        pipe = client.pipeline(transaction=False)
+        pipe.incr(full_key)
+        pipe.expire(full_key, ttl, nx=True)
+        count, _set = pipe.execute()
+        return int(count)
+    cache.add(key, 0, ttl)
+    try:
+        return cache.incr(key)
+    except ValueError:  # expired between add and incr: the window starts again
+        cache.add(key, 1, ttl)
+        return 1
+
+
 class ApiRateThrottle(SimpleRateThrottle):
-    """Anonymous clients are limited per address, keys per key (a higher limit). Backed by the
-    Django cache (Redis in the full stack), so the limit holds across gunicorn workers and nodes.
-    The rates are read on every request, so settings overrides apply at once.
+    """Anonymous clients are limited per address, keys per key (a higher limit).
+
+    A fixed-window counter in the Django cache (Redis in the full stack): one atomic INCR per
+    request, whatever the limit, and the count holds across gunicorn workers and nodes. (DRF's
+    stock throttle keeps a list of every request time in the window and rewrites it on each
+    request, which grows with the limit.) The rates are read on every request, so settings
+    overrides apply at once.
     """
 
     def get_rate(self):
@@ -84,7 +108,14 @@ class ApiRateThrottle(SimpleRateThrottle):
         if not self.rate:
             return True
         self.num_requests, self.duration = self.parse_rate(self.rate)
-        return super().allow_request(request, view)
+        now = self.timer()
+        window = int(now // self.duration)
+        self.window_ends = (window + 1) * self.duration
+        key = f"{self.get_cache_key(request, view)}:{window}"
+        return _count_hit(self.cache, key, self.duration + 1) <= self.num_requests
+
+    def wait(self):
+        return max(1.0, self.window_ends - self.timer())
 
     def get_cache_key(self, request, view):
         if isinstance(request.auth, ApiKey):

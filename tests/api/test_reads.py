@@ -191,3 +191,15 @@ def test_exports_exist_on_every_list(seeded, api, fmt):
         response = api.get(f"/api/v1/{url}/?format={fmt}")
         assert response.status_code == 200, url
         assert b"".join(response.streaming_content)
+
+
+def test_allowed_port_link_is_a_new_version(seeded, api):
+    from registry.models import Port
+
+    access = MarketAccess.objects.get(product__slug="maize", country__iso2="KZ")
+    url = f"/api/v1/access/{access.pk}/"
+    etag = api.get(url)["ETag"]
+    access.allowed_ports.add(Port.objects.exclude(allowed_accesses=access).first())
+    changed = api.get(url, HTTP_IF_NONE_MATCH=etag)
+    assert changed.status_code == 200
+    assert len(changed.json()["allowed_ports"]) == access.allowed_ports.count()

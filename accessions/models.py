@@ -401,15 +401,23 @@ class Alert(models.Model):
     )
     due_on = models.DateField(_("expiry date"))
     raised_on = models.DateField(_("raised on"))
+    # No separate FK indexes: the partial unique indexes below lead with these columns. Fewer
+    # indexes keep the sweep's bulk inserts cheap (bench/sweep.py).
     registration = models.ForeignKey(
         EstablishmentRegistration,
         on_delete=models.CASCADE,
         null=True,
         blank=True,
         related_name="alerts",
+        db_index=False,
     )
     market_access = models.ForeignKey(
-        MarketAccess, on_delete=models.CASCADE, null=True, blank=True, related_name="alerts"
+        MarketAccess,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="alerts",
+        db_index=False,
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
@@ -420,6 +428,7 @@ class Alert(models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("acknowledged by"),
+        db_index=False,
     )
 
     class Meta:
@@ -481,13 +490,15 @@ class OutboxEvent(models.Model):
         blank=True,
         related_name="outbox_events",
     )
-    country = models.ForeignKey(Country, on_delete=models.CASCADE, related_name="+")
+    # Denormalised for matching subscriptions; catalogue rows are rarely deleted, so no index.
+    country = models.ForeignKey(Country, on_delete=models.CASCADE, related_name="+", db_index=False)
     product = models.ForeignKey(
         Product,
         on_delete=models.CASCADE,
         null=True,
         blank=True,
         related_name="+",
+        db_index=False,
         help_text=_("The access's product; registrations list theirs in their products."),
     )
     status_from = models.CharField(_("status before"), max_length=20, blank=True)

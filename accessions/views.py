@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -140,14 +141,20 @@ HISTORY_FIELDS = (
 
 
 def _history(access: MarketAccess, limit: int = 50) -> list[dict]:
-    """The access entry's recorded changes (pghistory events), newest first, with what changed."""
-    events = list(
+    """The access entry's latest recorded changes (pghistory events), newest first, with what
+    changed and who changed it. Two queries however long the history is.
+    """
+    latest = (
         MarketAccess.pgh_event_model.objects.filter(pgh_obj_id=access.pk)
         .select_related("pgh_context")
-        .order_by("pgh_created_at", "pgh_id")
+        .order_by("-pgh_created_at", "-pgh_id")[: limit + 1]
     )
+    events = list(reversed(list(latest)))  # oldest first; one extra as the baseline of a diff
+    contexts = [e.pgh_context.metadata if e.pgh_context else {} for e in events]
+    user_ids = {m.get("user") for m in contexts if isinstance(m.get("user"), int)}
+    names = dict(get_user_model().objects.filter(pk__in=user_ids).values_list("pk", "username"))
     timeline, previous = [], None
-    for event in events:
+    for event, metadata in zip(events, contexts, strict=True):
         changed = []
         if previous is not None:
             changed = [
@@ -159,12 +166,12 @@ def _history(access: MarketAccess, limit: int = 50) -> list[dict]:
                 for name in HISTORY_FIELDS
                 if getattr(previous, name) != getattr(event, name)
             ]
-        metadata = event.pgh_context.metadata if event.pgh_context else {}
+        user = metadata.get("user")
         timeline.append(
             {
                 "label": event.pgh_label,
                 "at": event.pgh_created_at,
-                "user": metadata.get("user"),
+                "user": names.get(user, user),
                 "url": metadata.get("url", ""),
                 "reason": metadata.get("reason", ""),
                 "changed": changed,
@@ -172,7 +179,9 @@ def _history(access: MarketAccess, limit: int = 50) -> list[dict]:
             }
         )
         previous = event
-    return list(reversed(timeline))[:limit]
+    if len(events) > limit:
+        timeline = timeline[1:]  # the baseline event is older than the page shows
+    return list(reversed(timeline))
 
 
 def _shown(name: str, value):

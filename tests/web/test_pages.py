@@ -245,3 +245,18 @@ def test_dashboard_includes_the_alerts_partial_when_it_exists(
     template_dirs = [tmp_path, *settings.TEMPLATES[0]["DIRS"]]
     settings.TEMPLATES = [{**settings.TEMPLATES[0], "DIRS": template_dirs}]
     assert "ALERTS-PARTIAL" in text(inspector_client.get("/dashboard/"))
+
+
+def test_access_history_names_who_changed_it(client, world, django_user_model):
+    from registry.common import history_context
+
+    if connection.vendor != "postgresql":
+        pytest.skip("history is recorded by PostgreSQL triggers")
+    editor = django_user_model.objects.create_user("editor-anna", password="x-123456789")
+    with history_context(user=editor.pk, reason="announcement withdrawn"):
+        world.maize_kz.status = "revoked"
+        world.maize_kz.save()
+    page = text(client.get(f"/access/{world.maize_kz.pk}/"))
+    assert "by editor-anna" in page
+    assert "announcement withdrawn" in page
+    assert "in force → revoked" in page

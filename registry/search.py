@@ -19,8 +19,8 @@ from django.db import connection, transaction
 from django.db.models import Count, Exists, FloatField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce, Greatest
 
-from accessions.models import MarketAccess
-from registry.models import Port, Product, ProductAlias
+from accessions.models import AccessStatus, MarketAccess
+from registry.models import Category, OriginType, Port, Product, ProductAlias
 from regulations.models import Regulation, RegulationProduct
 
 MAX_QUERY_LENGTH = 200
@@ -52,7 +52,7 @@ class SearchResults:
     accesses: Page | None = None
     regulations: Page | None = None
     ports: Page | None = None
-    facets: dict[str, dict[str, int]] = field(default_factory=dict)
+    facets: dict[str, list[dict]] = field(default_factory=dict)
     typo_tolerant: bool = False
 
     @property
@@ -281,9 +281,9 @@ def _fill(results: SearchResults, query: str, filters: SearchFilters, pages: dic
     results.ports = _paginate(ports.order_by("name_en"), pages.get("ports"))
     results.facets = {
         "country": _facet(accesses, "country__iso2"),
-        "status": _facet(accesses, "status"),
-        "category": _facet(products, "category"),
-        "origin_type": _facet(products, "origin_type"),
+        "status": _facet(accesses, "status", AccessStatus),
+        "category": _facet(products, "category", Category),
+        "origin_type": _facet(products, "origin_type", OriginType),
     }
 
 
@@ -328,6 +328,11 @@ def _filter_regulations(regulations: QuerySet, filters: SearchFilters) -> QueryS
     return regulations
 
 
-def _facet(queryset: QuerySet, key: str) -> dict[str, int]:
+def _facet(queryset: QuerySet, key: str, choices=None) -> list[dict]:
+    """Result counts per value of one facet, labelled in the active language, biggest first."""
+    labels = dict(choices.choices) if choices else {}
     rows = queryset.order_by().values(key).annotate(n=Count("pk", distinct=True))
-    return {row[key]: row["n"] for row in rows}
+    facet = [
+        {"value": row[key], "label": labels.get(row[key], row[key]), "n": row["n"]} for row in rows
+    ]
+    return sorted(facet, key=lambda item: (-item["n"], str(item["label"])))

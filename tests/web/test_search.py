@@ -205,3 +205,9 @@ def test_listed_rows_match_the_counts_outside_a_test_transaction(client):
             section = body.split(f'id="{heading}"')[1].split("</section>")[0]
             count = int(re.search(r'<span class="count">(\d+)</span>', section).group(1))
             assert section.count("<li>") == min(count, 20), (query, heading)
+
+
+def test_facet_counts_are_labelled_in_the_page_language(client, world):
+    body = client.get("/search/", {"q": "corn"}, HTTP_ACCEPT_LANGUAGE="ru").content.decode()
+    assert "действует (2)" in body  # access status "in force"
+    assert "зерно (1)" in body  # category "grain"

@@ -352,6 +352,45 @@ def expiries_per_month(*, start: dt.date, months: int = 12) -> list[dict]:
     ]
 
 
+# --- Alerts and subscriptions (issue 5) ---------------------------------------------------------
+
+INSPECTOR_GROUPS = ("inspector", "senior_inspector")
+
+
+def user_is_inspector(user) -> bool:
+    """Who handles alerts: inspectors, senior inspectors and staff (same rule as the dashboard)."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    return user.is_staff or user.groups.filter(name__in=INSPECTOR_GROUPS).exists()
+
+
+def alerts_for_dashboard(*, limit: int = 50) -> QuerySet:
+    """Open alerts first (soonest expiry first), then the latest acknowledged ones."""
+    from accessions.models import Alert
+
+    return Alert.objects.select_related(
+        "registration__country",
+        "market_access__product",
+        "market_access__country",
+        "acknowledged_by",
+    ).order_by(F("acknowledged_at").desc(nulls_first=True), "due_on", "id")[:limit]
+
+
+def subscriptions_of(user) -> QuerySet:
+    """A subscriber's subscriptions with their undelivered and dead-letter deliveries."""
+    from accessions.models import Delivery, DeliveryState, Subscription
+
+    failing = Delivery.objects.filter(
+        state__in=(DeliveryState.RETRYING, DeliveryState.DEAD)
+    ).select_related("event")
+    return (
+        Subscription.objects.filter(user=user)
+        .select_related("country", "product", "registration")
+        .prefetch_related(Prefetch("deliveries", queryset=failing, to_attr="failing"))
+        .order_by("-created_at")
+    )
+
+
 # --- The public API's lists (issue 4) ---------------------------------------------------------
 
 

@@ -41,8 +41,7 @@ class EligibilityForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["product"].widget.attrs.update({"list": "product-suggestions"})
         self.fields["country"].choices = [("", "—")] + [
-            (c.iso2, f"{c.name} ({c.iso2})")
-            for c in Country.objects.order_by("region", "name_en")
+            (c.iso2, f"{c.name} ({c.iso2})") for c in Country.objects.order_by("region", "name_en")
         ]
         self.fields["port"].choices = [("", _("any port"))] + [
             (p.code, p.name) for p in Port.objects.order_by("name_en")

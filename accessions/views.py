@@ -25,7 +25,7 @@ from accessions import services as jobs
 from accessions.eligibility import check_eligibility
 from accessions.filters import AccessionFilter
 from accessions.forms import EligibilityForm
-from accessions.models import STAGE_ORDER, MarketAccess
+from accessions.models import STAGE_ORDER, Delivery, MarketAccess
 from registry.charts import stacked_bar_chart
 from registry.common import DomainError, history_supported
 from registry.models import Product
@@ -274,3 +274,61 @@ def alert_acknowledge(request, pk: int):
         raise PermissionDenied(exc.message) from exc
     messages.success(request, _("Alert acknowledged."))
     return redirect(reverse("dashboard") + "#alerts")
+
+
+# --- Subscriptions (issue 5): a subscriber's own page -------------------------------------------
+
+
+def subscriptions(request):
+    """A trader's or inspector's subscriptions, their failing deliveries (retrying, dead letters)
+    and a form to add one. POST: subscribe; the service validates target and URL."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    status, error = 200, None
+    if request.method == "POST":
+        try:
+            created = jobs.subscription_create(
+                user=request.user,
+                channel=request.POST.get("channel", ""),
+                country=request.POST.get("country", ""),
+                product=request.POST.get("product", ""),
+                hs_prefix=request.POST.get("hs_prefix", ""),
+                registration=request.POST.get("registration", ""),
+                webhook_url=request.POST.get("webhook_url", ""),
+            )
+        except DomainError as exc:
+            if exc.code == "not_allowed":
+                raise PermissionDenied(exc.message) from exc
+            status, error = 400, exc.message
+        else:
+            messages.success(request, _("Subscribed."))
+            if created.secret:
+                messages.info(
+                    request,
+                    _("Webhook signing secret (shown once): %(secret)s")
+                    % {"secret": created.secret},
+                )
+            return redirect("subscriptions")
+    context = {
+        "subscriptions": selectors.subscriptions_of(request.user),
+        "error": error,
+        "form_data": request.POST if request.method == "POST" else {},
+    }
+    return render(request, "accessions/subscriptions.html", context, status=status)
+
+
+@require_POST
+def delivery_retry(request, pk: int):
+    """The subscriber asks for another round of attempts for a dead letter."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(reverse("subscriptions"))
+    delivery = get_object_or_404(Delivery.objects.select_related("subscription"), pk=pk)
+    try:
+        jobs.delivery_retry(delivery=delivery, by=request.user)
+    except DomainError as exc:
+        if exc.code == "not_allowed":
+            raise Http404(exc.message) from exc  # not yours: as if it did not exist
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The delivery will be retried."))
+    return redirect("subscriptions")

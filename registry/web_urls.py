@@ -24,4 +24,10 @@ urlpatterns = [
         accession_views.alert_acknowledge,
         name="alert-acknowledge",
     ),
+    path("subscriptions/", accession_views.subscriptions, name="subscriptions"),
+    path(
+        "deliveries/<int:pk>/retry/",
+        accession_views.delivery_retry,
+        name="delivery-retry",
+    ),
 ]

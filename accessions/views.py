@@ -74,17 +74,18 @@ def check(request):
                 on=form.as_of(today()),
                 establishment=form.cleaned_data["establishment"],
             )
-        except DomainError as error:
-            if error.code != "ambiguous_product":
-                raise
-            form.add_error(
-                "product",
-                _("'%(product)s' matches several products; choose one: %(candidates)s.")
-                % {
-                    "product": form.cleaned_data["product"],
-                    "candidates": ", ".join(error.extra.get("candidates", [])),
-                },
-            )
+        except DomainError as error:  # a broken rule is the asker's to fix: a form error
+            if error.code == "ambiguous_product":
+                form.add_error(
+                    "product",
+                    _("'%(product)s' matches several products; choose one: %(candidates)s.")
+                    % {
+                        "product": form.cleaned_data["product"],
+                        "candidates": ", ".join(error.extra.get("candidates", [])),
+                    },
+                )
+            else:
+                form.add_error(None, error.message)
     suggestions = Product.objects.only("slug", "name_en", "name_zh", "name_ru").order_by("name_en")[
         :PRODUCT_SUGGESTIONS
     ]

@@ -182,7 +182,8 @@ def request(port: int, path: str) -> tuple[int, bytes]:
 
 
 def paths_for(kind: str, client: int, slugs: list[str], questions: list[dict]) -> object:
-    """An endless generator of request paths for one client process."""
+    """An endless generator of request paths for one client process (`client` also carries the
+    round, so no cold question is ever asked twice in a run)."""
     n = client * 1_000_003
     while True:
         n += 1
@@ -190,8 +191,8 @@ def paths_for(kind: str, client: int, slugs: list[str], questions: list[dict]) -
             yield "/bench/bare/?" + urlencode({"product": slugs[n % len(slugs)]})
         elif kind == "warm":
             yield "/api/v1/eligibility/?" + urlencode(questions[n % len(questions)])
-        else:  # cold: a date never asked before in this run, so never in the answer cache
-            day = dt.date(1990, 1, 1) + dt.timedelta(days=n % 3_000_000 // 1000 + n % 1000 * 7)
+        else:  # cold: (question, date) never asked before in this run: not in the answer cache
+            day = dt.date(2015, 1, 1) + dt.timedelta(days=n // len(questions) % 7300)
             yield "/api/v1/eligibility/?" + urlencode(
                 {**questions[n % len(questions)], "date": day.isoformat()}
             )
@@ -209,12 +210,11 @@ def _client(args: tuple) -> tuple[int, int]:
     return done, errors
 
 
-def run_load(port: int, kind: str, clients: int, seconds: float, slugs, questions):
+def run_load(port, kind, clients, seconds, slugs, questions, round_no=0):
+    seeds = [round_no * clients + c for c in range(clients)]
     with multiprocessing.Pool(clients) as pool:
         started = time.monotonic()
-        results = pool.map(
-            _client, [(port, kind, c, seconds, slugs, questions) for c in range(clients)]
-        )
+        results = pool.map(_client, [(port, kind, c, seconds, slugs, questions) for c in seeds])
         elapsed = time.monotonic() - started
     done = sum(r[0] for r in results)
     errors = sum(r[1] for r in results)
@@ -255,15 +255,16 @@ def main() -> None:
     totals: dict[str, list[float]] = {"bare": [], "warm": [], "cold": []}
     errors = 0
     try:
+        cache.clear()
         for kind in ("bare", "warm", "cold"):  # warm-up: worker imports, connections
-            run_load(port, kind, args.clients, 1.0, slugs, questions)
+            run_load(port, kind, args.clients, 1.0, slugs, questions, round_no=99)
         for question in questions:  # the repeated questions are answered once before timing
             request(port, "/api/v1/eligibility/?" + urlencode(question))
         for round_no in range(1, args.rounds + 1):
             for kind in ("bare", "warm", "cold"):
-                if kind == "cold":
-                    cache.clear()
-                rate, failed = run_load(port, kind, args.clients, args.seconds, slugs, questions)
+                rate, failed = run_load(
+                    port, kind, args.clients, args.seconds, slugs, questions, round_no
+                )
                 totals[kind].append(rate)
                 errors += failed
                 print(f"  round {round_no} {kind:5s} {rate:8.1f} req/s  non-200: {failed}")

@@ -41,6 +41,7 @@ from drf_spectacular.utils import (
     extend_schema,
     extend_schema_view,
 )
+from drf_spectacular.views import SpectacularSwaggerSplitView
 from rest_framework import exceptions, filters, generics, serializers, status
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.pagination import CursorPagination, PageNumberPagination
@@ -677,6 +678,22 @@ class PortListView(ListApiView):
         from registry.selectors import port_api_list
 
         return port_api_list()
+
+
+@extend_schema(exclude=True)
+class ApiDocsView(SpectacularSwaggerSplitView):
+    """Swagger UI from the vendored drf-spectacular-sidecar assets; its start-up script is served
+    as a file, so scripts stay same-origin only. Swagger UI sets inline styles, so this page (and
+    only this page) allows them."""
+
+    def get(self, request, *args, **kwargs):
+        response = super().get(request, *args, **kwargs)
+        response["Content-Security-Policy"] = (
+            "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+            "img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'; "
+            "frame-ancestors 'none'"
+        )
+        return response
 
 
 @extend_schema(exclude=True)

@@ -1,7 +1,7 @@
 """Every /api/v1/ route (included from registry.urls)."""
 
 from django.urls import path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView
 
 from accessions import api as accessions_api
 from registry import api as registry_api
@@ -42,7 +42,6 @@ urlpatterns = [
     ),
     path("changes/", accessions_api.ChangeFeedView.as_view(), name="changes"),
     path("schema/", SpectacularAPIView.as_view(api_version="v1"), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
-    path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
+    path("docs/", registry_api.ApiDocsView.as_view(url_name="api:schema"), name="docs"),
     re_path(r"^.*$", registry_api.NotFoundView.as_view(), name="not-found"),
 ]

@@ -79,7 +79,11 @@ def test_docs_and_schema_are_served_with_self_hosted_assets(client):
     assert docs.status_code == 200
     html = docs.content.decode()
     assert "/static/drf_spectacular_sidecar/swagger-ui-dist/" in html
-    assert "cdn" not in html.lower()
+    assert "cdn" not in html.lower() and "<script>" not in html  # no inline script
+    assert "script-src 'self';" in docs["Content-Security-Policy"]
+    script = client.get("/api/v1/docs/?script=")
+    assert script.status_code == 200
+    assert "/api/v1/schema/" in script.content.decode()
     assert client.get("/api/v1/schema/").status_code == 200
 
 

@@ -233,8 +233,6 @@ def main() -> None:
     print(f"database {os.environ['DATABASE_URL']}; preparing data", flush=True)
     ensure_database()
     prepare_data(args.products)
-    from django.core.cache import cache
-
     from accessions.models import MarketAccess
     from registry.models import Port, Product
 
@@ -255,7 +253,6 @@ def main() -> None:
     totals: dict[str, list[float]] = {"bare": [], "warm": [], "cold": []}
     errors = 0
     try:
-        cache.clear()
         for kind in ("bare", "warm", "cold"):  # warm-up: worker imports, connections
             run_load(port, kind, args.clients, 1.0, slugs, questions, round_no=99)
         for question in questions:  # the repeated questions are answered once before timing

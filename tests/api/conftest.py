@@ -3,17 +3,26 @@ from django.core.cache import cache
 from rest_framework.test import APIClient
 
 
+def _clear_api_keys():
+    """Only the API's own keys (throttle counters, cached answers): the same Redis database may
+    hold the Celery broker's queues, which a FLUSHDB would wipe."""
+    client = cache._cache.get_client(write=True)
+    for pattern in ("*api-throttle:*", "*api:eligibility:*"):
+        for key in client.scan_iter(match=pattern):
+            client.delete(key)
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache_and_high_limits(settings):
     """Throttle counters and cached answers live in Redis: start every test from zero, with
     limits high enough that only the throttling tests meet them."""
-    cache.clear()
+    _clear_api_keys()
     settings.REST_FRAMEWORK = {
         **settings.REST_FRAMEWORK,
         "DEFAULT_THROTTLE_RATES": {"anon": "100000/min", "key": "100000/min"},
     }
     yield
-    cache.clear()
+    _clear_api_keys()
 
 
 @pytest.fixture

@@ -90,8 +90,13 @@ def dispatch_enqueue() -> bool:
     try:
         # retry=False: a web request must not wait for an unreachable broker.
         dispatch_outbox_task.apply_async(retry=False)
-    except Exception:  # kombu/redis raise several unrelated types when the broker is unreachable
-        logger.warning("broker unreachable: outbox events wait for the periodic dispatcher")
+    except Exception as exc:  # kombu/redis raise several unrelated types when it is unreachable
+        logger.warning(
+            "could not enqueue the outbox dispatch (%s: %s); the events wait in the outbox for "
+            "the periodic dispatcher",
+            type(exc).__name__,
+            exc,
+        )
         return False
     return True
 

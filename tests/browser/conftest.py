@@ -1,39 +1,42 @@
 """Real Chromium (Debian's /usr/bin/chromium) driven by playwright against pytest-django's
-live_server. The sync playwright API runs an event loop in this thread, which trips Django's
-async-safety check on database access from the same thread; the test server is a separate
-thread, so allowing it here is safe.
+live_server.
+
+Playwright's sync API runs an event loop in the test thread, which trips Django's async-safety
+check on database access from that thread (fixtures, seeding, flushing); the test server is a
+separate thread, so allowing it is safe here. The allowance and the browser live only as long
+as one browser test module, so the rest of the suite (and `check --deploy` subprocesses) never
+see DJANGO_ALLOW_ASYNC_UNSAFE.
 """
 
-import os
 from pathlib import Path
 
 import pytest
-
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
     from playwright.sync_api import sync_playwright
 
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium (make pytest does it)")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-            ],
-        )
-        yield chromium
-        chromium.close()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        with sync_playwright() as playwright:
+            chromium = playwright.chromium.launch(
+                executable_path=CHROMIUM,
+                headless=True,
+                args=[
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--disable-background-networking",
+                    "--disable-component-update",
+                ],
+            )
+            yield chromium
+            chromium.close()
 
 
 @pytest.fixture

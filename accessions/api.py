@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from collections import OrderedDict
 from typing import Any
 
 from django.apps import apps
@@ -246,6 +247,19 @@ ELIGIBILITY_PARAMETERS = [
 ]
 
 
+# Rendered answers this process served lately, in front of the shared cache (Redis): the key holds
+# the data version, so an entry is never stale; the size bounds memory (~3 KB an answer).
+_LOCAL_ANSWERS: OrderedDict[str, bytes] = OrderedDict()
+_LOCAL_ANSWERS_SIZE = 2048
+
+
+def _remember(key: str, rendered: bytes) -> None:
+    _LOCAL_ANSWERS[key] = rendered
+    _LOCAL_ANSWERS.move_to_end(key)
+    while len(_LOCAL_ANSWERS) > _LOCAL_ANSWERS_SIZE:
+        _LOCAL_ANSWERS.popitem(last=False)
+
+
 class _AnswerView(ApiView):
     def get(self, request, *args, **kwargs):
         return self._answer(request)
@@ -288,8 +302,9 @@ class EligibilityView(ConditionalGetMixin, _AnswerView):
             ]
             digest = hashlib.sha256(json.dumps(basis).encode()).hexdigest()
             cache_key = f"api:eligibility:{digest}"
-            cached = cache.get(cache_key)
+            cached = _LOCAL_ANSWERS.get(cache_key) or cache.get(cache_key)
             if cached is not None:
+                _remember(cache_key, cached)
                 return HttpResponse(cached, content_type="application/json")
         question = EligibilityInputSerializer(data=request.query_params)
         question.is_valid(raise_exception=True)
@@ -305,6 +320,7 @@ class EligibilityView(ConditionalGetMixin, _AnswerView):
         rendered = JSONRenderer().render(body)
         if cache_key is not None:
             cache.set(cache_key, rendered, settings.API_ANSWER_CACHE_SECONDS)
+            _remember(cache_key, rendered)
         return HttpResponse(rendered, content_type="application/json")
 
 

@@ -434,15 +434,37 @@ def _data_version_sql() -> str:
     return " UNION ALL ".join(parts)
 
 
+_SNAPSHOT_SQL = "SELECT pg_current_snapshot()::text, txid_current_if_assigned() IS NULL"
+_VERSION_BY_SNAPSHOT: dict[str, tuple[str, dt.datetime | None]] = {}
+_VERSION_MEMO_SIZE = 512
+
+
 def data_version() -> tuple[str, dt.datetime | None]:
-    """The registry's data version and when it last changed, in one indexed query (pghistory
-    triggers record every write to a tracked table, raw SQL included)."""
+    """The registry's data version and when it last changed (pghistory triggers record every write
+    to a tracked table, raw SQL included).
+
+    First a probe of the current MVCC snapshot (as cheap as a primary-key lookup): two equal
+    snapshots see exactly the same committed data, so a version already computed under this
+    snapshot is reused and the request costs that one query. Only after a write has committed
+    anywhere (or inside a transaction that has itself written) does the full version query run.
+    """
     with connection.cursor() as cursor:
+        cursor.execute(_SNAPSHOT_SQL)
+        snapshot, clean = cursor.fetchone()
+        if clean and snapshot in _VERSION_BY_SNAPSHOT:
+            return _VERSION_BY_SNAPSHOT[snapshot]
         cursor.execute(_data_version_sql())
         rows = cursor.fetchall()
     version = ",".join(f"{index}:{value}" for index, value, _stamp in sorted(rows))
     stamps = [stamp for _index, _value, stamp in rows if stamp is not None]
-    return version, max(stamps) if stamps else None
+    result = version, max(stamps) if stamps else None
+    if clean:
+        # Stored under the probe's snapshot: if a write committed between the two statements,
+        # that snapshot can never be seen again (its xmax only grows), so nothing stale is served.
+        if len(_VERSION_BY_SNAPSHOT) >= _VERSION_MEMO_SIZE:
+            _VERSION_BY_SNAPSHOT.clear()
+        _VERSION_BY_SNAPSHOT[snapshot] = result
+    return result
 
 
 class ConditionalGetMixin:

@@ -54,6 +54,11 @@ class SearchResults:
     ports: Page | None = None
     facets: dict[str, list[dict]] = field(default_factory=dict)
     typo_tolerant: bool = False
+    truncated: bool = False  # more products matched than are ranked (MAX_MATCHES)
+
+    @property
+    def max_matches(self) -> int:
+        return MAX_MATCHES
 
     @property
     def total(self) -> int:
@@ -95,11 +100,15 @@ def _word_similarity(query: str, *fields: str):
     return Greatest(*(TrigramWordSimilarity(query, name) for name in fields), Value(0.0))
 
 
-def matching_products(query: str) -> QuerySet[Product]:
-    """Products found by a name in any language, an alias, or an HS code or prefix, best first."""
+def matching_products(query: str) -> tuple[QuerySet[Product], bool]:
+    """Products found by a name in any language, an alias, or an HS code or prefix, best first,
+    and whether more matched than MAX_MATCHES (only the first ones are then listed).
+    """
     prefix = hs_prefix(query)
     if prefix:
-        return Product.objects.filter(pk__in=_hs_ids(prefix)).order_by("hs_code", "name_en")
+        ids = _hs_ids(prefix)
+        products = Product.objects.filter(pk__in=ids[:MAX_MATCHES])
+        return products.order_by("hs_code", "name_en"), len(ids) > MAX_MATCHES
     if not trigram_available():
         substring = Q()
         for name in NAME_FIELDS:
@@ -107,7 +116,8 @@ def matching_products(query: str) -> QuerySet[Product]:
         alias_substring = ProductAlias.objects.filter(
             product=OuterRef("pk"), kind="name", alias__icontains=query
         )
-        return Product.objects.filter(substring | Exists(alias_substring)).order_by("name_en")
+        products = Product.objects.filter(substring | Exists(alias_substring))
+        return products.order_by("name_en"), False
 
     alias_rank = Subquery(
         ProductAlias.objects.filter(product=OuterRef("pk"), kind="name")
@@ -116,8 +126,9 @@ def matching_products(query: str) -> QuerySet[Product]:
         .values("rank")[:1],
         output_field=FloatField(),
     )
-    return (
-        Product.objects.filter(pk__in=_matching_ids(query))
+    ids = _matching_ids(query)
+    products = (
+        Product.objects.filter(pk__in=ids[:MAX_MATCHES])
         .annotate(
             rank=Greatest(
                 _word_similarity(query, "name_en", "name_zh", "name_ru"),
@@ -126,6 +137,7 @@ def matching_products(query: str) -> QuerySet[Product]:
         )
         .order_by("-rank", "name_en")
     )
+    return products, len(ids) > MAX_MATCHES
 
 
 NAME_FIELDS = ("name_en", "name_zh", "name_ru", "slug")
@@ -219,7 +231,10 @@ def search(*, query: str, filters: SearchFilters, pages: dict[str, str | None]) 
 
 
 def _fill(results: SearchResults, query: str, filters: SearchFilters, pages: dict) -> None:
-    products = matching_products(query) if query else Product.objects.order_by("name_en")
+    if query:
+        products, results.truncated = matching_products(query)
+    else:
+        products = Product.objects.order_by("name_en")
     product_ids = products.values("pk")
     if filters.category:
         products = products.filter(category=filters.category)

@@ -211,3 +211,16 @@ def test_facet_counts_are_labelled_in_the_page_language(client, world):
     body = client.get("/search/", {"q": "corn"}, HTTP_ACCEPT_LANGUAGE="ru").content.decode()
     assert "действует (2)" in body  # access status "in force"
     assert "зерно (1)" in body  # category "grain"
+
+
+@postgres_only
+def test_vague_search_says_the_list_is_cut(client, world, monkeypatch):
+    from registry import search
+
+    monkeypatch.setattr(search, "MAX_MATCHES", 3)
+    for i in range(5):
+        f.ProductFactory(name_en=f"Zucchini {i}")
+    body = client.get("/search/", {"q": "zucchini"}).content.decode()
+    assert "only the first 3 are listed" in body
+    assert len(products_found(client.get("/search/", {"q": "zucchini"}))) == 3
+    assert "only the first" not in client.get("/search/", {"q": "maize"}).content.decode()

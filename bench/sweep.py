@@ -65,6 +65,9 @@ def main() -> None:
     import django
 
     django.setup()
+    from django.conf import settings
+
+    settings.DEBUG = False  # as in production: no query log (it would grow with every batch)
     from django.apps import apps
     from django.core.management import call_command
     from django.db import connection
@@ -110,6 +113,7 @@ def main() -> None:
     )
     reg_table = EstablishmentRegistration._meta.db_table
     event_table = apps.get_model("accessions", "EstablishmentRegistrationEvent")._meta.db_table
+    through = EstablishmentRegistration.products.through._meta.db_table
     synthetic = f"SELECT id FROM {reg_table} WHERE country_id = {country.pk}"
 
     def sql(statement: str, params=None) -> float:
@@ -128,10 +132,13 @@ def main() -> None:
                 cursor.execute("SET session_replication_role = DEFAULT")
 
     def cleanup() -> None:
-        sql(f"DELETE FROM {OutboxEvent._meta.db_table} WHERE registration_id IN ({synthetic})")
-        sql(f"DELETE FROM {Alert._meta.db_table} WHERE registration_id IN ({synthetic})")
-        sql(f"DELETE FROM {event_table} WHERE country_id = %s", [country.pk])
-        sql(f"DELETE FROM {reg_table} WHERE country_id = %s", [country.pk])
+        """Remove the synthetic rows (triggers off: no history, no per-row FK checks)."""
+        untimed(f"DELETE FROM {OutboxEvent._meta.db_table} WHERE registration_id IN ({synthetic})")
+        untimed(f"DELETE FROM {Alert._meta.db_table} WHERE registration_id IN ({synthetic})")
+        untimed(f"DELETE FROM {event_table} WHERE country_id = %s", [country.pk])
+        untimed(f"DELETE FROM {through} WHERE establishmentregistration_id IN ({synthetic})")
+        untimed(f"DELETE FROM {reg_table} WHERE country_id = %s", [country.pk])
+        vacuum()
 
     def generate(start: int, stop: int) -> None:
         # Expiry dates spread over 2025-01-01 .. 2026-05-31: all past expiry on TODAY, all 248.
@@ -152,11 +159,12 @@ def main() -> None:
             cursor.execute(f"VACUUM ANALYZE {reg_table}")
             cursor.execute(f"VACUUM ANALYZE {Alert._meta.db_table}")
             cursor.execute(f"VACUUM ANALYZE {OutboxEvent._meta.db_table}")
+            cursor.execute(f"VACUUM ANALYZE {event_table}")
 
     def reset() -> None:
-        """Back to 'registered', alerts and events removed (not timed)."""
-        sql(f"DELETE FROM {OutboxEvent._meta.db_table} WHERE registration_id IN ({synthetic})")
-        sql(f"DELETE FROM {Alert._meta.db_table} WHERE registration_id IN ({synthetic})")
+        """Back to 'registered', alerts and events removed (not timed, triggers off)."""
+        untimed(f"DELETE FROM {OutboxEvent._meta.db_table} WHERE registration_id IN ({synthetic})")
+        untimed(f"DELETE FROM {Alert._meta.db_table} WHERE registration_id IN ({synthetic})")
         untimed(
             f"UPDATE {reg_table} SET status = 'registered' WHERE country_id = %s",
             [country.pk],

@@ -191,7 +191,13 @@ class Product(Provenance):
             choices_constraint("product", "hs_basis", HsBasis),
             *Provenance.provenance_constraints("product"),
         ]
-        indexes = [models.Index(fields=["hs_code"], name="product_hs_code_idx")]
+        indexes = [
+            models.Index(fields=["hs_code"], name="product_hs_code_idx"),
+            # Exact, case-insensitive name lookups of the eligibility check stay index probes.
+            models.Index(Upper("name_en"), name="product_name_en_upper_idx"),
+            models.Index(Upper("name_ru"), name="product_name_ru_upper_idx"),
+            models.Index(fields=["name_zh"], name="product_name_zh_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -241,6 +247,7 @@ class ProductAlias(models.Model):
             choices_constraint("alias", "kind", AliasKind),
             choices_constraint("alias", "language", AliasLanguage),
         ]
+        indexes = [models.Index(Upper("alias"), "kind", name="alias_upper_kind_idx")]
 
     def __str__(self) -> str:
         return self.alias

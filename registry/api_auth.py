@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 
 from django.conf import settings
 from django.utils import timezone
@@ -18,7 +19,10 @@ from rest_framework.authentication import BaseAuthentication
 from rest_framework.permissions import BasePermission
 from rest_framework.throttling import SimpleRateThrottle
 
+from registry.common import REDIS_ERRORS
 from registry.models import ApiKey
+
+logger = logging.getLogger(__name__)
 
 API_KEY_HEADER = "X-API-Key"
 
@@ -112,7 +116,12 @@ class ApiRateThrottle(SimpleRateThrottle):
         window = int(now // self.duration)
         self.window_ends = (window + 1) * self.duration
         key = f"{self.get_cache_key(request, view)}:{window}"
-        return _count_hit(self.cache, key, self.duration + 1) <= self.num_requests
+        try:
+            return _count_hit(self.cache, key, self.duration + 1) <= self.num_requests
+        except REDIS_ERRORS as error:
+            # No counter while Redis is down: answer unthrottled rather than not at all.
+            logger.warning("rate limit not applied, Redis unreachable: %s", error)
+            return True
 
     def wait(self):
         return max(1.0, self.window_ends - self.timer())

@@ -7,15 +7,22 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import logging
 from collections.abc import Iterator
 from typing import Any
 
 import pghistory
+from django.core.cache.backends.redis import RedisCache
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import connection, models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+from redis.exceptions import RedisError
+
+logger = logging.getLogger(__name__)
+# What a Redis outage raises: the client's own errors, and OSError from the socket.
+REDIS_ERRORS = (RedisError, OSError)
 
 HS6_REGEX = r"^[0-9]{6}$"
 hs6_validator = RegexValidator(HS6_REGEX, _("An HS code has exactly six digits, e.g. 100590."))
@@ -197,3 +204,35 @@ def tracked():
 
 
 PROVENANCE_FIELDS = ("source", "source_url", "confidence", "is_illustrative", "notes")
+
+
+class FailOpenRedisCache(RedisCache):
+    """Django's Redis cache, except that a Redis outage reads as a cache miss instead of a 500.
+
+    Redis is a cache and a broker here, never the source of truth: while it is down the web pages
+    and the API keep answering from PostgreSQL (slower, unthrottled), and the outbox keeps the
+    events until the broker is back.
+    """
+
+    def _guarded(name: str, default: Any = None):  # noqa: N805 - a class-body helper
+        def method(self, *args, **kwargs):
+            try:
+                return getattr(RedisCache, name)(self, *args, **kwargs)
+            except REDIS_ERRORS as error:
+                logger.warning("cache %s failed, Redis unreachable: %s", name, error)
+                return default() if callable(default) else default
+
+        method.__name__ = name
+        return method
+
+    get = _guarded("get")
+    get_many = _guarded("get_many", dict)
+    has_key = _guarded("has_key", False)
+    set = _guarded("set")
+    set_many = _guarded("set_many", list)
+    add = _guarded("add", False)
+    touch = _guarded("touch", False)
+    delete = _guarded("delete", False)
+    delete_many = _guarded("delete_many")
+    clear = _guarded("clear", False)
+    del _guarded

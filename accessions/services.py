@@ -534,9 +534,16 @@ def _transition(
             sets += [f"extended_until = {expression}", "extension_basis = %s"]
             params += [*expression_params, _extension_basis(extend, today)]
         batch_sql, batch_params = batch.query.sql_with_params()
+        # PostgreSQL: ANY(ARRAY(...)) runs the batch subquery once and updates by primary key;
+        # `IN (subquery)` let the planner hash-join against a scan of the whole table per batch.
+        where = (
+            f"id = ANY(ARRAY({batch_sql}))"
+            if connection.vendor == "postgresql"
+            else f"id IN ({batch_sql})"
+        )
         sql = (
             f"UPDATE {model._meta.db_table} SET {', '.join(sets)} "  # noqa: S608
-            f"WHERE id IN ({batch_sql}) RETURNING id"
+            f"WHERE {where} RETURNING id"
         )
         with connection.cursor() as cursor:
             cursor.execute(sql, [*params, *batch_params])

@@ -1,4 +1,4 @@
-"""Web-only forms of the accessions pages."""
+"""Web-only forms: the eligibility checker and the search box with its facets."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ import datetime as dt
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from registry.models import Country, Port
+from accessions.models import AccessStatus
+from accessions.search import MAX_QUERY_LENGTH, SearchFilters
+from registry.models import Category, Country, OriginType, Port
 
 
 class EligibilityForm(forms.Form):
@@ -52,3 +54,45 @@ class EligibilityForm(forms.Form):
 
     def as_of(self, today: dt.date) -> dt.date:
         return self.cleaned_data.get("date") or today
+
+
+class SearchForm(forms.Form):
+    """The search box and its facets. Long queries are shortened, never refused."""
+
+    q = forms.CharField(label=_("Search"), required=False, strip=True)
+    country = forms.ChoiceField(label=_("Country"), required=False)
+    category = forms.ChoiceField(
+        label=_("Category"), required=False, choices=[("", _("any"))] + Category.choices
+    )
+    status = forms.ChoiceField(
+        label=_("Access status"), required=False, choices=[("", _("any"))] + AccessStatus.choices
+    )
+    origin_type = forms.ChoiceField(
+        label=_("Origin type"), required=False, choices=[("", _("any"))] + OriginType.choices
+    )
+    port = forms.ChoiceField(label=_("Port"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.shortened = False
+        self.fields["q"].widget.attrs.update({"type": "search", "autocomplete": "off"})
+        self.fields["country"].choices = [("", _("any"))] + [
+            (c.iso2, c.name) for c in Country.objects.order_by("name_en")
+        ]
+        self.fields["port"].choices = [("", _("any"))] + [
+            (p.code, p.name) for p in Port.objects.order_by("name_en")
+        ]
+
+    def clean_q(self) -> str:
+        value = " ".join(self.cleaned_data["q"].split())
+        if len(value) > MAX_QUERY_LENGTH:
+            self.shortened = True
+            value = value[:MAX_QUERY_LENGTH].strip()
+        return value
+
+    @property
+    def filters(self) -> SearchFilters:
+        data = self.cleaned_data if self.is_valid() else {}
+        return SearchFilters(
+            **{name: data.get(name, "") for name in SearchFilters.__dataclass_fields__}
+        )

@@ -1,5 +1,6 @@
-"""HTML pages of the accessions app: home, the eligibility checker, access entries, accessions
-and the inspectors' dashboard. Views are thin: selectors read, the eligibility service decides.
+"""The HTML pages: home, search, the eligibility checker, countries, products, ports, access
+entries, accessions and the inspectors' dashboard (they read across the three apps, so they live
+in the top one). Views are thin: selectors read, the eligibility service decides.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import Prefetch, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template import TemplateDoesNotExist
@@ -24,11 +26,14 @@ from accessions import selectors
 from accessions import services as jobs
 from accessions.eligibility import check_eligibility
 from accessions.filters import AccessionFilter
-from accessions.forms import EligibilityForm
+from accessions.forms import EligibilityForm, SearchForm
 from accessions.models import STAGE_ORDER, Delivery, MarketAccess
+from accessions.search import search as run_search
 from registry.charts import stacked_bar_chart
-from registry.common import DomainError, history_supported
-from registry.models import Product
+from registry.common import DomainError, history_supported, in_force_q
+from registry.filters import PortFilter
+from registry.models import Country, Port, PortRegime, Product, SiteKind, SupervisionSite
+from regulations.models import Regulation, RegulationProduct
 
 INSPECTOR_GROUPS = ("inspector", "senior_inspector")
 PRODUCT_SUGGESTIONS = 1000
@@ -333,3 +338,137 @@ def delivery_retry(request, pk: int):
     else:
         messages.success(request, _("The delivery will be retried."))
     return redirect("subscriptions")
+
+
+# --- catalogue pages: search, countries, products, ports ------------------------------------
+
+GROUPS = ("products", "access", "regulations", "ports")
+
+
+def search(request):
+    form = SearchForm(request.GET or None)
+    results = None
+    if form.is_bound and form.is_valid() and (form.cleaned_data["q"] or form.filters.any):
+        results = run_search(
+            query=form.cleaned_data["q"],
+            filters=form.filters,
+            pages={group: request.GET.get(f"page_{group}") for group in GROUPS},
+        )
+    status = 400 if form.is_bound and not form.is_valid() else 200
+    return render(
+        request,
+        "registry/search.html",
+        {"form": form, "results": results, "page_params": _page_params(request)},
+        status=status,
+    )
+
+
+def _page_params(request) -> dict[str, str]:
+    """For each result group, the current query string without that group's page number."""
+    params = {}
+    for group in GROUPS:
+        query = request.GET.copy()
+        query.pop(f"page_{group}", None)
+        params[group] = query.urlencode()
+    return params
+
+
+def _access_entries():
+    return MarketAccess.objects.select_related("product", "country").prefetch_related(
+        Prefetch("allowed_ports", queryset=Port.objects.order_by("name_en"))
+    )
+
+
+def country_detail(request, iso2: str):
+    country = get_object_or_404(Country, iso2=iso2.upper())
+    today = timezone.localdate()
+    accesses = (
+        _access_entries().filter(country=country).order_by("product__category", "product__name_en")
+    )
+    binding_unions = country.memberships.filter(binding=True).filter(in_force_q(today))
+    memberships = list(country.memberships.select_related("union").order_by("valid_from"))
+    regulations = (
+        Regulation.objects.filter(Q(country=country) | Q(union__in=binding_unions.values("union")))
+        .select_related("country", "union")
+        .order_by("union__code", "code", "slug")
+    )
+    ports = Port.objects.filter(facing_country=country).order_by("name_en")
+    return render(
+        request,
+        "registry/country_detail.html",
+        {
+            "country": country,
+            "accesses": list(accesses),
+            "memberships": memberships,
+            "regulations": list(regulations),
+            "ports": list(ports),
+            "today": today,
+        },
+    )
+
+
+def product_detail(request, slug: str):
+    product = get_object_or_404(Product.objects.prefetch_related("aliases"), slug=slug)
+    accesses = _access_entries().filter(product=product).order_by("country__iso2")
+    links = (
+        RegulationProduct.objects.filter(product=product)
+        .select_related("regulation__country", "regulation__union")
+        .order_by("regulation__code", "regulation__slug")
+    )
+    return render(
+        request,
+        "registry/product_detail.html",
+        {"product": product, "accesses": list(accesses), "links": list(links)},
+    )
+
+
+def _ports():
+    return Port.objects.select_related("facing_country").prefetch_related(
+        Prefetch("regimes", queryset=PortRegime.objects.order_by("-valid_from")),
+        Prefetch("sites", queryset=SupervisionSite.objects.order_by("kind")),
+    )
+
+
+def port_list(request):
+    filterset = PortFilter(request.GET or None, queryset=_ports().order_by("name_en"))
+    _label_port_filters(filterset.form)
+    valid = filterset.is_valid() if filterset.is_bound else True
+    ports = list(filterset.qs) if valid else []
+    return render(
+        request,
+        "registry/port_list.html",
+        {"filter": filterset, "ports": ports, "today": timezone.localdate()},
+        status=200 if valid else 400,
+    )
+
+
+def _label_port_filters(form) -> None:
+    """The shared PortFilter (also used by the API) with labels and choices in the page language."""
+    labels = {
+        "facing_country": _("Facing country"),
+        "mode": _("Mode"),
+        "site": _("Designated site"),
+    }
+    for name, label in labels.items():
+        if name in form.fields:
+            form.fields[name].label = label
+    if "site" in form.fields:
+        form.fields["site"].choices = [("", _("any")), *SiteKind.choices]
+    if "facing_country" in form.fields:
+        form.fields["facing_country"].empty_label = _("any")
+
+
+def port_detail(request, code: str):
+    port = get_object_or_404(_ports(), code=code)
+    today = timezone.localdate()
+    current = [r for r in port.regimes.all() if in_force(r, today)]
+    return render(
+        request,
+        "registry/port_detail.html",
+        {"port": port, "current_regimes": current, "today": today},
+    )
+
+
+def in_force(record, on) -> bool:
+    starts, ends = record.valid_from, record.valid_until
+    return (starts is None or starts <= on) and (ends is None or on <= ends)

@@ -1,0 +1,508 @@
+"""The expiry sweep (registrations and access entries) and its alerts.
+
+Decree 248 Art. 20: renewal is filed 3–6 months before expiry; Decree 280 (from 2026-06-01):
+3–12 months, automatic 5-year extension except listed cases. The regime in force on the expiry
+date decides; regimes are rows, never code."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import logging
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accessions.models import (
+    AccessStatus,
+    Alert,
+    AlertKind,
+    EstablishmentRegistration,
+    EventKind,
+    MarketAccess,
+    OutboxEvent,
+    RegistrationRegime,
+    RegistrationStatus,
+)
+from accessions.services.sql import sql_date, sql_execute, sql_in_ids, sql_now
+from registry.common import DomainError, history_context
+
+logger = logging.getLogger(__name__)
+
+# --- Dates ---------------------------------------------------------------------------------------
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """`day` moved by whole months, clamped to the end of a shorter month (31 Aug - 6 = 28 Feb)."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def window_last_expiry(today: dt.date, months: int) -> dt.date:
+    """The latest expiry date whose renewal window has opened by `today`.
+
+    A window "opens N months before expiry" on the same day of the month N months earlier (clamped
+    to the month's end). Inverting that per registration in SQL is not portable, so the bound is
+    computed here once: expiry <= bound  <=>  add_months(expiry, -N) <= today.
+    """
+    bound = add_months(today, months)
+    if today.day == calendar.monthrange(today.year, today.month)[1]:
+        bound = bound.replace(day=calendar.monthrange(bound.year, bound.month)[1])
+    return bound
+
+
+# --- The expiry sweep ----------------------------------------------------------------------------
+
+ACTIVE_REGISTRATION = (
+    RegistrationStatus.REGISTERED,
+    RegistrationStatus.RENEWAL_DUE,
+    RegistrationStatus.EXTENDED,
+)
+EXPIRY_THRESHOLDS_DAYS = (30, 90, 180)
+DEFAULT_BATCH_SIZE = 5000
+_EFFECTIVE_SQL = "COALESCE(r.extended_until, r.valid_until)"
+
+
+@dataclass
+class SweepSummary:
+    today: dt.date
+    dry_run: bool = False
+    window_entered: int = 0
+    expiring_alerts: int = 0
+    expired: int = 0
+    extended: int = 0
+    without_regime: int = 0
+    access_expiring_alerts: int = 0
+    access_expired: int = 0
+    alerts_created: int = 0
+    events_created: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["today"] = self.today.isoformat()
+        return data
+
+
+def _registrations() -> QuerySet[EstablishmentRegistration]:
+    return EstablishmentRegistration.objects.order_by().annotate(
+        effective=Coalesce("extended_until", "valid_until")
+    )
+
+
+def _regime_range(regime: RegistrationRegime) -> tuple[dt.date, dt.date]:
+    return regime.valid_from, regime.valid_until or dt.date.max
+
+
+def _insert_alerts(
+    ids: list[int], *, subject: str, kind: str, threshold: int, today: dt.date
+) -> int:
+    """One alert per row of `ids`; a duplicate (same subject, kind, threshold, expiry) is refused
+    by the unique constraint and skipped (ON CONFLICT DO NOTHING: PostgreSQL and SQLite)."""
+    if subject == "registration":
+        table, column, due = EstablishmentRegistration._meta.db_table, "registration_id", None
+        due = _EFFECTIVE_SQL
+    else:
+        table, column, due = MarketAccess._meta.db_table, "market_access_id", "r.valid_until"
+    where, where_params = sql_in_ids("r.id", ids)
+    sql = (
+        f"INSERT INTO {Alert._meta.db_table} "  # noqa: S608 - table names from model meta
+        f"(kind, threshold_days, due_on, raised_on, {column}, created_at) "
+        f"SELECT %s, %s, {due}, %s, r.id, %s FROM {table} r "
+        f"WHERE {where} ON CONFLICT DO NOTHING"
+    )
+    return sql_execute(sql, [kind, threshold, sql_date(today), sql_now(), *where_params])
+
+
+def _insert_events(
+    ids: list[int],
+    *,
+    subject: str,
+    alert_kind: str,
+    event_kind: str,
+    status_from: str,
+    status_to: str,
+    today: dt.date,
+) -> int:
+    """One outbox event per alert just raised for `ids`, in the same transaction as the change.
+
+    Runs after the UPDATE (rows changed first, then referenced: inserting rows that reference a row
+    before updating it makes PostgreSQL lock it twice and turns the UPDATE 3× slower). The batch
+    holds one source status, so `status_from` is a parameter. An event links to the alert raised
+    today (unique link), so a second or concurrent sweep never writes the same event twice. Driven
+    from the alerts' subject index, with no anti-join, so the plan stays linear even when the
+    planner's statistics say the tables are empty (a first sweep over a fresh table).
+    """
+    if subject == "registration":
+        table, column, due, product = (
+            EstablishmentRegistration._meta.db_table,
+            "registration_id",
+            _EFFECTIVE_SQL,
+            "NULL",
+        )
+    else:
+        table, column, due, product = (
+            MarketAccess._meta.db_table,
+            "market_access_id",
+            "r.valid_until",
+            "r.product_id",
+        )
+    events, alerts = OutboxEvent._meta.db_table, Alert._meta.db_table
+    where, where_params = sql_in_ids(f"a.{column}", ids)
+    sql = (
+        f"INSERT INTO {events} (kind, occurred_on, created_at, {column}, country_id, "  # noqa: S608
+        "product_id, status_from, status_to, alert_id, data) "
+        f"SELECT %s, %s, %s, r.id, r.country_id, {product}, %s, %s, a.id, '{{}}' "
+        f"FROM {alerts} a JOIN {table} r ON r.id = a.{column} AND a.due_on = {due} "
+        f"WHERE {where} AND a.kind = %s "
+        "AND a.threshold_days = 0 AND a.raised_on = %s "
+        "ON CONFLICT DO NOTHING"
+    )
+    params = [event_kind, sql_date(today), sql_now(), status_from, status_to, *where_params]
+    params += [alert_kind, sql_date(today)]
+    return sql_execute(sql, params)
+
+
+def _extended_until_sql(years: int) -> tuple[str, list[Any]]:
+    """effective expiry + N years, in the database's own date arithmetic."""
+    if connection.vendor == "postgresql":
+        sql = "(COALESCE(extended_until, valid_until) + make_interval(years => %s))::date"
+        return sql, [years]
+    return "date(COALESCE(extended_until, valid_until), %s)", [f"+{years} years"]
+
+
+def _relax_commit_durability() -> None:
+    """A batch's commit need not wait for the WAL flush: a crash loses at most the last batches,
+    whole (change, alert and event commit together), and the state-based sweep redoes them on its
+    next run. PostgreSQL only; SQLite has no such setting."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
+
+
+def _in_batches(
+    queryset: QuerySet,
+    apply: Callable[[QuerySet], list[int]],
+    *,
+    dry_run: bool,
+    batch_size: int,
+    progress: Callable[[int], None] | None,
+) -> int:
+    """Run `apply` batch by batch, each batch one transaction; `apply` gets the batch as a
+    subquery (the next `batch_size` ids, locked FOR NO KEY UPDATE SKIP LOCKED) and returns the ids
+    it changed.
+
+    Two sweeps at the same time never work on the same row (SKIP LOCKED); a changed row leaves the
+    selection (state-based), and keyset pagination on id means no batch rescans what earlier ones
+    changed. Only one batch of ids is ever in memory.
+    """
+    if dry_run:
+        count = queryset.count()
+        if progress:
+            progress(count)
+        return count
+    done, last_id = 0, 0
+    while True:
+        with transaction.atomic():
+            _relax_commit_durability()
+            batch = (
+                queryset.filter(id__gt=last_id)
+                .order_by("id")
+                .select_for_update(skip_locked=True, no_key=True)
+                .values("id")[:batch_size]
+            )
+            ids = apply(batch)
+            if not ids:
+                return done
+        done, last_id = done + len(ids), max(ids)
+        if progress:
+            progress(len(ids))
+
+
+def expiry_sweep(
+    *,
+    today: dt.date,
+    dry_run: bool = False,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    progress: Callable[[int], None] | None = None,
+) -> SweepSummary:
+    """Raise expiry alerts and move registrations and access entries on, as of `today`.
+
+    The regime that decides is the one in force on the registration's expiry date (DESIGN.md,
+    "Registration regime"; domain-facts §5.2): Decree 248 Art. 20, renewal 3–6 months before
+    expiry; Decree 280 (from 2026-06-01), 3–12 months, and automatic extension for its
+    `auto_extend_years` unless the registration carries an `extension_exclusion`.
+
+    - past expiry: status `expired`, or `extended` with `extended_until` and `extension_basis`;
+    - renewal window opened: status `renewal_due` (alert `window_opened`, event `window_entered`);
+    - 180/90/30 days before expiry: an `expiring` alert for the bucket the date falls in;
+    - access entries in force past `valid_until`: status `expired`; 180/90/30-day alerts before.
+
+    Safe to run twice and at the same time: state-based selection, FOR UPDATE SKIP LOCKED, and
+    unique constraints on alerts (per subject, kind, threshold, expiry date) and on the event of an
+    alert. Set-based SQL in batches; never all rows in memory.
+    """
+    summary = SweepSummary(today=today, dry_run=dry_run)
+    run = {"dry_run": dry_run, "batch_size": batch_size, "progress": progress}
+    regimes = list(RegistrationRegime.objects.order_by("valid_from"))
+    active = _registrations().filter(status__in=ACTIVE_REGISTRATION)
+
+    with history_context(actor="expiry_sweep", date=today.isoformat()):
+        # 1. Past expiry: expire, or extend automatically when the regime says so. An `extended`
+        #    alert's date is the new expiry (the registration now runs until then).
+        for regime in regimes:
+            start, end = _regime_range(regime)
+            past = active.filter(effective__range=(start, end), effective__lt=today)
+            for status in ACTIVE_REGISTRATION:
+                common = {"subject": "registration", "status_from": status, "today": today}
+                if regime.auto_extend:
+                    summary.extended += _in_batches(
+                        past.filter(status=status, extension_exclusion=""),
+                        _transition(
+                            **common,
+                            status_to=RegistrationStatus.EXTENDED,
+                            alert_kind=AlertKind.EXTENDED,
+                            event_kind=EventKind.EXTENDED,
+                            summary=summary,
+                            extend=regime,
+                        ),
+                        **run,
+                    )
+                expiring = past.filter(status=status)
+                if regime.auto_extend:
+                    expiring = expiring.exclude(extension_exclusion="")
+                summary.expired += _in_batches(
+                    expiring,
+                    _transition(
+                        **common,
+                        status_to=RegistrationStatus.EXPIRED,
+                        alert_kind=AlertKind.EXPIRED,
+                        event_kind=EventKind.EXPIRED,
+                        summary=summary,
+                    ),
+                    **run,
+                )
+
+        # 2. Renewal window opened (per regime, dated).
+        for regime in regimes:
+            start, end = _regime_range(regime)
+            bound = min(end, window_last_expiry(today, regime.window_max_months))
+            for status in (RegistrationStatus.REGISTERED, RegistrationStatus.EXTENDED):
+                entering = active.filter(status=status, effective__range=(max(start, today), bound))
+                summary.window_entered += _in_batches(
+                    entering,
+                    _transition(
+                        subject="registration",
+                        status_from=status,
+                        status_to=RegistrationStatus.RENEWAL_DUE,
+                        alert_kind=AlertKind.WINDOW_OPENED,
+                        event_kind=EventKind.WINDOW_ENTERED,
+                        today=today,
+                        summary=summary,
+                    ),
+                    **run,
+                )
+
+        covered = Q(pk__in=[])
+        for regime in regimes:
+            covered |= Q(effective__range=_regime_range(regime))
+        summary.without_regime = active.exclude(covered).count()
+
+        # 3. Expiring soon: one alert for the 180/90/30-day bucket the expiry date falls in.
+        summary.expiring_alerts = _threshold_alerts(
+            _registrations().filter(status__in=ACTIVE_REGISTRATION),
+            subject="registration",
+            kind=AlertKind.EXPIRING,
+            today=today,
+            summary=summary,
+            **run,
+        )
+
+        # 4. Access entries: expired past valid_until, alerts before.
+        in_force = MarketAccess.objects.order_by().filter(
+            status=AccessStatus.IN_FORCE, valid_until__isnull=False
+        )
+        summary.access_expired = _in_batches(
+            in_force.filter(valid_until__lt=today),
+            _transition(
+                subject="market_access",
+                status_from=AccessStatus.IN_FORCE,
+                status_to=AccessStatus.EXPIRED,
+                alert_kind=AlertKind.ACCESS_EXPIRED,
+                event_kind=EventKind.EXPIRED,
+                today=today,
+                summary=summary,
+            ),
+            **run,
+        )
+        summary.access_expiring_alerts = _threshold_alerts(
+            in_force.annotate(effective=F("valid_until")),
+            subject="market_access",
+            kind=AlertKind.ACCESS_EXPIRING,
+            today=today,
+            summary=summary,
+            **run,
+        )
+    logger.info("expiry sweep %s: %s", today.isoformat(), summary.as_dict())
+    return summary
+
+
+def _transition(
+    *,
+    subject: str,
+    status_from: str,
+    status_to: str,
+    alert_kind: str,
+    event_kind: str,
+    today: dt.date,
+    summary: SweepSummary,
+    extend: RegistrationRegime | None = None,
+) -> Callable[[QuerySet], list[int]]:
+    """A batch step: one UPDATE ... WHERE id IN (<batch>) RETURNING id changes the status (and,
+    for an automatic extension, extended_until and its basis), then one alert and one outbox event
+    per changed row, all in the caller's transaction."""
+    model = EstablishmentRegistration if subject == "registration" else MarketAccess
+
+    def apply(batch: QuerySet) -> list[int]:
+        sets, params = ["status = %s", "updated_at = %s"], [status_to, sql_now()]
+        if extend is not None:
+            expression, expression_params = _extended_until_sql(extend.auto_extend_years or 0)
+            sets += [f"extended_until = {expression}", "extension_basis = %s"]
+            params += [*expression_params, _extension_basis(extend, today)]
+        batch_sql, batch_params = batch.query.sql_with_params()
+        # PostgreSQL: ANY(ARRAY(...)) runs the batch subquery once and updates by primary key;
+        # `IN (subquery)` let the planner hash-join against a scan of the whole table per batch.
+        where = (
+            f"id = ANY(ARRAY({batch_sql}))"
+            if connection.vendor == "postgresql"
+            else f"id IN ({batch_sql})"
+        )
+        sql = (
+            f"UPDATE {model._meta.db_table} SET {', '.join(sets)} "  # noqa: S608
+            f"WHERE {where} RETURNING id"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [*params, *batch_params])
+            ids = [row[0] for row in cursor.fetchall()]
+        if ids:
+            summary.alerts_created += _insert_alerts(
+                ids, subject=subject, kind=alert_kind, threshold=0, today=today
+            )
+            summary.events_created += _insert_events(
+                ids,
+                subject=subject,
+                alert_kind=alert_kind,
+                event_kind=event_kind,
+                status_from=status_from,
+                status_to=status_to,
+                today=today,
+            )
+        return ids
+
+    return apply
+
+
+def _extension_basis(regime: RegistrationRegime, today: dt.date) -> str:
+    return _(
+        "Automatic %(years)s-year extension under %(regime)s (%(code)s); "
+        "recorded by the expiry sweep on %(date)s."
+    ) % {
+        "years": regime.auto_extend_years,
+        "regime": regime.name,
+        "code": regime.code,
+        "date": today.isoformat(),
+    }
+
+
+def _threshold_alerts(
+    queryset: QuerySet,
+    *,
+    subject: str,
+    kind: str,
+    today: dt.date,
+    summary: SweepSummary,
+    dry_run: bool,
+    batch_size: int,
+    progress: Callable[[int], None] | None,
+) -> int:
+    """Alerts for the bucket (0–30, 31–90, 91–180 days) each expiry date falls in, once each."""
+    created = 0
+    lower = today
+    field = "registration" if subject == "registration" else "market_access"
+    for threshold in sorted(EXPIRY_THRESHOLDS_DAYS):
+        upper = today + dt.timedelta(days=threshold)
+        already = Alert.objects.filter(
+            **{field: OuterRef("pk")},
+            kind=kind,
+            threshold_days=threshold,
+            due_on=OuterRef("effective"),
+        )
+        bucket = queryset.filter(effective__range=(lower, upper)).filter(~Exists(already))
+
+        def apply(ids: list[int], threshold: int = threshold) -> int:
+            count = _insert_alerts(
+                ids, subject=subject, kind=kind, threshold=threshold, today=today
+            )
+            summary.alerts_created += count
+            return count
+
+        if dry_run:
+            created += _in_batches(
+                bucket, apply, dry_run=True, batch_size=batch_size, progress=progress
+            )
+        else:
+            created += _insert_in_batches(bucket, apply, batch_size=batch_size, progress=progress)
+        lower = upper + dt.timedelta(days=1)
+    return created
+
+
+def _insert_in_batches(
+    queryset: QuerySet,
+    apply: Callable[[list[int]], int],
+    *,
+    batch_size: int,
+    progress: Callable[[int], None] | None,
+) -> int:
+    """Like _in_batches for inserts that change no row: keyset on id moves on, the NOT EXISTS in
+    `queryset` skips what is done, the unique constraint refuses what a concurrent sweep inserted
+    first."""
+    created, last_id = 0, 0
+    while True:
+        with transaction.atomic():
+            ids = list(
+                queryset.filter(id__gt=last_id)
+                .order_by("id")
+                .values_list("id", flat=True)[:batch_size]
+            )
+            if not ids:
+                return created
+            created += apply(ids)
+        last_id = ids[-1]
+        if progress:
+            progress(len(ids))
+
+
+# --- Alerts --------------------------------------------------------------------------------------
+
+
+def alert_acknowledge(*, alert_id: int, by: Any) -> Alert:
+    """An inspector acknowledges an alert; the first acknowledgement (who, when) is kept."""
+    from accessions.selectors import user_is_inspector
+
+    if not user_is_inspector(by):
+        raise DomainError("not_allowed", _("Only inspectors can acknowledge alerts."))
+    with transaction.atomic():
+        alert = Alert.objects.select_for_update().filter(pk=alert_id).first()
+        if alert is None:
+            raise DomainError("not_found", _("No such alert."))
+        if alert.acknowledged_at is None:
+            alert.acknowledged_at = timezone.now()
+            alert.acknowledged_by = by
+            alert.save(update_fields=["acknowledged_at", "acknowledged_by"])
+    return alert

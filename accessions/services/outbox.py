@@ -1,0 +1,139 @@
+"""The outbox: events written in the same transaction as the change they report, and the
+enqueueing of their delivery after commit (a broker outage loses nothing)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accessions.models import (
+    AccessStatus,
+    EstablishmentRegistration,
+    EventKind,
+    MarketAccess,
+    OutboxEvent,
+)
+from registry.common import DomainError, history_context
+from registry.models import Country, Product
+
+logger = logging.getLogger(__name__)
+
+# --- The outbox ----------------------------------------------------------------------------------
+
+
+def dispatch_enqueue() -> bool:
+    """Ask a worker to dispatch the outbox now. Never fails the caller: when the broker is down the
+    events stay in the outbox and the periodic dispatcher (beat) delivers them once it is back.
+    """
+    from accessions.tasks import dispatch_outbox_task  # tasks import this module
+
+    try:
+        # retry=False: a web request must not wait for an unreachable broker.
+        dispatch_outbox_task.apply_async(retry=False)
+    except Exception as exc:  # kombu/redis raise several unrelated types when it is unreachable
+        logger.warning(
+            "could not enqueue the outbox dispatch (%s: %s); the events wait in the outbox for "
+            "the periodic dispatcher",
+            type(exc).__name__,
+            exc,
+        )
+        return False
+    return True
+
+
+def event_record(
+    *,
+    kind: str,
+    occurred_on: dt.date,
+    registration: EstablishmentRegistration | None = None,
+    market_access: MarketAccess | None = None,
+    status_from: str = "",
+    status_to: str = "",
+    data: dict[str, Any] | None = None,
+) -> OutboxEvent:
+    """Write one event to the outbox. Call it inside the transaction that makes the change, so the
+    event exists exactly when the change does; the dispatch is requested after commit."""
+    if (registration is None) == (market_access is None):
+        raise DomainError("event_subject", _("An event is about one registration or one access."))
+    subject = registration or market_access
+    event = OutboxEvent.objects.create(
+        kind=kind,
+        occurred_on=occurred_on,
+        registration=registration,
+        market_access=market_access,
+        country_id=subject.country_id,
+        product_id=market_access.product_id if market_access else None,
+        status_from=status_from,
+        status_to=status_to,
+        data=data or {},
+    )
+    transaction.on_commit(dispatch_enqueue)
+    return event
+
+
+def market_access_create(
+    *,
+    product: Product,
+    country: Country,
+    status: str,
+    instrument_kind: str,
+    valid_from: dt.date | None,
+    source: str,
+    confidence: str,
+    by: Any = None,
+    **fields: Any,
+) -> MarketAccess:
+    """Add a product/country pair to the access list; subscribers hear of it (event new_access)."""
+    access = MarketAccess(
+        product=product,
+        country=country,
+        status=status,
+        instrument_kind=instrument_kind,
+        valid_from=valid_from,
+        source=source,
+        confidence=confidence,
+        **fields,
+    )
+    access.full_clean()
+    with transaction.atomic(), history_context(user=getattr(by, "pk", None), action="create"):
+        access.save()
+        event_record(
+            kind=EventKind.NEW_ACCESS,
+            occurred_on=valid_from or timezone.localdate(),
+            market_access=access,
+            status_to=status,
+        )
+    return access
+
+
+def market_access_status_change(
+    *, access: MarketAccess, status: str, on: dt.date, by: Any = None, reason: str = ""
+) -> MarketAccess:
+    """Change an access entry's status (suspend, revoke, restore); subscribers hear of it."""
+    if status not in AccessStatus.values:
+        raise DomainError("invalid_status", _("Unknown status: %(status)s.") % {"status": status})
+    with transaction.atomic(), history_context(user=getattr(by, "pk", None), reason=reason):
+        locked = MarketAccess.objects.select_for_update().get(pk=access.pk)
+        if locked.status == status:
+            raise DomainError(
+                "status_unchanged",
+                _("The entry already has status %(status)s.") % {"status": status},
+            )
+        previous = locked.status
+        locked.status = status
+        locked.full_clean()
+        locked.save(update_fields=["status", "updated_at"])
+        event_record(
+            kind=EventKind.STATUS_CHANGED,
+            occurred_on=on,
+            market_access=locked,
+            status_from=previous,
+            status_to=status,
+            data={"reason": reason} if reason else {},
+        )
+    return locked

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from accessions import models
+from accessions import models, services
 from registry.admin import PROVENANCE_FIELDSET, PROVENANCE_FILTERS, ProvenanceAdmin
 
 
@@ -70,6 +70,10 @@ class MarketAccessAdmin(ProvenanceAdmin):
         ),
         PROVENANCE_FIELDSET,
     )
+
+    def save_model(self, request, obj, form, change):
+        # Through the service, so subscribers hear of new entries and status changes.
+        services.market_access_save(access=obj, by=request.user)
 
 
 class AccessionStageInline(admin.TabularInline):
@@ -170,3 +174,7 @@ class EstablishmentRegistrationAdmin(ProvenanceAdmin):
         ),
         PROVENANCE_FIELDSET,
     )
+
+
+# Alerts, subscriptions, the outbox and deliveries.
+from accessions import admin_jobs  # noqa: E402,F401

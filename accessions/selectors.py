@@ -354,15 +354,6 @@ def expiries_per_month(*, start: dt.date, months: int = 12) -> list[dict]:
 
 # --- Alerts and subscriptions (issue 5) ---------------------------------------------------------
 
-INSPECTOR_GROUPS = ("inspector", "senior_inspector")
-
-
-def user_is_inspector(user) -> bool:
-    """Who handles alerts: inspectors, senior inspectors and staff (same rule as the dashboard)."""
-    if user is None or not user.is_authenticated or not user.is_active:
-        return False
-    return user.is_staff or user.groups.filter(name__in=INSPECTOR_GROUPS).exists()
-
 
 def alerts_for_dashboard(*, limit: int = 50) -> QuerySet:
     """Open alerts first (soonest expiry first), then the latest acknowledged ones."""

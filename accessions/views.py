@@ -33,21 +33,14 @@ from registry.charts import stacked_bar_chart
 from registry.common import DomainError, history_supported, in_force_q
 from registry.filters import PortFilter
 from registry.models import Country, Port, PortRegime, Product, SiteKind, SupervisionSite
+from registry.services import user_is_inspector
 from regulations.models import Regulation, RegulationProduct
 
-INSPECTOR_GROUPS = ("inspector", "senior_inspector")
 PRODUCT_SUGGESTIONS = 1000
 
 
 def today() -> dt.date:
     return timezone.localdate()
-
-
-def is_inspector(user) -> bool:
-    """Who sees the dashboard and what expires: inspectors, senior inspectors and staff."""
-    if not user.is_authenticated:
-        return False
-    return user.is_staff or user.groups.filter(name__in=INSPECTOR_GROUPS).exists()
 
 
 def home(request):
@@ -57,7 +50,7 @@ def home(request):
         "recent_accessions": selectors.recent_accessions(),
         "today": on,
     }
-    if is_inspector(request.user):
+    if user_is_inspector(request.user):
         context["renewals"] = selectors.renewal_overview(today=on, limit=5)
     return render(request, "accessions/home.html", context)
 
@@ -231,7 +224,7 @@ def _template_exists(name: str) -> bool:
 def dashboard(request):
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
-    if not is_inspector(request.user):
+    if not user_is_inspector(request.user):
         raise PermissionDenied(_("The dashboard is for inspectors."))
     on = today()
     per_year = selectors.accessions_per_year_and_country()

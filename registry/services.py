@@ -21,6 +21,17 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 
+INSPECTOR_ROLES = ("inspector", "senior_inspector")
+
+
+def user_is_inspector(user) -> bool:
+    """The one rule for who sees the dashboard and handles alerts: active staff, inspectors and
+    senior inspectors."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    return user.is_staff or user.groups.filter(name__in=INSPECTOR_ROLES).exists()
+
+
 @transaction.atomic
 def roles_ensure() -> dict[str, Group]:
     """Create or refresh the role groups and their model permissions (idempotent)."""

@@ -147,6 +147,14 @@ CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=360)
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A Redis host that drops packets must not hold a web request that enqueues after commit: give up
+# quickly (the outbox keeps the event and the periodic dispatcher sends it later).
+CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=1.0)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": CELERY_BROKER_CONNECTION_TIMEOUT,
+    "socket_timeout": 5,
+    "max_retries": 1,
+}
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE: dict = {
     # Every day at 02:15 UTC: expire or extend registrations and access entries past their end
@@ -167,6 +175,13 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": crontab(day_of_week="mon", hour=6, minute=0),
     },
 }
+
+# --- Webhook delivery ---------------------------------------------------------------------------
+REGISTRY_WEBHOOK_TIMEOUT = env.float("REGISTRY_WEBHOOK_TIMEOUT", default=5.0)
+REGISTRY_WEBHOOK_CONCURRENCY = env.int("REGISTRY_WEBHOOK_CONCURRENCY", default=8)
+REGISTRY_WEBHOOK_MAX_ATTEMPTS = env.int("REGISTRY_WEBHOOK_MAX_ATTEMPTS", default=8)
+REGISTRY_WEBHOOK_BACKOFF_BASE = env.int("REGISTRY_WEBHOOK_BACKOFF_BASE", default=60)
+REGISTRY_WEBHOOK_BACKOFF_CAP = env.int("REGISTRY_WEBHOOK_BACKOFF_CAP", default=6 * 3600)
 
 # --- E-mail ------------------------------------------------------------------------------------
 EMAIL_BACKEND = env.str(

@@ -27,5 +27,6 @@ from accessions.services.outbox import (  # noqa: F401
     dispatch_enqueue,
     event_record,
     market_access_create,
+    market_access_save,
     market_access_status_change,
 )

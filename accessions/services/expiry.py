@@ -32,6 +32,7 @@ from accessions.models import (
 )
 from accessions.services.sql import sql_date, sql_execute, sql_in_ids, sql_now
 from registry.common import DomainError, history_context
+from registry.services import user_is_inspector
 
 logger = logging.getLogger(__name__)
 
@@ -493,8 +494,6 @@ def _insert_in_batches(
 
 def alert_acknowledge(*, alert_id: int, by: Any) -> Alert:
     """An inspector acknowledges an alert; the first acknowledgement (who, when) is kept."""
-    from accessions.selectors import user_is_inspector
-
     if not user_is_inspector(by):
         raise DomainError("not_allowed", _("Only inspectors can acknowledge alerts."))
     with transaction.atomic():

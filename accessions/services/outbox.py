@@ -111,6 +111,39 @@ def market_access_create(
     return access
 
 
+def market_access_save(*, access: MarketAccess, by: Any = None) -> MarketAccess:
+    """Save an access entry edited as a whole (the admin's form), with the events the dedicated
+    services write: new_access for a new entry, status_changed when its status moved."""
+    with transaction.atomic():
+        previous = (
+            MarketAccess.objects.select_for_update()
+            .filter(pk=access.pk)
+            .values_list("status", flat=True)
+            .first()
+            if access.pk
+            else None
+        )
+        access.full_clean()
+        access.save()
+        if previous is None:
+            event_record(
+                kind=EventKind.NEW_ACCESS,
+                occurred_on=access.valid_from or timezone.localdate(),
+                market_access=access,
+                status_to=access.status,
+            )
+        elif previous != access.status:
+            event_record(
+                kind=EventKind.STATUS_CHANGED,
+                occurred_on=timezone.localdate(),
+                market_access=access,
+                status_from=previous,
+                status_to=access.status,
+                data={"by": getattr(by, "pk", None)},
+            )
+    return access
+
+
 def market_access_status_change(
     *, access: MarketAccess, status: str, on: dt.date, by: Any = None, reason: str = ""
 ) -> MarketAccess:

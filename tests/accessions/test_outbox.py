@@ -100,3 +100,24 @@ def test_invalid_new_access_is_refused_without_an_event(db):
 
     assert not MarketAccess.objects.exists()
     assert not OutboxEvent.objects.exists()
+
+
+def test_admin_edits_of_access_reach_subscribers_through_the_outbox(admin_client, seeded):
+    from accessions.models import EventKind, MarketAccess, OutboxEvent
+
+    access = MarketAccess.objects.get(country__iso2="KZ", product__slug="edible-peas")
+    url = f"/admin/accessions/marketaccess/{access.pk}/change/"
+    form = admin_client.get(url).context["adminform"].form
+    data = {k: v for k, v in form.initial.items() if v is not None}
+    data.update(
+        status="suspended", allowed_ports=[], product=access.product_id, country=access.country_id
+    )
+    assert admin_client.post(url, data).status_code == 302
+    event = OutboxEvent.objects.get(market_access=access)
+    assert (event.kind, event.status_from, event.status_to) == (
+        EventKind.STATUS_CHANGED,
+        "in_force",
+        "suspended",
+    )
+    assert admin_client.post(url, data).status_code == 302  # saved again, status unchanged
+    assert OutboxEvent.objects.filter(market_access=access).count() == 1

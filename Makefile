@@ -50,7 +50,7 @@ bench: install  ## benchmarks (not part of the test run); see bench/README.md
 	$(BIN)/python bench/run.py
 
 messages: install  ## rebuild and compile the translation catalogues
-	$(BIN)/python manage.py makemessages -l zh_Hans -l ru --ignore '.venv/*' --ignore 'var/*'
+	$(BIN)/python manage.py makemessages -l zh_Hans -l ru --ignore '.venv/*' --ignore 'var/*' --ignore 'bench/*' --ignore 'tests/*'
 	$(BIN)/python manage.py compilemessages --ignore '.venv/*'
 
 clean:  ## remove the virtualenv and the embedded database

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pghistory
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -667,3 +668,21 @@ class DeliveryAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.delivery_id} {self.attempted_at:%Y-%m-%d %H:%M} {self.status_code or '-'}"
+
+
+# Links with legal effect (the ports an access entry allows, the products a registration covers)
+# have their own history: an added or removed link is recorded like any other change.
+pghistory.track(
+    pghistory.InsertEvent("link.add"),
+    pghistory.DeleteEvent("link.remove"),
+    obj_field=None,
+    model_name="MarketAccessAllowedPortEvent",
+    app_label="accessions",
+)(MarketAccess.allowed_ports.through)
+pghistory.track(
+    pghistory.InsertEvent("link.add"),
+    pghistory.DeleteEvent("link.remove"),
+    obj_field=None,
+    model_name="EstablishmentProductEvent",
+    app_label="accessions",
+)(EstablishmentRegistration.products.through)

@@ -78,3 +78,24 @@ def test_history_of_a_change_through_the_admin_names_the_user(admin_client, admi
     assert update.status == "suspended"
     assert update.pgh_context.metadata["user"] == admin_user.pk
     assert Events.objects.filter(pgh_obj_model="accessions.MarketAccess").count() >= 2
+
+
+def test_added_and_removed_links_are_recorded():
+    from accessions.models import EstablishmentProductEvent, MarketAccessAllowedPortEvent
+
+    access, port = f.MarketAccessFactory(), f.PortFactory()
+    access.allowed_ports.add(port)
+    access.allowed_ports.remove(port)
+    labels = list(
+        MarketAccessAllowedPortEvent.objects.filter(marketaccess_id=access.pk)
+        .order_by("pgh_id")
+        .values_list("pgh_label", flat=True)
+    )
+    assert labels == ["link.add", "link.remove"]
+    registration = f.EstablishmentRegistrationFactory(products=[f.ProductFactory()])
+    assert (
+        EstablishmentProductEvent.objects.filter(
+            establishmentregistration_id=registration.pk, pgh_label="link.add"
+        ).count()
+        == 1
+    )

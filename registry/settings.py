@@ -121,7 +121,7 @@ LOGIN_URL = "admin:login"
 
 # The history triggers of auto-created many-to-many tables (pghistory tracks them, but Django
 # migrations cannot carry triggers on models they do not own) are installed after each migrate.
-PGTRIGGER_INSTALL_ON_MIGRATE = True
+PGTRIGGER_INSTALL_ON_MIGRATE = "postgresql" in DATABASES["default"]["ENGINE"]
 
 # --- Redis, cache and Celery -----------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")

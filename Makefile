@@ -46,8 +46,11 @@ pytest: install $(CHROMIUM)  ## the whole pytest suite on the real PostgreSQL an
 
 test: lint migrations-check pytest  ## install, lint, migration check, the whole suite (PostgreSQL + Redis)
 
-bench: install  ## benchmarks (not part of the test run); see bench/README.md
-	$(BIN)/python bench/run.py
+bench: install  ## benchmarks on PostgreSQL (not part of the test run); see bench/README.md
+	DATABASE_URL=postgres://postgres@127.0.0.1:5432/registry_bench_eligibility \
+	  REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/12} $(BIN)/python bench/eligibility.py
+	DATABASE_URL=postgres://postgres@127.0.0.1:5432/registry_bench_sweep \
+	  $(BIN)/python bench/sweep.py
 
 messages: install  ## rebuild and compile the translation catalogues
 	$(BIN)/python manage.py makemessages -l zh_Hans -l ru --ignore '.venv/*' --ignore 'var/*' --ignore 'bench/*' --ignore 'tests/*'

@@ -141,7 +141,13 @@ def _event_data(event) -> dict[str, Any]:
     return json.loads(json.dumps(data, cls=DjangoJSONEncoder))
 
 
-_ACTIONS = {"insert": "created", "update": "updated", "delete": "deleted"}
+_ACTIONS = {
+    "insert": "created",
+    "update": "updated",
+    "delete": "deleted",
+    "link.add": "created",
+    "link.remove": "deleted",
+}
 
 
 @extend_schema_view(
@@ -477,9 +483,12 @@ class ChangeFeedView(ApiView):
         parts, args = [], []
         for event_model in chosen:
             label = event_model.pgh_tracked_model._meta.label_lower
+            # Records point at their object; link rows (allowed ports, registration products)
+            # are their own object, added and removed.
+            obj = "pgh_obj_id" if hasattr(event_model, "pgh_obj") else "id"
             parts.append(
                 f"(SELECT e.pgh_id, e.pgh_created_at, %s::text AS model, e.pgh_label, "  # noqa: S608
-                f"e.pgh_obj_id::text AS obj, row_to_json(e)::text AS data "
+                f"e.{obj}::text AS obj, row_to_json(e)::text AS data "
                 f"FROM {qn(event_model._meta.db_table)} e "
                 f"WHERE (e.pgh_created_at, %s::text, e.pgh_id) > (%s, %s, %s) "
                 f"AND e.pgh_created_at < %s "

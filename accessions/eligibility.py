@@ -436,7 +436,7 @@ def _answer_with_access(
     answer.reasons.append(
         Reason(
             "access_in_force",
-            _("%(product)s from %(country)s has access (%(instrument)s, in force from %(date)s).")
+            _("%(product)s from %(country)s has access (%(instrument)s; in force since: %(date)s).")
             % {
                 "product": access.product.name,
                 "country": access.country.name,

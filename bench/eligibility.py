@@ -69,15 +69,26 @@ def prepare_data(products: int) -> None:
     django.setup()
     from django.core.management import call_command
 
+    call_command("migrate", verbosity=0)
+    call_command("load_seeds", verbosity=0)
+    from registry.models import Product
+
+    have = Product.objects.filter(slug__startswith="bench-").count()
+    if have < products:
+        _add_synthetic(products, have)
+    # Fresh statistics, as autovacuum would have them in production: without them the planner
+    # takes the new functional indexes for unselective and scans.
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+
+
+def _add_synthetic(products: int, have: int) -> None:
     from accessions.models import MarketAccess
     from registry.models import Country, Product
     from regulations.models import Regulation, RegulationProduct
 
-    call_command("migrate", verbosity=0)
-    call_command("load_seeds", verbosity=0)
-    have = Product.objects.filter(slug__startswith="bench-").count()
-    if have >= products:
-        return
     countries = list(Country.objects.filter(iso2__in=["KZ", "KG", "TJ", "TM", "UZ"]))
     regulation = Regulation.objects.filter(union__code="EAEU").first()
     batch = 5000

@@ -1,8 +1,13 @@
-from django.contrib import admin
+"""Admin of market access, accessions, regimes and registrations (edits go through the
+services, so events and history follow), and the read-only records of the background jobs."""
+
+from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
-from accessions import models, services
+from accessions import models
+from accessions.services import expiry, market_access
 from registry.admin import PROVENANCE_FIELDSET, PROVENANCE_FILTERS, ProvenanceAdmin
+from registry.common import DomainError
 
 
 @admin.register(models.MarketAccess)
@@ -73,7 +78,7 @@ class MarketAccessAdmin(ProvenanceAdmin):
 
     def save_model(self, request, obj, form, change):
         # Through the service, so subscribers hear of new entries and status changes.
-        services.market_access_save(access=obj, by=request.user)
+        market_access.market_access_save(access=obj, by=request.user)
 
 
 class AccessionStageInline(admin.TabularInline):
@@ -177,4 +182,64 @@ class EstablishmentRegistrationAdmin(ProvenanceAdmin):
 
 
 # Alerts, subscriptions, the outbox and deliveries.
-from accessions import admin_jobs  # noqa: E402,F401
+
+
+# --- The background jobs' records: alerts and the outbox (read-only) ----------------------
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(models.Alert)
+class AlertAdmin(ReadOnlyAdmin):
+    list_display = (
+        "kind",
+        "threshold_days",
+        "due_on",
+        "registration",
+        "market_access",
+        "raised_on",
+        "acknowledged_at",
+        "acknowledged_by",
+    )
+    list_filter = ("kind", "threshold_days", ("acknowledged_at", admin.EmptyFieldListFilter))
+    list_select_related = (
+        "registration",
+        "market_access__product",
+        "market_access__country",
+        "acknowledged_by",
+    )
+    search_fields = ("registration__registration_number", "market_access__product__slug")
+    date_hierarchy = "due_on"
+    actions = ["acknowledge"]
+
+    @admin.action(description=_("Acknowledge the selected alerts"))
+    def acknowledge(self, request, queryset):
+        try:
+            for alert_id in queryset.filter(acknowledged_at__isnull=True).values_list(
+                "pk", flat=True
+            ):
+                expiry.alert_acknowledge(alert_id=alert_id, by=request.user)
+        except DomainError as exc:
+            self.message_user(request, exc.message, messages.ERROR)
+
+
+@admin.register(models.OutboxEvent)
+class OutboxEventAdmin(ReadOnlyAdmin):
+    list_display = (
+        "id",
+        "kind",
+        "occurred_on",
+        "registration",
+        "market_access",
+        "status_from",
+        "status_to",
+        "fanned_out_at",
+    )
+    list_filter = ("kind", ("fanned_out_at", admin.EmptyFieldListFilter))
+    list_select_related = ("registration", "market_access__product", "market_access__country")

@@ -18,21 +18,37 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
-from django.db.models import Exists, F, Func, OuterRef, Q, QuerySet, Subquery
+from django.db import models
+from django.db.models import Exists, F, Func, OuterRef, Subquery
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from accessions.models import AccessStatus, EstablishmentRegistration, MarketAccess
-from registry.common import DomainError, format_dated, in_force_q
-from registry.models import Country, Port, Product, ProductAlias, SupervisionSite
-from regulations.models import Regulation, RegulationStatus
+from accessions.models import (
+    STOPPED_REGISTRATION_STATUSES,
+    AccessStatus,
+    EstablishmentRegistration,
+    MarketAccess,
+    RegistrationStatus,
+)
+from registry.common import DomainError, covers, format_dated, in_force_q
+from registry.models import Country, Port, Product, SupervisionSite, UnionMembership
+from registry.selectors import (
+    ambiguous_product,
+    membership_binds,
+    normalise_identifier,
+    product_ids_matching,
+    product_resolve,
+    product_resolve_many,
+)
+from regulations.models import Regulation, RegulationProduct
+from regulations.selectors import applicable_regulations, applicable_regulations_among
 
 
-class Verdict:
-    ELIGIBLE = "eligible"
-    ELIGIBLE_WITH_CONDITIONS = "eligible_with_conditions"
-    NOT_ELIGIBLE = "not_eligible"
-    UNKNOWN = "unknown"
-    ALL = (ELIGIBLE, ELIGIBLE_WITH_CONDITIONS, NOT_ELIGIBLE, UNKNOWN)
+class Verdict(models.TextChoices):
+    ELIGIBLE = "eligible", gettext_lazy("eligible")
+    ELIGIBLE_WITH_CONDITIONS = "eligible_with_conditions", gettext_lazy("eligible with conditions")
+    NOT_ELIGIBLE = "not_eligible", gettext_lazy("not eligible")
+    UNKNOWN = "unknown", gettext_lazy("cannot be decided")
 
 
 REASON_CODES = (
@@ -67,6 +83,48 @@ CONDITION_CODES = (
     "origin_area_restricted",
     "other_conditions",
 )
+
+
+@dataclass(frozen=True)
+class EligibilityQuestion:
+    """One question, in the one normal form every surface (the checker page, the API, bulk,
+    permalinks) passes on: the product as typed (spaces collapsed), the country's ISO code in
+    upper case, the port code in lower case, the registration number in upper case."""
+
+    product: str
+    country: str
+    on: dt.date
+    port: str = ""
+    establishment: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "product", normalise_identifier(self.product))
+        object.__setattr__(self, "country", normalise_country(self.country))
+        object.__setattr__(self, "port", normalise_port(self.port))
+        object.__setattr__(self, "establishment", normalise_registration(self.establishment))
+
+    @property
+    def query(self) -> dict[str, str]:
+        """The question as query parameters (a permalink pins the date)."""
+        return {
+            "product": self.product,
+            "country": self.country,
+            "port": self.port,
+            "date": self.on.isoformat(),
+            "establishment": self.establishment,
+        }
+
+
+def normalise_country(value: str) -> str:
+    return value.strip().upper()
+
+
+def normalise_port(value: str) -> str:
+    return value.strip().lower()
+
+
+def normalise_registration(value: str) -> str:
+    return value.strip().upper()
 
 
 @dataclass(frozen=True)
@@ -119,44 +177,8 @@ class EligibilityAnswer:
         ]
 
 
-def _matching_product_ids(identifier: str) -> QuerySet:
-    """The ids of the products an identifier names: by slug, HS code (its own or a further code),
-    or a name or alias in any language. A UNION of index probes (see the indexes on Product and
-    ProductAlias), so matching costs the same with 50 products or 100,000.
-    """
-    ident = identifier.strip()
-    probes = [Product.objects.filter(slug=ident.lower()).values("pk")]
-    if ident.isdigit() and len(ident) == 6:
-        probes += [
-            Product.objects.filter(hs_code=ident).values("pk"),
-            ProductAlias.objects.filter(alias=ident, kind="hs_code").values("product_id"),
-        ]
-    else:
-        probes += [
-            Product.objects.filter(name_en__iexact=ident).values("pk"),
-            Product.objects.filter(name_ru__iexact=ident).values("pk"),
-            Product.objects.filter(name_zh=ident).values("pk"),
-            ProductAlias.objects.filter(alias__iexact=ident, kind="name").values("product_id"),
-        ]
-    first, *rest = (probe.order_by() for probe in probes)
-    return first.union(*rest)
-
-
 # Whether an access entry restricts entry to listed ports (annotated on every access it reads).
 LISTED_PORTS = MarketAccess.allowed_ports.through.objects.filter(marketaccess_id=OuterRef("pk"))
-
-
-def resolve_product_candidates(identifier: str) -> list[Product]:
-    return list(Product.objects.filter(pk__in=_matching_product_ids(identifier)).order_by("slug"))
-
-
-def _ambiguous(identifier: str, candidates: list[Product]) -> DomainError:
-    return DomainError(
-        "ambiguous_product",
-        _("'%(identifier)s' matches several products: %(names)s. Choose one.")
-        % {"identifier": identifier, "names": ", ".join(p.slug for p in candidates)},
-        {"candidates": [p.slug for p in candidates]},
-    )
 
 
 def _access_message(access: MarketAccess, on: dt.date) -> Reason | None:
@@ -191,28 +213,6 @@ def _access_message(access: MarketAccess, on: dt.date) -> Reason | None:
     return None
 
 
-def _applicable_regulations(product: Product, country: Country, on: dt.date) -> list[Regulation]:
-    """The product's regulations in force on `on` from the country itself, from a union it is a
-    binding member of on that date (EAEU acts bind KZ and KG, not observer UZ), or from an
-    international standards body (Codex).
-    """
-    membership_on_date = Q(
-        union__memberships__country=country, union__memberships__binding=True
-    ) & in_force_q(on, "union__memberships__valid_from", "union__memberships__valid_until")
-    in_force = (
-        Q(in_force_from__lte=on) | Q(in_force_from__isnull=True, status=RegulationStatus.IN_FORCE)
-    ) & (Q(in_force_until__isnull=True) | Q(in_force_until__gte=on))
-    return list(
-        Regulation.objects.filter(product_links__product=product)
-        .filter(Q(country=country) | membership_on_date | Q(union__kind="standards_body"))
-        .filter(in_force)
-        .exclude(status__in=[RegulationStatus.DRAFT, RegulationStatus.REPEALED])
-        .select_related("country", "union")
-        .distinct()
-        .order_by("union__code", "country__iso2", "code")
-    )
-
-
 def _ports_with_flags(access: MarketAccess, on: dt.date) -> list[Port]:
     listed = access.allowed_ports.through.objects.filter(
         marketaccess_id=access.pk, port_id=OuterRef("pk")
@@ -220,7 +220,7 @@ def _ports_with_flags(access: MarketAccess, on: dt.date) -> list[Port]:
     site = SupervisionSite.objects.filter(
         port=OuterRef("pk"), kind=access.required_site_kind or "-"
     )
-    site = site.filter(in_force_q(on))
+    site = site.filter(in_force_q(on))  # the validity rule (registry.common)
     return list(
         Port.objects.annotate(is_listed=Exists(listed), has_site=Exists(site))
         .select_related("facing_country")
@@ -254,13 +254,16 @@ class _Fetch:
     (check_eligibility_batch) serves the same records from a few batch queries, and both run the
     same rules below, so their answers are identical."""
 
-    regulations = staticmethod(_applicable_regulations)
     ports = staticmethod(_ports_with_flags)
     establishment = staticmethod(_find_establishment)
 
     @staticmethod
+    def regulations(product: Product, country: Country, on: dt.date) -> list[Regulation]:
+        return applicable_regulations(product=product, country=country, on=on)
+
+    @staticmethod
     def candidates(identifier: str) -> list[Product]:
-        return resolve_product_candidates(identifier)
+        return product_resolve(identifier).candidates
 
     @staticmethod
     def country(iso2: str) -> Country | None:
@@ -302,7 +305,7 @@ def _establishment_reasons(
                 % {"number": establishment.registration_number, "product": access.product.name},
             )
         ]
-    if establishment.status in ("suspended", "cancelled"):
+    if establishment.status in STOPPED_REGISTRATION_STATUSES:
         return [
             Reason(
                 "establishment_suspended",
@@ -324,7 +327,7 @@ def _establishment_reasons(
                 },
             )
         ]
-    if on > establishment.effective_until or establishment.status == "expired":
+    if on > establishment.effective_until or establishment.status == RegistrationStatus.EXPIRED:
         return [
             Reason(
                 "establishment_registration_expired",
@@ -375,21 +378,11 @@ def check_eligibility(
 
     Raises DomainError('ambiguous_product') when an HS code or name matches several products.
     """
-    product_ident, iso2 = product.strip(), country.strip().upper()
-    port_code, number = port.strip().lower(), establishment.strip().upper()
-    answer = EligibilityAnswer(
-        verdict=Verdict.UNKNOWN,
-        as_of=on,
-        query={
-            "product": product_ident,
-            "country": iso2,
-            "port": port_code,
-            "date": on.isoformat(),
-            "establishment": number,
-        },
+    question = EligibilityQuestion(
+        product=product, country=country, port=port, on=on, establishment=establishment
     )
-
-    matching = _matching_product_ids(product_ident)
+    answer = EligibilityAnswer(verdict=Verdict.UNKNOWN, as_of=on, query=question.query)
+    matching = product_ids_matching(question.product)
     # COUNT over the whole subquery (a Func, not an aggregate, so no GROUP BY per product).
     candidate_count = (
         Product.objects.filter(pk__in=matching)
@@ -397,7 +390,7 @@ def check_eligibility(
         .annotate(n=Func(F("pk"), function="COUNT"))
     )
     access = (
-        MarketAccess.objects.filter(country__iso2=iso2, product_id__in=matching)
+        MarketAccess.objects.filter(country__iso2=question.country, product_id__in=matching)
         .select_related("product", "country")
         .annotate(
             candidates=Subquery(candidate_count.values("n")[:1]),
@@ -406,24 +399,21 @@ def check_eligibility(
         .order_by("pk")
         .first()
     )
-
     if access is None:
-        return _answer_without_access(answer, product_ident, iso2, port_code, on)
+        return _answer_without_access(answer, question)
     if access.candidates and access.candidates > 1:
-        raise _ambiguous(product_ident, resolve_product_candidates(product_ident))
-    return _answer_with_access(answer, access, port, port_code, number, on)
+        raise ambiguous_product(question.product, product_resolve(question.product).candidates)
+    return _answer_with_access(answer, access, question)
 
 
 def _answer_with_access(
     answer: EligibilityAnswer,
     access: MarketAccess,
-    port: str,
-    port_code: str,
-    number: str,
-    on: dt.date,
+    question: EligibilityQuestion,
     fetch: type[_Fetch] | _Fetch = _Fetch,
 ) -> EligibilityAnswer:
     """The rules once the access record is found (shared by the single and the bulk check)."""
+    on, port_code, number = question.on, question.port, question.establishment
     answer.access, answer.product, answer.country = access, access.product, access.country
     answer.query["product"] = access.product.slug
     answer.regulations = fetch.regulations(access.product, access.country, on)
@@ -464,7 +454,9 @@ def _answer_with_access(
         if chosen is None:
             answer.verdict = Verdict.UNKNOWN
             answer.reasons.append(
-                Reason("unknown_port", _("The registry has no port '%(port)s'.") % {"port": port})
+                Reason(
+                    "unknown_port", _("The registry has no port '%(port)s'.") % {"port": port_code}
+                )
             )
             return answer
         answer.port = chosen
@@ -506,16 +498,14 @@ def _answer_with_access(
 
 def _answer_without_access(
     answer: EligibilityAnswer,
-    product_ident: str,
-    iso2: str,
-    port_code: str,
-    on: dt.date,
+    question: EligibilityQuestion,
     fetch: type[_Fetch] | _Fetch = _Fetch,
 ) -> EligibilityAnswer:
     """No access row matched: find out why (unknown product, unknown country, or no access)."""
+    product_ident, iso2, on = question.product, question.country, question.on
     candidates = fetch.candidates(product_ident) if product_ident else []
     if len(candidates) > 1:
-        raise _ambiguous(product_ident, candidates)
+        raise ambiguous_product(product_ident, candidates)
     country = fetch.country(iso2) if iso2 else None
     answer.country = country
     if not candidates:
@@ -552,50 +542,22 @@ def _answer_without_access(
 # --- The bulk check: the same rules over many questions, in a fixed number of queries ---------
 
 
-@dataclass(frozen=True)
-class EligibilityQuestion:
-    product: str
-    country: str
-    on: dt.date
-    port: str = ""
-    establishment: str = ""
-
-
 class _BatchFetch:
     """Serves `_Fetch`'s records from batch queries made once for a whole list of questions:
     products (+ aliases), countries, access rows (+ allowed ports), regulation links, binding
     memberships, ports, designated sites, registrations (+ their products): 11 queries, whatever
-    the number of questions.
+    the number of questions. The rules are the same ones, by their Python twins.
     """
 
     def __init__(self, questions: list[EligibilityQuestion]) -> None:
-        from registry.models import ProductAlias, UnionMembership
-        from regulations.models import RegulationProduct
-
-        idents = {q.product.strip() for q in questions if q.product.strip()}
-        iso2s = {q.country.strip().upper() for q in questions if q.country.strip()}
-        numbers = {q.establishment.strip().upper() for q in questions if q.establishment.strip()}
-        codes = [i for i in idents if i.isdigit() and len(i) == 6]
-        names = [i for i in idents if not (i.isdigit() and len(i) == 6)]
-        match = Q(slug__in=[i.lower() for i in idents]) | Q(hs_code__in=codes)
-        match |= Q(aliases__alias__in=codes, aliases__kind="hs_code")
-        for name in names:  # iexact, as the single check matches names
-            match |= (
-                Q(name_en__iexact=name)
-                | Q(name_zh=name)
-                | Q(name_ru__iexact=name)
-                | Q(aliases__alias__iexact=name, aliases__kind="name")
-            )
-        self.products = {p.pk: p for p in Product.objects.filter(match).distinct().order_by("slug")}
-        self.aliases: dict[int, list[ProductAlias]] = {}
-        for alias in ProductAlias.objects.filter(product_id__in=self.products):
-            self.aliases.setdefault(alias.product_id, []).append(alias)
+        iso2s = {q.country for q in questions if q.country}
+        numbers = {q.establishment for q in questions if q.establishment}
+        self.resolutions = product_resolve_many(q.product for q in questions if q.product)
+        products = {p.pk: p for r in self.resolutions.values() for p in r.candidates}
         self.countries = {c.iso2: c for c in Country.objects.filter(iso2__in=iso2s)}
 
         accesses = (
-            MarketAccess.objects.filter(
-                product_id__in=self.products, country__iso2__in=self.countries
-            )
+            MarketAccess.objects.filter(product_id__in=products, country__iso2__in=self.countries)
             .select_related("product", "country")
             .annotate(has_listed_ports=Exists(LISTED_PORTS))
         )
@@ -606,7 +568,7 @@ class _BatchFetch:
         self.listed: set[tuple[int, int]] = set(listed)
 
         links = (
-            RegulationProduct.objects.filter(product_id__in=self.products)
+            RegulationProduct.objects.filter(product_id__in=products)
             .select_related("regulation__country", "regulation__union")
             .order_by("regulation__union__code", "regulation__country__iso2", "regulation__code")
         )
@@ -617,7 +579,7 @@ class _BatchFetch:
             self.links.setdefault(link.product_id, []).append(regulation)
         self.memberships: dict[int, list[UnionMembership]] = {}
         for membership in UnionMembership.objects.filter(
-            country_id__in=[c.pk for c in self.countries.values()], binding=True
+            country_id__in=[c.pk for c in self.countries.values()]
         ):
             self.memberships.setdefault(membership.country_id, []).append(membership)
 
@@ -637,27 +599,9 @@ class _BatchFetch:
         ).values_list("establishmentregistration_id", "product_id")
         self.covered: set[tuple[int, int]] = set(covered)
 
-    # Product resolution, as `_matching_product_ids` does it in SQL.
     def candidates(self, identifier: str) -> list[Product]:
-        ident = identifier.strip()
-        is_code = ident.isdigit() and len(ident) == 6
-        found = []
-        for product in self.products.values():  # already ordered by slug
-            aliases = self.aliases.get(product.pk, [])
-            by_slug = product.slug == ident.lower()
-            by_code = is_code and (
-                product.hs_code == ident
-                or any(a.kind == "hs_code" and a.alias == ident for a in aliases)
-            )
-            by_name = not is_code and (
-                product.name_en.upper() == ident.upper()
-                or product.name_zh == ident
-                or product.name_ru.upper() == ident.upper()
-                or any(a.kind == "name" and a.alias.upper() == ident.upper() for a in aliases)
-            )
-            if by_slug or by_code or by_name:
-                found.append(product)
-        return found
+        resolution = self.resolutions.get(identifier)
+        return resolution.candidates if resolution is not None else []
 
     def country(self, iso2: str) -> Country | None:
         return self.countries.get(iso2)
@@ -667,31 +611,13 @@ class _BatchFetch:
             return None
         return self.accesses.get((product.pk, country.pk))
 
-    @staticmethod
-    def _covers(start: dt.date | None, end: dt.date | None, on: dt.date) -> bool:
-        return (start is None or start <= on) and (end is None or end >= on)
-
     def regulations(self, product: Product, country: Country, on: dt.date) -> list[Regulation]:
         unions = {
-            m.union_id
-            for m in self.memberships.get(country.pk, [])
-            if self._covers(m.valid_from, m.valid_until, on)
+            m.union_id for m in self.memberships.get(country.pk, []) if membership_binds(m, on)
         }
-        chosen: list[Regulation] = []
-        for regulation in self.links.get(product.pk, []):
-            applies = (
-                regulation.country_id == country.pk
-                or regulation.union_id in unions
-                or (regulation.union_id is not None and regulation.union.kind == "standards_body")
-            )
-            started = (regulation.in_force_from is not None and regulation.in_force_from <= on) or (
-                regulation.in_force_from is None and regulation.status == RegulationStatus.IN_FORCE
-            )
-            ended = regulation.in_force_until is not None and regulation.in_force_until < on
-            excluded = regulation.status in (RegulationStatus.DRAFT, RegulationStatus.REPEALED)
-            if applies and started and not ended and not excluded and regulation not in chosen:
-                chosen.append(regulation)
-        return chosen
+        return applicable_regulations_among(
+            self.links.get(product.pk, []), country=country, binding_unions=unions, on=on
+        )
 
     def ports(self, access: MarketAccess, on: dt.date) -> list[Port]:
         ports = []
@@ -699,14 +625,14 @@ class _BatchFetch:
             flagged = copy.copy(port)
             flagged.is_listed = (access.pk, port.pk) in self.listed
             flagged.has_site = any(
-                self._covers(site.valid_from, site.valid_until, on)
+                covers(site.valid_from, site.valid_until, on)
                 for site in self.sites.get((port.pk, access.required_site_kind or "-"), [])
             )
             ports.append(flagged)
         return ports
 
     def establishment(self, access: MarketAccess, number: str) -> EstablishmentRegistration | None:
-        found = self.establishments.get(number.strip().upper())
+        found = self.establishments.get(number)
         if found is None:
             return None
         found = copy.copy(found)
@@ -724,38 +650,17 @@ def check_eligibility_batch(
     fetch = _BatchFetch(questions)
     results: list[EligibilityAnswer | DomainError] = []
     for question in questions:
-        product_ident, iso2 = question.product.strip(), question.country.strip().upper()
-        port_code = question.port.strip().lower()
-        number = question.establishment.strip().upper()
-        answer = EligibilityAnswer(
-            verdict=Verdict.UNKNOWN,
-            as_of=question.on,
-            query={
-                "product": product_ident,
-                "country": iso2,
-                "port": port_code,
-                "date": question.on.isoformat(),
-                "establishment": number,
-            },
-        )
-        candidates = fetch.candidates(product_ident) if product_ident else []
-        access = fetch.access(candidates[0], fetch.country(iso2)) if len(candidates) == 1 else None
+        answer = EligibilityAnswer(verdict=Verdict.UNKNOWN, as_of=question.on, query=question.query)
+        candidates = fetch.candidates(question.product) if question.product else []
+        country = fetch.country(question.country)
+        access = fetch.access(candidates[0], country) if len(candidates) == 1 else None
         try:
             if len(candidates) > 1:
-                raise _ambiguous(product_ident, candidates)
+                raise ambiguous_product(question.product, candidates)
             if access is None:
-                results.append(
-                    _answer_without_access(
-                        answer, product_ident, iso2, port_code, question.on, fetch
-                    )
-                )
+                results.append(_answer_without_access(answer, question, fetch))
             else:
-                access = copy.copy(access)
-                results.append(
-                    _answer_with_access(
-                        answer, access, question.port, port_code, number, question.on, fetch
-                    )
-                )
+                results.append(_answer_with_access(answer, copy.copy(access), question, fetch))
         except DomainError as error:
             results.append(error)
     return results

@@ -1,11 +1,14 @@
-"""FilterSets of the accessions app, shared by the HTML list pages (and the API if it wants them).
+"""FilterSets of the accessions app, shared by the HTML list pages and the API.
 
 Every filter states its field_name and lookup_expr; invalid input is reported, never ignored.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+
 import django_filters
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -54,7 +57,7 @@ class AccessionFilter(django_filters.FilterSet):
         fields = ["year", "country", "event", "status"]
 
 
-# --- The API's FilterSets (also usable by HTML pages) -------------------------------------------
+# --- The API's FilterSets ---------------------------------------------------------------------
 
 
 class ExpiringWithinField(django_filters.fields.forms.IntegerField):
@@ -73,10 +76,6 @@ class ExpiringWithinFilter(django_filters.Filter):
     def filter(self, qs, value):
         if value in (None, ""):
             return qs
-        import datetime as dt
-
-        from django.utils import timezone
-
         today = timezone.localdate()
         return qs.filter(
             **{

@@ -11,6 +11,7 @@ from registry.common import (
     DatePrecision,
     Provenance,
     choices_constraint,
+    exactly_one_of,
     localized,
     tracked,
     validity_constraint,
@@ -98,7 +99,9 @@ class MarketAccess(Provenance):
                 ),
             ),
             models.CheckConstraint(
-                condition=~models.Q(status="in_force", instrument_kind="protocol"),
+                condition=~models.Q(
+                    status=AccessStatus.IN_FORCE, instrument_kind=InstrumentKind.PROTOCOL
+                ),
                 name="market_access_protocol_is_not_access",
                 violation_error_message=_(
                     "A protocol alone is not access: access in force needs an announcement "
@@ -289,6 +292,16 @@ class RegistrationStatus(models.TextChoices):
     CANCELLED = "cancelled", _("cancelled")
 
 
+# A registration in one of these states lets its producer export (until its effective expiry).
+ACTIVE_REGISTRATION_STATUSES = (
+    RegistrationStatus.REGISTERED,
+    RegistrationStatus.RENEWAL_DUE,
+    RegistrationStatus.EXTENDED,
+)
+# Stopped by GACC whatever the dates say.
+STOPPED_REGISTRATION_STATUSES = (RegistrationStatus.SUSPENDED, RegistrationStatus.CANCELLED)
+
+
 REGISTRATION_NUMBER_REGEX = r"^C[A-Z]{3}[0-9]{14}$"
 
 
@@ -364,19 +377,7 @@ class EstablishmentRegistration(Provenance):
         return self.extended_until or self.valid_until
 
 
-# --- Expiry alerts, subscriptions, the outbox and webhook deliveries (issue 5) -----------------
-
-
-def _one_of(*fields: str) -> models.Q:
-    """Exactly one of `fields` is set (a CheckConstraint condition)."""
-    condition = models.Q()
-    for chosen in fields:
-        case = models.Q(**{f"{chosen}__isnull": False})
-        for other in fields:
-            if other != chosen:
-                case &= models.Q(**{f"{other}__isnull": True})
-        condition |= case
-    return condition
+# --- Expiry alerts and the outbox --------------------------------------------------------------
 
 
 class AlertKind(models.TextChoices):
@@ -437,7 +438,7 @@ class Alert(models.Model):
         verbose_name = _("alert")
         constraints = [
             models.CheckConstraint(
-                condition=_one_of("registration", "market_access"),
+                condition=exactly_one_of("registration", "market_access"),
                 name="alert_one_subject",
                 violation_error_message=_("An alert is about one registration or one access."),
             ),
@@ -515,7 +516,7 @@ class OutboxEvent(models.Model):
         verbose_name = _("outbox event")
         constraints = [
             models.CheckConstraint(
-                condition=_one_of("registration", "market_access"),
+                condition=exactly_one_of("registration", "market_access"),
                 name="event_one_subject",
                 violation_error_message=_("An event is about one registration or one access."),
             ),
@@ -531,143 +532,6 @@ class OutboxEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.registration or self.market_access}"
-
-
-class Channel(models.TextChoices):
-    EMAIL = "email", _("e-mail digest")
-    WEBHOOK = "webhook", _("webhook")
-
-
-HS_PREFIX_REGEX = r"^[0-9]{2,6}$"
-
-
-class Subscription(models.Model):
-    """A trader or inspector who wants to hear about one country, product, HS prefix or producer."""
-
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="registry_subscriptions"
-    )
-    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
-    country = models.ForeignKey(
-        Country, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
-    )
-    product = models.ForeignKey(
-        Product, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
-    )
-    hs_prefix = models.CharField(_("HS code prefix"), max_length=6, null=True, blank=True)
-    registration = models.ForeignKey(
-        EstablishmentRegistration,
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="subscriptions",
-    )
-    webhook_url = models.URLField(_("webhook URL"), max_length=500, blank=True)
-    secret = models.CharField(_("signing secret"), max_length=64, blank=True)
-    is_active = models.BooleanField(_("active"), default=True)
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-
-    class Meta:
-        ordering = ["user", "id"]
-        verbose_name = _("subscription")
-        constraints = [
-            models.CheckConstraint(
-                condition=_one_of("country", "product", "hs_prefix", "registration"),
-                name="subscription_one_target",
-                violation_error_message=_(
-                    "Subscribe to exactly one country, product, HS prefix or establishment."
-                ),
-            ),
-            models.CheckConstraint(
-                condition=models.Q(hs_prefix__isnull=True)
-                | models.Q(hs_prefix__regex=HS_PREFIX_REGEX),
-                name="subscription_hs_prefix_digits",
-                violation_error_message=_("An HS prefix is 2 to 6 digits."),
-            ),
-            models.CheckConstraint(
-                condition=models.Q(channel="email")
-                | (
-                    models.Q(webhook_url__startswith="http://")
-                    | models.Q(webhook_url__startswith="https://")
-                ),
-                name="subscription_webhook_http",
-                violation_error_message=_("A webhook URL must start with http:// or https://."),
-            ),
-            choices_constraint("subscription", "channel", Channel),
-        ]
-
-    def __str__(self) -> str:
-        target = self.country or self.product or self.hs_prefix or self.registration
-        return f"{self.user} → {target} ({self.channel})"
-
-
-class DeliveryState(models.TextChoices):
-    PENDING = "pending", _("pending")
-    RETRYING = "retrying", _("retrying")
-    DELIVERED = "delivered", _("delivered")
-    DEAD = "dead", _("dead letter")
-
-
-class Delivery(models.Model):
-    """One event for one subscription: sent at most once on success, retried with backoff, then
-    a dead letter the subscriber can see. The unique constraint keeps it one per pair."""
-
-    event = models.ForeignKey(OutboxEvent, on_delete=models.CASCADE, related_name="deliveries")
-    subscription = models.ForeignKey(
-        Subscription, on_delete=models.CASCADE, related_name="deliveries"
-    )
-    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
-    state = models.CharField(
-        _("state"), max_length=10, choices=DeliveryState.choices, default=DeliveryState.PENDING
-    )
-    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
-    next_attempt_at = models.DateTimeField(_("next attempt at"))
-    last_attempt_at = models.DateTimeField(_("last attempt at"), null=True, blank=True)
-    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
-    last_status_code = models.PositiveSmallIntegerField(
-        _("last HTTP status"), null=True, blank=True
-    )
-    last_error = models.TextField(_("last error"), blank=True)
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-
-    class Meta:
-        ordering = ["id"]
-        verbose_name = _("delivery")
-        verbose_name_plural = _("deliveries")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["event", "subscription"], name="delivery_once_per_event_subscription"
-            ),
-            choices_constraint("delivery", "state", DeliveryState),
-            choices_constraint("delivery", "channel", Channel),
-        ]
-        indexes = [
-            models.Index(fields=["channel", "state", "next_attempt_at"], name="delivery_due")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.event} → {self.subscription} ({self.state})"
-
-    @property
-    def idempotency_key(self) -> str:
-        return f"{self.event_id}:{self.subscription_id}"
-
-
-class DeliveryAttempt(models.Model):
-    """The delivery log: every attempt, its HTTP status or error, and how long it took."""
-
-    delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="log")
-    attempted_at = models.DateTimeField(_("attempted at"))
-    status_code = models.PositiveSmallIntegerField(_("HTTP status"), null=True, blank=True)
-    error = models.TextField(_("error"), blank=True)
-    duration_ms = models.PositiveIntegerField(_("duration (ms)"), default=0)
-
-    class Meta:
-        ordering = ["delivery", "attempted_at"]
-        verbose_name = _("delivery attempt")
-
-    def __str__(self) -> str:
-        return f"{self.delivery_id} {self.attempted_at:%Y-%m-%d %H:%M} {self.status_code or '-'}"
 
 
 # Links with legal effect (the ports an access entry allows, the products a registration covers)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 from dataclasses import dataclass, field
 
@@ -10,15 +9,18 @@ from django.db.models import Case, Count, DateField, F, Prefetch, Q, QuerySet, V
 from django.db.models.functions import Coalesce, TruncMonth
 
 from accessions.models import (
+    ACTIVE_REGISTRATION_STATUSES,
     Accession,
     AccessionStage,
     AccessStatus,
+    Alert,
     EstablishmentRegistration,
     MarketAccess,
     RegistrationRegime,
+    RegistrationStatus,
 )
-from registry.common import in_force_q
-from registry.models import Country, Metric, Port, ReportedFigure
+from registry.common import add_months, in_force, in_force_q
+from registry.models import Country, Metric, Port, Product, ReportedFigure
 from regulations.models import Regulation
 
 # --- Reported versus recorded (the home page) ------------------------------------------------
@@ -200,24 +202,12 @@ def market_access_detail() -> QuerySet[MarketAccess]:
 # --- Renewal windows and expiries (the dashboard) --------------------------------------------
 
 
-def add_months(day: dt.date, months: int) -> dt.date:
-    """`day` moved by whole months, clamped to the month's last day (31 Aug - 6 months = 28 Feb)."""
-    month_index = day.year * 12 + day.month - 1 + months
-    year, month = divmod(month_index, 12)
-    last = calendar.monthrange(year, month + 1)[1]
-    return dt.date(year, month + 1, min(day.day, last))
-
-
 def regime_at(regimes: list[RegistrationRegime], day: dt.date) -> RegistrationRegime | None:
     """The regime in force on `day` (regimes are few; the caller loads them once)."""
-    for regime in regimes:
-        if regime.valid_from <= day and (regime.valid_until is None or day <= regime.valid_until):
-            return regime
-    return None
+    return next((regime for regime in regimes if in_force(regime, day)), None)
 
 
 RENEWAL_BUCKETS = ("open", "30", "90", "180")
-ACTIVE_REGISTRATION = ("registered", "renewal_due", "extended")
 
 
 def _window_opens_between(regimes: list[RegistrationRegime], start: dt.date, end: dt.date) -> Q:
@@ -255,7 +245,7 @@ def renewal_overview_queryset(*, today: dt.date, regimes: list[RegistrationRegim
         "180": opens(91, 180),
     }
     return (
-        EstablishmentRegistration.objects.filter(status__in=ACTIVE_REGISTRATION)
+        EstablishmentRegistration.objects.filter(status__in=ACTIVE_REGISTRATION_STATUSES)
         .annotate(effective=Coalesce("extended_until", "valid_until", output_field=DateField()))
         .annotate(
             bucket=Case(
@@ -298,7 +288,10 @@ def renewal_overview(*, today: dt.date, limit: int = 100) -> RenewalOverview:
         EstablishmentRegistration.objects.annotate(
             effective=Coalesce("extended_until", "valid_until", output_field=DateField())
         )
-        .filter(Q(status="expired") | Q(effective__lt=today, status__in=ACTIVE_REGISTRATION))
+        .filter(
+            Q(status=RegistrationStatus.EXPIRED)
+            | Q(effective__lt=today, status__in=ACTIVE_REGISTRATION_STATUSES)
+        )
         .select_related("country")
     )
     expired = list(expired_qs.order_by("-effective", "registration_number")[:limit])
@@ -352,13 +345,11 @@ def expiries_per_month(*, start: dt.date, months: int = 12) -> list[dict]:
     ]
 
 
-# --- Alerts and subscriptions (issue 5) ---------------------------------------------------------
+# --- Alerts and history ---------------------------------------------------------------------------
 
 
-def alerts_for_dashboard(*, limit: int = 50) -> QuerySet:
+def alerts_for_dashboard(*, limit: int = 50) -> QuerySet[Alert]:
     """Open alerts first (soonest expiry first), then the latest acknowledged ones."""
-    from accessions.models import Alert
-
     return Alert.objects.select_related(
         "registration__country",
         "market_access__product",
@@ -367,39 +358,21 @@ def alerts_for_dashboard(*, limit: int = 50) -> QuerySet:
     ).order_by(F("acknowledged_at").desc(nulls_first=True), "due_on", "id")[:limit]
 
 
-def subscriptions_of(user) -> QuerySet:
-    """A subscriber's subscriptions with their undelivered and dead-letter deliveries."""
-    from accessions.models import Delivery, DeliveryState, Subscription
-
-    failing = Delivery.objects.filter(
-        state__in=(DeliveryState.RETRYING, DeliveryState.DEAD)
-    ).select_related("event")
-    return (
-        Subscription.objects.filter(user=user)
-        .select_related("country", "product", "registration")
-        .prefetch_related(Prefetch("deliveries", queryset=failing, to_attr="failing"))
-        .order_by("-created_at")
-    )
+def market_access_events(access_id: int) -> QuerySet:
+    """The recorded changes of one access entry (pghistory events), oldest first."""
+    return MarketAccess.pgh_event_model.objects.filter(pgh_obj_id=access_id).order_by("pgh_id")
 
 
-# --- The public API's lists (issue 4) ---------------------------------------------------------
+# --- The public API's lists ------------------------------------------------------------------
 
 
 def market_access_api_list() -> QuerySet[MarketAccess]:
-    from django.db.models import Prefetch
-
-    from registry.models import Port
-
     return MarketAccess.objects.select_related("product", "country").prefetch_related(
         Prefetch("allowed_ports", queryset=Port.objects.order_by("code"))
     )
 
 
 def accession_api_list() -> QuerySet[Accession]:
-    from django.db.models import Prefetch
-
-    from accessions.models import AccessionStage
-
     return (
         Accession.objects.select_related(
             "market_access__product", "market_access__country", "event"
@@ -412,10 +385,6 @@ def accession_api_list() -> QuerySet[Accession]:
 
 
 def establishment_api_list() -> QuerySet[EstablishmentRegistration]:
-    from django.db.models import Prefetch
-
-    from registry.models import Product
-
     return (
         EstablishmentRegistration.objects.select_related("country", "regime")
         .prefetch_related(Prefetch("products", queryset=Product.objects.order_by("slug")))

@@ -74,13 +74,8 @@ def main() -> None:
 
     call_command("migrate", verbosity=0)
 
-    from accessions import services
-    from accessions.models import (
-        Alert,
-        EstablishmentRegistration,
-        OutboxEvent,
-        RegistrationRegime,
-    )
+    from accessions.models import Alert, EstablishmentRegistration, OutboxEvent, RegistrationRegime
+    from accessions.services import expiry
     from registry.common import history_context
     from registry.models import Country
 
@@ -178,11 +173,11 @@ def main() -> None:
             [TODAY],
         )
 
-    def sweep() -> tuple[float, services.SweepSummary, float]:
+    def sweep() -> tuple[float, expiry.SweepSummary, float]:
         reset_peak_rss()
         before, _ = rss_mb()
         started = time.perf_counter()
-        summary = services.expiry_sweep(today=TODAY, batch_size=args.batch_size)
+        summary = expiry.expiry_sweep(today=TODAY, batch_size=args.batch_size)
         elapsed = time.perf_counter() - started
         _, peak = rss_mb()
         return elapsed, summary, peak - before

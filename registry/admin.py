@@ -1,10 +1,10 @@
 """Admin for inspectors: every catalogue record, with provenance and read-only history."""
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.db import models as db_models
 from django.utils.translation import gettext_lazy as _
 
-from registry import models, services
+from registry import models
 from registry.common import PROVENANCE_FIELDS
 
 PROVENANCE_FIELDSET = (_("Provenance"), {"fields": PROVENANCE_FIELDS})
@@ -180,31 +180,3 @@ class ReportedFigureAdmin(ProvenanceAdmin):
         ),
         PROVENANCE_FIELDSET,
     )
-
-
-@admin.register(models.ApiKey)
-class ApiKeyAdmin(admin.ModelAdmin):
-    list_display = ("name", "prefix", "owner", "created_at", "last_used_at", "revoked_at")
-    list_filter = ("revoked_at",)
-    search_fields = ("name", "prefix", "owner__username")
-    readonly_fields = ("prefix", "created_at", "last_used_at", "revoked_at")
-    fields = ("name", "owner", "prefix", "created_at", "last_used_at", "revoked_at")
-    actions = ["revoke"]
-
-    def save_model(self, request, obj, form, change):
-        if change:
-            super().save_model(request, obj, form, change)
-            return
-        issue = getattr(services, "api_key_issue", None)
-        if issue is None:  # pragma: no cover - the API app provides the service
-            raise RuntimeError("api_key_issue service missing")
-        key, raw = issue(name=obj.name, owner=obj.owner)
-        obj.pk = key.pk
-        obj.refresh_from_db()
-        messages.warning(request, _("The key is shown once; store it now: %(key)s") % {"key": raw})
-
-    @admin.action(description=_("Revoke the selected keys"))
-    def revoke(self, request, queryset):
-        revoke = services.api_key_revoke
-        for key in queryset:
-            revoke(key=key)

@@ -5,17 +5,20 @@ Nothing here imports an app's models, so every app may import it.
 
 from __future__ import annotations
 
+import calendar
 import contextlib
 import datetime as dt
+import json
 import logging
 from collections.abc import Iterator
 from typing import Any
 
 import pghistory
 from django.core.cache.backends.redis import RedisCache
-from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import RegexValidator
 from django.db import connection, models
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from redis.exceptions import RedisError
@@ -107,11 +110,45 @@ def choices_constraint(prefix: str, field: str, choices: type[models.TextChoices
     )
 
 
+# --- The validity rule: a dated record is in force on D when D lies between its (open) ends ------
+# The SQL predicate and its Python twin stand side by side; tests/registry/test_rules.py proves
+# them equal.
+
+
+def exactly_one_of(*fields: str) -> models.Q:
+    """Exactly one of `fields` is set (a CheckConstraint condition)."""
+    condition = models.Q()
+    for chosen in fields:
+        case = models.Q(**{f"{chosen}__isnull": False})
+        for other in fields:
+            if other != chosen:
+                case &= models.Q(**{f"{other}__isnull": True})
+        condition |= case
+    return condition
+
+
 def in_force_q(on: dt.date, start: str = "valid_from", end: str = "valid_until") -> models.Q:
-    """Records whose validity covers `on` (open ends count as open)."""
+    """Records whose validity covers `on` (an empty end is open)."""
     return (models.Q(**{f"{start}__isnull": True}) | models.Q(**{f"{start}__lte": on})) & (
         models.Q(**{f"{end}__isnull": True}) | models.Q(**{f"{end}__gte": on})
     )
+
+
+def covers(start: dt.date | None, end: dt.date | None, on: dt.date) -> bool:
+    """The Python twin of `in_force_q`: does [start, end] (open where None) contain `on`?"""
+    return (start is None or start <= on) and (end is None or on <= end)
+
+
+def in_force(record: Any, on: dt.date, start: str = "valid_from", end: str = "valid_until") -> bool:
+    """`covers` for a loaded record with the usual field names."""
+    return covers(getattr(record, start), getattr(record, end), on)
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """`day` moved by whole months, clamped to the end of a shorter month (31 Aug - 6 = 28 Feb)."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def localized(obj: Any, field: str, language: str | None = None) -> str:
@@ -142,11 +179,6 @@ def format_dated(value: dt.date | None, precision: str) -> str:
     return value.isoformat()
 
 
-def full_clean_or_raise(instance: models.Model) -> None:
-    """Model validation before every service write, so forms, API and code see the same errors."""
-    instance.full_clean()
-
-
 def history_supported() -> bool:
     """History triggers exist only on PostgreSQL; the embedded SQLite mode records none."""
     return connection.vendor == "postgresql"
@@ -162,6 +194,40 @@ def history_context(**metadata: Any) -> Iterator[None]:
         yield
 
 
+def event_data(event: models.Model) -> dict[str, Any]:
+    """A history event's copy of its record, as JSON values (the pgh_* bookkeeping left out)."""
+    data = {
+        field.attname: getattr(event, field.attname)
+        for field in event._meta.concrete_fields
+        if not field.name.startswith("pgh_")
+    }
+    return json.loads(json.dumps(data, cls=DjangoJSONEncoder))
+
+
+# What a recorded event did, as the API names it (link rows are added and removed).
+HISTORY_ACTIONS = {
+    "insert": "created",
+    "update": "updated",
+    "delete": "deleted",
+    "link.add": "created",
+    "link.remove": "deleted",
+}
+# Bookkeeping columns that change with every save and say nothing about the record.
+HISTORY_IGNORED_FIELDS = frozenset({"updated_at"})
+
+
+def history_changes(before: dict[str, Any] | None, after: dict[str, Any]) -> dict[str, list[Any]]:
+    """What one recorded change changed: field -> [before, after]. The one history diff, read by
+    the API's history endpoint and the web page of an access entry."""
+    if before is None:
+        return {}
+    return {
+        name: [before.get(name), value]
+        for name, value in after.items()
+        if name not in HISTORY_IGNORED_FIELDS and before.get(name) != value
+    }
+
+
 class HistoryContextMiddleware:
     """pghistory's middleware, but a no-op on SQLite (where it would inject PostgreSQL SQL)."""
 
@@ -175,23 +241,6 @@ class HistoryContextMiddleware:
         user_id = user.pk if user is not None and user.is_authenticated else None
         with pghistory.context(user=user_id, url=request.path):
             return self.get_response(request)
-
-
-__all__ = [
-    "Confidence",
-    "DatePrecision",
-    "DomainError",
-    "HistoryContextMiddleware",
-    "Provenance",
-    "ValidationError",
-    "choices_constraint",
-    "format_dated",
-    "history_context",
-    "hs6_validator",
-    "in_force_q",
-    "localized",
-    "validity_constraint",
-]
 
 
 def tracked():
@@ -236,3 +285,28 @@ class FailOpenRedisCache(RedisCache):
     delete_many = _guarded("delete_many")
     clear = _guarded("clear", False)
     del _guarded
+
+
+# --- Raw SQL of the set-based jobs (the sweep, the fan-out), for PostgreSQL and SQLite alike ------
+
+
+def sql_in_ids(column: str, ids: list[int]) -> tuple[str, list[Any]]:
+    """`column` in `ids`: one array parameter on PostgreSQL (cheap to bind), a plain list on
+    SQLite."""
+    if connection.vendor == "postgresql":
+        return f"{column} = ANY(%s)", [ids]
+    return f"{column} IN ({', '.join(['%s'] * len(ids))})", list(ids)
+
+
+def sql_execute(sql: str, params: list[Any]) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return max(cursor.rowcount, 0)
+
+
+def sql_date(value: dt.date) -> Any:
+    return connection.ops.adapt_datefield_value(value)
+
+
+def sql_now() -> Any:
+    return connection.ops.adapt_datetimefield_value(timezone.now())

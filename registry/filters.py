@@ -12,7 +12,8 @@ from django.core.validators import RegexValidator
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from registry.models import Category, Country, OriginType, Port, Product, Region
+from registry.models import AliasKind, Category, Country, OriginType, Port, Product, Region
+from registry.selectors import product_resolve, product_search
 
 HS_PREFIX_VALIDATOR = RegexValidator(
     r"^[0-9]{2,6}$", _("An HS code or prefix has 2 to 6 digits, e.g. 1005 or 100590.")
@@ -35,20 +36,8 @@ class HsPrefixFilter(django_filters.CharFilter):
         p = self.product_path
         return qs.filter(
             Q(**{f"{p}hs_code__startswith": value})
-            | Q(**{f"{p}aliases__kind": "hs_code", f"{p}aliases__alias__startswith": value})
+            | Q(**{f"{p}aliases__kind": AliasKind.HS_CODE, f"{p}aliases__alias__startswith": value})
         ).distinct()
-
-
-class CountryCodeFilter(django_filters.ModelChoiceFilter):
-    """A country by ISO alpha-2 (any case); unknown codes are a 400."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("queryset", Country.objects.all())
-        kwargs.setdefault("to_field_name", "iso2")
-        super().__init__(*args, **kwargs)
-
-    def filter(self, qs, value):
-        return super().filter(qs, value)
 
 
 class UpperCaseModelChoiceField(forms.ModelChoiceField):
@@ -66,34 +55,25 @@ class CountryChoiceFilter(django_filters.ModelChoiceFilter):
 
 
 class ProductRefField(forms.CharField):
-    """A product by slug or HS code. An HS code shared by several products is an error listing
-    them (use `hs` to filter by code)."""
+    """A product by any identifier the product resolver knows (slug, HS code, a name or alias in
+    any language). An identifier naming several products is an error listing them."""
 
     def clean(self, value):
         value = super().clean(value)
         if not value:
             return None
-        ident = value.strip()
-        if ident.isdigit() and len(ident) == 6:
-            matches = list(
-                Product.objects.filter(
-                    Q(hs_code=ident) | Q(aliases__kind="hs_code", aliases__alias=ident)
-                )
-                .distinct()
-                .order_by("slug")
-            )
-        else:
-            matches = list(Product.objects.filter(slug=ident.lower()))
-        if not matches:
+        resolution = product_resolve(value)
+        if resolution.ambiguous:
             raise forms.ValidationError(
-                _("No product '%(value)s' (give a slug or an HS code)."), params={"value": ident}
+                _("'%(value)s' matches several products: %(names)s. Choose one (or use hs)."),
+                params={"value": resolution.identifier, "names": ", ".join(resolution.slugs)},
             )
-        if len(matches) > 1:
+        if resolution.product is None:
             raise forms.ValidationError(
-                _("HS code %(value)s matches several products: %(names)s. Choose one, or use hs."),
-                params={"value": ident, "names": ", ".join(p.slug for p in matches)},
+                _("No product '%(value)s' (give a slug, a name or an HS code)."),
+                params={"value": resolution.identifier},
             )
-        return matches[0]
+        return resolution.product
 
 
 class ProductRefFilter(django_filters.Filter):
@@ -102,25 +82,23 @@ class ProductRefFilter(django_filters.Filter):
     def filter(self, qs, value):
         if value is None:
             return qs
-        return qs.filter(**{f"{self.field_name}__{self.lookup_expr}": value})
+        return qs.filter(**{f"{self.field_name}__{self.lookup_expr}": value}).distinct()
 
 
 class ProductSearchFilter(django_filters.CharFilter):
-    """Names in English, Chinese and Russian, aliases, slug and HS code."""
+    """What the search page finds for the same words (registry.selectors.product_search): names
+    in three languages, aliases, slug, HS codes and prefixes, typos on PostgreSQL."""
 
     def filter(self, qs, value):
-        if not value:
+        if not value or not value.strip():
             return qs
-        p = self.field_name
-        term = value.strip()
         return qs.filter(
-            Q(**{f"{p}name_en__icontains": term})
-            | Q(**{f"{p}name_zh__icontains": term})
-            | Q(**{f"{p}name_ru__icontains": term})
-            | Q(**{f"{p}aliases__alias__icontains": term})
-            | Q(**{f"{p}slug__icontains": term})
-            | Q(**{f"{p}hs_code__startswith": term})
-        ).distinct()
+            **{
+                f"{self.field_name}__{self.lookup_expr}": product_search(value).products.values(
+                    "pk"
+                )
+            }
+        )
 
 
 class CountryFilter(django_filters.FilterSet):
@@ -137,7 +115,7 @@ class CountryFilter(django_filters.FilterSet):
 
 
 class ProductFilter(django_filters.FilterSet):
-    q = ProductSearchFilter(field_name="", lookup_expr="icontains", max_length=200)
+    q = ProductSearchFilter(field_name="pk", lookup_expr="in", max_length=200)
     hs = HsPrefixFilter(field_name="hs_code", lookup_expr="startswith")
     category = django_filters.ChoiceFilter(
         field_name="category", lookup_expr="exact", choices=Category.choices

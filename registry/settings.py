@@ -44,6 +44,9 @@ INSTALLED_APPS = [
     "registry",
     "regulations",
     "accessions",
+    "notifications",
+    "api",
+    "web",
 ]
 
 MIDDLEWARE = [
@@ -57,7 +60,7 @@ MIDDLEWARE = [
     "registry.common.HistoryContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "registry.middleware.ContentSecurityPolicyMiddleware",
+    "web.middleware.ContentSecurityPolicyMiddleware",
 ]
 
 ROOT_URLCONF = "registry.urls"
@@ -170,12 +173,12 @@ CELERY_BEAT_SCHEDULE: dict = {
     # Every minute: deliver outbox events to webhooks and retry failed ones whose backoff is over;
     # this also sends whatever piled up while Redis was unreachable.
     "dispatch-outbox": {
-        "task": "accessions.tasks.dispatch_outbox_task",
+        "task": "notifications.tasks.dispatch_outbox_task",
         "schedule": 60.0,
     },
     # Mondays at 06:00 UTC: one e-mail digest per subscriber with the week's pending events.
     "weekly-digest": {
-        "task": "accessions.tasks.send_digests_task",
+        "task": "notifications.tasks.send_digests_task",
         "schedule": crontab(day_of_week="mon", hour=6, minute=0),
     },
 }
@@ -203,14 +206,14 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     # Public reads: anyone, rate-limited per client address; an API key raises the limit.
-    "DEFAULT_AUTHENTICATION_CLASSES": ["registry.api_auth.ApiKeyAuthentication"],
+    "DEFAULT_AUTHENTICATION_CLASSES": ["api.auth.ApiKeyAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
-    "DEFAULT_THROTTLE_CLASSES": ["registry.api_auth.ApiRateThrottle"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.auth.ApiRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env.str("API_RATE_ANON", default="120/min"),
         "key": env.str("API_RATE_KEY", default="3000/min"),
     },
-    "EXCEPTION_HANDLER": "registry.api.problem_exception_handler",
+    "EXCEPTION_HANDLER": "api.errors.problem_exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
@@ -234,7 +237,7 @@ SPECTACULAR_SETTINGS = {
         "AccessStatusEnum": "accessions.models.AccessStatus",
         "RegistrationStatusEnum": "accessions.models.RegistrationStatus",
         "RegulationStatusEnum": "regulations.models.RegulationStatus",
-        "VerdictEnum": "accessions.serializers.VERDICT_CHOICES",
+        "VerdictEnum": "accessions.eligibility.Verdict",
         "DatePrecisionEnum": "registry.common.DatePrecision",
         "AliasKindEnum": "registry.models.AliasKind",
         "SiteKindEnum": "registry.models.SiteKind",

@@ -1,4 +1,4 @@
-"""FilterSets of the regulations app, shared by the HTML library page (and the API if it wants).
+"""FilterSets of the regulations app, shared by the HTML library page and the API.
 
 Every filter states its field_name and lookup_expr; invalid input is reported, never ignored.
 """
@@ -8,10 +8,13 @@ from __future__ import annotations
 import django_filters
 from django import forms
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from registry.filters import ProductRefFilter
 from registry.models import Country, Union
 from regulations.models import Regulation, RegulationKind, RegulationStatus, Topic
+from regulations.selectors import regulation_in_force_q, regulation_of_country_q
 
 
 def _jurisdiction_choices():
@@ -66,12 +69,11 @@ class RegulationApiFilter(RegulationFilter):
     unions it is a binding member of on `as_of`) and `as_of` (acts in force on that date).
     """
 
-    product = django_filters.CharFilter(
-        field_name="product_links__product__slug",
+    product = ProductRefFilter(
+        field_name="product_links__product",
         lookup_expr="exact",
-        max_length=80,
-        method="filter_product",
-        label=_("Product (slug or HS code)"),
+        max_length=200,
+        label=_("Product (slug, name or HS code)"),
     )
     country = django_filters.CharFilter(
         field_name="country__iso2",
@@ -88,35 +90,13 @@ class RegulationApiFilter(RegulationFilter):
         fields = [*RegulationFilter.Meta.fields, "product", "country", "as_of"]
 
     def _as_of(self):
-        from django.utils import timezone
-
         return self.form.cleaned_data.get("as_of") or timezone.localdate()
 
-    def filter_product(self, queryset, name, value):
-        ident = value.strip()
-        if ident.isdigit() and len(ident) == 6:
-            match = Q(product_links__product__hs_code=ident) | Q(
-                product_links__product__aliases__kind="hs_code",
-                product_links__product__aliases__alias=ident,
-            )
-        else:
-            match = Q(product_links__product__slug=ident.lower())
-        return queryset.filter(match).distinct()
-
     def filter_country(self, queryset, name, value):
-        from registry.common import in_force_q
-
-        on = self._as_of()
-        iso2 = value.strip().upper()
-        member = Q(
-            union__memberships__country__iso2=iso2, union__memberships__binding=True
-        ) & in_force_q(on, "union__memberships__valid_from", "union__memberships__valid_until")
-        return queryset.filter(Q(country__iso2=iso2) | member).distinct()
+        return queryset.filter(regulation_of_country_q(value.strip().upper(), self._as_of()))
 
     def filter_as_of(self, queryset, name, value):
-        return queryset.filter(regulation_in_force_q(value)).exclude(
-            status__in=[RegulationStatus.DRAFT, RegulationStatus.REPEALED]
-        )
+        return queryset.filter(regulation_in_force_q(value))
 
     def is_valid(self):
         valid = super().is_valid()
@@ -130,10 +110,3 @@ class RegulationApiFilter(RegulationFilter):
             )
             return False
         return valid
-
-
-def regulation_in_force_q(on):
-    """In force on `on`: started by then (or in force with no known start) and not yet ended."""
-    return (
-        Q(in_force_from__lte=on) | Q(in_force_from__isnull=True, status=RegulationStatus.IN_FORCE)
-    ) & (Q(in_force_until__isnull=True) | Q(in_force_until__gte=on))

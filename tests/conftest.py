@@ -25,14 +25,14 @@ def seeded(db):
         return
     for restored in serializers.deserialize("python", _SEEDED_ROWS):
         restored.save()
-    from registry.services import roles_ensure
+    from registry.roles import roles_ensure
 
     roles_ensure()
 
 
 @pytest.fixture
 def inspector(django_user_model):
-    from registry.services import roles_ensure
+    from registry.roles import roles_ensure
 
     roles_ensure()
     user = django_user_model.objects.create_user("inspector", password="pw-inspector-1")

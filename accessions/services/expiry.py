@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accessions.models import (
+    ACTIVE_REGISTRATION_STATUSES,
     AccessStatus,
     Alert,
     AlertKind,
@@ -30,20 +31,21 @@ from accessions.models import (
     RegistrationRegime,
     RegistrationStatus,
 )
-from accessions.services.sql import sql_date, sql_execute, sql_in_ids, sql_now
-from registry.common import DomainError, history_context
-from registry.services import user_is_inspector
+from accessions.outbox import dispatch_enqueue
+from registry import roles
+from registry.common import (
+    DomainError,
+    add_months,
+    history_context,
+    sql_date,
+    sql_execute,
+    sql_in_ids,
+    sql_now,
+)
 
 logger = logging.getLogger(__name__)
 
 # --- Dates ---------------------------------------------------------------------------------------
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    """`day` moved by whole months, clamped to the end of a shorter month (31 Aug - 6 = 28 Feb)."""
-    index = day.month - 1 + months
-    year, month = day.year + index // 12, index % 12 + 1
-    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def window_last_expiry(today: dt.date, months: int) -> dt.date:
@@ -61,11 +63,6 @@ def window_last_expiry(today: dt.date, months: int) -> dt.date:
 
 # --- The expiry sweep ----------------------------------------------------------------------------
 
-ACTIVE_REGISTRATION = (
-    RegistrationStatus.REGISTERED,
-    RegistrationStatus.RENEWAL_DUE,
-    RegistrationStatus.EXTENDED,
-)
 EXPIRY_THRESHOLDS_DAYS = (30, 90, 180)
 DEFAULT_BATCH_SIZE = 5000
 _EFFECTIVE_SQL = "COALESCE(r.extended_until, r.valid_until)"
@@ -107,8 +104,11 @@ def _insert_alerts(
     """One alert per row of `ids`; a duplicate (same subject, kind, threshold, expiry) is refused
     by the unique constraint and skipped (ON CONFLICT DO NOTHING: PostgreSQL and SQLite)."""
     if subject == "registration":
-        table, column, due = EstablishmentRegistration._meta.db_table, "registration_id", None
-        due = _EFFECTIVE_SQL
+        table, column, due = (
+            EstablishmentRegistration._meta.db_table,
+            "registration_id",
+            _EFFECTIVE_SQL,
+        )
     else:
         table, column, due = MarketAccess._meta.db_table, "market_access_id", "r.valid_until"
     where, where_params = sql_in_ids("r.id", ids)
@@ -252,7 +252,7 @@ def expiry_sweep(
     summary = SweepSummary(today=today, dry_run=dry_run)
     run = {"dry_run": dry_run, "batch_size": batch_size, "progress": progress}
     regimes = list(RegistrationRegime.objects.order_by("valid_from"))
-    active = _registrations().filter(status__in=ACTIVE_REGISTRATION)
+    active = _registrations().filter(status__in=ACTIVE_REGISTRATION_STATUSES)
 
     with history_context(actor="expiry_sweep", date=today.isoformat()):
         # 1. Past expiry: expire, or extend automatically when the regime says so. An `extended`
@@ -260,7 +260,7 @@ def expiry_sweep(
         for regime in regimes:
             start, end = _regime_range(regime)
             past = active.filter(effective__range=(start, end), effective__lt=today)
-            for status in ACTIVE_REGISTRATION:
+            for status in ACTIVE_REGISTRATION_STATUSES:
                 common = {"subject": "registration", "status_from": status, "today": today}
                 if regime.auto_extend:
                     summary.extended += _in_batches(
@@ -317,7 +317,7 @@ def expiry_sweep(
 
         # 3. Expiring soon: one alert for the 180/90/30-day bucket the expiry date falls in.
         summary.expiring_alerts = _threshold_alerts(
-            _registrations().filter(status__in=ACTIVE_REGISTRATION),
+            _registrations().filter(status__in=ACTIVE_REGISTRATION_STATUSES),
             subject="registration",
             kind=AlertKind.EXPIRING,
             today=today,
@@ -351,6 +351,9 @@ def expiry_sweep(
             **run,
         )
     logger.info("expiry sweep %s: %s", today.isoformat(), summary.as_dict())
+    if summary.events_created and not dry_run:
+        # The one place the sweep wakes the dispatcher (the task and the command both call this).
+        transaction.on_commit(dispatch_enqueue)
     return summary
 
 
@@ -494,7 +497,7 @@ def _insert_in_batches(
 
 def alert_acknowledge(*, alert_id: int, by: Any) -> Alert:
     """An inspector acknowledges an alert; the first acknowledgement (who, when) is kept."""
-    if not user_is_inspector(by):
+    if not roles.may_acknowledge_alerts(by):
         raise DomainError("not_allowed", _("Only inspectors can acknowledge alerts."))
     with transaction.atomic():
         alert = Alert.objects.select_for_update().filter(pk=alert_id).first()

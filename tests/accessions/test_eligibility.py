@@ -4,9 +4,10 @@ import datetime as dt
 
 import pytest
 
-from accessions.eligibility import Verdict, _applicable_regulations, check_eligibility
+from accessions.eligibility import Verdict, check_eligibility
 from registry.common import DomainError
 from registry.models import Country, Product
+from regulations.selectors import applicable_regulations
 from tests import factories as f
 
 TODAY = dt.date(2026, 11, 29)
@@ -105,11 +106,17 @@ def test_an_hs_code_shared_by_several_products_is_ambiguous(seeded):
 def test_eaeu_acts_bind_members_on_the_date_not_observers(seeded):
     grapes = Product.objects.get(slug="fresh-grapes")
     kg, uz = Country.objects.get(iso2="KG"), Country.objects.get(iso2="UZ")
-    assert "TR CU 021/2011" in {r.code for r in _applicable_regulations(grapes, kg, TODAY)}
-    assert "TR CU 021/2011" not in {r.code for r in _applicable_regulations(grapes, uz, TODAY)}
+    assert "TR CU 021/2011" in {
+        r.code for r in applicable_regulations(product=grapes, country=kg, on=TODAY)
+    }
+    assert "TR CU 021/2011" not in {
+        r.code for r in applicable_regulations(product=grapes, country=uz, on=TODAY)
+    }
     # Kyrgyzstan joined the EAEU on 2015-08-12: not yet bound in June 2015.
     june_2015 = dt.date(2015, 6, 1)
-    assert "TR CU 021/2011" not in {r.code for r in _applicable_regulations(grapes, kg, june_2015)}
+    assert "TR CU 021/2011" not in {
+        r.code for r in applicable_regulations(product=grapes, country=kg, on=june_2015)
+    }
 
 
 @pytest.fixture

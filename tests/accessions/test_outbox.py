@@ -5,8 +5,9 @@ import datetime as dt
 import pytest
 from django.db import transaction
 
-from accessions import services
+from accessions import outbox
 from accessions.models import AccessStatus, MarketAccess, OutboxEvent
+from accessions.services import market_access
 from registry.common import DomainError
 from tests.factories import CountryFactory, MarketAccessFactory, ProductFactory
 
@@ -17,7 +18,7 @@ def test_status_change_writes_its_event_and_asks_for_dispatch_after_commit(
     access = MarketAccessFactory()
 
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        services.market_access_status_change(
+        market_access.market_access_status_change(
             access=access, status=AccessStatus.SUSPENDED, on=dt.date(2026, 3, 1), reason="ban"
         )
 
@@ -34,14 +35,14 @@ def test_status_change_writes_its_event_and_asks_for_dispatch_after_commit(
     )
     assert event.data == {"reason": "ban"}
     assert event.fanned_out_at is None
-    assert callbacks == [services.dispatch_enqueue]
+    assert callbacks == [outbox.dispatch_enqueue]
 
 
 def test_rolled_back_change_leaves_no_event(db):
     access = MarketAccessFactory()
 
     with pytest.raises(RuntimeError), transaction.atomic():
-        services.market_access_status_change(
+        market_access.market_access_status_change(
             access=access, status=AccessStatus.REVOKED, on=dt.date(2026, 3, 1)
         )
         raise RuntimeError("the request failed after the change")
@@ -58,14 +59,16 @@ def test_status_change_refuses_bad_status_and_writes_nothing(db, status, code):
     access = MarketAccessFactory()
 
     with pytest.raises(DomainError) as excinfo:
-        services.market_access_status_change(access=access, status=status, on=dt.date(2026, 3, 1))
+        market_access.market_access_status_change(
+            access=access, status=status, on=dt.date(2026, 3, 1)
+        )
 
     assert excinfo.value.code == code
     assert not OutboxEvent.objects.exists()
 
 
 def test_new_access_writes_a_new_access_event(db):
-    access = services.market_access_create(
+    access = market_access.market_access_create(
         product=ProductFactory(),
         country=CountryFactory(),
         status="in_force",
@@ -88,7 +91,7 @@ def test_invalid_new_access_is_refused_without_an_event(db):
     from django.core.exceptions import ValidationError
 
     with pytest.raises(ValidationError):
-        services.market_access_create(
+        market_access.market_access_create(
             product=ProductFactory(),
             country=CountryFactory(),
             status="granted",  # not a status

@@ -9,7 +9,6 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
-from accessions import services
 from accessions.models import (
     AccessStatus,
     Alert,
@@ -19,6 +18,8 @@ from accessions.models import (
     MarketAccess,
     OutboxEvent,
 )
+from accessions.services import expiry
+from registry.common import add_months
 from tests.factories import (
     EstablishmentRegistrationFactory,
     MarketAccessFactory,
@@ -86,7 +87,7 @@ def test_sweep_moves_registration_into_window_by_regime_in_force_on_expiry(
 ):
     reg = registration(regimes, valid_until)
 
-    services.expiry_sweep(today=today)
+    expiry.expiry_sweep(today=today)
 
     reg.refresh_from_db()
     assert reg.status == expected
@@ -95,7 +96,7 @@ def test_sweep_moves_registration_into_window_by_regime_in_force_on_expiry(
 def test_window_entry_raises_one_alert_and_one_event(regimes):
     reg = registration(regimes, D(2026, 3, 31))
 
-    summary = services.expiry_sweep(today=D(2025, 10, 1))
+    summary = expiry.expiry_sweep(today=D(2025, 10, 1))
 
     alert = Alert.objects.get(registration=reg, kind=AlertKind.WINDOW_OPENED)
     assert (alert.due_on, alert.raised_on, alert.threshold_days) == (
@@ -116,7 +117,7 @@ def test_window_entry_raises_one_alert_and_one_event(regimes):
 def test_registration_past_expiry_under_248_expires(regimes):
     reg = registration(regimes, D(2026, 5, 31), status="renewal_due")
 
-    summary = services.expiry_sweep(today=D(2026, 6, 1))
+    summary = expiry.expiry_sweep(today=D(2026, 6, 1))
 
     reg.refresh_from_db()
     assert (reg.status, reg.extended_until, reg.extension_basis) == ("expired", None, "")
@@ -128,7 +129,7 @@ def test_registration_past_expiry_under_248_expires(regimes):
 def test_registration_past_expiry_under_280_is_extended_five_years_with_basis(regimes):
     reg = registration(regimes, D(2026, 6, 1), status="renewal_due")
 
-    summary = services.expiry_sweep(today=D(2026, 6, 2))
+    summary = expiry.expiry_sweep(today=D(2026, 6, 2))
 
     reg.refresh_from_db()
     assert reg.status == "extended"
@@ -148,7 +149,7 @@ def test_registration_past_expiry_under_280_is_extended_five_years_with_basis(re
 def test_registration_excluded_from_automatic_extension_expires(regimes, exclusion):
     reg = registration(regimes, D(2026, 6, 1), extension_exclusion=exclusion)
 
-    services.expiry_sweep(today=D(2026, 6, 2))
+    expiry.expiry_sweep(today=D(2026, 6, 2))
 
     reg.refresh_from_db()
     assert (reg.status, reg.extended_until) == ("expired", None)
@@ -158,7 +159,7 @@ def test_registration_excluded_from_automatic_extension_expires(regimes, exclusi
 def test_sweep_leaves_inactive_registrations_alone(regimes, status):
     reg = registration(regimes, D(2026, 6, 1), status=status)
 
-    services.expiry_sweep(today=D(2027, 1, 1))
+    expiry.expiry_sweep(today=D(2027, 1, 1))
 
     reg.refresh_from_db()
     assert reg.status == status
@@ -167,9 +168,9 @@ def test_sweep_leaves_inactive_registrations_alone(regimes, status):
 
 def test_extended_registration_expires_again_under_the_regime_of_its_new_date(regimes):
     reg = registration(regimes, D(2026, 6, 1))
-    services.expiry_sweep(today=D(2026, 6, 2))
+    expiry.expiry_sweep(today=D(2026, 6, 2))
 
-    services.expiry_sweep(today=D(2031, 6, 2))
+    expiry.expiry_sweep(today=D(2031, 6, 2))
 
     reg.refresh_from_db()
     assert reg.extended_until == D(2036, 6, 1)
@@ -179,7 +180,7 @@ def test_extended_registration_expires_again_under_the_regime_of_its_new_date(re
 def test_registration_without_regime_on_its_expiry_date_is_counted_not_touched(regimes):
     reg = registration(regimes, D(2021, 12, 31), registered_on=D(2017, 1, 1))
 
-    summary = services.expiry_sweep(today=D(2022, 6, 1))
+    summary = expiry.expiry_sweep(today=D(2022, 6, 1))
 
     reg.refresh_from_db()
     assert reg.status == "registered"
@@ -189,7 +190,7 @@ def test_registration_without_regime_on_its_expiry_date_is_counted_not_touched(r
 def test_sweep_records_history_with_sweep_context(regimes):
     reg = registration(regimes, D(2026, 5, 31))
 
-    services.expiry_sweep(today=D(2026, 6, 1))
+    expiry.expiry_sweep(today=D(2026, 6, 1))
 
     event = reg.events.filter(pgh_label="update").latest("pgh_id")
     assert event.status == "expired"
@@ -204,7 +205,7 @@ def test_expiring_alert_for_the_bucket_the_expiry_falls_in(regimes, days_left, t
     today = D(2025, 1, 15)
     reg = registration(regimes, today + dt.timedelta(days=days_left), status="renewal_due")
 
-    services.expiry_sweep(today=today)
+    expiry.expiry_sweep(today=today)
 
     alerts = Alert.objects.filter(registration=reg, kind=AlertKind.EXPIRING)
     assert [a.threshold_days for a in alerts] == [threshold]
@@ -214,7 +215,7 @@ def test_no_expiring_alert_beyond_180_days(regimes):
     today = D(2025, 1, 15)
     registration(regimes, today + dt.timedelta(days=181))
 
-    services.expiry_sweep(today=today)
+    expiry.expiry_sweep(today=today)
 
     assert not Alert.objects.filter(kind=AlertKind.EXPIRING).exists()
 
@@ -224,7 +225,7 @@ def test_access_entry_past_its_end_date_expires(db):
     running = MarketAccessFactory(valid_until=D(2026, 2, 1))
     open_ended = MarketAccessFactory(valid_until=None)
 
-    summary = services.expiry_sweep(today=D(2026, 2, 1))
+    summary = expiry.expiry_sweep(today=D(2026, 2, 1))
 
     statuses = dict(MarketAccess.objects.values_list("pk", "status"))
     assert statuses == {ended.pk: "expired", running.pk: "in_force", open_ended.pk: "in_force"}
@@ -245,7 +246,7 @@ def test_access_entry_past_its_end_date_expires(db):
 def test_suspended_access_entry_is_not_expired(db):
     access = MarketAccessFactory(valid_until=D(2026, 1, 31), status=AccessStatus.SUSPENDED)
 
-    services.expiry_sweep(today=D(2026, 2, 1))
+    expiry.expiry_sweep(today=D(2026, 2, 1))
 
     access.refresh_from_db()
     assert access.status == "suspended"
@@ -271,10 +272,10 @@ def _snapshot():
 
 def test_second_sweep_on_the_same_day_changes_and_creates_nothing(regimes):
     _mixed_population(regimes)
-    first = services.expiry_sweep(today=D(2026, 6, 10), batch_size=5)
+    first = expiry.expiry_sweep(today=D(2026, 6, 10), batch_size=5)
     before = _snapshot()
 
-    second = services.expiry_sweep(today=D(2026, 6, 10), batch_size=5)
+    second = expiry.expiry_sweep(today=D(2026, 6, 10), batch_size=5)
 
     assert first.alerts_created > 0 and first.events_created > 0
     assert _snapshot() == before
@@ -295,7 +296,7 @@ def test_two_concurrent_sweeps_create_no_duplicates(regimes):
     def run():
         try:
             barrier.wait(timeout=10)
-            services.expiry_sweep(today=D(2026, 6, 10), batch_size=3)
+            expiry.expiry_sweep(today=D(2026, 6, 10), batch_size=3)
         except Exception as exc:  # surfaced below
             errors.append(exc)
         finally:
@@ -307,7 +308,7 @@ def test_two_concurrent_sweeps_create_no_duplicates(regimes):
     for thread in threads:
         thread.join(timeout=60)
     concurrent = _snapshot()
-    alone = services.expiry_sweep(today=D(2026, 6, 10))
+    alone = expiry.expiry_sweep(today=D(2026, 6, 10))
 
     assert errors == []
     assert (alone.alerts_created, alone.events_created) == (0, 0)
@@ -323,8 +324,8 @@ def test_dry_run_counts_and_changes_nothing(regimes):
     _mixed_population(regimes, n=3)
     before = _snapshot()
 
-    dry = services.expiry_sweep(today=D(2026, 6, 10), dry_run=True)
-    real = services.expiry_sweep(today=D(2026, 6, 10))
+    dry = expiry.expiry_sweep(today=D(2026, 6, 10), dry_run=True)
+    real = expiry.expiry_sweep(today=D(2026, 6, 10))
 
     assert (dry.expired, dry.extended, dry.window_entered, dry.access_expired) == (
         real.expired,
@@ -340,7 +341,7 @@ def test_dry_run_leaves_the_database_as_it_was(regimes):
     _mixed_population(regimes, n=3)
     before = _snapshot()
 
-    services.expiry_sweep(today=D(2026, 6, 10), dry_run=True)
+    expiry.expiry_sweep(today=D(2026, 6, 10), dry_run=True)
 
     assert _snapshot() == before
 
@@ -356,9 +357,9 @@ def test_dry_run_leaves_the_database_as_it_was(regimes):
     ],
 )
 def test_window_last_expiry_inverts_months_before_expiry(day, months, bound):
-    assert services.window_last_expiry(day, months) == bound
-    assert services.add_months(bound, -months) <= day
-    assert services.add_months(bound + dt.timedelta(days=1), -months) > day
+    assert expiry.window_last_expiry(day, months) == bound
+    assert add_months(bound, -months) <= day
+    assert add_months(bound + dt.timedelta(days=1), -months) > day
 
 
 # --- The command ---------------------------------------------------------------------------------

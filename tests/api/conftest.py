@@ -32,7 +32,7 @@ def api():
 
 @pytest.fixture
 def api_key(db):
-    from registry.services import api_key_issue
+    from api.services import api_key_issue
 
     key, raw = api_key_issue(name="test consumer", owner=None)
     return raw

@@ -33,7 +33,7 @@ def generated_client(tmp_path, monkeypatch):
 def test_generated_client_calls_eligibility_and_access(generated_client, live_server):
     from django.core.management import call_command
 
-    from registry.services import api_key_issue
+    from api.services import api_key_issue
 
     call_command("load_seeds", verbosity=0)
     _key, raw = api_key_issue(name="generated client")

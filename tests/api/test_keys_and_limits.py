@@ -6,8 +6,8 @@ import hashlib
 import pytest
 from rest_framework.test import APIClient
 
-from registry.models import ApiKey
-from registry.services import api_key_issue, api_key_revoke
+from api.models import ApiKey
+from api.services import api_key_issue, api_key_revoke
 
 pytestmark = pytest.mark.django_db
 

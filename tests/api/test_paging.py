@@ -6,7 +6,7 @@ from django.db import connection
 from rest_framework.test import APIClient
 
 from accessions.models import MarketAccess
-from registry.services import api_key_issue
+from api.services import api_key_issue
 from tests import factories as f
 
 
@@ -45,10 +45,10 @@ def test_access_cursor_follows_the_ordering(api):
 
 
 def _all_events():
-    from registry.api import _event_models
+    from api.caching import event_models
 
     found = set()
-    for model in _event_models():
+    for model in event_models():
         label = model.pgh_tracked_model._meta.label_lower
         found |= {(label, pk) for pk in model.objects.values_list("pgh_id", flat=True)}
     return found

@@ -89,7 +89,7 @@ def test_docs_and_schema_are_served_with_self_hosted_assets(client):
 
 @pytest.fixture
 def raw_key(db):
-    from registry.services import api_key_issue
+    from api.services import api_key_issue
 
     return api_key_issue(name="schemathesis")[1]
 

@@ -15,14 +15,13 @@ from django.contrib.auth.models import Group
 from django.db import connection
 from django.urls import NoReverseMatch, Resolver404, resolve, reverse
 
-from accessions import services
-from accessions.models import (
-    AccessStatus,
-    Delivery,
-    EstablishmentRegistration,
-    OutboxEvent,
-)
-from accessions.tasks import dispatch_outbox_task, sweep_expiring_task
+from accessions import outbox
+from accessions.models import AccessStatus, EstablishmentRegistration, OutboxEvent
+from accessions.services import market_access
+from accessions.tasks import sweep_expiring_task
+from notifications import services
+from notifications.models import Delivery
+from notifications.tasks import dispatch_outbox_task
 from registry.celery import app
 from tests.factories import (
     CountryFactory,
@@ -126,7 +125,7 @@ def receiver():
 
 @pytest.fixture
 def trader(django_user_model):
-    from registry.services import roles_ensure
+    from registry.roles import roles_ensure
 
     roles_ensure()
     user = django_user_model.objects.create_user("trader", email="trader@example.org")
@@ -197,9 +196,9 @@ def test_with_redis_unreachable_the_change_commits_pages_answer_and_events_wait(
     if cache_down:  # Redis is both broker and cache in the full stack
         settings.CACHES = {"default": {**settings.CACHES["default"], "LOCATION": down}}
     try:
-        assert services.dispatch_enqueue() is False  # the broker really is unreachable
+        assert outbox.dispatch_enqueue() is False  # the broker really is unreachable
 
-        services.market_access_status_change(
+        market_access.market_access_status_change(
             access=access, status=AccessStatus.SUSPENDED, on=dt.date(2026, 3, 1), reason="ban"
         )
 

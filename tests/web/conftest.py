@@ -221,8 +221,8 @@ def inspector_client(client, django_user_model):
 
 @pytest.fixture
 def frozen_today(monkeypatch):
-    """Pages read 'today' from accessions.views.today; pin it so the assertions are exact."""
-    from accessions import views
+    """Pages read 'today' from web.views.today; pin it so the assertions are exact."""
+    from web import views
 
     monkeypatch.setattr(views, "today", lambda: TODAY)
     return TODAY

@@ -185,7 +185,7 @@ def test_invalid_facet_is_a_400_form_error(client, world, params):
 
 def test_search_runs_on_sqlite_too_without_trigram(client, world, monkeypatch):
     """The embedded mode's plain path: substring matching only (forced here on PostgreSQL)."""
-    from accessions import search
+    from web import search
 
     monkeypatch.setattr(search, "trigram_available", lambda: False)
     assert "maize" in products_found(client.get("/search/", {"q": "кукуруза"}))
@@ -215,7 +215,7 @@ def test_facet_counts_are_labelled_in_the_page_language(client, world):
 
 @postgres_only
 def test_vague_search_says_the_list_is_cut(client, world, monkeypatch):
-    from accessions import search
+    from web import search
 
     monkeypatch.setattr(search, "MAX_MATCHES", 3)
     for i in range(5):

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from tqdm import tqdm
 
-from accessions import services
+from accessions.services import expiry
 
 
 def _parse_date(value: str) -> dt.date:
@@ -28,7 +28,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--date", help="the date to sweep as of (YYYY-MM-DD); default today")
         parser.add_argument("--dry-run", action="store_true", help="count only, change nothing")
-        parser.add_argument("--batch-size", type=int, default=services.DEFAULT_BATCH_SIZE)
+        parser.add_argument("--batch-size", type=int, default=expiry.DEFAULT_BATCH_SIZE)
         parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
     def handle(self, *args, **options):
@@ -37,18 +37,16 @@ class Command(BaseCommand):
         if options["batch_size"] < 1:
             raise CommandError(_("--batch-size must be at least 1."))
         show = not options["no_progress"] and options["verbosity"] > 0
-        planned = services.expiry_sweep(today=today, dry_run=True) if show else None
+        planned = expiry.expiry_sweep(today=today, dry_run=True) if show else None
         total = _planned_rows(planned) if planned else 0
         bar = tqdm(total=total, unit="rows", desc=_("sweep"), disable=not show, file=self.stderr)
         with bar:
-            summary = services.expiry_sweep(
+            summary = expiry.expiry_sweep(
                 today=today,
                 dry_run=options["dry_run"],
                 batch_size=options["batch_size"],
                 progress=bar.update,
             )
-        if not options["dry_run"] and summary.events_created:
-            services.dispatch_enqueue()
         title = _("Dry run, nothing changed") if summary.dry_run else _("Sweep done")
         self.stdout.write(f"{title} ({today.isoformat()}):")
         for key, value in summary.as_dict().items():
@@ -56,7 +54,7 @@ class Command(BaseCommand):
                 self.stdout.write(f"  {key}: {value}")
 
 
-def _planned_rows(summary: services.SweepSummary) -> int:
+def _planned_rows(summary: expiry.SweepSummary) -> int:
     return (
         summary.window_entered
         + summary.expiring_alerts

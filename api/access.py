@@ -1,0 +1,174 @@
+"""API v1: the access list and the history of its entries, accessions, establishment
+registrations."""
+
+from __future__ import annotations
+
+from django.db.models import F
+from django.http import Http404
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_view,
+)
+from rest_framework import generics
+
+from accessions.filters import ApiAccessionFilter, EstablishmentFilter, MarketAccessFilter
+from accessions.models import MarketAccess
+from accessions.selectors import (
+    accession_api_list,
+    establishment_api_list,
+    market_access_api_list,
+    market_access_events,
+)
+from api.base import (
+    ApiView,
+    DetailApiView,
+    ListApiView,
+    detail_schema,
+    list_schema,
+    problem_responses,
+)
+from api.paging import (
+    BoundedCursorPagination,
+    BoundedPageNumberPagination,
+    StrictOrderingFilter,
+)
+from api.serializers import (
+    AccessionSerializer,
+    EstablishmentSerializer,
+    HistoryEntrySerializer,
+    MarketAccessDetailSerializer,
+    MarketAccessListSerializer,
+)
+from registry.common import HISTORY_ACTIONS, event_data, history_changes
+
+# --- The access list ----------------------------------------------------------------------------
+
+
+class AccessCursorPagination(BoundedCursorPagination):
+    ordering = "id"
+
+
+@extend_schema_view(
+    get=list_schema(
+        MarketAccessListSerializer(many=True),
+        summary="The access list",
+        parameters=[
+            OpenApiParameter(
+                "ordering",
+                str,
+                enum=[
+                    "id",
+                    "-id",
+                    "updated_at",
+                    "-updated_at",
+                    "country_iso2",
+                    "-country_iso2",
+                    "product_slug",
+                    "-product_slug",
+                ],
+                description="Sort order (cursor paging follows it).",
+            ),
+        ],
+    )
+)
+class MarketAccessListView(ListApiView):
+    """China's access list: one entry per product and exporting country, with its instrument,
+    validity, conditions and allowed ports. `as_of` keeps what was in force on that date.
+    Cursor-paged: follow `next`; rows inserted meanwhile never shift a page.
+    """
+
+    serializer_class = MarketAccessListSerializer
+    filterset_class = MarketAccessFilter
+    pagination_class = AccessCursorPagination
+    filter_backends = [DjangoFilterBackend, StrictOrderingFilter]
+    ordering_fields = ["id", "updated_at", "country_iso2", "product_slug"]
+    ordering = ["id"]
+    export_title = "access"
+
+    def get_queryset(self):
+        # Plain columns to order by: the cursor stores the value of the first ordering field.
+        return market_access_api_list().annotate(
+            country_iso2=F("country__iso2"), product_slug=F("product__slug")
+        )
+
+
+@extend_schema_view(get=detail_schema(MarketAccessDetailSerializer, summary="An access entry"))
+class MarketAccessDetailView(DetailApiView):
+    serializer_class = MarketAccessDetailSerializer
+
+    def get_queryset(self):
+        return market_access_api_list()
+
+
+@extend_schema_view(
+    get=extend_schema(
+        summary="History of an access entry",
+        responses={200: HistoryEntrySerializer(many=True), **problem_responses(400, 404, 429)},
+    )
+)
+class MarketAccessHistoryView(ApiView, generics.ListAPIView):
+    """Every change to the entry (who changed it is not public), oldest first, with the fields
+    that changed. Recorded by database triggers, so bulk updates and scripts appear too."""
+
+    serializer_class = HistoryEntrySerializer
+    pagination_class = BoundedPageNumberPagination
+    filter_backends: list = []
+
+    def get_queryset(self):
+        return market_access_events(self.kwargs["pk"])
+
+    def list(self, request, *args, **kwargs):
+        queryset = self.get_queryset()
+        page = self.paginate_queryset(queryset)
+        if not page and not MarketAccess.objects.filter(pk=self.kwargs["pk"]).exists():
+            raise Http404
+        previous = queryset.filter(pgh_id__lt=page[0].pgh_id).last() if page else None
+        before = event_data(previous) if previous is not None else None
+        entries = []
+        for event in page:
+            data = event_data(event)
+            changes = history_changes(before, data) if event.pgh_label == "update" else {}
+            entries.append(
+                {
+                    "id": event.pgh_id,
+                    "occurred_at": event.pgh_created_at,
+                    "action": HISTORY_ACTIONS.get(event.pgh_label, event.pgh_label),
+                    "changes": changes,
+                    "data": data,
+                }
+            )
+            before = data
+        return self.get_paginated_response(HistoryEntrySerializer(entries, many=True).data)
+
+
+# --- Accessions and registrations -------------------------------------------------------------
+
+
+@extend_schema_view(get=list_schema(AccessionSerializer(many=True), summary="Accessions"))
+class AccessionListView(ListApiView):
+    """How product/country pairs gained access: the GACC procedure's dated stages and the event
+    (e.g. the China–Central Asia Summit)."""
+
+    serializer_class = AccessionSerializer
+    filterset_class = ApiAccessionFilter
+    export_title = "accessions"
+
+    def get_queryset(self):
+        return accession_api_list()
+
+
+@extend_schema_view(
+    get=list_schema(EstablishmentSerializer(many=True), summary="Establishment registrations")
+)
+class EstablishmentListView(ListApiView):
+    """Overseas producers registered with GACC; find one by `registration_number`. Records marked
+    `is_illustrative` are demo data, not facts."""
+
+    serializer_class = EstablishmentSerializer
+    filterset_class = EstablishmentFilter
+    export_title = "establishments"
+
+    def get_queryset(self):
+        return establishment_api_list()

@@ -1,0 +1,126 @@
+"""API keys and rate limits of the public API.
+
+Kept apart from the views because DRF imports its default authentication and throttle classes
+while rest_framework.views itself is being imported.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from rest_framework import exceptions
+from rest_framework.authentication import BaseAuthentication
+from rest_framework.permissions import BasePermission
+from rest_framework.throttling import SimpleRateThrottle
+
+from api.models import ApiKey
+from api.services import hash_api_key
+from registry.common import REDIS_ERRORS
+
+logger = logging.getLogger(__name__)
+
+API_KEY_HEADER = "X-API-Key"
+
+
+class ApiKeyAuthentication(BaseAuthentication):
+    """`X-API-Key: <key>` (or `Authorization: Api-Key <key>`). Only the SHA-256 hash is stored.
+
+    No key: anonymous (public reads). A wrong or revoked key: 401, never silently anonymous.
+    """
+
+    def authenticate(self, request):
+        raw = request.META.get("HTTP_X_API_KEY", "").strip()
+        if not raw:
+            scheme, _sep, value = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
+            if scheme.lower() == "api-key":
+                raw = value.strip()
+        if not raw:
+            return None
+        key = ApiKey.objects.filter(hashed_key=hash_api_key(raw)).select_related("owner").first()
+        if key is None or not key.is_active:
+            raise exceptions.AuthenticationFailed(_("The API key is invalid or revoked."))
+        now = timezone.now()
+        if key.last_used_at is None or now - key.last_used_at > dt.timedelta(minutes=5):
+            # Stamped at most every five minutes, so a busy key costs no write per request.
+            ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
+        return (key.owner or AnonymousUser(), key)
+
+    def authenticate_header(self, request):
+        return 'Api-Key realm="api", header="X-API-Key"'
+
+
+class HasApiKey(BasePermission):
+    message = gettext_lazy("This endpoint needs an API key (header X-API-Key).")
+
+    def has_permission(self, request, view):
+        if isinstance(request.auth, ApiKey):
+            return True
+        raise exceptions.NotAuthenticated(self.message)
+
+
+def _count_hit(cache, key: str, ttl: int) -> int:
+    """Add one to the window's counter and return it: one Redis round trip (INCR + EXPIRE in a
+    pipeline) on the Redis cache, add + incr on any other cache backend."""
+    backend = getattr(cache, "_cache", None)
+    if backend is not None and hasattr(backend, "get_client") and hasattr(cache, "make_key"):
+        full_key = cache.make_and_validate_key(key)
+        client = backend.get_client(full_key, write=True)
+        pipe = client.pipeline(transaction=False)
+        pipe.incr(full_key)
+        pipe.expire(full_key, ttl, nx=True)
+        count, _set = pipe.execute()
+        return int(count)
+    cache.add(key, 0, ttl)
+    try:
+        return cache.incr(key)
+    except ValueError:  # expired between add and incr: the window starts again
+        cache.add(key, 1, ttl)
+        return 1
+
+
+class ApiRateThrottle(SimpleRateThrottle):
+    """Anonymous clients are limited per address, keys per key (a higher limit).
+
+    A fixed-window counter in the Django cache (Redis in the full stack): one atomic INCR per
+    request, whatever the limit, and the count holds across gunicorn workers and nodes. (DRF's
+    stock throttle keeps a list of every request time in the window and rewrites it on each
+    request, which grows with the limit.) The rates are read on every request, so settings
+    overrides apply at once.
+    """
+
+    def get_rate(self):
+        return None  # decided per request in allow_request
+
+    def allow_request(self, request, view):
+        self.scope = "key" if isinstance(request.auth, ApiKey) else "anon"
+        rates = settings.REST_FRAMEWORK.get("DEFAULT_THROTTLE_RATES", {})
+        self.rate = rates.get(self.scope)
+        if not self.rate:
+            return True
+        self.num_requests, self.duration = self.parse_rate(self.rate)
+        now = self.timer()
+        window = int(now // self.duration)
+        self.window_ends = (window + 1) * self.duration
+        key = f"{self.get_cache_key(request, view)}:{window}"
+        try:
+            return _count_hit(self.cache, key, self.duration + 1) <= self.num_requests
+        except REDIS_ERRORS as error:
+            # No counter while Redis is down: answer unthrottled rather than not at all.
+            logger.warning("rate limit not applied, Redis unreachable: %s", error)
+            return True
+
+    def wait(self):
+        return max(1.0, self.window_ends - self.timer())
+
+    def get_cache_key(self, request, view):
+        if isinstance(request.auth, ApiKey):
+            ident = f"k{request.auth.pk}"
+        else:
+            ident = self.get_ident(request)
+        return f"api-throttle:{self.scope}:{ident}"

@@ -1,0 +1,137 @@
+"""The base of every v1 view (JSON, problem+json errors, strict format negotiation, conditional
+GET, exports), the schema helpers, the API-key security scheme, the docs page and the catch-all
+404 in the one error shape.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+)
+from drf_spectacular.views import SpectacularSwaggerSplitView
+from rest_framework import exceptions, generics
+from rest_framework.renderers import JSONRenderer
+from rest_framework.views import APIView
+
+from api.auth import API_KEY_HEADER
+from api.caching import ConditionalGetMixin
+from api.errors import CSV_CONTENT_TYPE, PROBLEM_CONTENT_TYPE, XLSX_CONTENT_TYPE, ProblemSerializer
+from api.exports import CSVRenderer, ExportMixin, StrictContentNegotiation, XLSXRenderer
+from api.paging import BoundedPageNumberPagination
+
+logger = logging.getLogger(__name__)
+
+
+class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):
+    target_class = "api.auth.ApiKeyAuthentication"
+    name = "ApiKey"
+
+    def get_security_definition(self, auto_schema):
+        return {"type": "apiKey", "in": "header", "name": API_KEY_HEADER}
+
+
+PROBLEM = OpenApiResponse(ProblemSerializer, description=str(gettext_lazy("A problem (RFC 9457).")))
+
+
+def problem_responses(*codes: int) -> dict:
+    descriptions = {
+        304: "Not modified since the ETag / date sent.",
+        400: "Invalid parameter: the problem names it.",
+        401: "Missing, invalid or revoked API key.",
+        404: "No such record.",
+        429: "Rate limit reached; see Retry-After.",
+    }
+    responses: dict = {}
+    for code in codes:
+        if code == 304:
+            responses[304] = OpenApiResponse(description=descriptions[304])
+            continue
+        responses[(code, PROBLEM_CONTENT_TYPE)] = OpenApiResponse(
+            ProblemSerializer, description=descriptions.get(code, "A problem (RFC 9457).")
+        )
+    return responses
+
+
+FORMAT_PARAMETER = OpenApiParameter(
+    "format",
+    str,
+    enum=["json", "csv", "xlsx"],
+    description="json (default), or an export of every filtered row as CSV or XLSX (streamed).",
+)
+
+
+class ApiView(APIView):
+    """Base of every v1 view: JSON plus problem+json for errors, strict format negotiation."""
+
+    renderer_classes = [JSONRenderer]
+    content_negotiation_class = StrictContentNegotiation
+
+
+class ListApiView(ConditionalGetMixin, ExportMixin, ApiView, generics.ListAPIView):
+    renderer_classes = [JSONRenderer, CSVRenderer, XLSXRenderer]
+    pagination_class = BoundedPageNumberPagination
+
+
+class DetailApiView(ConditionalGetMixin, ApiView, generics.RetrieveAPIView):
+    pass
+
+
+def list_schema(serializer, *, extra_codes: tuple[int, ...] = (), **kwargs):
+    """The schema of a list endpoint: JSON page, CSV and XLSX exports, the problem responses."""
+    return extend_schema(
+        parameters=[FORMAT_PARAMETER, *kwargs.pop("parameters", [])],
+        responses={
+            (200, "application/json"): serializer,
+            (200, CSV_CONTENT_TYPE): OpenApiTypes.STR,
+            (200, XLSX_CONTENT_TYPE): OpenApiTypes.BINARY,
+            **problem_responses(304, 400, 429, *extra_codes),
+        },
+        **kwargs,
+    )
+
+
+def detail_schema(serializer, **kwargs):
+    return extend_schema(
+        responses={200: serializer, **problem_responses(304, 400, 404, 429)}, **kwargs
+    )
+
+
+@extend_schema(exclude=True)
+class ApiDocsView(SpectacularSwaggerSplitView):
+    """Swagger UI from the vendored drf-spectacular-sidecar assets; its start-up script is served
+    as a file, so scripts stay same-origin only. Swagger UI sets inline styles, so this page (and
+    only this page) allows them."""
+
+    def get(self, request, *args, **kwargs):
+        response = super().get(request, *args, **kwargs)
+        response["Content-Security-Policy"] = (
+            "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+            "img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'; "
+            "frame-ancestors 'none'"
+        )
+        return response
+
+
+@extend_schema(exclude=True)
+class NotFoundView(ApiView):
+    """Unknown paths under /api/v1/ answer in the one error shape too."""
+
+    authentication_classes: list = []
+    throttle_classes: list = []
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        raise exceptions.NotFound(_("No such API endpoint."))
+
+    def get(self, request, *args, **kwargs):  # pragma: no cover - initial() always raises
+        raise exceptions.NotFound()
+
+    post = put = patch = delete = head = options = get

@@ -1,0 +1,375 @@
+"""API v1: the eligibility question, one at a time (answers cached per data version) and in
+bulk (a fixed number of queries for up to 1,000 questions)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import OrderedDict
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpResponse
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
+from rest_framework import serializers
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+
+from accessions.eligibility import (
+    CONDITION_CODES,
+    REASON_CODES,
+    EligibilityQuestion,
+    Verdict,
+    check_eligibility,
+    check_eligibility_batch,
+)
+from accessions.models import AccessStatus, InstrumentKind, MarketAccess
+from api.auth import HasApiKey
+from api.base import (
+    ApiView,
+    problem_responses,
+)
+from api.caching import ConditionalGetMixin
+from api.errors import ParameterError
+from api.serializers import (
+    CountryRefSerializer,
+    PortRefSerializer,
+    ProductRefSerializer,
+    RegulationRefSerializer,
+)
+from registry.common import DomainError
+
+MAX_BULK_CHECKS = 1000
+
+
+class EligibilityInputSerializer(serializers.Serializer):
+    """One eligibility question. `date` (or its alias `as_of`) defaults to today."""
+
+    product = serializers.CharField(
+        max_length=200, help_text="Product slug, HS code (6 digits) or name in any language."
+    )
+    country = serializers.RegexField(
+        r"^[A-Za-z]{2}$",
+        help_text="Exporting country, ISO 3166-1 alpha-2.",
+        error_messages={"invalid": "A country is its two-letter ISO code, e.g. KZ."},
+    )
+    port = serializers.RegexField(
+        r"^[A-Za-z0-9_-]{1,40}$",
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Port code (e.g. khorgos).",
+        error_messages={"invalid": "A port is its code, e.g. khorgos."},
+    )
+    date = serializers.DateField(required=False, help_text="YYYY-MM-DD; default today.")
+    as_of = serializers.DateField(required=False, help_text="Alias of `date`.")
+    establishment = serializers.RegexField(
+        r"^[Cc][A-Za-z]{3}[0-9]{14}$",
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="GACC registration number: C + 3 letters + 14 digits.",
+        error_messages={
+            "invalid": "A GACC registration number is 'C', a 3-letter country code and 14 digits."
+        },
+    )
+
+    def validate(self, attrs):
+        date, as_of = attrs.get("date"), attrs.pop("as_of", None)
+        if date and as_of and date != as_of:
+            raise serializers.ValidationError({"as_of": ["Give date or as_of, not two dates."]})
+        attrs["date"] = date or as_of
+        return attrs
+
+
+class BulkInputSerializer(serializers.Serializer):
+    checks = serializers.ListField(
+        child=EligibilityInputSerializer(),
+        allow_empty=False,
+        help_text=f"Up to {MAX_BULK_CHECKS} questions; results come back in the same order.",
+    )
+
+    def to_internal_value(self, data):
+        checks = data.get("checks") if isinstance(data, dict) else None
+        if isinstance(checks, list) and len(checks) > MAX_BULK_CHECKS:
+            raise serializers.ValidationError(
+                {
+                    "checks": [
+                        f"At most {MAX_BULK_CHECKS} checks per request; this one has "
+                        f"{len(checks)}. Split it."
+                    ]
+                }
+            )
+        return super().to_internal_value(data)
+
+
+class ReasonSerializer(serializers.Serializer):
+    code = serializers.ChoiceField(choices=list(REASON_CODES))
+    message = serializers.CharField()
+
+
+class ConditionSerializer(serializers.Serializer):
+    code = serializers.ChoiceField(choices=list(CONDITION_CODES))
+    message = serializers.CharField()
+
+
+class SourceSerializer(serializers.Serializer):
+    record = serializers.CharField()
+    kind = serializers.CharField()
+    source = serializers.CharField()
+    source_url = serializers.CharField(allow_blank=True)
+    confidence = serializers.CharField()
+    is_illustrative = serializers.BooleanField()
+
+
+class AnswerEstablishmentSerializer(serializers.Serializer):
+    registration_number = serializers.CharField()
+    name = serializers.CharField()
+    country = serializers.CharField(source="country.iso2")
+    status = serializers.CharField()
+    registered_on = serializers.DateField()
+    effective_until = serializers.DateField()
+
+
+class AnswerAccessSerializer(serializers.ModelSerializer):
+    status = serializers.ChoiceField(choices=AccessStatus.choices)
+    instrument_kind = serializers.ChoiceField(choices=InstrumentKind.choices)
+
+    class Meta:
+        model = MarketAccess
+        fields = [
+            "id",
+            "status",
+            "instrument_kind",
+            "instrument_ref",
+            "instrument_date",
+            "valid_from",
+            "valid_from_precision",
+            "valid_until",
+            "requires_registered_establishments",
+            "required_site_kind",
+            "treatment",
+            "pest_free_areas",
+            "conditions",
+        ]
+
+
+class EligibilityAnswerSerializer(serializers.Serializer):
+    verdict = serializers.ChoiceField(choices=Verdict.choices)
+    as_of = serializers.DateField()
+    query = serializers.DictField(child=serializers.CharField(allow_blank=True))
+    reasons = ReasonSerializer(many=True)
+    conditions = ConditionSerializer(many=True)
+    product = ProductRefSerializer(allow_null=True)
+    country = CountryRefSerializer(allow_null=True)
+    port = PortRefSerializer(allow_null=True)
+    establishment = AnswerEstablishmentSerializer(allow_null=True)
+    access = AnswerAccessSerializer(allow_null=True)
+    regulations = RegulationRefSerializer(many=True)
+    allowed_ports = PortRefSerializer(many=True)
+    sources = SourceSerializer(many=True)
+    is_illustrative = serializers.BooleanField()
+    permalink = serializers.SerializerMethodField()
+
+    @extend_schema_field(serializers.URLField())
+    def get_permalink(self, answer) -> str:
+        request = self.context.get("request")
+        path = f"/check/?{answer.permalink_query}"
+        return request.build_absolute_uri(path) if request is not None else path
+
+
+class BulkLineErrorSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    detail = serializers.CharField()
+    candidates = serializers.ListField(child=serializers.CharField(), required=False)
+
+
+class BulkResultSerializer(EligibilityAnswerSerializer):
+    line = serializers.IntegerField(help_text="1-based position of the question in `checks`.")
+    ok = serializers.BooleanField()
+    error = BulkLineErrorSerializer(
+        allow_null=True,
+        help_text="Set when the line could not be answered (`ok` is false, answer fields empty).",
+    )
+
+
+class BulkResponseSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    results = BulkResultSerializer(many=True)
+
+
+# --- Eligibility ---------------------------------------------------------------------------------
+
+ELIGIBILITY_PARAMETERS = [
+    OpenApiParameter(
+        "product", str, required=True, description="Slug, HS code (6 digits) or product name."
+    ),
+    OpenApiParameter(
+        "country", str, required=True, pattern="^[A-Za-z]{2}$", description="ISO alpha-2."
+    ),
+    OpenApiParameter("port", str, pattern="^[A-Za-z0-9_-]{1,40}$", description="Port code."),
+    OpenApiParameter("date", OpenApiTypes.DATE, description="The date asked about; default today."),
+    OpenApiParameter("as_of", OpenApiTypes.DATE, description="Alias of `date`."),
+    OpenApiParameter(
+        "establishment",
+        str,
+        pattern="^[Cc][A-Za-z]{3}[0-9]{14}$",
+        description="GACC registration number of the producer.",
+    ),
+]
+
+
+# Rendered answers this process served lately, in front of the shared cache (Redis): the key holds
+# the data version, so an entry is never stale; the size bounds memory (~3 KB an answer).
+_LOCAL_ANSWERS: OrderedDict[str, bytes] = OrderedDict()
+_LOCAL_ANSWERS_SIZE = 2048
+
+
+def _remember(key: str, rendered: bytes) -> None:
+    _LOCAL_ANSWERS[key] = rendered
+    _LOCAL_ANSWERS.move_to_end(key)
+    while len(_LOCAL_ANSWERS) > _LOCAL_ANSWERS_SIZE:
+        _LOCAL_ANSWERS.popitem(last=False)
+
+
+class EligibilityAnswerView(ApiView):
+    """Answers one question (EligibilityView adds the conditional GET in front of it)."""
+
+    def get(self, request, *args, **kwargs):
+        # Keyed by the raw question, so a repeated question skips validation and rendering:
+        # only valid questions are ever stored. The data version in the key makes it exact.
+        validators = getattr(self, "conditional_validators", None)
+        cache_key = None
+        if validators is not None:
+            basis = [
+                validators[0],
+                sorted(request.query_params.lists()),
+                get_language(),
+                request.build_absolute_uri("/"),
+                timezone.localdate().isoformat(),  # no date given means today
+            ]
+            digest = hashlib.sha256(json.dumps(basis).encode()).hexdigest()
+            cache_key = f"api:eligibility:{digest}"
+            cached = _LOCAL_ANSWERS.get(cache_key) or cache.get(cache_key)
+            if cached is not None:
+                _remember(cache_key, cached)
+                return HttpResponse(cached, content_type="application/json")
+        question = EligibilityInputSerializer(data=request.query_params)
+        question.is_valid(raise_exception=True)
+        data = question.validated_data
+        answer = check_eligibility(
+            product=data["product"],
+            country=data["country"],
+            port=data["port"],
+            on=data["date"] or timezone.localdate(),
+            establishment=data["establishment"],
+        )
+        body = EligibilityAnswerSerializer(answer, context={"request": request}).data
+        rendered = JSONRenderer().render(body)
+        if cache_key is not None:
+            cache.set(cache_key, rendered, settings.API_ANSWER_CACHE_SECONDS)
+            _remember(cache_key, rendered)
+        return HttpResponse(rendered, content_type="application/json")
+
+
+@extend_schema_view(
+    get=extend_schema(
+        summary="May this product enter China?",
+        parameters=ELIGIBILITY_PARAMETERS,
+        responses={
+            200: EligibilityAnswerSerializer,
+            **problem_responses(304, 400, 429),
+        },
+    )
+)
+class EligibilityView(ConditionalGetMixin, EligibilityAnswerView):
+    """The eligibility answer: verdict, reasons (stable codes, translated messages), conditions,
+    the access record, applicable regulations (a union's acts included), allowed ports, sources
+    and a permalink. An HS code or name matching several products is a 400 listing them.
+
+    Answers are cached per data version, so a repeated question costs one query and a change to
+    the registry is never answered from a stale cache.
+    """
+
+
+@extend_schema_view(
+    post=extend_schema(
+        summary="Many eligibility questions at once (API key)",
+        request=BulkInputSerializer,
+        responses={200: BulkResponseSerializer, **problem_responses(400, 401, 429)},
+        description=(
+            f"Up to {MAX_BULK_CHECKS} questions in `checks`; one result per question, in order, "
+            "each with its 1-based `line`. A malformed body is a 400 naming every bad line; a "
+            "question that cannot be answered (an ambiguous product) has `ok: false` and an "
+            "`error`. Answered with a fixed number of queries, whatever the number of lines."
+        ),
+    )
+)
+class EligibilityBulkView(ApiView):
+    permission_classes = [HasApiKey]
+
+    def post(self, request, *args, **kwargs):
+        if not isinstance(request.data, dict):
+            raise ParameterError("checks", _('The body is an object: {"checks": [...]}.'))
+        payload = BulkInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        today = timezone.localdate()
+        questions = [
+            EligibilityQuestion(
+                product=item["product"],
+                country=item["country"],
+                port=item["port"],
+                on=item["date"] or today,
+                establishment=item["establishment"],
+            )
+            for item in payload.validated_data["checks"]
+        ]
+        results = []
+        context = {"request": request}
+        for line, (question, outcome) in enumerate(
+            zip(questions, check_eligibility_batch(questions), strict=True), start=1
+        ):
+            if isinstance(outcome, DomainError):
+                results.append(
+                    {
+                        "line": line,
+                        "ok": False,
+                        "error": {
+                            "code": outcome.code,
+                            "detail": outcome.message,
+                            **(
+                                {"candidates": outcome.extra["candidates"]}
+                                if "candidates" in outcome.extra
+                                else {}
+                            ),
+                        },
+                        "verdict": "unknown",
+                        "as_of": question.on,
+                        "query": question.query,
+                        "reasons": [],
+                        "conditions": [],
+                        "product": None,
+                        "country": None,
+                        "port": None,
+                        "establishment": None,
+                        "access": None,
+                        "regulations": [],
+                        "allowed_ports": [],
+                        "sources": [],
+                        "is_illustrative": False,
+                        "permalink": "",
+                    }
+                )
+                continue
+            body = dict(EligibilityAnswerSerializer(outcome, context=context).data)
+            results.append({"line": line, "ok": True, "error": None, **body})
+        return Response({"count": len(results), "results": results})

@@ -1,0 +1,148 @@
+"""Subscriptions, and the delivery of outbox events to them (webhooks and e-mail digests)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from accessions.models import EstablishmentRegistration, OutboxEvent
+from registry.common import choices_constraint, exactly_one_of
+from registry.models import Country, Product
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", _("e-mail digest")
+    WEBHOOK = "webhook", _("webhook")
+
+
+HS_PREFIX_REGEX = r"^[0-9]{2,6}$"
+
+
+class Subscription(models.Model):
+    """A trader or inspector who wants to hear about one country, product, HS prefix or producer."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="registry_subscriptions"
+    )
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    country = models.ForeignKey(
+        Country, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    product = models.ForeignKey(
+        Product, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    hs_prefix = models.CharField(_("HS code prefix"), max_length=6, null=True, blank=True)
+    registration = models.ForeignKey(
+        EstablishmentRegistration,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="subscriptions",
+    )
+    webhook_url = models.URLField(_("webhook URL"), max_length=500, blank=True)
+    secret = models.CharField(_("signing secret"), max_length=64, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["user", "id"]
+        verbose_name = _("subscription")
+        constraints = [
+            models.CheckConstraint(
+                condition=exactly_one_of("country", "product", "hs_prefix", "registration"),
+                name="subscription_one_target",
+                violation_error_message=_(
+                    "Subscribe to exactly one country, product, HS prefix or establishment."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(hs_prefix__isnull=True)
+                | models.Q(hs_prefix__regex=HS_PREFIX_REGEX),
+                name="subscription_hs_prefix_digits",
+                violation_error_message=_("An HS prefix is 2 to 6 digits."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(channel="email")
+                | (
+                    models.Q(webhook_url__startswith="http://")
+                    | models.Q(webhook_url__startswith="https://")
+                ),
+                name="subscription_webhook_http",
+                violation_error_message=_("A webhook URL must start with http:// or https://."),
+            ),
+            choices_constraint("subscription", "channel", Channel),
+        ]
+
+    def __str__(self) -> str:
+        target = self.country or self.product or self.hs_prefix or self.registration
+        return f"{self.user} → {target} ({self.channel})"
+
+
+class DeliveryState(models.TextChoices):
+    PENDING = "pending", _("pending")
+    RETRYING = "retrying", _("retrying")
+    DELIVERED = "delivered", _("delivered")
+    DEAD = "dead", _("dead letter")
+
+
+class Delivery(models.Model):
+    """One event for one subscription: sent at most once on success, retried with backoff, then
+    a dead letter the subscriber can see. The unique constraint keeps it one per pair."""
+
+    event = models.ForeignKey(OutboxEvent, on_delete=models.CASCADE, related_name="deliveries")
+    subscription = models.ForeignKey(
+        Subscription, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    state = models.CharField(
+        _("state"), max_length=10, choices=DeliveryState.choices, default=DeliveryState.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt at"))
+    last_attempt_at = models.DateTimeField(_("last attempt at"), null=True, blank=True)
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+    last_status_code = models.PositiveSmallIntegerField(
+        _("last HTTP status"), null=True, blank=True
+    )
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("delivery")
+        verbose_name_plural = _("deliveries")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event", "subscription"], name="delivery_once_per_event_subscription"
+            ),
+            choices_constraint("delivery", "state", DeliveryState),
+            choices_constraint("delivery", "channel", Channel),
+        ]
+        indexes = [
+            models.Index(fields=["channel", "state", "next_attempt_at"], name="delivery_due")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event} → {self.subscription} ({self.state})"
+
+    @property
+    def idempotency_key(self) -> str:
+        return f"{self.event_id}:{self.subscription_id}"
+
+
+class DeliveryAttempt(models.Model):
+    """The delivery log: every attempt, its HTTP status or error, and how long it took."""
+
+    delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="log")
+    attempted_at = models.DateTimeField(_("attempted at"))
+    status_code = models.PositiveSmallIntegerField(_("HTTP status"), null=True, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    duration_ms = models.PositiveIntegerField(_("duration (ms)"), default=0)
+
+    class Meta:
+        ordering = ["delivery", "attempted_at"]
+        verbose_name = _("delivery attempt")
+
+    def __str__(self) -> str:
+        return f"{self.delivery_id} {self.attempted_at:%Y-%m-%d %H:%M} {self.status_code or '-'}"

@@ -1,0 +1,33 @@
+"""Celery tasks of the notifications app: thin wrappers that call one service and log a count."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+
+from notifications import services
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task
+def dispatch_outbox_task() -> dict:
+    """Fan out outbox events and send due webhooks (also the periodic catch-up after an outage).
+    Woken by name from accessions.outbox after a change commits."""
+    summary = services.webhooks_dispatch()
+    logger.info("dispatch_outbox_task: %s", summary)
+    return {
+        "fanned_out": summary.fanned_out,
+        "delivered": summary.delivered,
+        "retrying": summary.retrying,
+        "dead": summary.dead,
+    }
+
+
+@shared_task
+def send_digests_task() -> int:
+    """The weekly e-mail digest: one e-mail per subscriber with their pending events."""
+    sent = services.digests_send()
+    logger.info("send_digests_task: %s e-mails", sent)
+    return sent

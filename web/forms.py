@@ -1,0 +1,110 @@
+"""Forms of the web pages: the eligibility checker and the search box with its facets."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from accessions.eligibility import normalise_country, normalise_port
+from accessions.models import AccessStatus
+from registry.models import Category, Country, OriginType, Port
+from web.search import MAX_QUERY_LENGTH, SearchFilters
+
+
+class NormalisedChoiceField(forms.ChoiceField):
+    """A choice typed in a URL in any case ("kz", " Khorgos") is the choice it names: the value
+    is put in the eligibility question's normal form before it is checked against the choices."""
+
+    def __init__(self, *args, normalise, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.normalise = normalise
+
+    def to_python(self, value):
+        return self.normalise(super().to_python(value))
+
+
+class EligibilityForm(forms.Form):
+    """The checker's question. Country and port are chosen from the registry (an unknown one in
+    a URL is a form error); the product is free text (slug, HS code or a name in any language)
+    with suggestions; the establishment number is checked by the eligibility service.
+    """
+
+    product = forms.CharField(
+        label=_("Product"),
+        max_length=200,
+        help_text=_("A name in English, Chinese or Russian, an alias, or a six-digit HS code."),
+    )
+    country = NormalisedChoiceField(label=_("Exporting country"), normalise=normalise_country)
+    port = NormalisedChoiceField(
+        label=_("Port of entry (optional)"), required=False, normalise=normalise_port
+    )
+    date = forms.DateField(
+        label=_("As of date (optional)"),
+        required=False,
+        input_formats=["%Y-%m-%d"],
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_("YYYY-MM-DD; empty means today."),
+    )
+    establishment = forms.CharField(
+        label=_("Establishment registration number (optional)"),
+        required=False,
+        max_length=40,
+        help_text=_("The GACC registration number, e.g. CKAZ01012201010001."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["product"].widget.attrs.update({"list": "product-suggestions"})
+        self.fields["country"].choices = [("", "—")] + [
+            (c.iso2, f"{c.name} ({c.iso2})") for c in Country.objects.order_by("region", "name_en")
+        ]
+        self.fields["port"].choices = [("", _("any port"))] + [
+            (p.code, p.name) for p in Port.objects.order_by("name_en")
+        ]
+
+    def as_of(self, today: dt.date) -> dt.date:
+        return self.cleaned_data.get("date") or today
+
+
+class SearchForm(forms.Form):
+    """The search box and its facets. Long queries are shortened, never refused."""
+
+    q = forms.CharField(label=_("Search"), required=False, strip=True)
+    country = forms.ChoiceField(label=_("Country"), required=False)
+    category = forms.ChoiceField(
+        label=_("Category"), required=False, choices=[("", _("any"))] + Category.choices
+    )
+    status = forms.ChoiceField(
+        label=_("Access status"), required=False, choices=[("", _("any"))] + AccessStatus.choices
+    )
+    origin_type = forms.ChoiceField(
+        label=_("Origin type"), required=False, choices=[("", _("any"))] + OriginType.choices
+    )
+    port = forms.ChoiceField(label=_("Port"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.shortened = False
+        self.fields["q"].widget.attrs.update({"type": "search", "autocomplete": "off"})
+        self.fields["country"].choices = [("", _("any"))] + [
+            (c.iso2, c.name) for c in Country.objects.order_by("name_en")
+        ]
+        self.fields["port"].choices = [("", _("any"))] + [
+            (p.code, p.name) for p in Port.objects.order_by("name_en")
+        ]
+
+    def clean_q(self) -> str:
+        value = " ".join(self.cleaned_data["q"].split())
+        if len(value) > MAX_QUERY_LENGTH:
+            self.shortened = True
+            value = value[:MAX_QUERY_LENGTH].strip()
+        return value
+
+    @property
+    def filters(self) -> SearchFilters:
+        data = self.cleaned_data if self.is_valid() else {}
+        return SearchFilters(
+            **{name: data.get(name, "") for name in SearchFilters.__dataclass_fields__}
+        )

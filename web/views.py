@@ -1,0 +1,514 @@
+"""Every HTML page: home, search, the eligibility checker, countries, products, ports, access
+entries, accessions, regulations, the inspectors' dashboard and a subscriber's subscriptions.
+Views are thin: selectors read, services write, the eligibility service decides, and
+registry.roles says who may see what.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accessions import selectors
+from accessions.eligibility import check_eligibility
+from accessions.filters import AccessionFilter
+from accessions.models import STAGE_ORDER, MarketAccess
+from accessions.services import expiry
+from notifications import services as notifications
+from notifications.models import Delivery
+from notifications.selectors import subscriptions_of
+from registry import roles
+from registry.common import DomainError, event_data, history_changes, history_supported, in_force
+from registry.filters import PortFilter
+from registry.models import Country, Port, PortRegime, Product, SiteKind, SupervisionSite
+from regulations.filters import RegulationFilter
+from regulations.models import Regulation, RegulationProduct, Topic
+from regulations.selectors import regulation_of_country_q
+from web.charts import stacked_bar_chart
+from web.forms import EligibilityForm, SearchForm
+from web.search import search as run_search
+
+PRODUCT_SUGGESTIONS = 1000
+
+
+def today() -> dt.date:
+    return timezone.localdate()
+
+
+def home(request):
+    on = today()
+    context = {
+        "overview": selectors.coverage_overview(today=on),
+        "recent_accessions": selectors.recent_accessions(),
+        "today": on,
+    }
+    if roles.may_see_dashboard(request.user):
+        context["renewals"] = selectors.renewal_overview(today=on, limit=5)
+    return render(request, "web/home.html", context)
+
+
+def check(request):
+    """The eligibility checker. All the deciding is done by `check_eligibility`."""
+    form = EligibilityForm(request.GET or None)
+    answer = None
+    if form.is_bound and form.is_valid():
+        try:
+            answer = check_eligibility(
+                product=form.cleaned_data["product"],
+                country=form.cleaned_data["country"],
+                port=form.cleaned_data["port"],
+                on=form.as_of(today()),
+                establishment=form.cleaned_data["establishment"],
+            )
+        except DomainError as error:  # a broken rule is the asker's to fix: a form error
+            if error.code == "ambiguous_product":
+                form.add_error(
+                    "product",
+                    _("'%(product)s' matches several products; choose one: %(candidates)s.")
+                    % {
+                        "product": form.cleaned_data["product"],
+                        "candidates": ", ".join(error.extra.get("candidates", [])),
+                    },
+                )
+            else:
+                form.add_error(None, error.message)
+    suggestions = Product.objects.only("slug", "name_en", "name_zh", "name_ru").order_by("name_en")[
+        :PRODUCT_SUGGESTIONS
+    ]
+    return render(
+        request,
+        "web/check.html",
+        {"form": form, "answer": answer, "suggestions": suggestions, "today": today()},
+    )
+
+
+def access_detail(request, pk: int):
+    access = get_object_or_404(selectors.market_access_detail(), pk=pk)
+    on = today()
+    # Applicable regulations and allowed ports today come from the one eligibility service.
+    try:
+        answer = check_eligibility(product=access.product.slug, country=access.country.iso2, on=on)
+    except DomainError:  # the slug is also another product's alias: show the record alone
+        answer = None
+    accessions = list(access.accessions.all())
+    for accession in accessions:
+        accession.ordered_stages = sorted(
+            accession.stages.all(), key=lambda s: (STAGE_ORDER.get(s.stage, 99), s.pk)
+        )
+    return render(
+        request,
+        "web/access_detail.html",
+        {
+            "access": access,
+            "answer": answer,
+            "accessions": accessions,
+            "history": _history(access) if history_supported() else None,
+            "history_supported": history_supported(),
+            "today": on,
+        },
+    )
+
+
+HISTORY_FIELDS = (
+    "status",
+    "instrument_kind",
+    "instrument_ref",
+    "instrument_date",
+    "valid_from",
+    "valid_until",
+    "requires_registered_establishments",
+    "required_site_kind",
+    "treatment",
+    "pest_free_areas",
+    "conditions",
+    "source",
+    "confidence",
+    "is_illustrative",
+)
+
+
+def _history(access: MarketAccess, limit: int = 50) -> list[dict]:
+    """The access entry's latest recorded changes, newest first, with what changed (the one
+    history diff, registry.common.history_changes) and who changed it. Two queries however long
+    the history is.
+    """
+    latest = (
+        selectors.market_access_events(access.pk)
+        .select_related("pgh_context")
+        .order_by("-pgh_created_at", "-pgh_id")[: limit + 1]
+    )
+    events = list(reversed(list(latest)))  # oldest first; one extra as the baseline of a diff
+    contexts = [e.pgh_context.metadata if e.pgh_context else {} for e in events]
+    user_ids = {m.get("user") for m in contexts if isinstance(m.get("user"), int)}
+    names = dict(get_user_model().objects.filter(pk__in=user_ids).values_list("pk", "username"))
+    timeline, before, previous = [], None, None
+    for event, metadata in zip(events, contexts, strict=True):
+        after = event_data(event)
+        changes = history_changes(before, after)
+        changed = [
+            {
+                "field": MarketAccess._meta.get_field(name).verbose_name,
+                "old": _shown(name, getattr(previous, name)),
+                "new": _shown(name, getattr(event, name)),
+            }
+            for name in HISTORY_FIELDS
+            if name in changes
+        ]
+        user = metadata.get("user")
+        timeline.append(
+            {
+                "label": event.pgh_label,
+                "at": event.pgh_created_at,
+                "user": names.get(user, user),
+                "url": metadata.get("url", ""),
+                "reason": metadata.get("reason", ""),
+                "changed": changed,
+                "status": event.get_status_display(),
+            }
+        )
+        before, previous = after, event
+    if len(events) > limit:
+        timeline = timeline[1:]  # the baseline event is older than the page shows
+    return list(reversed(timeline))
+
+
+def _shown(name: str, value):
+    """A recorded value as people read it: the label of a choice, not its code."""
+    choices = dict(MarketAccess._meta.get_field(name).flatchoices)
+    return choices.get(value, value) if choices else value
+
+
+def accession_list(request):
+    filterset = AccessionFilter(request.GET or None, queryset=selectors.accession_list())
+    valid = filterset.is_valid() if filterset.is_bound else True
+    queryset = filterset.qs if valid else filterset.queryset.none()
+    page = Paginator(queryset.order_by("-year", "market_access__country__iso2", "pk"), 25)
+    page_obj = page.get_page(request.GET.get("page"))
+    for accession in page_obj:
+        accession.ordered_stages = sorted(
+            accession.stages.all(), key=lambda s: (STAGE_ORDER.get(s.stage, 99), s.pk)
+        )
+    return render(
+        request,
+        "web/accession_list.html",
+        {"filter": filterset, "page_obj": page_obj, "query": _query_without_page(request)},
+        status=200 if valid else 400,
+    )
+
+
+def _query_without_page(request) -> str:
+    params = request.GET.copy()
+    params.pop("page", None)
+    return params.urlencode()
+
+
+def dashboard(request):
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    if not roles.may_see_dashboard(request.user):
+        raise PermissionDenied(_("The dashboard is for inspectors."))
+    on = today()
+    per_year = selectors.accessions_per_year_and_country()
+    years = sorted({str(row["year"]) for row in per_year})
+    countries = sorted({row["iso2"] for row in per_year})
+    accession_chart = stacked_bar_chart(
+        _("Accessions per year and country"),
+        years,
+        countries,
+        {(str(row["year"]), row["iso2"]): row["n"] for row in per_year},
+    )
+    months = selectors.expiries_per_month(start=on, months=12)
+    expiry_chart = stacked_bar_chart(
+        _("Registrations expiring per month"),
+        [row["month"].strftime("%Y-%m") for row in months],
+        [_("registrations")],
+        {(row["month"].strftime("%Y-%m"), _("registrations")): row["n"] for row in months},
+    )
+    return render(
+        request,
+        "web/dashboard.html",
+        {
+            "renewals": selectors.renewal_overview(today=on),
+            "accession_chart": accession_chart,
+            "expiry_chart": expiry_chart,
+            "alerts": selectors.alerts_for_dashboard(),
+            "today": on,
+        },
+    )
+
+
+# --- Alerts ------------------------------------------------------------------------------------
+
+
+@require_POST
+def alert_acknowledge(request, pk: int):
+    """An inspector acknowledges an alert (POST with CSRF); who and when are kept."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(reverse("dashboard"))
+    try:
+        expiry.alert_acknowledge(alert_id=pk, by=request.user)
+    except DomainError as exc:
+        if exc.code == "not_found":
+            raise Http404(exc.message) from exc
+        raise PermissionDenied(exc.message) from exc
+    messages.success(request, _("Alert acknowledged."))
+    return redirect(reverse("dashboard") + "#alerts")
+
+
+# --- Subscriptions: a subscriber's own page ------------------------------------------------------
+
+
+def subscriptions(request):
+    """A trader's or inspector's subscriptions, their failing deliveries (retrying, dead letters)
+    and a form to add one. POST: subscribe; the service validates target and URL."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    status, error = 200, None
+    if request.method == "POST":
+        try:
+            created = notifications.subscription_create(
+                user=request.user,
+                channel=request.POST.get("channel", ""),
+                country=request.POST.get("country", ""),
+                product=request.POST.get("product", ""),
+                hs_prefix=request.POST.get("hs_prefix", ""),
+                registration=request.POST.get("registration", ""),
+                webhook_url=request.POST.get("webhook_url", ""),
+            )
+        except DomainError as exc:
+            if exc.code == "not_allowed":
+                raise PermissionDenied(exc.message) from exc
+            status, error = 400, exc.message
+        else:
+            messages.success(request, _("Subscribed."))
+            if created.secret:
+                messages.info(
+                    request,
+                    _("Webhook signing secret (shown once): %(secret)s")
+                    % {"secret": created.secret},
+                )
+            return redirect("subscriptions")
+    context = {
+        "subscriptions": subscriptions_of(request.user),
+        "error": error,
+        "form_data": request.POST if request.method == "POST" else {},
+    }
+    return render(request, "web/subscriptions.html", context, status=status)
+
+
+@require_POST
+def delivery_retry(request, pk: int):
+    """The subscriber asks for another round of attempts for a dead letter."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(reverse("subscriptions"))
+    delivery = get_object_or_404(Delivery.objects.select_related("subscription"), pk=pk)
+    try:
+        notifications.delivery_retry(delivery=delivery, by=request.user)
+    except DomainError as exc:
+        if exc.code == "not_allowed":
+            raise Http404(exc.message) from exc  # not yours: as if it did not exist
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The delivery will be retried."))
+    return redirect("subscriptions")
+
+
+# --- catalogue pages: search, countries, products, ports ------------------------------------
+
+GROUPS = ("products", "access", "regulations", "ports")
+
+
+def search(request):
+    form = SearchForm(request.GET or None)
+    results = None
+    if form.is_bound and form.is_valid() and (form.cleaned_data["q"] or form.filters.any):
+        results = run_search(
+            query=form.cleaned_data["q"],
+            filters=form.filters,
+            pages={group: request.GET.get(f"page_{group}") for group in GROUPS},
+            today=timezone.localdate(),
+        )
+    status = 400 if form.is_bound and not form.is_valid() else 200
+    return render(
+        request,
+        "web/search.html",
+        {"form": form, "results": results, "page_params": _page_params(request)},
+        status=status,
+    )
+
+
+def _page_params(request) -> dict[str, str]:
+    """For each result group, the current query string without that group's page number."""
+    params = {}
+    for group in GROUPS:
+        query = request.GET.copy()
+        query.pop(f"page_{group}", None)
+        params[group] = query.urlencode()
+    return params
+
+
+def _access_entries():
+    return MarketAccess.objects.select_related("product", "country").prefetch_related(
+        Prefetch("allowed_ports", queryset=Port.objects.order_by("name_en"))
+    )
+
+
+def country_detail(request, iso2: str):
+    country = get_object_or_404(Country, iso2=iso2.upper())
+    today = timezone.localdate()
+    accesses = (
+        _access_entries().filter(country=country).order_by("product__category", "product__name_en")
+    )
+    memberships = list(country.memberships.select_related("union").order_by("valid_from"))
+    regulations = (
+        Regulation.objects.filter(regulation_of_country_q(country, today))
+        .select_related("country", "union")
+        .order_by("union__code", "code", "slug")
+    )
+    ports = Port.objects.filter(facing_country=country).order_by("name_en")
+    return render(
+        request,
+        "web/country_detail.html",
+        {
+            "country": country,
+            "accesses": list(accesses),
+            "memberships": memberships,
+            "regulations": list(regulations),
+            "ports": list(ports),
+            "today": today,
+        },
+    )
+
+
+def product_detail(request, slug: str):
+    product = get_object_or_404(Product.objects.prefetch_related("aliases"), slug=slug)
+    accesses = _access_entries().filter(product=product).order_by("country__iso2")
+    links = (
+        RegulationProduct.objects.filter(product=product)
+        .select_related("regulation__country", "regulation__union")
+        .order_by("regulation__code", "regulation__slug")
+    )
+    return render(
+        request,
+        "web/product_detail.html",
+        {"product": product, "accesses": list(accesses), "links": list(links)},
+    )
+
+
+def _ports():
+    return Port.objects.select_related("facing_country").prefetch_related(
+        Prefetch("regimes", queryset=PortRegime.objects.order_by("-valid_from")),
+        Prefetch("sites", queryset=SupervisionSite.objects.order_by("kind")),
+    )
+
+
+def port_list(request):
+    filterset = PortFilter(request.GET or None, queryset=_ports().order_by("name_en"))
+    _label_port_filters(filterset.form)
+    valid = filterset.is_valid() if filterset.is_bound else True
+    ports = list(filterset.qs) if valid else []
+    return render(
+        request,
+        "web/port_list.html",
+        {"filter": filterset, "ports": ports, "today": timezone.localdate()},
+        status=200 if valid else 400,
+    )
+
+
+def _label_port_filters(form) -> None:
+    """The shared PortFilter (also used by the API) with labels and choices in the page language."""
+    labels = {
+        "facing_country": _("Facing country"),
+        "mode": _("Mode"),
+        "site": _("Designated site"),
+    }
+    for name, label in labels.items():
+        if name in form.fields:
+            form.fields[name].label = label
+    if "site" in form.fields:
+        form.fields["site"].choices = [("", _("any")), *SiteKind.choices]
+    if "facing_country" in form.fields:
+        form.fields["facing_country"].empty_label = _("any")
+
+
+def port_detail(request, code: str):
+    port = get_object_or_404(_ports(), code=code)
+    today = timezone.localdate()
+    current = [r for r in port.regimes.all() if in_force(r, today)]
+    return render(
+        request,
+        "web/port_detail.html",
+        {"port": port, "current_regimes": current, "today": today},
+    )
+
+
+# --- The regulations library ------------------------------------------------------------------
+
+SUPERSESSION_DEPTH = 20
+
+
+def regulation_list(request):
+    queryset = (
+        Regulation.objects.select_related("country", "union")
+        .prefetch_related(Prefetch("topics", queryset=Topic.objects.order_by("slug")))
+        .order_by("code", "slug")
+    )
+    filterset = RegulationFilter(request.GET or None, queryset=queryset)
+    valid = filterset.is_valid() if filterset.is_bound else True
+    page_obj = Paginator(filterset.qs if valid else queryset.none(), 25).get_page(
+        request.GET.get("page")
+    )
+    params = request.GET.copy()
+    params.pop("page", None)
+    return render(
+        request,
+        "web/regulation_list.html",
+        {"filter": filterset, "page_obj": page_obj, "query": params.urlencode()},
+        status=200 if valid else 400,
+    )
+
+
+def regulation_detail(request, pk: int):
+    regulation = get_object_or_404(
+        Regulation.objects.select_related("country", "union", "superseded_by").prefetch_related(
+            Prefetch("topics", queryset=Topic.objects.order_by("slug")),
+            Prefetch(
+                "product_links",
+                queryset=RegulationProduct.objects.select_related("product").order_by(
+                    "product__name_en"
+                ),
+            ),
+            Prefetch("supersedes", queryset=Regulation.objects.order_by("code")),
+        ),
+        pk=pk,
+    )
+    return render(
+        request,
+        "web/regulation_detail.html",
+        {"regulation": regulation, "chain": supersession_chain(regulation)},
+    )
+
+
+def supersession_chain(regulation: Regulation) -> list[Regulation]:
+    """What replaced this regulation, and what replaced that, in order (cycles cut short)."""
+    chain, seen = [], {regulation.pk}
+    current = regulation.superseded_by
+    while current is not None and current.pk not in seen and len(chain) < SUPERSESSION_DEPTH:
+        chain.append(current)
+        seen.add(current.pk)
+        current = (
+            Regulation.objects.select_related("superseded_by").get(pk=current.pk).superseded_by
+        )
+    return chain

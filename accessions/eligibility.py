@@ -15,7 +15,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlencode
 
 from django.db import models
@@ -229,10 +229,10 @@ def _ports_with_flags(access: MarketAccess, on: dt.date) -> list[Port]:
 
 
 def _allowed(access: MarketAccess, ports: list[Port]) -> list[Port]:
-    listed = [p for p in ports if p.is_listed]
+    listed = [p for p in ports if p.is_listed]  # type: ignore[attr-defined]
     candidates = listed or ports
     if access.required_site_kind:
-        candidates = [p for p in candidates if p.has_site]
+        candidates = [p for p in candidates if p.has_site]  # type: ignore[attr-defined]
     return candidates
 
 
@@ -275,7 +275,7 @@ def _establishment_reasons(
     number: str,
     on: dt.date,
     answer: EligibilityAnswer,
-    fetch: type[_Fetch] | _Fetch = _Fetch,
+    fetch: type[_Fetch] | _BatchFetch = _Fetch,
 ) -> list[Reason]:
     establishment = fetch.establishment(access, number)
     if establishment is None:
@@ -297,7 +297,7 @@ def _establishment_reasons(
                 },
             )
         ]
-    if not establishment.covers_product:
+    if not establishment.covers_product:  # type: ignore[attr-defined]
         return [
             Reason(
                 "establishment_not_for_product",
@@ -350,7 +350,7 @@ def _conditions(access: MarketAccess, port_given: bool, establishment_given: boo
                 _("The producer must be registered with GACC for this product."),
             )
         )
-    if not port_given and (access.required_site_kind or access.has_listed_ports):
+    if not port_given and (access.required_site_kind or access.has_listed_ports):  # type: ignore[attr-defined]
         conditions.append(
             Reason(
                 "designated_port_required",
@@ -410,7 +410,7 @@ def _answer_with_access(
     answer: EligibilityAnswer,
     access: MarketAccess,
     question: EligibilityQuestion,
-    fetch: type[_Fetch] | _Fetch = _Fetch,
+    fetch: type[_Fetch] | _BatchFetch = _Fetch,
 ) -> EligibilityAnswer:
     """The rules once the access record is found (shared by the single and the bulk check)."""
     on, port_code, number = question.on, question.port, question.establishment
@@ -475,11 +475,13 @@ def _answer_with_access(
         found = _establishment_reasons(access, number, on, answer, fetch)
         blocking_reasons.extend(found)
         if not found:
+            # _establishment_reasons found the registration and put it on the answer.
+            registration = cast(EstablishmentRegistration, answer.establishment)
             answer.reasons.append(
                 Reason(
                     "establishment_registered",
                     _("Registration %(number)s is valid until %(date)s.")
-                    % {"number": number, "date": answer.establishment.effective_until},
+                    % {"number": number, "date": registration.effective_until},
                 )
             )
     if answer.is_illustrative:
@@ -499,7 +501,7 @@ def _answer_with_access(
 def _answer_without_access(
     answer: EligibilityAnswer,
     question: EligibilityQuestion,
-    fetch: type[_Fetch] | _Fetch = _Fetch,
+    fetch: type[_Fetch] | _BatchFetch = _Fetch,
 ) -> EligibilityAnswer:
     """No access row matched: find out why (unknown product, unknown country, or no access)."""
     product_ident, iso2, on = question.product, question.country, question.on
@@ -522,7 +524,7 @@ def _answer_without_access(
                 _("The registry has no country '%(country)s'.") % {"country": iso2},
             )
         )
-    if answer.reasons:
+    if answer.reasons or country is None:
         answer.verdict = Verdict.UNKNOWN
         return answer
     answer.product = candidates[0]
@@ -623,8 +625,8 @@ class _BatchFetch:
         ports = []
         for port in self.all_ports:
             flagged = copy.copy(port)
-            flagged.is_listed = (access.pk, port.pk) in self.listed
-            flagged.has_site = any(
+            flagged.is_listed = (access.pk, port.pk) in self.listed  # type: ignore[attr-defined]
+            flagged.has_site = any(  # type: ignore[attr-defined]
                 covers(site.valid_from, site.valid_until, on)
                 for site in self.sites.get((port.pk, access.required_site_kind or "-"), [])
             )
@@ -636,7 +638,7 @@ class _BatchFetch:
         if found is None:
             return None
         found = copy.copy(found)
-        found.covers_product = (found.pk, access.product_id) in self.covered
+        found.covers_product = (found.pk, access.product_id) in self.covered  # type: ignore[attr-defined]
         return found
 
 

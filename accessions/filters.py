@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 
 import django_filters
+from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -60,7 +61,7 @@ class AccessionFilter(django_filters.FilterSet):
 # --- The API's FilterSets ---------------------------------------------------------------------
 
 
-class ExpiringWithinField(django_filters.fields.forms.IntegerField):
+class ExpiringWithinField(forms.IntegerField):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("min_value", 0)
         kwargs.setdefault("max_value", 3650)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from typing import Any
+from typing import Any, cast
 
 from celery import signature
 from django.db import transaction
@@ -53,7 +53,8 @@ def event_record(
     event exists exactly when the change does; the dispatch is requested after commit."""
     if (registration is None) == (market_access is None):
         raise DomainError("event_subject", _("An event is about one registration or one access."))
-    subject = registration or market_access
+    # Exactly one of the two is given (checked above).
+    subject = cast(EstablishmentRegistration | MarketAccess, registration or market_access)
     event = OutboxEvent.objects.create(
         kind=kind,
         occurred_on=occurred_on,

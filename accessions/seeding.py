@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import IntegrityError, models, transaction
 
 from accessions.models import (
@@ -127,8 +127,8 @@ def ref(model: type[models.Model], lookup: str, label: str, optional: bool = Fal
                 return None
             raise RowError(f"{label} is required")
         try:
-            return model.objects.get(**{lookup: value})
-        except model.DoesNotExist:
+            return model._default_manager.get(**{lookup: value})
+        except ObjectDoesNotExist:
             raise RowError(f"unknown {label} '{value}'") from None
 
     return convert
@@ -137,7 +137,9 @@ def ref(model: type[models.Model], lookup: str, label: str, optional: bool = Fal
 def refs(model: type[models.Model], lookup: str, label: str):
     def convert(value: str) -> list:
         keys = [k.strip() for k in value.split(";") if k.strip()]
-        found = {getattr(o, lookup): o for o in model.objects.filter(**{f"{lookup}__in": keys})}
+        found = {
+            getattr(o, lookup): o for o in model._default_manager.filter(**{f"{lookup}__in": keys})
+        }
         missing = [k for k in keys if k not in found]
         if missing:
             raise RowError(f"unknown {label} {', '.join(repr(m) for m in missing)}")
@@ -322,7 +324,7 @@ def _lookup(spec: Spec, values: dict[str, Any]) -> dict[str, Any]:
 
 
 def _upsert(spec: Spec, values: dict[str, Any], m2m: dict[str, list]) -> str:
-    instance = spec.model.objects.filter(**_lookup(spec, values)).first()
+    instance = spec.model._default_manager.filter(**_lookup(spec, values)).first()
     outcome = "unchanged"
     if instance is None:
         instance = spec.model(**values)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import Case, Count, DateField, F, Prefetch, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce, TruncMonth
@@ -150,12 +152,13 @@ def coverage_overview(*, today: dt.date, accession_year: int = 2023) -> Coverage
         if scope is None:  # a figure about a country outside Central Asia: shown in the total
             scope = total
         year = reporting_year(figure, accession_year)
-        recorded: int | None = {
+        by_metric: dict[str, int] = {
             Metric.PRODUCTS_WITH_ACCESS: scope.access_in_force,
             Metric.REGULATIONS_COLLECTED: scope.regulations,
             Metric.GREEN_CHANNEL_PORTS: scope.green_channel_ports,
             Metric.REGISTERED_ENTERPRISES: scope.registrations,
-        }.get(figure.metric)
+        }
+        recorded: int | None = by_metric.get(figure.metric)
         illustrative = 0
         if figure.metric == Metric.NEW_ACCESSIONS:
             recorded = accessions_in(year, figure.country_id)
@@ -261,8 +264,8 @@ class RenewalOverview:
     today: dt.date
     counts: dict[str, int]
     expired_count: int
-    upcoming: list[EstablishmentRegistration]
-    expired: list[EstablishmentRegistration]
+    upcoming: Sequence[EstablishmentRegistration]
+    expired: Sequence[EstablishmentRegistration]
 
 
 def renewal_overview(*, today: dt.date, limit: int = 100) -> RenewalOverview:
@@ -310,7 +313,7 @@ def renewal_overview(*, today: dt.date, limit: int = 100) -> RenewalOverview:
     )
 
 
-def accessions_per_year_and_country() -> list[dict]:
+def accessions_per_year_and_country() -> list[Mapping[str, Any]]:
     return list(
         Accession.objects.order_by()
         .values("year", iso2=F("market_access__country__iso2"))
@@ -360,7 +363,8 @@ def alerts_for_dashboard(*, limit: int = 50) -> QuerySet[Alert]:
 
 def market_access_events(access_id: int) -> QuerySet:
     """The recorded changes of one access entry (pghistory events), oldest first."""
-    return MarketAccess.pgh_event_model.objects.filter(pgh_obj_id=access_id).order_by("pgh_id")
+    events = MarketAccess.pgh_event_model  # type: ignore[attr-defined]  # set by pghistory
+    return events.objects.filter(pgh_obj_id=access_id).order_by("pgh_id")
 
 
 # --- The public API's lists ------------------------------------------------------------------

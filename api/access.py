@@ -3,6 +3,8 @@ registrations."""
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.db.models import F
 from django.http import Http404
 from django_filters.rest_framework import DjangoFilterBackend
@@ -121,7 +123,7 @@ class MarketAccessHistoryView(ApiView, generics.ListAPIView):
 
     def list(self, request, *args, **kwargs):
         queryset = self.get_queryset()
-        page = self.paginate_queryset(queryset)
+        page = cast(list, self.paginate_queryset(queryset))  # the view is paginated
         if not page and not MarketAccess.objects.filter(pk=self.kwargs["pk"]).exists():
             raise Http404
         previous = queryset.filter(pgh_id__lt=page[0].pgh_id).last() if page else None

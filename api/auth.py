@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from typing import cast
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
@@ -103,7 +104,8 @@ class ApiRateThrottle(SimpleRateThrottle):
         self.rate = rates.get(self.scope)
         if not self.rate:
             return True
-        self.num_requests, self.duration = self.parse_rate(self.rate)
+        # A rate is set, so both parts are numbers.
+        self.num_requests, self.duration = cast(tuple[int, int], self.parse_rate(self.rate))
         now = self.timer()
         window = int(now // self.duration)
         self.window_ends = (window + 1) * self.duration

@@ -18,6 +18,7 @@ from drf_spectacular.utils import (
 )
 from drf_spectacular.views import SpectacularSwaggerSplitView
 from rest_framework import exceptions, generics
+from rest_framework.pagination import BasePagination
 from rest_framework.renderers import JSONRenderer
 from rest_framework.views import APIView
 
@@ -77,7 +78,7 @@ class ApiView(APIView):
 
 class ListApiView(ConditionalGetMixin, ExportMixin, ApiView, generics.ListAPIView):
     renderer_classes = [JSONRenderer, CSVRenderer, XLSXRenderer]
-    pagination_class = BoundedPageNumberPagination
+    pagination_class: type[BasePagination] | None = BoundedPageNumberPagination
 
 
 class DetailApiView(ConditionalGetMixin, ApiView, generics.RetrieveAPIView):

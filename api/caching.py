@@ -46,7 +46,7 @@ def event_models() -> list[type[models.Model]]:
 def _through_tables() -> list[type[models.Model]]:
     """Auto-created many-to-many tables of tracked models (allowed ports, registration products,
     regulation topics): pghistory does not track them."""
-    tracked = {m.pgh_tracked_model for m in event_models()}
+    tracked = {m.pgh_tracked_model for m in event_models()}  # type: ignore[attr-defined]
     return [
         field.remote_field.through
         for model in tracked
@@ -173,7 +173,8 @@ class ConditionalGetMixin:
         if validators and self._not_modified(request, *validators):
             return self._decorate(Response(status=status.HTTP_304_NOT_MODIFIED), *validators)
         self.conditional_validators = validators
-        response = super().get(request, *args, **kwargs)
+        # The view this mixin is combined with has get() (list, retrieve, eligibility).
+        response = super().get(request, *args, **kwargs)  # type: ignore[misc]
         if validators and response.status_code == 200:
             self._decorate(response, *validators)
         return response

@@ -41,7 +41,10 @@ class ChangeSerializer(serializers.Serializer):
     model = serializers.CharField(help_text="app.Model of the record, e.g. accessions.marketaccess")
     object_id = serializers.CharField()
     action = serializers.ChoiceField(choices=["created", "updated", "deleted"])
-    data = serializers.DictField(help_text="The record after the change (before, for deletes).")
+    # Shadows Serializer.data in the stubs only: the metaclass takes declared fields off.
+    data = serializers.DictField(  # type: ignore[assignment]
+        help_text="The record after the change (before, for deletes)."
+    )
 
 
 class ChangePageSerializer(serializers.Serializer):
@@ -79,7 +82,8 @@ def _feed_horizon() -> dt.datetime:
 
 
 def _tracked_models() -> dict[str, Any]:
-    return {m.pgh_tracked_model._meta.label_lower: m for m in event_models()}
+    # pgh_tracked_model is set on each event model by pghistory.
+    return {m.pgh_tracked_model._meta.label_lower: m for m in event_models()}  # type: ignore[attr-defined]
 
 
 @extend_schema_view(
@@ -123,7 +127,8 @@ class ChangeFeedView(ApiView):
         horizon = _feed_horizon()
         chosen = [models_by_label[model]] if model else list(models_by_label.values())
         qn = connection.ops.quote_name
-        parts, args = [], []
+        parts: list[str] = []
+        sql_args: list[Any] = []
         for event_model in chosen:
             label = event_model.pgh_tracked_model._meta.label_lower
             # Records point at their object; link rows (allowed ports, registration products)
@@ -137,11 +142,11 @@ class ChangeFeedView(ApiView):
                 f"AND e.pgh_created_at < %s "
                 f"ORDER BY e.pgh_created_at, e.pgh_id LIMIT %s)"
             )
-            args.extend([label, label, *position, horizon, size + 1])
+            sql_args.extend([label, label, *position, horizon, size + 1])
         sql = f"SELECT * FROM ({' UNION ALL '.join(parts)}) AS feed ORDER BY 2, 3, 1 LIMIT %s"  # noqa: S608
-        args.append(size + 1)
+        sql_args.append(size + 1)
         with connection.cursor() as cursor:
-            cursor.execute(sql, args)
+            cursor.execute(sql, sql_args)
             rows = cursor.fetchall()
         has_more = len(rows) > size
         rows = rows[:size]
@@ -181,7 +186,7 @@ class ChangeFeedView(ApiView):
         if token and since:
             raise ParameterError("since", _("Give since or cursor, not both."))
         if token:
-            value = decode_cursor(token)
+            value = decode_cursor(token) or []
             try:
                 stamp = parse_datetime(value[0]) if value else None
                 label, pgh_id = str(value[1]), int(value[2])

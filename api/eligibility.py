@@ -125,7 +125,8 @@ class ConditionSerializer(serializers.Serializer):
 class SourceSerializer(serializers.Serializer):
     record = serializers.CharField()
     kind = serializers.CharField()
-    source = serializers.CharField()
+    # Shadows Field.source in the stubs only: the metaclass takes declared fields off.
+    source = serializers.CharField()  # type: ignore[assignment]
     source_url = serializers.CharField(allow_blank=True)
     confidence = serializers.CharField()
     is_illustrative = serializers.BooleanField()

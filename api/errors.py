@@ -43,7 +43,8 @@ class ProblemSerializer(serializers.Serializer):
     code = serializers.CharField(
         help_text="Stable machine-readable code, e.g. `ambiguous_product`."
     )
-    errors = ProblemErrorSerializer(many=True)
+    # A declared field shadows Serializer.errors only in the stubs: the metaclass takes it off.
+    errors = ProblemErrorSerializer(many=True)  # type: ignore[assignment]
     candidates = serializers.ListField(
         child=serializers.CharField(),
         required=False,
@@ -142,13 +143,13 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
             **extra,
         )
     if isinstance(exc, DjangoValidationError):
-        detail = exc.message_dict if hasattr(exc, "error_dict") else {"": exc.messages}
-        exc = exceptions.ValidationError(detail)
+        messages = exc.message_dict if hasattr(exc, "error_dict") else {"": exc.messages}
+        exc = exceptions.ValidationError(messages)
     if isinstance(exc, exceptions.APIException):
-        if getattr(exc, "auth_header", None):
-            headers["WWW-Authenticate"] = exc.auth_header
-        if getattr(exc, "wait", None):
-            headers["Retry-After"] = str(int(exc.wait) + (0 if float(exc.wait).is_integer() else 1))
+        if auth_header := getattr(exc, "auth_header", None):
+            headers["WWW-Authenticate"] = auth_header
+        if wait := getattr(exc, "wait", None):
+            headers["Retry-After"] = str(int(wait) + (0 if float(wait).is_integer() else 1))
         if isinstance(exc, exceptions.ValidationError):
             errors = _add_line_numbers(_flatten_errors(exc.detail))
             detail = "; ".join(
@@ -157,9 +158,9 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
             )
             return problem_response(400, detail, code="invalid", errors=errors, headers=headers)
         code = exc.get_codes() if isinstance(exc.get_codes(), str) else exc.default_code
-        errors = getattr(exc, "errors", None)
+        listed = getattr(exc, "errors", None)
         return problem_response(
-            exc.status_code, str(exc.detail), code=str(code), errors=errors, headers=headers
+            exc.status_code, str(exc.detail), code=str(code), errors=listed, headers=headers
         )
     logger.exception("Unhandled API error", exc_info=exc)
     return problem_response(500, _("The server failed to answer this request."), code="error")

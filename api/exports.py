@@ -9,11 +9,12 @@ import json
 import logging
 import tempfile
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from rest_framework import serializers
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 
@@ -106,7 +107,15 @@ def stream_xlsx(header: list[str], rows: Iterable[list[Any]], title: str) -> Ite
             yield chunk
 
 
-class ExportMixin:
+if TYPE_CHECKING:
+    from rest_framework.generics import ListAPIView
+
+    _ListView = ListAPIView
+else:
+    _ListView = object
+
+
+class ExportMixin(_ListView):
     """`?format=csv|xlsx` on a list: every row that the filters select, streamed in chunks."""
 
     export_chunk_size = 2000
@@ -117,7 +126,7 @@ class ExportMixin:
         if fmt not in ("csv", "xlsx"):
             return super().list(request, *args, **kwargs)
         queryset = self.filter_queryset(self.get_queryset())
-        serializer_class = self.get_serializer_class()
+        serializer_class = cast(type[serializers.Serializer], self.get_serializer_class())
         context = self.get_serializer_context()
         header = list(serializer_class().fields)
 

@@ -11,6 +11,7 @@ from accessions.models import (
     Accession,
     AccessionStage,
     AccessStatus,
+    DiplomaticEvent,
     EstablishmentRegistration,
     InstrumentKind,
     MarketAccess,
@@ -28,13 +29,20 @@ from registry.models import (
     SupervisionSite,
     UnionMembership,
 )
-from regulations.models import Regulation, RegulationKind, RegulationProduct, RegulationStatus
+from regulations.models import (
+    Regulation,
+    RegulationKind,
+    RegulationProduct,
+    RegulationStatus,
+    Topic,
+)
 
 # --- The catalogue ----------------------------------------------------------------------------
 
 
 class ProvenanceSerializerMixin(serializers.Serializer):
-    source = serializers.CharField()
+    # Shadows Field.source in the stubs only: the metaclass takes declared fields off.
+    source = serializers.CharField()  # type: ignore[assignment]
     source_url = serializers.CharField()
     confidence = serializers.CharField()
     is_illustrative = serializers.BooleanField()
@@ -207,7 +215,7 @@ class RegulationListSerializer(serializers.ModelSerializer):
     jurisdiction = serializers.CharField(source="jurisdiction_code")
     kind = serializers.ChoiceField(choices=RegulationKind.choices)
     status = serializers.ChoiceField(choices=RegulationStatus.choices)
-    topics = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
+    topics = serializers.SlugRelatedField[Topic](slug_field="slug", many=True, read_only=True)
     products = RegulationProductSerializer(source="product_links", many=True)
 
     class Meta:
@@ -253,7 +261,7 @@ class MarketAccessListSerializer(serializers.ModelSerializer):
     required_site_kind = serializers.ChoiceField(
         choices=[("", "none"), *SiteKind.choices], allow_blank=True
     )
-    allowed_ports = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
+    allowed_ports = serializers.SlugRelatedField[Port](slug_field="code", many=True, read_only=True)
 
     class Meta:
         model = MarketAccess
@@ -295,7 +303,10 @@ class HistoryEntrySerializer(serializers.Serializer):
     changes = serializers.DictField(
         help_text="Field → [before, after] (updates only).", child=serializers.JSONField()
     )
-    data = serializers.DictField(help_text="The record as it was after the change.")
+    # Shadows Serializer.data in the stubs only: the metaclass takes declared fields off.
+    data = serializers.DictField(  # type: ignore[assignment]
+        help_text="The record as it was after the change."
+    )
 
 
 class AccessionStageSerializer(serializers.ModelSerializer):
@@ -308,7 +319,9 @@ class AccessionSerializer(serializers.ModelSerializer):
     market_access = serializers.IntegerField(source="market_access_id")
     product = ProductRefSerializer(source="market_access.product")
     country = CountryRefSerializer(source="market_access.country")
-    event = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    event = serializers.SlugRelatedField[DiplomaticEvent](
+        slug_field="slug", read_only=True, allow_null=True
+    )
     stages = AccessionStageSerializer(many=True)
 
     class Meta:
@@ -331,7 +344,7 @@ class AccessionSerializer(serializers.ModelSerializer):
 
 class EstablishmentSerializer(serializers.ModelSerializer):
     country = serializers.CharField(source="country.iso2")
-    products = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
+    products = serializers.SlugRelatedField[Product](slug_field="slug", many=True, read_only=True)
     status = serializers.ChoiceField(choices=RegistrationStatus.choices)
     regime = serializers.CharField(source="regime.code")
     effective_until = serializers.DateField()

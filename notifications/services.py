@@ -15,7 +15,7 @@ import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -25,7 +25,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accessions.models import EstablishmentRegistration, OutboxEvent
+from accessions.models import EstablishmentRegistration, MarketAccess, OutboxEvent
 from accessions.outbox import dispatch_enqueue
 from notifications.models import (
     HS_PREFIX_REGEX,
@@ -176,8 +176,8 @@ def events_fan_out(*, batch_size: int = 1000) -> int:
 
 
 def _subject_payload(event: OutboxEvent) -> dict[str, Any]:
-    if event.registration_id:
-        reg = event.registration
+    reg = event.registration
+    if reg is not None:
         return {
             "type": "establishment_registration",
             "registration_number": reg.registration_number,
@@ -190,7 +190,8 @@ def _subject_payload(event: OutboxEvent) -> dict[str, Any]:
             "status": reg.status,
             "is_illustrative": reg.is_illustrative,
         }
-    access = event.market_access
+    # The check constraint: an event is about one registration or one access entry.
+    access = cast(MarketAccess, event.market_access)
     return {
         "type": "market_access",
         "id": access.pk,
@@ -346,7 +347,7 @@ def webhooks_dispatch(*, now: dt.datetime | None = None, batch_size: int = 50) -
             lease = current + dt.timedelta(seconds=timeout * 2 + 30)
             Delivery.objects.filter(id__in=[d.pk for d in claimed]).update(next_attempt_at=lease)
         seen.update(d.pk for d in claimed)
-        jobs = []
+        jobs: list[tuple[int, str, str, dict[str, Any]]] = []
         for delivery in Delivery.objects.filter(id__in=[d.pk for d in claimed]).select_related(
             "subscription",
             "event__registration__country",
@@ -355,8 +356,12 @@ def webhooks_dispatch(*, now: dt.datetime | None = None, batch_size: int = 50) -
         ):
             sub = delivery.subscription
             jobs.append((delivery.pk, sub.webhook_url, sub.secret, delivery_payload(delivery)))
+
+        def send(job: tuple[int, str, str, dict[str, Any]]) -> _Outcome:
+            return _post(*job, timeout)
+
         with ThreadPoolExecutor(max_workers=max(1, min(workers, len(jobs)))) as pool:
-            outcomes = list(pool.map(lambda job: _post(*job, timeout), jobs))
+            outcomes = list(pool.map(send, jobs))
         for outcome in outcomes:
             _record(outcome, summary)
 

@@ -1,5 +1,7 @@
 """Admin for inspectors: every catalogue record, with provenance and read-only history."""
 
+from typing import TYPE_CHECKING
+
 from django.contrib import admin
 from django.db import models as db_models
 from django.utils.translation import gettext_lazy as _
@@ -7,7 +9,14 @@ from django.utils.translation import gettext_lazy as _
 from registry import models
 from registry.common import PROVENANCE_FIELDS
 
-PROVENANCE_FIELDSET = (_("Provenance"), {"fields": PROVENANCE_FIELDS})
+if TYPE_CHECKING:
+    from django.contrib.admin.options import _FieldOpts
+    from django_stubs_ext import StrOrPromise
+
+PROVENANCE_FIELDSET: "tuple[StrOrPromise, _FieldOpts]" = (
+    _("Provenance"),
+    {"fields": PROVENANCE_FIELDS},
+)
 PROVENANCE_FILTERS = ("confidence", "is_illustrative")
 
 

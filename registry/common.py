@@ -263,7 +263,8 @@ class FailOpenRedisCache(RedisCache):
     events until the broker is back.
     """
 
-    def _guarded(name: str, default: Any = None):  # noqa: N805 - a class-body helper
+    @staticmethod
+    def _guarded(name: str, default: Any = None):  # a class-body helper
         def method(self, *args, **kwargs):
             try:
                 return getattr(RedisCache, name)(self, *args, **kwargs)

@@ -22,11 +22,13 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "registry": ("view", "add", "change"),
         "regulations": ("view", "add", "change"),
         "accessions": ("view", "add", "change"),
+        "notifications": ("view", "add", "change"),
     },
     SENIOR_INSPECTOR: {
         "registry": ("view", "add", "change", "delete"),
         "regulations": ("view", "add", "change", "delete"),
         "accessions": ("view", "add", "change", "delete"),
+        "notifications": ("view", "add", "change", "delete"),
     },
     TRADER: {},
 }

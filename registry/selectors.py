@@ -138,7 +138,7 @@ def product_ids_matching(identifier: str) -> QuerySet:
     same with 50 products or 100,000.
     """
     ident = normalise_identifier(identifier)
-    probes = [Product.objects.filter(slug=ident.lower()).values("pk")]
+    probes: list[QuerySet] = [Product.objects.filter(slug=ident.lower()).values("pk")]
     if HS6.match(ident):
         probes += [
             Product.objects.filter(hs_code=ident).values("pk"),
@@ -251,14 +251,18 @@ def trigram_available() -> bool:
 def similarity_threshold() -> Iterator[None]:
     """Set pg_trgm's word-similarity threshold for this transaction only (SET LOCAL); queries
     using `trigram_word_similar` must run inside."""
-    if not trigram_available():
-        yield
+    if not trigram_available() or getattr(connection, "trigram_threshold_set", False):
+        yield  # nothing to set, or already set by an enclosing block of this transaction
         return
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
             "SET LOCAL pg_trgm.word_similarity_threshold = %s", [WORD_SIMILARITY_THRESHOLD]
         )
-        yield
+        connection.trigram_threshold_set = True
+        try:
+            yield
+        finally:
+            connection.trigram_threshold_set = False
 
 
 def _word_similarity(query: str, *fields: str):
@@ -306,7 +310,9 @@ def _similar_ids(query: str) -> list[int]:
     contains = "contains" if query.upper() == query.lower() else "icontains"
     products = Product.objects.order_by()
     aliases = ProductAlias.objects.filter(kind=AliasKind.NAME).order_by()
-    arms = [products.filter(**{f"{name}__{contains}": query}).values("pk") for name in substring]
+    arms: list[QuerySet] = [
+        products.filter(**{f"{name}__{contains}": query}).values("pk") for name in substring
+    ]
     arms += [
         products.filter(**{f"{name}__trigram_word_similar": query}).values("pk") for name in similar
     ]
@@ -341,7 +347,6 @@ def product_search(query: str) -> ProductSearch:
     """Products a free-text query finds: by a name in any language, an alias, an HS code or
     prefix, typos tolerated on PostgreSQL; what `product_resolve` finds comes first."""
     query = normalise_identifier(query)
-    exact = list(product_ids_matching(query).values_list("pk", flat=True)) if query else []
     prefix = hs_prefix(query)
     if prefix:
         ids = _hs_ids(prefix)
@@ -350,13 +355,16 @@ def product_search(query: str) -> ProductSearch:
     else:
         ids = _substring_ids(query)
     truncated = len(ids) > MAX_MATCHES
-    chosen = list(dict.fromkeys([*exact, *ids[:MAX_MATCHES]]))
-    first = Case(When(pk__in=exact, then=Value(1)), default=Value(0))
-    products = Product.objects.filter(pk__in=chosen).annotate(exact=first)
+    # The resolver's own match, in the same statement: whatever it names is listed, and first.
+    exact = Q(pk__in=product_ids_matching(query)) if query else Q(pk__in=[])
+    products = Product.objects.filter(Q(pk__in=ids[:MAX_MATCHES]) | exact).annotate(
+        exact=Case(When(exact, then=Value(1)), default=Value(0))
+    )
+    first = ["-exact"] if query else []
     if prefix:
-        return ProductSearch(products.order_by("-exact", "hs_code", "name_en"), truncated)
+        return ProductSearch(products.order_by(*first, "hs_code", "name_en"), truncated)
     if not trigram_available():
-        return ProductSearch(products.order_by("-exact", "name_en"), truncated)
+        return ProductSearch(products.order_by(*first, "name_en"), truncated)
     alias_rank = Subquery(
         ProductAlias.objects.filter(product=OuterRef("pk"), kind=AliasKind.NAME)
         .annotate(rank=_word_similarity(query, "alias"))
@@ -370,4 +378,4 @@ def product_search(query: str) -> ProductSearch:
             Coalesce(alias_rank, Value(0.0)),
         )
     )
-    return ProductSearch(ranked.order_by("-exact", "-rank", "name_en"), truncated)
+    return ProductSearch(ranked.order_by(*first, "-rank", "name_en"), truncated)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -127,7 +129,9 @@ class Regulation(Provenance):
 
     @property
     def jurisdiction_code(self) -> str:
-        return self.country.iso2 if self.country_id else self.union.code
+        if self.country is not None:
+            return self.country.iso2
+        return cast(Union, self.union).code  # the check constraint: a country or a union
 
 
 @tracked()

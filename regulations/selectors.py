@@ -74,7 +74,7 @@ def regulation_binds(regulation: Regulation, country: Country, binding_unions: s
     return (
         regulation.country_id == country.pk
         or regulation.union_id in binding_unions
-        or (regulation.union_id is not None and regulation.union.kind == UnionKind.STANDARDS_BODY)
+        or (regulation.union is not None and regulation.union.kind == UnionKind.STANDARDS_BODY)
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -57,10 +58,10 @@ class EligibilityForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["product"].widget.attrs.update({"list": "product-suggestions"})
-        self.fields["country"].choices = [("", "—")] + [
+        cast(forms.ChoiceField, self.fields["country"]).choices = [("", "—")] + [
             (c.iso2, f"{c.name} ({c.iso2})") for c in Country.objects.order_by("region", "name_en")
         ]
-        self.fields["port"].choices = [("", _("any port"))] + [
+        cast(forms.ChoiceField, self.fields["port"]).choices = [("", _("any port"))] + [
             (p.code, p.name) for p in Port.objects.order_by("name_en")
         ]
 
@@ -88,10 +89,10 @@ class SearchForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.shortened = False
         self.fields["q"].widget.attrs.update({"type": "search", "autocomplete": "off"})
-        self.fields["country"].choices = [("", _("any"))] + [
+        cast(forms.ChoiceField, self.fields["country"]).choices = [("", _("any"))] + [
             (c.iso2, c.name) for c in Country.objects.order_by("name_en")
         ]
-        self.fields["port"].choices = [("", _("any"))] + [
+        cast(forms.ChoiceField, self.fields["port"]).choices = [("", _("any"))] + [
             (p.code, p.name) for p in Port.objects.order_by("name_en")
         ]
 

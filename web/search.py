@@ -15,13 +15,8 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 
 from accessions.models import AccessStatus, MarketAccess
+from registry import selectors as catalogue
 from registry.models import Category, OriginType, Port, Product
-from registry.selectors import (
-    MAX_MATCHES,
-    product_search,
-    similarity_threshold,
-    trigram_available,
-)
 from regulations.models import Regulation, RegulationProduct
 from regulations.selectors import regulation_of_country_q
 
@@ -56,7 +51,7 @@ class SearchResults:
 
     @property
     def max_matches(self) -> int:
-        return MAX_MATCHES
+        return catalogue.MAX_MATCHES
 
     @property
     def total(self) -> int:
@@ -71,7 +66,7 @@ def _text_q(query: str, *names: str) -> Q:
     condition = Q()
     for name in names:
         condition |= Q(**{f"{name}__icontains": query})
-    if trigram_available():
+    if catalogue.trigram_available():
         for name in names:
             condition |= Q(**{f"{name}__trigram_word_similar": query})
     return condition
@@ -89,10 +84,12 @@ def search(
 ) -> SearchResults:
     """Grouped results with facet counts. A fixed number of queries whatever the data size.
     `today` decides which union acts bind a country chosen as a facet."""
-    results = SearchResults(query=query, filters=filters, typo_tolerant=trigram_available())
+    results = SearchResults(
+        query=query, filters=filters, typo_tolerant=catalogue.trigram_available()
+    )
     if not query and not filters.any:
         return results
-    with similarity_threshold():
+    with catalogue.similarity_threshold():
         _fill(results, query, filters, pages, today)
     return results
 
@@ -101,7 +98,7 @@ def _fill(
     results: SearchResults, query: str, filters: SearchFilters, pages: dict, today: dt.date
 ) -> None:
     if query:
-        found = product_search(query)
+        found = catalogue.product_search(query)
         products, results.truncated = found.products, found.truncated
     else:
         products = Product.objects.order_by("name_en")

@@ -7,13 +7,14 @@ registry.roles says who may see what.
 from __future__ import annotations
 
 import datetime as dt
+from typing import cast
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
+from django.db.models import Field, Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -104,7 +105,7 @@ def access_detail(request, pk: int):
         answer = None
     accessions = list(access.accessions.all())
     for accession in accessions:
-        accession.ordered_stages = sorted(
+        accession.ordered_stages = sorted(  # type: ignore[attr-defined]
             accession.stages.all(), key=lambda s: (STAGE_ORDER.get(s.stage, 99), s.pk)
         )
     return render(
@@ -159,7 +160,7 @@ def _history(access: MarketAccess, limit: int = 50) -> list[dict]:
         changes = history_changes(before, after)
         changed = [
             {
-                "field": MarketAccess._meta.get_field(name).verbose_name,
+                "field": cast(Field, MarketAccess._meta.get_field(name)).verbose_name,
                 "old": _shown(name, getattr(previous, name)),
                 "new": _shown(name, getattr(event, name)),
             }
@@ -186,14 +187,15 @@ def _history(access: MarketAccess, limit: int = 50) -> list[dict]:
 
 def _shown(name: str, value):
     """A recorded value as people read it: the label of a choice, not its code."""
-    choices = dict(MarketAccess._meta.get_field(name).flatchoices)
+    choices = dict(cast(Field, MarketAccess._meta.get_field(name)).flatchoices)
     return choices.get(value, value) if choices else value
 
 
 def accession_list(request):
-    filterset = AccessionFilter(request.GET or None, queryset=selectors.accession_list())
+    accessions = selectors.accession_list()
+    filterset = AccessionFilter(request.GET or None, queryset=accessions)
     valid = filterset.is_valid() if filterset.is_bound else True
-    queryset = filterset.qs if valid else filterset.queryset.none()
+    queryset = filterset.qs if valid else accessions.none()
     page = Paginator(queryset.order_by("-year", "market_access__country__iso2", "pk"), 25)
     page_obj = page.get_page(request.GET.get("page"))
     for accession in page_obj:
@@ -503,7 +505,8 @@ def regulation_detail(request, pk: int):
 
 def supersession_chain(regulation: Regulation) -> list[Regulation]:
     """What replaced this regulation, and what replaced that, in order (cycles cut short)."""
-    chain, seen = [], {regulation.pk}
+    chain: list[Regulation] = []
+    seen = {regulation.pk}
     current = regulation.superseded_by
     while current is not None and current.pk not in seen and len(chain) < SUPERSESSION_DEPTH:
         chain.append(current)

@@ -11,7 +11,7 @@ import datetime as dt
 import logging
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.db import connection, transaction
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
@@ -42,6 +42,9 @@ from registry.common import (
     sql_in_ids,
     sql_now,
 )
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
 
 logger = logging.getLogger(__name__)
 
@@ -88,7 +91,13 @@ class SweepSummary:
         return data
 
 
-def _registrations() -> QuerySet[EstablishmentRegistration]:
+class _Effective(TypedDict):
+    # The expiry in force: extended_until, else valid_until. Any, not date: the plugin checks
+    # lookups on annotations by the annotation's type and would refuse `effective__range`.
+    effective: Any
+
+
+def _registrations() -> QuerySet[WithAnnotations[EstablishmentRegistration, _Effective]]:
     return EstablishmentRegistration.objects.order_by().annotate(
         effective=Coalesce("extended_until", "valid_until")
     )
@@ -193,7 +202,7 @@ def _in_batches(
     *,
     dry_run: bool,
     batch_size: int,
-    progress: Callable[[int], None] | None,
+    progress: Callable[[int], object] | None,
 ) -> int:
     """Run `apply` batch by batch, each batch one transaction; `apply` gets the batch as a
     subquery (the next `batch_size` ids, locked FOR NO KEY UPDATE SKIP LOCKED) and returns the ids
@@ -231,7 +240,7 @@ def expiry_sweep(
     today: dt.date,
     dry_run: bool = False,
     batch_size: int = DEFAULT_BATCH_SIZE,
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[int], object] | None = None,
 ) -> SweepSummary:
     """Raise expiry alerts and move registrations and access entries on, as of `today`.
 
@@ -250,7 +259,7 @@ def expiry_sweep(
     alert. Set-based SQL in batches; never all rows in memory.
     """
     summary = SweepSummary(today=today, dry_run=dry_run)
-    run = {"dry_run": dry_run, "batch_size": batch_size, "progress": progress}
+    run: dict[str, Any] = {"dry_run": dry_run, "batch_size": batch_size, "progress": progress}
     regimes = list(RegistrationRegime.objects.order_by("valid_from"))
     active = _registrations().filter(status__in=ACTIVE_REGISTRATION_STATUSES)
 
@@ -261,7 +270,11 @@ def expiry_sweep(
             start, end = _regime_range(regime)
             past = active.filter(effective__range=(start, end), effective__lt=today)
             for status in ACTIVE_REGISTRATION_STATUSES:
-                common = {"subject": "registration", "status_from": status, "today": today}
+                common: dict[str, Any] = {
+                    "subject": "registration",
+                    "status_from": status,
+                    "today": today,
+                }
                 if regime.auto_extend:
                     summary.extended += _in_batches(
                         past.filter(status=status, extension_exclusion=""),
@@ -433,7 +446,7 @@ def _threshold_alerts(
     summary: SweepSummary,
     dry_run: bool,
     batch_size: int,
-    progress: Callable[[int], None] | None,
+    progress: Callable[[int], object] | None,
 ) -> int:
     """Alerts for the bucket (0–30, 31–90, 91–180 days) each expiry date falls in, once each."""
     created = 0
@@ -457,8 +470,9 @@ def _threshold_alerts(
             return count
 
         if dry_run:
+            # A dry run only counts: _in_batches never calls its batch step then.
             created += _in_batches(
-                bucket, apply, dry_run=True, batch_size=batch_size, progress=progress
+                bucket, lambda batch: [], dry_run=True, batch_size=batch_size, progress=progress
             )
         else:
             created += _insert_in_batches(bucket, apply, batch_size=batch_size, progress=progress)
@@ -471,7 +485,7 @@ def _insert_in_batches(
     apply: Callable[[list[int]], int],
     *,
     batch_size: int,
-    progress: Callable[[int], None] | None,
+    progress: Callable[[int], object] | None,
 ) -> int:
     """Like _in_batches for inserts that change no row: keyset on id moves on, the NOT EXISTS in
     `queryset` skips what is done, the unique constraint refuses what a concurrent sweep inserted

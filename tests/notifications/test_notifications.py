@@ -9,10 +9,11 @@ from django.core import mail
 from django.db import connection
 from django.utils import timezone
 
-from accessions import outbox, selectors
+from accessions import outbox
 from accessions.models import EventKind, OutboxEvent
 from notifications import services
 from notifications.models import Delivery, DeliveryAttempt, Subscription
+from notifications.selectors import subscriptions_of
 from registry.common import DomainError
 from tests.factories import (
     CountryFactory,
@@ -244,7 +245,7 @@ def test_delivery_becomes_a_dead_letter_visible_to_its_subscriber(
     delivery = Delivery.objects.get()
     assert (delivery.state, delivery.attempts) == ("dead", 3)
     assert len(receiver.received()) == 3
-    [listed] = selectors.subscriptions_of(trader)
+    [listed] = subscriptions_of(trader)
     assert listed == sub
     assert [d.state for d in listed.failing] == ["dead"]
 

@@ -237,11 +237,11 @@ def test_dashboard_shows_renewal_windows_expired_and_charts(inspector_client, wo
     assert 'class="series-0"' in page
 
 
-def test_dashboard_includes_the_alerts_partial_when_it_exists(
+def test_dashboard_includes_the_alerts_partial(
     inspector_client, world, frozen_today, settings, tmp_path
 ):
-    (tmp_path / "accessions").mkdir()
-    (tmp_path / "accessions" / "_alerts.html").write_text("<p>ALERTS-PARTIAL</p>")
+    (tmp_path / "web").mkdir()
+    (tmp_path / "web" / "_alerts.html").write_text("<p>ALERTS-PARTIAL</p>")
     template_dirs = [tmp_path, *settings.TEMPLATES[0]["DIRS"]]
     settings.TEMPLATES = [{**settings.TEMPLATES[0], "DIRS": template_dirs}]
     assert "ALERTS-PARTIAL" in text(inspector_client.get("/dashboard/"))

@@ -1,5 +1,6 @@
 """Search: every language, aliases, HS codes, typos (PostgreSQL), facets, paging, bad input."""
 
+import datetime as dt
 import re
 
 import pytest
@@ -185,9 +186,9 @@ def test_invalid_facet_is_a_400_form_error(client, world, params):
 
 def test_search_runs_on_sqlite_too_without_trigram(client, world, monkeypatch):
     """The embedded mode's plain path: substring matching only (forced here on PostgreSQL)."""
-    from web import search
+    from registry import selectors
 
-    monkeypatch.setattr(search, "trigram_available", lambda: False)
+    monkeypatch.setattr(selectors, "trigram_available", lambda: False)
     assert "maize" in products_found(client.get("/search/", {"q": "кукуруза"}))
     assert products_found(client.get("/search/", {"q": "maiez"})) == []
     assert connection.vendor in {"postgresql", "sqlite"}
@@ -215,12 +216,42 @@ def test_facet_counts_are_labelled_in_the_page_language(client, world):
 
 @postgres_only
 def test_vague_search_says_the_list_is_cut(client, world, monkeypatch):
-    from web import search
+    from registry import selectors
 
-    monkeypatch.setattr(search, "MAX_MATCHES", 3)
+    monkeypatch.setattr(selectors, "MAX_MATCHES", 3)
     for i in range(5):
         f.ProductFactory(name_en=f"Zucchini {i}")
     body = client.get("/search/", {"q": "zucchini"}).content.decode()
     assert "only the first 3 are listed" in body
     assert len(products_found(client.get("/search/", {"q": "zucchini"}))) == 3
     assert "only the first" not in client.get("/search/", {"q": "maize"}).content.decode()
+
+
+@pytest.mark.django_db
+def test_country_facet_lists_union_acts_only_for_binding_members_from_their_date(client):
+    """EAEU acts bind a member from its membership date, never an observer: the country facet of
+    search follows the same rule as the checker (registry.selectors.binding_membership_q)."""
+    eaeu = f.UnionFactory(code="EAEU")
+    member = f.CountryFactory(iso2="KG")
+    joining = f.CountryFactory(iso2="TJ")
+    observer = f.CountryFactory(iso2="UZ")
+    f.UnionMembershipFactory(union=eaeu, country=member, valid_from=dt.date(2015, 8, 12))
+    f.UnionMembershipFactory(union=eaeu, country=joining, valid_from=dt.date(2099, 1, 1))
+    f.UnionMembershipFactory(
+        union=eaeu,
+        country=observer,
+        role="observer",
+        binding=False,
+        valid_from=dt.date(2020, 12, 11),
+    )
+    f.RegulationFactory(union=eaeu, code="TR CU 099/2099", title_en="Union act on widgets")
+
+    def listed(iso2: str) -> bool:
+        return (
+            "TR CU 099/2099"
+            in client.get("/search/", {"q": "widgets", "country": iso2}).content.decode()
+        )
+
+    assert listed("KG")
+    assert not listed("TJ"), "a union act is listed before the membership starts"
+    assert not listed("UZ"), "a union act is listed for an observer"

@@ -1,0 +1,453 @@
+"""A PostgreSQL database at the old head (before Subscription, Delivery and DeliveryAttempt moved
+from `accessions` to `notifications`, and ApiKey from `registry` to `api`) migrates forward with
+nothing lost: every row stays, the moved tables are renamed with their rows and id sequences,
+and the moved models keep their content types, so their permissions and admin log entries.
+
+It runs `manage.py` in subprocesses against a throwaway database of its own, as an operator would.
+"""
+
+import json
+import os
+import re
+import subprocess
+import sys
+import uuid
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# The server the suite uses (tests/settings.py's default); only the database name changes.
+SERVER_URL = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/registry")
+
+# Old table → new table.
+RENAMED = {
+    "accessions_subscription": "notifications_subscription",
+    "accessions_delivery": "notifications_delivery",
+    "accessions_deliveryattempt": "notifications_deliveryattempt",
+    "registry_apikey": "api_apikey",
+}
+# Old content type → new content type (app label, model).
+MOVED_MODELS = {
+    ("accessions", "subscription"): ("notifications", "subscription"),
+    ("accessions", "delivery"): ("notifications", "delivery"),
+    ("accessions", "deliveryattempt"): ("notifications", "deliveryattempt"),
+    ("registry", "apikey"): ("api", "apikey"),
+}
+# The migrations the move adds: the only rows django_migrations may gain.
+NEW_MIGRATIONS = {
+    ("notifications", "0001_initial"),
+    ("accessions", "0007_notifications_moved_out"),
+    ("api", "0001_initial"),
+    ("registry", "0005_apikey_moved_to_api"),
+}
+# Tables whose first rows are compared whole, beside the moved ones.
+SAMPLED = (
+    "accessions_marketaccess",
+    "registry_product",
+    "regulations_regulation",
+    "accessions_establishmentregistration",
+    "accessions_outboxevent",
+    "auth_user",
+    "django_admin_log",
+)
+
+# The old head, in one process. `migrate <app> <target>` can only name one app, and the old head
+# has independent leaves (registry 0004, regulations 0001, accessions 0006). With
+# PGTRIGGER_INSTALL_ON_MIGRATE (on for PostgreSQL) every `migrate` ends by installing the triggers
+# of all tracked models, which fails while some of their tables do not exist yet; so the
+# intermediate steps skip that, and the last one installs them all.
+MIGRATE_TO_OLD_HEAD = """
+from django.conf import settings
+from django.core.management import call_command
+
+settings.PGTRIGGER_INSTALL_ON_MIGRATE = False
+for app in ("contenttypes", "auth", "admin", "sessions"):
+    call_command("migrate", app, verbosity=0)
+call_command("migrate", "registry", "0004_product_name_lookup_indexes", verbosity=0)
+call_command("migrate", "regulations", "0001_initial", verbosity=0)
+settings.PGTRIGGER_INSTALL_ON_MIGRATE = True
+call_command("migrate", "accessions", "0006_link_history", verbosity=0)
+"""
+
+# The moved rows read back through the ORM of the new apps.
+READ_THROUGH_THE_ORM = """
+import json
+from django.contrib.admin.models import LogEntry
+from api.models import ApiKey
+from notifications.models import Delivery, DeliveryAttempt, Subscription
+
+delivery = Delivery.objects.select_related("subscription__user", "event").get()
+entry = LogEntry.objects.get(object_repr="migrate-forward subscription")
+print(json.dumps({
+    "subscriptions": Subscription.objects.count(),
+    "deliveries": Delivery.objects.count(),
+    "attempts": DeliveryAttempt.objects.count(),
+    "api_keys": ApiKey.objects.count(),
+    "api_key_owner": ApiKey.objects.get(name="migrate-forward key").owner.username,
+    "delivery_subscriber": delivery.subscription.user.username,
+    "delivery_webhook": delivery.subscription.webhook_url,
+    "delivery_event_kind": delivery.event.kind,
+    "delivery_log": list(delivery.log.values_list("status_code", flat=True)),
+    "log_entry_model": entry.content_type.model_class()._meta.label,
+    "log_entry_object": str(entry.get_edited_object().pk),
+}))
+"""
+
+
+def _database_url(name):
+    parts = urlsplit(SERVER_URL)
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+def _env(database_url):
+    # A clean process environment: no test-only variables, this test's own database, and no
+    # Redis (Celery eager, local cache), so nothing here touches the servers other runs use.
+    dropped = {"DATABASE_URL", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE", "CELERY_TASK_ALWAYS_EAGER"}
+    env = {k: v for k, v in os.environ.items() if k not in dropped}
+    env.update(
+        DJANGO_SETTINGS_MODULE="registry.settings",
+        DATABASE_URL=database_url,
+        REDIS_URL="",  # set, so that a developer's .env cannot point it at a real Redis
+        DJANGO_DEBUG="1",
+    )
+    return env
+
+
+def _manage(*args, env):
+    done = subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, (
+        f"manage.py {' '.join(args)[:80]} failed:\n{done.stdout[-3000:]}\n{done.stderr[-5000:]}"
+    )
+    return done
+
+
+@contextmanager
+def _connect(database_url):
+    with psycopg.connect(database_url, autocommit=True) as connection:
+        yield connection
+
+
+def _tables(connection):
+    return {
+        name
+        for (name,) in connection.execute(
+            "SELECT table_name FROM information_schema.tables "
+            "WHERE table_schema = 'public' AND table_type = 'BASE TABLE'"
+        )
+    }
+
+
+def _counts(connection):
+    return {
+        table: connection.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]
+        for table in sorted(_tables(connection))
+    }
+
+
+def _rows(connection, table, limit=None):
+    limit_sql = f" LIMIT {int(limit)}" if limit else ""
+    return [
+        row
+        for (row,) in connection.execute(
+            f'SELECT row_to_json(t) FROM (SELECT * FROM "{table}" ORDER BY id{limit_sql}) t'
+        )
+    ]
+
+
+def _content_types(connection, app_models):
+    rows = connection.execute(
+        "SELECT app_label, model, id FROM django_content_type ORDER BY id"
+    ).fetchall()
+    return {(app, model): ct_id for app, model, ct_id in rows if (app, model) in app_models}
+
+
+def _permissions(connection, content_type_ids):
+    return connection.execute(
+        "SELECT id, content_type_id, codename, name FROM auth_permission "
+        "WHERE content_type_id = ANY(%s) ORDER BY id",
+        [list(content_type_ids)],
+    ).fetchall()
+
+
+def _group_permissions(connection, permission_ids):
+    return connection.execute(
+        "SELECT g.name, gp.permission_id FROM auth_group_permissions gp "
+        "JOIN auth_group g ON g.id = gp.group_id WHERE gp.permission_id = ANY(%s) "
+        "ORDER BY g.name, gp.permission_id",
+        [list(permission_ids)],
+    ).fetchall()
+
+
+def _constraints(connection, table):
+    """The table's constraints (name, definition), with renamed tables' names made new."""
+    rows = connection.execute(
+        "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+        "WHERE conrelid = %s::regclass ORDER BY conname",
+        [table],
+    ).fetchall()
+    return {(name, _renamed_in(definition)) for name, definition in rows}
+
+
+def _renamed_in(sql):
+    for old, new in RENAMED.items():
+        sql = re.sub(rf"\b{old}\b", new, sql)
+    return sql
+
+
+def _triggers(connection):
+    return {
+        (_renamed_in(table), name)
+        for table, name in connection.execute(
+            "SELECT DISTINCT event_object_table, trigger_name FROM information_schema.triggers "
+            "WHERE trigger_schema = 'public'"
+        )
+    }
+
+
+def _insert_moved_rows(connection):
+    """One of each moved model's rows, written with SQL into the old tables, as the old code
+    would have left them: a subscriber with an API key, a webhook subscription to Kazakhstan,
+    an outbox event about a market access, its delivery (retrying after a 503) and the attempt,
+    and an admin log entry about the subscription."""
+    with connection.transaction():
+        user_id = connection.execute(
+            "INSERT INTO auth_user (password, is_superuser, username, first_name, last_name, "
+            "email, is_staff, is_active, date_joined) VALUES ('!', false, 'migrate-forward', "
+            "'', '', 'subscriber@example.org', false, true, now()) RETURNING id"
+        ).fetchone()[0]
+        connection.execute(
+            "INSERT INTO auth_user_groups (user_id, group_id) "
+            "SELECT %s, id FROM auth_group WHERE name = 'inspector'",
+            [user_id],
+        )
+        connection.execute(
+            "INSERT INTO registry_apikey (name, prefix, hashed_key, created_at, last_used_at, "
+            "owner_id) VALUES ('migrate-forward key', 'mfwd0001', repeat('a', 64), now(), "
+            "now(), %s)",
+            [user_id],
+        )
+        access_id, country_id, product_id = connection.execute(
+            "SELECT ma.id, ma.country_id, ma.product_id FROM accessions_marketaccess ma "
+            "JOIN registry_country c ON c.id = ma.country_id WHERE c.iso2 = 'KZ' "
+            "ORDER BY ma.id LIMIT 1"
+        ).fetchone()
+        event_id = connection.execute(
+            "INSERT INTO accessions_outboxevent (kind, occurred_on, created_at, status_from, "
+            "status_to, data, fanned_out_at, market_access_id, country_id, product_id) "
+            "VALUES ('status_changed', '2026-06-01', now(), 'in_force', 'suspended', "
+            """'{"note": "migrate-forward"}', now(), %s, %s, %s) RETURNING id""",
+            [access_id, country_id, product_id],
+        ).fetchone()[0]
+        subscription_id = connection.execute(
+            "INSERT INTO accessions_subscription (channel, webhook_url, secret, is_active, "
+            "created_at, country_id, user_id) VALUES ('webhook', "
+            "'https://hooks.example.org/registry', 'migrate-forward-secret', true, now(), %s, %s) "
+            "RETURNING id",
+            [country_id, user_id],
+        ).fetchone()[0]
+        connection.execute(
+            "INSERT INTO accessions_subscription (channel, hs_prefix, webhook_url, secret, "
+            "is_active, created_at, user_id) VALUES ('email', '1001', '', '', false, now(), %s)",
+            [user_id],
+        )
+        delivery_id = connection.execute(
+            "INSERT INTO accessions_delivery (channel, state, attempts, next_attempt_at, "
+            "last_attempt_at, last_status_code, last_error, created_at, event_id, "
+            "subscription_id) VALUES ('webhook', 'retrying', 1, now() + interval '1 hour', "
+            "now(), 503, 'Service Unavailable', now(), %s, %s) RETURNING id",
+            [event_id, subscription_id],
+        ).fetchone()[0]
+        connection.execute(
+            "INSERT INTO accessions_deliveryattempt (attempted_at, status_code, error, "
+            "duration_ms, delivery_id) VALUES (now(), 503, 'Service Unavailable', 120, %s)",
+            [delivery_id],
+        )
+        connection.execute(
+            "INSERT INTO django_admin_log (action_time, object_id, object_repr, action_flag, "
+            "change_message, content_type_id, user_id) SELECT now(), %s, "
+            "'migrate-forward subscription', 1, '[]', id, %s FROM django_content_type "
+            "WHERE app_label = 'accessions' AND model = 'subscription'",
+            [str(subscription_id), user_id],
+        )
+
+
+def _snapshot(connection, moved):
+    """What must survive the migration. `moved` maps each old moved table to its name now; the
+    moved tables' entries are keyed by their old names, so before and after compare directly."""
+    counts = _counts(connection)
+    content_types = _content_types(connection, set(MOVED_MODELS) | set(MOVED_MODELS.values()))
+    permissions = _permissions(connection, content_types.values())
+    return {
+        "counts": counts,
+        "moved_rows": {old: _rows(connection, table) for old, table in moved.items()},
+        "max_ids": {
+            old: connection.execute(f'SELECT max(id) FROM "{table}"').fetchone()[0]
+            for old, table in moved.items()
+        },
+        "sampled_rows": {table: _rows(connection, table, limit=20) for table in SAMPLED},
+        "content_types": content_types,
+        "permissions": permissions,
+        "group_permissions": _group_permissions(connection, [p[0] for p in permissions]),
+        "constraints": {old: _constraints(connection, table) for old, table in moved.items()},
+        "triggers": _triggers(connection),
+    }
+
+
+@pytest.fixture
+def database_url():
+    """A fresh, empty PostgreSQL database of this test's own, dropped afterwards."""
+    if not SERVER_URL.startswith(("postgres://", "postgresql://")):
+        pytest.skip("needs PostgreSQL (DATABASE_URL)")
+    name = f"registry_migrate_{uuid.uuid4().hex[:8]}"
+    with _connect(_database_url("postgres")) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    yield _database_url(name)
+    with _connect(_database_url("postgres")) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def test_database_at_the_old_head_migrates_forward_with_nothing_lost(database_url):
+    env = _env(database_url)
+
+    # 1. The old head: the moved models still live in their old apps and tables.
+    _manage("shell", "--no-imports", "-c", MIGRATE_TO_OLD_HEAD, env=env)
+    with _connect(database_url) as connection:
+        tables = _tables(connection)
+    assert set(RENAMED) <= tables, f"old tables missing at the old head: {set(RENAMED) - tables}"
+    assert not set(RENAMED.values()) & tables, (
+        f"new tables exist already at the old head: {set(RENAMED.values()) & tables}"
+    )
+
+    # 2. Data: the seeds, the demo set, and rows of every moved model (SQL into the old tables).
+    _manage("load_seeds", env=env)
+    _manage("load_demo", "--date", "2026-06-01", env=env)
+    with _connect(database_url) as connection:
+        _insert_moved_rows(connection)
+        before = _snapshot(connection, {old: old for old in RENAMED})
+    assert set(before["content_types"]) == set(MOVED_MODELS), (
+        f"the old head lacks content types of the moved models: {before['content_types']}"
+    )
+    assert before["permissions"], "the old head has no permissions on the moved models"
+    assert before["group_permissions"], "no role group holds a permission on the moved models"
+    assert all(before["moved_rows"].values()), "a moved table is empty before the migration"
+
+    # 3. Forward to the new head.
+    _manage("migrate", "--noinput", env=env)
+
+    with _connect(database_url) as connection:
+        after = _snapshot(connection, RENAMED)
+        applied = set(connection.execute("SELECT app, name FROM django_migrations").fetchall())
+
+    # Every table keeps its row count; the moved ones under their new names, the old names gone.
+    tables_after = set(after["counts"])
+    assert not set(RENAMED) & tables_after, f"old tables still exist: {set(RENAMED) & tables_after}"
+    assert set(RENAMED.values()) <= tables_after, (
+        f"new tables missing: {set(RENAMED.values()) - tables_after}"
+    )
+    expected_counts = {RENAMED.get(table, table): n for table, n in before["counts"].items()}
+    expected_counts["django_migrations"] += len(NEW_MIGRATIONS)
+    changed = {
+        table: (expected_counts.get(table), after["counts"].get(table))
+        for table in expected_counts.keys() | after["counts"].keys()
+        if expected_counts.get(table) != after["counts"].get(table)
+    }
+    assert not changed, f"row counts changed (table: expected, found): {changed}"
+    assert not NEW_MIGRATIONS - applied, f"not applied: {NEW_MIGRATIONS - applied}"
+
+    # The moved tables' rows, and a sample of the others, are identical.
+    for old, new in RENAMED.items():
+        assert after["moved_rows"][old] == before["moved_rows"][old], (
+            f"rows of {old} changed on becoming {new}"
+        )
+    for table in SAMPLED:
+        assert after["sampled_rows"][table] == before["sampled_rows"][table], (
+            f"rows of {table} changed"
+        )
+
+    # The moved tables keep their constraints (checks, uniques, foreign keys), and every trigger
+    # of the database survives.
+    for old, new in RENAMED.items():
+        assert after["constraints"][old] == before["constraints"][old], (
+            f"constraints of {old} changed on becoming {new}"
+        )
+    assert after["triggers"] == before["triggers"], (
+        f"triggers lost: {before['triggers'] - after['triggers']}; "
+        f"added: {after['triggers'] - before['triggers']}"
+    )
+
+    # The content types kept their ids under the new app labels, and nothing else is left under
+    # the old ones; so the permissions, the groups' grants and the admin log still point at them.
+    moved_types = after["content_types"]
+    expected_types = {MOVED_MODELS[key]: ct_id for key, ct_id in before["content_types"].items()}
+    assert moved_types == expected_types, (
+        f"content types of the moved models: expected {expected_types}, found {moved_types}"
+    )
+    assert after["permissions"] == before["permissions"], "permissions on the moved models changed"
+    assert after["group_permissions"] == before["group_permissions"], (
+        "the groups' permissions on the moved models changed"
+    )
+
+    # The migration state matches the models, nothing is left to apply, and the ORM of the new
+    # apps reads the moved rows.
+    _manage("makemigrations", "--check", "--dry-run", env=env)
+    _manage("migrate", "--check", env=env)
+    read = json.loads(_manage("shell", "--no-imports", "-c", READ_THROUGH_THE_ORM, env=env).stdout)
+    assert read == {
+        "subscriptions": len(before["moved_rows"]["accessions_subscription"]),
+        "deliveries": len(before["moved_rows"]["accessions_delivery"]),
+        "attempts": len(before["moved_rows"]["accessions_deliveryattempt"]),
+        "api_keys": len(before["moved_rows"]["registry_apikey"]),
+        "api_key_owner": "migrate-forward",
+        "delivery_subscriber": "migrate-forward",
+        "delivery_webhook": "https://hooks.example.org/registry",
+        "delivery_event_kind": "status_changed",
+        "delivery_log": [503],
+        "log_entry_model": "notifications.Subscription",
+        "log_entry_object": str(before["moved_rows"]["accessions_subscription"][0]["id"]),
+    }, f"the ORM reads the moved rows wrong: {read}"
+
+    # New rows go into the new tables, their ids continuing the old sequences.
+    with _connect(database_url) as connection, connection.transaction(force_rollback=True):
+        subscription = before["moved_rows"]["accessions_subscription"][0]
+        user_id, country_id = subscription["user_id"], subscription["country_id"]
+        event_id = before["moved_rows"]["accessions_delivery"][0]["event_id"]
+        new_ids = {}
+        new_ids["api_apikey"] = connection.execute(
+            "INSERT INTO api_apikey (name, prefix, hashed_key, created_at, owner_id) "
+            "VALUES ('after the move', 'mfwd0002', repeat('b', 64), now(), %s) RETURNING id",
+            [user_id],
+        ).fetchone()[0]
+        new_ids["notifications_subscription"] = connection.execute(
+            "INSERT INTO notifications_subscription (channel, webhook_url, secret, is_active, "
+            "created_at, country_id, user_id) VALUES ('webhook', 'https://hooks.example.org/2', "
+            "'', true, now(), %s, %s) RETURNING id",
+            [country_id, user_id],
+        ).fetchone()[0]
+        new_ids["notifications_delivery"] = connection.execute(
+            "INSERT INTO notifications_delivery (channel, state, attempts, next_attempt_at, "
+            "last_error, created_at, event_id, subscription_id) VALUES ('webhook', 'pending', 0, "
+            "now(), '', now(), %s, %s) RETURNING id",
+            [event_id, new_ids["notifications_subscription"]],
+        ).fetchone()[0]
+        new_ids["notifications_deliveryattempt"] = connection.execute(
+            "INSERT INTO notifications_deliveryattempt (attempted_at, status_code, error, "
+            "duration_ms, delivery_id) VALUES (now(), 200, '', 80, %s) RETURNING id",
+            [new_ids["notifications_delivery"]],
+        ).fetchone()[0]
+    for old, new in RENAMED.items():
+        assert new_ids[new] > before["max_ids"][old], (
+            f"a new {new} row got id {new_ids[new]}, not after the old maximum "
+            f"{before['max_ids'][old]}"
+        )

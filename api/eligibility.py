@@ -24,14 +24,14 @@ from rest_framework import serializers
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
-from accessions.eligibility import (
+from accessions.eligibility.answer import (
     CONDITION_CODES,
     REASON_CODES,
     EligibilityQuestion,
     Verdict,
-    check_eligibility,
-    check_eligibility_batch,
 )
+from accessions.eligibility.batch import check_eligibility_batch
+from accessions.eligibility.check import check_eligibility
 from accessions.models import AccessStatus, InstrumentKind, MarketAccess
 from api.auth import HasApiKey
 from api.base import (

@@ -13,6 +13,7 @@ import contextlib
 import datetime as dt
 import re
 from collections.abc import Iterable, Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 from django.contrib.postgres.search import TrigramWordSimilarity
@@ -247,22 +248,26 @@ def trigram_available() -> bool:
     return connection.vendor == "postgresql"
 
 
+# Set while a block of this thread's transaction holds the threshold (the connection is per thread).
+_THRESHOLD_SET: ContextVar[bool] = ContextVar("trigram_threshold_set", default=False)
+
+
 @contextlib.contextmanager
 def similarity_threshold() -> Iterator[None]:
     """Set pg_trgm's word-similarity threshold for this transaction only (SET LOCAL); queries
     using `trigram_word_similar` must run inside."""
-    if not trigram_available() or getattr(connection, "trigram_threshold_set", False):
+    if not trigram_available() or _THRESHOLD_SET.get():
         yield  # nothing to set, or already set by an enclosing block of this transaction
         return
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
             "SET LOCAL pg_trgm.word_similarity_threshold = %s", [WORD_SIMILARITY_THRESHOLD]
         )
-        connection.trigram_threshold_set = True
+        token = _THRESHOLD_SET.set(True)
         try:
             yield
         finally:
-            connection.trigram_threshold_set = False
+            _THRESHOLD_SET.reset(token)
 
 
 def _word_similarity(query: str, *fields: str):

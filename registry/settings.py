@@ -237,7 +237,7 @@ SPECTACULAR_SETTINGS = {
         "AccessStatusEnum": "accessions.models.AccessStatus",
         "RegistrationStatusEnum": "accessions.models.RegistrationStatus",
         "RegulationStatusEnum": "regulations.models.RegulationStatus",
-        "VerdictEnum": "accessions.eligibility.Verdict",
+        "VerdictEnum": "accessions.eligibility.answer.Verdict",
         "DatePrecisionEnum": "registry.common.DatePrecision",
         "AliasKindEnum": "registry.models.AliasKind",
         "SiteKindEnum": "registry.models.SiteKind",

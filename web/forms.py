@@ -8,7 +8,7 @@ from typing import cast
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from accessions.eligibility import normalise_country, normalise_port
+from accessions.eligibility.answer import normalise_country, normalise_port
 from accessions.models import AccessStatus
 from registry.models import Category, Country, OriginType, Port
 from web.search import MAX_QUERY_LENGTH, SearchFilters

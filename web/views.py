@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accessions import selectors
-from accessions.eligibility import check_eligibility
+from accessions.eligibility.check import check_eligibility
 from accessions.filters import AccessionFilter
 from accessions.models import STAGE_ORDER, MarketAccess
 from accessions.services import expiry

@@ -4,7 +4,8 @@ import datetime as dt
 
 import pytest
 
-from accessions.eligibility import Verdict, check_eligibility
+from accessions.eligibility.answer import Verdict
+from accessions.eligibility.check import check_eligibility
 from registry.common import DomainError
 from registry.models import Country, Product
 from regulations.selectors import applicable_regulations

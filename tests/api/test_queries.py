@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from accessions.eligibility import check_eligibility
+from accessions.eligibility.check import check_eligibility
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db

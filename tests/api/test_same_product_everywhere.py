@@ -8,7 +8,9 @@ import datetime as dt
 import pytest
 from django.contrib.auth.models import Group
 
-from accessions.eligibility import EligibilityQuestion, check_eligibility, check_eligibility_batch
+from accessions.eligibility.answer import EligibilityQuestion
+from accessions.eligibility.batch import check_eligibility_batch
+from accessions.eligibility.check import check_eligibility
 from notifications import services
 from registry.common import DomainError
 from registry.models import Product, ProductAlias

@@ -1,28 +1,15 @@
-"""The eligibility question, answered by one service for the web form, the API, bulk and the CLI.
-
-"May this product, from this country, enter through this port on this date, from this producer,
-and why?" (DESIGN.md, "The eligibility question"). China admits only what is on its access list,
-so a pair with no access in force on the date is `not_eligible`. Requirements the question did not
-ask about become conditions (`eligible_with_conditions`). `unknown` is for what the registry cannot
-decide from what it holds.
-
-Query budget: at most 4 queries on the path that finds access (access with product and country,
-applicable regulations, ports, establishment), whatever the size of the data.
-"""
+"""The rules of the eligibility answer, and the check of one question (at most four queries on
+the path that finds access, whatever the size of the data)."""
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
-from dataclasses import dataclass, field
-from typing import Any, cast
-from urllib.parse import urlencode
+from typing import Protocol, cast
 
-from django.db import models
 from django.db.models import Exists, F, Func, OuterRef, Subquery
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
+from accessions.eligibility.answer import EligibilityAnswer, EligibilityQuestion, Reason, Verdict
 from accessions.models import (
     STOPPED_REGISTRATION_STATUSES,
     AccessStatus,
@@ -30,152 +17,15 @@ from accessions.models import (
     MarketAccess,
     RegistrationStatus,
 )
-from registry.common import DomainError, covers, format_dated, in_force_q
-from registry.models import Country, Port, Product, SupervisionSite, UnionMembership
+from registry.common import format_dated, in_force_q
+from registry.models import Country, Port, Product, SupervisionSite
 from registry.selectors import (
     ambiguous_product,
-    membership_binds,
-    normalise_identifier,
     product_ids_matching,
     product_resolve,
-    product_resolve_many,
 )
-from regulations.models import Regulation, RegulationProduct
-from regulations.selectors import applicable_regulations, applicable_regulations_among
-
-
-class Verdict(models.TextChoices):
-    ELIGIBLE = "eligible", gettext_lazy("eligible")
-    ELIGIBLE_WITH_CONDITIONS = "eligible_with_conditions", gettext_lazy("eligible with conditions")
-    NOT_ELIGIBLE = "not_eligible", gettext_lazy("not eligible")
-    UNKNOWN = "unknown", gettext_lazy("cannot be decided")
-
-
-REASON_CODES = (
-    "access_in_force",
-    "start_date_unknown",
-    "no_access",
-    "protocol_only",
-    "access_negotiating",
-    "access_suspended",
-    "access_revoked",
-    "access_expired",
-    "not_yet_in_force",
-    "port_not_designated",
-    "port_allowed",
-    "establishment_not_registered",
-    "establishment_wrong_country",
-    "establishment_not_for_product",
-    "establishment_registration_expired",
-    "establishment_not_yet_registered",
-    "establishment_suspended",
-    "establishment_registered",
-    "unknown_product",
-    "unknown_country",
-    "unknown_port",
-    "illustrative_data",
-)
-
-CONDITION_CODES = (
-    "registered_establishment_required",
-    "designated_port_required",
-    "treatment_required",
-    "origin_area_restricted",
-    "other_conditions",
-)
-
-
-@dataclass(frozen=True)
-class EligibilityQuestion:
-    """One question, in the one normal form every surface (the checker page, the API, bulk,
-    permalinks) passes on: the product as typed (spaces collapsed), the country's ISO code in
-    upper case, the port code in lower case, the registration number in upper case."""
-
-    product: str
-    country: str
-    on: dt.date
-    port: str = ""
-    establishment: str = ""
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "product", normalise_identifier(self.product))
-        object.__setattr__(self, "country", normalise_country(self.country))
-        object.__setattr__(self, "port", normalise_port(self.port))
-        object.__setattr__(self, "establishment", normalise_registration(self.establishment))
-
-    @property
-    def query(self) -> dict[str, str]:
-        """The question as query parameters (a permalink pins the date)."""
-        return {
-            "product": self.product,
-            "country": self.country,
-            "port": self.port,
-            "date": self.on.isoformat(),
-            "establishment": self.establishment,
-        }
-
-
-def normalise_country(value: str) -> str:
-    return value.strip().upper()
-
-
-def normalise_port(value: str) -> str:
-    return value.strip().lower()
-
-
-def normalise_registration(value: str) -> str:
-    return value.strip().upper()
-
-
-@dataclass(frozen=True)
-class Reason:
-    code: str
-    message: str
-
-
-@dataclass
-class EligibilityAnswer:
-    verdict: str
-    as_of: dt.date
-    query: dict[str, str]
-    reasons: list[Reason] = field(default_factory=list)
-    conditions: list[Reason] = field(default_factory=list)
-    product: Product | None = None
-    country: Country | None = None
-    port: Port | None = None
-    establishment: EstablishmentRegistration | None = None
-    access: MarketAccess | None = None
-    regulations: list[Regulation] = field(default_factory=list)
-    allowed_ports: list[Port] = field(default_factory=list)
-
-    @property
-    def is_illustrative(self) -> bool:
-        return any(
-            getattr(record, "is_illustrative", False)
-            for record in (self.access, self.establishment, self.product, self.port)
-        )
-
-    @property
-    def permalink_query(self) -> str:
-        """The query string that reproduces this answer (with the date pinned)."""
-        return urlencode({k: v for k, v in self.query.items() if v})
-
-    @property
-    def sources(self) -> list[dict[str, Any]]:
-        records = [self.access, self.establishment, *self.regulations]
-        return [
-            {
-                "record": str(record),
-                "kind": record._meta.model_name,
-                "source": record.source,
-                "source_url": record.source_url,
-                "confidence": record.confidence,
-                "is_illustrative": record.is_illustrative,
-            }
-            for record in records
-            if record is not None
-        ]
-
+from regulations.models import Regulation
+from regulations.selectors import applicable_regulations
 
 # Whether an access entry restricts entry to listed ports (annotated on every access it reads).
 LISTED_PORTS = MarketAccess.allowed_ports.through.objects.filter(marketaccess_id=OuterRef("pk"))
@@ -249,25 +99,44 @@ def _find_establishment(access: MarketAccess, number: str) -> EstablishmentRegis
     )
 
 
-class _Fetch:
-    """Where the answer's records come from: one query each for a single check; the bulk check
-    (check_eligibility_batch) serves the same records from a few batch queries, and both run the
-    same rules below, so their answers are identical."""
+class RecordSource(Protocol):
+    """Where the answer's records come from. The single check reads each with one query
+    (`QUERIES`); the bulk check (eligibility.batch) serves the same records from a few batch
+    queries. Both run the same rules below, so their answers are identical."""
 
-    ports = staticmethod(_ports_with_flags)
-    establishment = staticmethod(_find_establishment)
+    def candidates(self, identifier: str) -> list[Product]: ...
 
-    @staticmethod
-    def regulations(product: Product, country: Country, on: dt.date) -> list[Regulation]:
-        return applicable_regulations(product=product, country=country, on=on)
+    def country(self, iso2: str) -> Country | None: ...
 
-    @staticmethod
-    def candidates(identifier: str) -> list[Product]:
+    def regulations(self, product: Product, country: Country, on: dt.date) -> list[Regulation]: ...
+
+    def ports(self, access: MarketAccess, on: dt.date) -> list[Port]: ...
+
+    def establishment(
+        self, access: MarketAccess, number: str
+    ) -> EstablishmentRegistration | None: ...
+
+
+class _Queries:
+    """One query per record: the single check's RecordSource."""
+
+    def candidates(self, identifier: str) -> list[Product]:
         return product_resolve(identifier).candidates
 
-    @staticmethod
-    def country(iso2: str) -> Country | None:
+    def country(self, iso2: str) -> Country | None:
         return Country.objects.filter(iso2=iso2).first()
+
+    def regulations(self, product: Product, country: Country, on: dt.date) -> list[Regulation]:
+        return applicable_regulations(product=product, country=country, on=on)
+
+    def ports(self, access: MarketAccess, on: dt.date) -> list[Port]:
+        return _ports_with_flags(access, on)
+
+    def establishment(self, access: MarketAccess, number: str) -> EstablishmentRegistration | None:
+        return _find_establishment(access, number)
+
+
+QUERIES = _Queries()
 
 
 def _establishment_reasons(
@@ -275,7 +144,7 @@ def _establishment_reasons(
     number: str,
     on: dt.date,
     answer: EligibilityAnswer,
-    fetch: type[_Fetch] | _BatchFetch = _Fetch,
+    fetch: RecordSource = QUERIES,
 ) -> list[Reason]:
     establishment = fetch.establishment(access, number)
     if establishment is None:
@@ -400,17 +269,17 @@ def check_eligibility(
         .first()
     )
     if access is None:
-        return _answer_without_access(answer, question)
+        return answer_without_access(answer, question)
     if access.candidates and access.candidates > 1:
         raise ambiguous_product(question.product, product_resolve(question.product).candidates)
-    return _answer_with_access(answer, access, question)
+    return answer_with_access(answer, access, question)
 
 
-def _answer_with_access(
+def answer_with_access(
     answer: EligibilityAnswer,
     access: MarketAccess,
     question: EligibilityQuestion,
-    fetch: type[_Fetch] | _BatchFetch = _Fetch,
+    fetch: RecordSource = QUERIES,
 ) -> EligibilityAnswer:
     """The rules once the access record is found (shared by the single and the bulk check)."""
     on, port_code, number = question.on, question.port, question.establishment
@@ -498,10 +367,10 @@ def _answer_with_access(
     return answer
 
 
-def _answer_without_access(
+def answer_without_access(
     answer: EligibilityAnswer,
     question: EligibilityQuestion,
-    fetch: type[_Fetch] | _BatchFetch = _Fetch,
+    fetch: RecordSource = QUERIES,
 ) -> EligibilityAnswer:
     """No access row matched: find out why (unknown product, unknown country, or no access)."""
     product_ident, iso2, on = question.product, question.country, question.on
@@ -539,130 +408,3 @@ def _answer_without_access(
         )
     )
     return answer
-
-
-# --- The bulk check: the same rules over many questions, in a fixed number of queries ---------
-
-
-class _BatchFetch:
-    """Serves `_Fetch`'s records from batch queries made once for a whole list of questions:
-    products (+ aliases), countries, access rows (+ allowed ports), regulation links, binding
-    memberships, ports, designated sites, registrations (+ their products): 11 queries, whatever
-    the number of questions. The rules are the same ones, by their Python twins.
-    """
-
-    def __init__(self, questions: list[EligibilityQuestion]) -> None:
-        iso2s = {q.country for q in questions if q.country}
-        numbers = {q.establishment for q in questions if q.establishment}
-        self.resolutions = product_resolve_many(q.product for q in questions if q.product)
-        products = {p.pk: p for r in self.resolutions.values() for p in r.candidates}
-        self.countries = {c.iso2: c for c in Country.objects.filter(iso2__in=iso2s)}
-
-        accesses = (
-            MarketAccess.objects.filter(product_id__in=products, country__iso2__in=self.countries)
-            .select_related("product", "country")
-            .annotate(has_listed_ports=Exists(LISTED_PORTS))
-        )
-        self.accesses = {(a.product_id, a.country_id): a for a in accesses}
-        listed = MarketAccess.allowed_ports.through.objects.filter(
-            marketaccess_id__in=[a.pk for a in self.accesses.values()]
-        ).values_list("marketaccess_id", "port_id")
-        self.listed: set[tuple[int, int]] = set(listed)
-
-        links = (
-            RegulationProduct.objects.filter(product_id__in=products)
-            .select_related("regulation__country", "regulation__union")
-            .order_by("regulation__union__code", "regulation__country__iso2", "regulation__code")
-        )
-        self.links: dict[int, list[Regulation]] = {}
-        shared: dict[int, Regulation] = {}
-        for link in links:
-            regulation = shared.setdefault(link.regulation_id, link.regulation)
-            self.links.setdefault(link.product_id, []).append(regulation)
-        self.memberships: dict[int, list[UnionMembership]] = {}
-        for membership in UnionMembership.objects.filter(
-            country_id__in=[c.pk for c in self.countries.values()]
-        ):
-            self.memberships.setdefault(membership.country_id, []).append(membership)
-
-        self.all_ports = list(Port.objects.select_related("facing_country").order_by("name_en"))
-        self.sites: dict[tuple[int, str], list[SupervisionSite]] = {}
-        for site in SupervisionSite.objects.all():
-            self.sites.setdefault((site.port_id, site.kind), []).append(site)
-
-        self.establishments = {
-            e.registration_number: e
-            for e in EstablishmentRegistration.objects.filter(
-                registration_number__in=numbers
-            ).select_related("country", "regime")
-        }
-        covered = EstablishmentRegistration.products.through.objects.filter(
-            establishmentregistration_id__in=[e.pk for e in self.establishments.values()]
-        ).values_list("establishmentregistration_id", "product_id")
-        self.covered: set[tuple[int, int]] = set(covered)
-
-    def candidates(self, identifier: str) -> list[Product]:
-        resolution = self.resolutions.get(identifier)
-        return resolution.candidates if resolution is not None else []
-
-    def country(self, iso2: str) -> Country | None:
-        return self.countries.get(iso2)
-
-    def access(self, product: Product, country: Country | None) -> MarketAccess | None:
-        if country is None:
-            return None
-        return self.accesses.get((product.pk, country.pk))
-
-    def regulations(self, product: Product, country: Country, on: dt.date) -> list[Regulation]:
-        unions = {
-            m.union_id for m in self.memberships.get(country.pk, []) if membership_binds(m, on)
-        }
-        return applicable_regulations_among(
-            self.links.get(product.pk, []), country=country, binding_unions=unions, on=on
-        )
-
-    def ports(self, access: MarketAccess, on: dt.date) -> list[Port]:
-        ports = []
-        for port in self.all_ports:
-            flagged = copy.copy(port)
-            flagged.is_listed = (access.pk, port.pk) in self.listed  # type: ignore[attr-defined]
-            flagged.has_site = any(  # type: ignore[attr-defined]
-                covers(site.valid_from, site.valid_until, on)
-                for site in self.sites.get((port.pk, access.required_site_kind or "-"), [])
-            )
-            ports.append(flagged)
-        return ports
-
-    def establishment(self, access: MarketAccess, number: str) -> EstablishmentRegistration | None:
-        found = self.establishments.get(number)
-        if found is None:
-            return None
-        found = copy.copy(found)
-        found.covers_product = (found.pk, access.product_id) in self.covered  # type: ignore[attr-defined]
-        return found
-
-
-def check_eligibility_batch(
-    questions: list[EligibilityQuestion],
-) -> list[EligibilityAnswer | DomainError]:
-    """Answer many eligibility questions with the rules of `check_eligibility`, reading the data
-    in a fixed number of queries. Each result is the answer, or the DomainError the single check
-    would raise (ambiguous_product), in the order asked.
-    """
-    fetch = _BatchFetch(questions)
-    results: list[EligibilityAnswer | DomainError] = []
-    for question in questions:
-        answer = EligibilityAnswer(verdict=Verdict.UNKNOWN, as_of=question.on, query=question.query)
-        candidates = fetch.candidates(question.product) if question.product else []
-        country = fetch.country(question.country)
-        access = fetch.access(candidates[0], country) if len(candidates) == 1 else None
-        try:
-            if len(candidates) > 1:
-                raise ambiguous_product(question.product, candidates)
-            if access is None:
-                results.append(_answer_without_access(answer, question, fetch))
-            else:
-                results.append(_answer_with_access(answer, copy.copy(access), question, fetch))
-        except DomainError as error:
-            results.append(error)
-    return results

@@ -1,0 +1,154 @@
+"""The eligibility question in its normal form, and the answer: verdict, reasons, conditions."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
+
+from django.db import models
+from django.utils.translation import gettext_lazy
+
+from accessions.models import (
+    EstablishmentRegistration,
+    MarketAccess,
+)
+from registry.models import Country, Port, Product
+from registry.selectors import (
+    normalise_identifier,
+)
+from regulations.models import Regulation
+
+
+class Verdict(models.TextChoices):
+    ELIGIBLE = "eligible", gettext_lazy("eligible")
+    ELIGIBLE_WITH_CONDITIONS = "eligible_with_conditions", gettext_lazy("eligible with conditions")
+    NOT_ELIGIBLE = "not_eligible", gettext_lazy("not eligible")
+    UNKNOWN = "unknown", gettext_lazy("cannot be decided")
+
+
+REASON_CODES = (
+    "access_in_force",
+    "start_date_unknown",
+    "no_access",
+    "protocol_only",
+    "access_negotiating",
+    "access_suspended",
+    "access_revoked",
+    "access_expired",
+    "not_yet_in_force",
+    "port_not_designated",
+    "port_allowed",
+    "establishment_not_registered",
+    "establishment_wrong_country",
+    "establishment_not_for_product",
+    "establishment_registration_expired",
+    "establishment_not_yet_registered",
+    "establishment_suspended",
+    "establishment_registered",
+    "unknown_product",
+    "unknown_country",
+    "unknown_port",
+    "illustrative_data",
+)
+
+CONDITION_CODES = (
+    "registered_establishment_required",
+    "designated_port_required",
+    "treatment_required",
+    "origin_area_restricted",
+    "other_conditions",
+)
+
+
+@dataclass(frozen=True)
+class EligibilityQuestion:
+    """One question, in the one normal form every surface (the checker page, the API, bulk,
+    permalinks) passes on: the product as typed (spaces collapsed), the country's ISO code in
+    upper case, the port code in lower case, the registration number in upper case."""
+
+    product: str
+    country: str
+    on: dt.date
+    port: str = ""
+    establishment: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "product", normalise_identifier(self.product))
+        object.__setattr__(self, "country", normalise_country(self.country))
+        object.__setattr__(self, "port", normalise_port(self.port))
+        object.__setattr__(self, "establishment", normalise_registration(self.establishment))
+
+    @property
+    def query(self) -> dict[str, str]:
+        """The question as query parameters (a permalink pins the date)."""
+        return {
+            "product": self.product,
+            "country": self.country,
+            "port": self.port,
+            "date": self.on.isoformat(),
+            "establishment": self.establishment,
+        }
+
+
+def normalise_country(value: str) -> str:
+    return value.strip().upper()
+
+
+def normalise_port(value: str) -> str:
+    return value.strip().lower()
+
+
+def normalise_registration(value: str) -> str:
+    return value.strip().upper()
+
+
+@dataclass(frozen=True)
+class Reason:
+    code: str
+    message: str
+
+
+@dataclass
+class EligibilityAnswer:
+    verdict: str
+    as_of: dt.date
+    query: dict[str, str]
+    reasons: list[Reason] = field(default_factory=list)
+    conditions: list[Reason] = field(default_factory=list)
+    product: Product | None = None
+    country: Country | None = None
+    port: Port | None = None
+    establishment: EstablishmentRegistration | None = None
+    access: MarketAccess | None = None
+    regulations: list[Regulation] = field(default_factory=list)
+    allowed_ports: list[Port] = field(default_factory=list)
+
+    @property
+    def is_illustrative(self) -> bool:
+        return any(
+            getattr(record, "is_illustrative", False)
+            for record in (self.access, self.establishment, self.product, self.port)
+        )
+
+    @property
+    def permalink_query(self) -> str:
+        """The query string that reproduces this answer (with the date pinned)."""
+        return urlencode({k: v for k, v in self.query.items() if v})
+
+    @property
+    def sources(self) -> list[dict[str, Any]]:
+        records = [self.access, self.establishment, *self.regulations]
+        return [
+            {
+                "record": str(record),
+                "kind": record._meta.model_name,
+                "source": record.source,
+                "source_url": record.source_url,
+                "confidence": record.confidence,
+                "is_illustrative": record.is_illustrative,
+            }
+            for record in records
+            if record is not None
+        ]

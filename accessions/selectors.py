@@ -21,7 +21,7 @@ from accessions.models import (
     RegistrationRegime,
     RegistrationStatus,
 )
-from registry.common import add_months, in_force, in_force_q
+from registry.common import Confidence, DatePrecision, add_months, in_force, in_force_q
 from registry.models import Country, Metric, Port, Product, ReportedFigure
 from regulations.models import Regulation
 
@@ -45,7 +45,7 @@ class FigureRow:
 
     @property
     def thin_sources(self) -> bool:
-        return self.figure.confidence != "high"
+        return self.figure.confidence != Confidence.HIGH
 
 
 @dataclass
@@ -75,7 +75,7 @@ def reporting_year(figure: ReportedFigure, default: int) -> int:
     """
     if figure.as_of is None:
         return default
-    if figure.as_of_precision == "year" or figure.as_of.month > 3:
+    if figure.as_of_precision == DatePrecision.YEAR or figure.as_of.month > 3:
         return figure.as_of.year
     return figure.as_of.year - 1
 

@@ -12,7 +12,7 @@ from django.core.validators import RegexValidator
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from registry.models import AliasKind, Category, Country, OriginType, Port, Product, Region
+from registry.models import AliasKind, Category, Country, OriginType, Port, Product, Region, SiteKind
 from registry.selectors import product_resolve, product_search
 
 HS_PREFIX_VALIDATOR = RegexValidator(
@@ -148,7 +148,7 @@ class PortFilter(django_filters.FilterSet):
         field_name="sites__kind",
         lookup_expr="exact",
         distinct=True,
-        choices=[(k, k) for k in ("meat", "fruit", "grain", "live_animals", "aquatic")],
+        choices=SiteKind.choices,
     )
 
     class Meta:

@@ -12,7 +12,16 @@ from django.core.validators import RegexValidator
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from registry.models import AliasKind, Category, Country, OriginType, Port, Product, Region, SiteKind
+from registry.models import (
+    AliasKind,
+    Category,
+    Country,
+    OriginType,
+    Port,
+    Product,
+    Region,
+    SiteKind,
+)
 from registry.selectors import product_resolve, product_search
 
 HS_PREFIX_VALIDATOR = RegexValidator(

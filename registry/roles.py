@@ -40,8 +40,17 @@ def _active(user: Any) -> bool:
     return user is not None and user.is_authenticated and user.is_active
 
 
+def _role_names(user: Any) -> frozenset[str]:
+    """The user's roles, read once per user object (so once per request)."""
+    cached = getattr(user, "_registry_roles", None)
+    if cached is None:
+        cached = frozenset(user.groups.values_list("name", flat=True))
+        user._registry_roles = cached
+    return cached
+
+
 def _has_role(user: Any, roles: tuple[str, ...]) -> bool:
-    return user.groups.filter(name__in=roles).exists()
+    return bool(_role_names(user) & set(roles))
 
 
 def is_administrator(user: Any) -> bool:

@@ -260,3 +260,20 @@ def test_access_history_names_who_changed_it(client, world, django_user_model):
     assert "by editor-anna" in page
     assert "announcement withdrawn" in page
     assert "in force → revoked" in page
+
+
+def test_the_menu_offers_the_dashboard_only_to_whom_roles_allow_it(
+    client, inspector_client, world, django_user_model
+):
+    from django.contrib.auth.models import Group
+
+    from registry.roles import roles_ensure
+
+    roles_ensure()
+    trader = django_user_model.objects.create_user("trader-menu", password="pw-1234567890")
+    trader.groups.add(Group.objects.get(name="trader"))
+    dashboard_link = 'href="/dashboard/"'
+    assert dashboard_link in inspector_client.get("/").content.decode()
+    client.force_login(trader)
+    assert dashboard_link not in client.get("/search/").content.decode()
+    assert client.get("/dashboard/").status_code == 403

@@ -1,0 +1,21 @@
+"""What the signed-in user may do, for the templates (the menu asks registry.roles, too)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils.functional import SimpleLazyObject
+
+from registry import roles
+
+
+class _Permissions:
+    def __init__(self, user: Any) -> None:
+        self.see_dashboard = roles.may_see_dashboard(user)
+        self.subscribe = roles.may_subscribe(user)
+
+
+def permissions(request: HttpRequest) -> dict[str, Any]:
+    """`may.see_dashboard`, `may.subscribe`: computed only when a template reads them."""
+    return {"may": SimpleLazyObject(lambda: _Permissions(request.user))}

@@ -138,7 +138,12 @@ def product_ids_matching(identifier: str) -> QuerySet:
     A UNION of index probes (see the indexes on Product and ProductAlias), so matching costs the
     same with 50 products or 100,000.
     """
-    ident = normalise_identifier(identifier)
+    first, *rest = _identifier_probes(normalise_identifier(identifier))
+    return first.union(*rest)
+
+
+def _identifier_probes(ident: str) -> list[QuerySet]:
+    """The index probes of `product_ids_matching`, one column each (the product's id)."""
     probes: list[QuerySet] = [Product.objects.filter(slug=ident.lower()).values("pk")]
     if HS6.match(ident):
         probes += [
@@ -154,8 +159,7 @@ def product_ids_matching(identifier: str) -> QuerySet:
                 "product_id"
             ),
         ]
-    first, *rest = (probe.order_by() for probe in probes)
-    return first.union(*rest)
+    return [probe.order_by() for probe in probes]
 
 
 def product_matches(product: Product, aliases: Iterable[ProductAlias], identifier: str) -> bool:
@@ -234,6 +238,8 @@ LATIN = re.compile(r"[A-Za-z0-9]")
 # Past this many matching products the query is too vague to rank them all; the first ones are
 # listed and the caller says the list is cut.
 MAX_MATCHES = 1000
+# Room for the resolver's own matches (an identifier names a handful of products at most).
+EXACT_MATCHES_KEPT = 50
 
 
 def hs_prefix(query: str) -> str:
@@ -274,7 +280,7 @@ def _word_similarity(query: str, *fields: str):
     return Greatest(*(TrigramWordSimilarity(query, name) for name in fields), Value(0.0))
 
 
-def _hs_ids(prefix: str) -> list[int]:
+def _hs_arms(prefix: str) -> list[QuerySet]:
     """Products whose own or alias HS code starts with `prefix`, as a range on the code
     ('1005' <= code < '1006') so the b-tree index serves it whatever the collation.
     """
@@ -285,7 +291,7 @@ def _hs_ids(prefix: str) -> list[int]:
         .order_by()
         .values("product_id")
     )
-    return [row["pk"] for row in own.union(alias)[: MAX_MATCHES + 1]]
+    return [own, alias]
 
 
 def _fields_for_script(query: str) -> tuple[list[str], list[str]]:
@@ -305,8 +311,9 @@ def _fields_for_script(query: str) -> tuple[list[str], list[str]]:
     return substring, similar
 
 
-def _similar_ids(query: str) -> list[int]:
-    """The ids of matching products, from a UNION of index-friendly arms (PostgreSQL only): each
+def _similar_arms(query: str) -> list[QuerySet]:
+    """The arms of a UNION of index-friendly probes for the products a query finds (PostgreSQL
+    only, inside `similarity_threshold`): each
     arm is one column with one operator and uses its GIN trigram index, where one WHERE with ORs
     across columns and an alias subquery scans the whole table.
     """
@@ -325,12 +332,10 @@ def _similar_ids(query: str) -> list[int]:
         aliases.filter(**{f"alias__{contains}": query}).values("product_id"),
         aliases.filter(alias__trigram_word_similar=query).values("product_id"),
     ]
-    union = arms[0].union(*arms[1:])
-    with similarity_threshold():
-        return [row["pk"] for row in union[: MAX_MATCHES + 1]]
+    return arms
 
 
-def _substring_ids(query: str) -> list[int]:
+def _substring_arms(query: str) -> list[QuerySet]:
     """The embedded mode's match: a substring of a name, the slug or an alias."""
     substring = Q()
     for name in NAME_FIELDS:
@@ -338,8 +343,7 @@ def _substring_ids(query: str) -> list[int]:
     alias = ProductAlias.objects.filter(
         product=OuterRef("pk"), kind=AliasKind.NAME, alias__icontains=query
     )
-    found = Product.objects.filter(substring | Exists(alias)).order_by("name_en")
-    return list(found.values_list("pk", flat=True)[: MAX_MATCHES + 1])
+    return [Product.objects.filter(substring | Exists(alias)).order_by().values("pk")]
 
 
 @dataclass
@@ -354,18 +358,25 @@ def product_search(query: str) -> ProductSearch:
     query = normalise_identifier(query)
     prefix = hs_prefix(query)
     if prefix:
-        ids = _hs_ids(prefix)
+        arms = _hs_arms(prefix)
     elif trigram_available():
-        ids = _similar_ids(query)
+        arms = _similar_arms(query)
     else:
-        ids = _substring_ids(query)
-    truncated = len(ids) > MAX_MATCHES
-    # The resolver's own match, in the same statement: whatever it names is listed, and first.
-    exact = Q(pk__in=product_ids_matching(query)) if query else Q(pk__in=[])
-    products = Product.objects.filter(Q(pk__in=ids[:MAX_MATCHES]) | exact).annotate(
-        exact=Case(When(exact, then=Value(1)), default=Value(0))
+        arms = _substring_arms(query)
+    # One statement: the forgiving arms, and the resolver's own probes flagged, so whatever the
+    # resolver names is always listed, and first.
+    flagged = [arm.annotate(exact=Value(0)) for arm in arms]
+    flagged += [probe.annotate(exact=Value(1)) for probe in _identifier_probes(query)]
+    union = flagged[0].union(*flagged[1:]).order_by("-exact")
+    with similarity_threshold():
+        rows = list(union.values_list("pk", "exact")[: MAX_MATCHES + EXACT_MATCHES_KEPT + 1])
+    exact = [pk for pk, flag in rows if flag]
+    found = list(dict.fromkeys(pk for pk, flag in rows if not flag))
+    truncated = len(found) > MAX_MATCHES
+    products = Product.objects.filter(pk__in={*exact, *found[:MAX_MATCHES]}).annotate(
+        exact=Case(When(pk__in=exact or [0], then=Value(1)), default=Value(0))
     )
-    first = ["-exact"] if query else []
+    first = ["-exact"]
     if prefix:
         return ProductSearch(products.order_by(*first, "hs_code", "name_en"), truncated)
     if not trigram_available():

@@ -10,8 +10,12 @@ import functools
 import hashlib
 import json
 import logging
+from collections import OrderedDict
+from typing import Any
 
 from django.apps import apps
+from django.conf import settings
+from django.core.cache import cache
 from django.db import connection, models
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
@@ -178,3 +182,43 @@ class ConditionalGetMixin:
         if validators and response.status_code == 200:
             self._decorate(response, *validators)
         return response
+
+
+# --- The answer cache: rendered eligibility answers, keyed by question and data version ------
+
+# Rendered answers this process served lately, in front of the shared cache (Redis): the key holds
+# the data version, so an entry is never stale; the size bounds memory (~3 KB an answer).
+_LOCAL_ANSWERS: OrderedDict[str, bytes] = OrderedDict()
+_LOCAL_ANSWERS_SIZE = 2048
+
+
+def answer_cache_key(request: Any, version: str) -> str:
+    """Keyed by the raw question, so a repeated question skips validation and rendering (only
+    valid questions are ever stored); the data version in the key makes it exact."""
+    basis = [
+        version,
+        sorted(request.query_params.lists()),
+        get_language(),
+        request.build_absolute_uri("/"),
+        timezone.localdate().isoformat(),  # no date given means today
+    ]
+    return "api:eligibility:" + hashlib.sha256(json.dumps(basis).encode()).hexdigest()
+
+
+def _remember(key: str, rendered: bytes) -> None:
+    _LOCAL_ANSWERS[key] = rendered
+    _LOCAL_ANSWERS.move_to_end(key)
+    while len(_LOCAL_ANSWERS) > _LOCAL_ANSWERS_SIZE:
+        _LOCAL_ANSWERS.popitem(last=False)
+
+
+def answer_cache_get(key: str) -> bytes | None:
+    cached = _LOCAL_ANSWERS.get(key) or cache.get(key)
+    if cached is not None:
+        _remember(key, cached)
+    return cached
+
+
+def answer_cache_set(key: str, rendered: bytes) -> None:
+    cache.set(key, rendered, settings.API_ANSWER_CACHE_SECONDS)
+    _remember(key, rendered)

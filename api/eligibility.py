@@ -3,15 +3,8 @@ bulk (a fixed number of queries for up to 1,000 questions)."""
 
 from __future__ import annotations
 
-import hashlib
-import json
-from collections import OrderedDict
-
-from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpResponse
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -38,7 +31,7 @@ from api.base import (
     ApiView,
     problem_responses,
 )
-from api.caching import ConditionalGetMixin
+from api.caching import ConditionalGetMixin, answer_cache_get, answer_cache_key, answer_cache_set
 from api.errors import ParameterError
 from api.serializers import (
     CountryRefSerializer,
@@ -229,19 +222,6 @@ ELIGIBILITY_PARAMETERS = [
 ]
 
 
-# Rendered answers this process served lately, in front of the shared cache (Redis): the key holds
-# the data version, so an entry is never stale; the size bounds memory (~3 KB an answer).
-_LOCAL_ANSWERS: OrderedDict[str, bytes] = OrderedDict()
-_LOCAL_ANSWERS_SIZE = 2048
-
-
-def _remember(key: str, rendered: bytes) -> None:
-    _LOCAL_ANSWERS[key] = rendered
-    _LOCAL_ANSWERS.move_to_end(key)
-    while len(_LOCAL_ANSWERS) > _LOCAL_ANSWERS_SIZE:
-        _LOCAL_ANSWERS.popitem(last=False)
-
-
 class EligibilityAnswerView(ApiView):
     """Answers one question (EligibilityView adds the conditional GET in front of it)."""
 
@@ -249,21 +229,9 @@ class EligibilityAnswerView(ApiView):
         # Keyed by the raw question, so a repeated question skips validation and rendering:
         # only valid questions are ever stored. The data version in the key makes it exact.
         validators = getattr(self, "conditional_validators", None)
-        cache_key = None
-        if validators is not None:
-            basis = [
-                validators[0],
-                sorted(request.query_params.lists()),
-                get_language(),
-                request.build_absolute_uri("/"),
-                timezone.localdate().isoformat(),  # no date given means today
-            ]
-            digest = hashlib.sha256(json.dumps(basis).encode()).hexdigest()
-            cache_key = f"api:eligibility:{digest}"
-            cached = _LOCAL_ANSWERS.get(cache_key) or cache.get(cache_key)
-            if cached is not None:
-                _remember(cache_key, cached)
-                return HttpResponse(cached, content_type="application/json")
+        cache_key = answer_cache_key(request, validators[0]) if validators is not None else None
+        if cache_key is not None and (cached := answer_cache_get(cache_key)) is not None:
+            return HttpResponse(cached, content_type="application/json")
         question = EligibilityInputSerializer(data=request.query_params)
         question.is_valid(raise_exception=True)
         data = question.validated_data
@@ -277,8 +245,7 @@ class EligibilityAnswerView(ApiView):
         body = EligibilityAnswerSerializer(answer, context={"request": request}).data
         rendered = JSONRenderer().render(body)
         if cache_key is not None:
-            cache.set(cache_key, rendered, settings.API_ANSWER_CACHE_SECONDS)
-            _remember(cache_key, rendered)
+            answer_cache_set(cache_key, rendered)
         return HttpResponse(rendered, content_type="application/json")
 
 

@@ -8,11 +8,24 @@ from __future__ import annotations
 from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.forms import LoginForm as AllauthLoginForm
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 
 from registry import roles
 from registry.accounts import account_email_vouch, profile_of
+
+
+class LoginForm(AllauthLoginForm):
+    """allauth's sign-in form, with a label that says what to type."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["login"].label = _("E-mail or user name")
+        self.fields["login"].widget.attrs.pop("placeholder", None)
+        self.fields["password"].widget.attrs.pop("placeholder", None)
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -51,15 +64,22 @@ class AccountAdapter(DefaultAccountAdapter):
 
 
 def sign_in_name(request, credentials: dict[str, Any] | None) -> str:
-    """The account a sign-in attempt names (e-mail or user name, case-folded), for the lockout.
-    Attempts at a name that has no account are counted the same way, so a lockout says nothing
-    about whether the account exists."""
+    """The account a sign-in attempt names, for the lockout: an existing account by its user
+    name whether it was typed as its e-mail or its user name (one counter per account); a name
+    with no account, case-folded. Both are counted alike, so a lockout says nothing about whether
+    the account exists."""
     credentials = credentials or {}
     name = credentials.get("email") or credentials.get("username")
     if not name and request is not None:
         data = getattr(request, "POST", {})
         name = data.get("login") or data.get("username")
-    return str(name or "").strip().casefold()
+    name = str(name or "").strip()
+    if not name:
+        return ""
+    field = "email__iexact" if "@" in name else "username__iexact"
+    users = get_user_model().objects.filter(**{field: name}).values_list("username", flat=True)
+    found = list(users[:2])
+    return found[0] if len(found) == 1 else name.casefold()
 
 
 def client_address(request) -> str:

@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.db import models as db_models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from registry import models, roles
 from registry.accounts import account_email_vouch
@@ -212,7 +213,12 @@ def _role_action(role: str, label: "StrOrPromise"):
     def assign(modeladmin, request, queryset):
         for user in queryset:
             roles.role_assign(user=user, role=role, by=request.user)
-        modeladmin.message_user(request, _("Role given to %(n)d accounts.") % {"n": len(queryset)})
+        count = len(queryset)
+        modeladmin.message_user(
+            request,
+            ngettext("Role given to %(n)d account.", "Role given to %(n)d accounts.", count)
+            % {"n": count},
+        )
 
     assign.__name__ = f"make_{role}"
     return assign

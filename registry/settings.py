@@ -95,10 +95,13 @@ TEMPLATES = [
 ]
 
 # Embedded default: one SQLite file under var/. Full stack: DATABASE_URL=postgres://...
-EMBEDDED = not env.str("DATABASE_URL", default="")
+DATABASE_URL = env.str("DATABASE_URL", default="")  # empty (as in .env.example): embedded
+EMBEDDED = not DATABASE_URL
 VAR_DIR.mkdir(exist_ok=True)
 DATABASES = {
-    "default": env.db_url("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'registry.sqlite3'}")
+    "default": environ.Env.db_url_config(
+        DATABASE_URL or f"sqlite:///{VAR_DIR / 'registry.sqlite3'}"
+    )
 }
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=0)
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
@@ -186,7 +189,9 @@ SESSION_COOKIE_AGE = env.int("DJANGO_SESSION_COOKIE_AGE", default=14 * 24 * 3600
 
 # Demo accounts (one per role, flagged illustrative) are made by `load_demo` in the embedded
 # mode only; never in production.
-REGISTRY_DEMO_USERS = env.bool("REGISTRY_DEMO_USERS", default=EMBEDDED)
+REGISTRY_DEMO_USERS = (
+    env.bool("REGISTRY_DEMO_USERS") if env.str("REGISTRY_DEMO_USERS", default="") else EMBEDDED
+)
 # How many API keys a trader or inspector may hold at once (administrators: no limit).
 REGISTRY_API_KEYS_PER_USER = env.int("REGISTRY_API_KEYS_PER_USER", default=5)
 
@@ -261,10 +266,8 @@ REGISTRY_WEBHOOK_BACKOFF_CAP = env.int("REGISTRY_WEBHOOK_BACKOFF_CAP", default=6
 # --- E-mail ------------------------------------------------------------------------------------
 # Embedded mode prints e-mail (sign-up verification, password reset, digests) to the console;
 # the full stack sends it by SMTP.
-EMAIL_BACKEND = env.str(
-    "DJANGO_EMAIL_BACKEND",
-    default="django.core.mail.backends."
-    + ("console.EmailBackend" if EMBEDDED else "smtp.EmailBackend"),
+EMAIL_BACKEND = env.str("DJANGO_EMAIL_BACKEND", default="") or (
+    "django.core.mail.backends." + ("console.EmailBackend" if EMBEDDED else "smtp.EmailBackend")
 )
 EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
 EMAIL_PORT = env.int("EMAIL_PORT", default=25)

@@ -7,6 +7,7 @@ import secrets
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -40,7 +41,7 @@ def api_key_issue(*, name: str, owner: Any = None, by: Any = None) -> tuple[ApiK
             if not roles.may_manage_api_keys(by):
                 limit = settings.REGISTRY_API_KEYS_PER_USER
                 # Serialise one owner's issues, so two at once cannot pass the limit together.
-                type(owner).objects.select_for_update().filter(pk=owner.pk).first()
+                get_user_model().objects.select_for_update().filter(pk=owner.pk).first()
                 active = ApiKey.objects.filter(owner=owner, revoked_at__isnull=True).count()
                 if active >= limit:
                     raise DomainError(

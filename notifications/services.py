@@ -22,8 +22,9 @@ from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.core.validators import URLValidator
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accessions.models import EstablishmentRegistration, MarketAccess, OutboxEvent
 from accessions.outbox import dispatch_enqueue
@@ -38,7 +39,7 @@ from notifications.models import (
 )
 from registry import roles
 from registry.common import DomainError, sql_execute, sql_in_ids, sql_now
-from registry.models import Country, Product
+from registry.models import AccountProfile, Country, Product
 from registry.selectors import ambiguous_product, product_resolve
 
 logger = logging.getLogger(__name__)
@@ -464,6 +465,12 @@ def delivery_retry(*, delivery: Delivery, by: Any) -> Delivery:
 # --- E-mail digests ------------------------------------------------------------------------------
 
 
+def _reading_language(user: Any) -> str:
+    """The language a user chose on their account page (else the site's default)."""
+    chosen = AccountProfile.objects.filter(user=user).values_list("language", flat=True).first()
+    return chosen or settings.LANGUAGE_CODE
+
+
 def _digest_line(delivery: Delivery) -> str:
     event = delivery.event
     subject = event.registration or event.market_access
@@ -498,16 +505,18 @@ def digests_send(*, batch_size: int = 500) -> int:
             if not claimed:
                 continue
             user = claimed[0].subscription.user
-            lines = "\n".join(_digest_line(d) for d in claimed)
-            body = _("Changes in the market-access registry you subscribed to:") + "\n\n" + lines
+            with translation.override(_reading_language(user)):
+                lines = "\n".join(_digest_line(d) for d in claimed)
+                body = (
+                    _("Changes in the market-access registry you subscribed to:") + "\n\n" + lines
+                )
+                count = len(claimed)
+                subject = ngettext(
+                    "Registry digest: %(count)s change", "Registry digest: %(count)s changes", count
+                ) % {"count": count}
             now = timezone.now()
             try:
-                send_mail(
-                    _("Registry digest: %(count)s changes") % {"count": len(claimed)},
-                    body,
-                    None,
-                    [user.email],
-                )
+                send_mail(subject, body, None, [user.email])
             except OSError as exc:  # SMTP errors are OSErrors
                 Delivery.objects.filter(id__in=[d.pk for d in claimed]).update(
                     state=DeliveryState.RETRYING, last_error=str(exc)[:500], last_attempt_at=now

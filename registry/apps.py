@@ -1,11 +1,12 @@
 from django.apps import AppConfig
 from django.contrib.admin import apps as admin_apps
+from django.utils.translation import gettext_lazy as _
 
 
 class RegistryConfig(AppConfig):
     default = True
     name = "registry"
-    verbose_name = "Catalogue"
+    verbose_name = _("Catalogue")
 
 
 class RegistryAdminConfig(admin_apps.AdminConfig):

@@ -224,6 +224,23 @@ def _role_action(role: str, label: "StrOrPromise"):
     return assign
 
 
+class RoleFilter(admin.SimpleListFilter):
+    title = _("role")
+    parameter_name = "role"
+
+    def lookups(self, request, model_admin):
+        return [
+            (role, roles.ROLE_LABELS[role]) for role in (*roles.GROUP_ROLES, roles.ADMINISTRATOR)
+        ]
+
+    def queryset(self, request, queryset):
+        if self.value() == roles.ADMINISTRATOR:
+            return queryset.filter(is_superuser=True)
+        if self.value() in roles.GROUP_ROLES:
+            return queryset.filter(groups__name=self.value())
+        return queryset
+
+
 admin.site.unregister(User)
 
 
@@ -234,7 +251,7 @@ class RegistryUserAdmin(UserAdmin):
 
     inlines = (AccountProfileInline,)
     list_display = ("username", "email", "role", "is_active", "last_login")
-    list_filter = ("groups", "is_active", "is_superuser")
+    list_filter = (RoleFilter, "is_active")
     actions = [
         _role_action(roles.TRADER, _("Make trader")),
         _role_action(roles.INSPECTOR, _("Make inspector")),

@@ -18,6 +18,7 @@ from typing import Any
 
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -41,6 +42,8 @@ ROLE_LABELS = {
 
 # The roles kept as groups, which an administrator assigns (administrators are superusers).
 GROUP_ROLES = (TRADER, INSPECTOR, SENIOR_INSPECTOR)
+# Every role an account can be given (administrators are superusers).
+ASSIGNABLE_ROLES = (*GROUP_ROLES, ADMINISTRATOR)
 # Roles whose holders get staff status: they open the admin's editing screens.
 ADMIN_SITE_ROLES = (INSPECTOR, SENIOR_INSPECTOR)
 
@@ -121,6 +124,13 @@ def may(user: Any, ability: Ability, *, api_key: bool = False) -> bool:
     if ability is Ability.ADMIN_SITE:
         return _active(user) and user.is_staff
     return any(ability in ABILITIES[role] for role in roles_of(user, api_key=api_key))
+
+
+def holders_q(role: str) -> Q:
+    """The accounts that hold a role, as a filter on users."""
+    if role == ADMINISTRATOR:
+        return Q(is_superuser=True)
+    return Q(groups__name=role)
 
 
 def main_role(user: Any) -> str:
@@ -222,7 +232,7 @@ def role_assign(*, user: Any, role: str, by: Any = None) -> Any:
     status exactly when that role works in the admin (ADMIN_SITE_ROLES and administrators).
     `by` is the administrator who decides; None is trusted code (a management command,
     `load_demo`)."""
-    if role not in (*GROUP_ROLES, ADMINISTRATOR):
+    if role not in ASSIGNABLE_ROLES:
         raise DomainError("invalid_role", _("Unknown role: %(role)s.") % {"role": role})
     if by is not None and not may_manage_users(by):
         raise DomainError("not_allowed", _("Only an administrator assigns roles."))

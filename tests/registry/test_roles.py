@@ -124,3 +124,16 @@ def test_the_api_client_role_comes_with_a_key():
     assert roles.may_use_key_endpoints(anonymous, api_key=True)
     assert roles.may(anonymous, roles.Ability.HIGHER_RATE, api_key=True)
     assert not roles.may(anonymous, roles.Ability.HIGHER_RATE)
+
+
+@pytest.mark.django_db
+def test_holders_of_a_role(django_user_model):
+    admin = django_user_model.objects.create_superuser("root", password="pw-1234567890")
+    inspector = django_user_model.objects.create_user("insp")
+    roles.role_assign(user=inspector, role=roles.INSPECTOR, by=admin)
+    trader = django_user_model.objects.create_user("trader")
+    roles.role_self_registered(trader)
+    users = django_user_model.objects
+    assert list(users.filter(roles.holders_q(roles.INSPECTOR))) == [inspector]
+    assert list(users.filter(roles.holders_q(roles.TRADER))) == [trader]
+    assert list(users.filter(roles.holders_q(roles.ADMINISTRATOR))) == [admin]

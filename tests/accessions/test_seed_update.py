@@ -61,9 +61,7 @@ def test_main_seeds_then_the_new_ones_apply_exactly_the_corrections():
 
     # Every change is recorded under the seed loader's context.
     events = list(
-        Events.objects.filter(
-            Q(pgh_context__isnull=True) | ~Q(pgh_context_id__in=contexts_before)
-        )
+        Events.objects.filter(Q(pgh_context__isnull=True) | ~Q(pgh_context_id__in=contexts_before))
     )
     assert events
     actors = {(event.pgh_context or {}).get("actor") for event in events}

@@ -142,9 +142,9 @@ def access_problems(directory: Path = SEEDS_DIR) -> list[str]:
             later = not start or year > int(start[:4])
             if later and number not in own and (row["country"], row["product"]) not in conditions:
                 problems.append(f"{where}: {number} is later than the row's start but undated")
-            if later and number not in own and (row["pest_free_areas"] or row["conditions"]):
-                if number in row["source"]:
-                    problems.append(f"{where}: a condition of {number} sits undated on the row")
+            on_row = row["pest_free_areas"] or row["conditions"]
+            if later and number not in own and on_row and number in row["source"]:
+                problems.append(f"{where}: a condition of {number} sits undated on the row")
     for line, row in _rows("access_conditions.csv", directory):
         where = f"access_conditions.csv:{line}"
         if not row["valid_from"] or not row["instrument_ref"]:

@@ -48,9 +48,7 @@ class _BatchFetch:
         accesses = (
             MarketAccess.objects.filter(product_id__in=products, country__iso2__in=self.countries)
             .select_related("product", "country")
-            .annotate(
-                has_listed_ports=Exists(LISTED_PORTS), dated_conditions_data=DATED_CONDITIONS
-            )
+            .annotate(has_listed_ports=Exists(LISTED_PORTS), dated_conditions_data=DATED_CONDITIONS)
         )
         self.accesses = {(a.product_id, a.country_id): a for a in accesses}
         listed = MarketAccess.allowed_ports.through.objects.filter(

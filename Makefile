@@ -25,6 +25,10 @@ run: install  ## embedded mode: SQLite under var/, seeds + demo set, serve on ht
 	env -u DATABASE_URL -u REDIS_URL $(BIN)/python manage.py migrate --noinput
 	env -u DATABASE_URL -u REDIS_URL $(BIN)/python manage.py load_seeds
 	env -u DATABASE_URL -u REDIS_URL $(BIN)/python manage.py load_demo
+	@echo "To create the first real administrator (in another terminal):"
+	@echo "  env -u DATABASE_URL $(BIN)/python manage.py createsuperuser   # give an e-mail address"
+	@echo "then sign in at http://127.0.0.1:8000/accounts/login/ ; administrators make inspectors"
+	@echo "in the admin (Users: action 'Make inspector'); traders register at /accounts/signup/."
 	env -u DATABASE_URL -u REDIS_URL $(BIN)/python manage.py runserver 127.0.0.1:8000
 
 $(CHROMIUM):

@@ -34,7 +34,7 @@ class ApiKeyAdmin(admin.ModelAdmin):
         if change:
             super().save_model(request, obj, form, change)
             return
-        key, raw = services.api_key_issue(name=obj.name, owner=obj.owner)
+        key, raw = services.api_key_issue(name=obj.name, owner=obj.owner, by=request.user)
         obj.pk = key.pk
         obj.refresh_from_db()
         messages.warning(request, _("The key is shown once; store it now: %(key)s") % {"key": raw})
@@ -42,4 +42,4 @@ class ApiKeyAdmin(admin.ModelAdmin):
     @admin.action(description=_("Revoke the selected keys"))
     def revoke(self, request, queryset):
         for key in queryset:
-            services.api_key_revoke(key=key)
+            services.api_key_revoke(key=key, by=request.user)

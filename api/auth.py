@@ -22,6 +22,7 @@ from rest_framework.throttling import SimpleRateThrottle
 
 from api.models import ApiKey
 from api.services import hash_api_key
+from registry import roles
 from registry.common import REDIS_ERRORS
 
 logger = logging.getLogger(__name__)
@@ -44,7 +45,8 @@ class ApiKeyAuthentication(BaseAuthentication):
         if not raw:
             return None
         key = ApiKey.objects.filter(hashed_key=hash_api_key(raw)).select_related("owner").first()
-        if key is None or not key.is_active:
+        if key is None or not key.is_active or (key.owner is not None and not key.owner.is_active):
+            # A deactivated account's keys stop working with it.
             raise exceptions.AuthenticationFailed(_("The API key is invalid or revoked."))
         now = timezone.now()
         if key.last_used_at is None or now - key.last_used_at > dt.timedelta(minutes=5):
@@ -60,7 +62,7 @@ class HasApiKey(BasePermission):
     message = gettext_lazy("This endpoint needs an API key (header X-API-Key).")
 
     def has_permission(self, request, view):
-        if isinstance(request.auth, ApiKey):
+        if roles.may_use_key_endpoints(request.user, api_key=isinstance(request.auth, ApiKey)):
             return True
         raise exceptions.NotAuthenticated(self.message)
 
@@ -99,7 +101,9 @@ class ApiRateThrottle(SimpleRateThrottle):
         return None  # decided per request in allow_request
 
     def allow_request(self, request, view):
-        self.scope = "key" if isinstance(request.auth, ApiKey) else "anon"
+        with_key = isinstance(request.auth, ApiKey)
+        higher = roles.may(request.user, roles.Ability.HIGHER_RATE, api_key=with_key)
+        self.scope = "key" if higher else "anon"
         rates = settings.REST_FRAMEWORK.get("DEFAULT_THROTTLE_RATES", {})
         self.rate = rates.get(self.scope)
         if not self.rate:

@@ -146,3 +146,38 @@ class DeliveryAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.delivery_id} {self.attempted_at:%Y-%m-%d %H:%M} {self.status_code or '-'}"
+
+
+class Watch(models.Model):
+    """A product, or a country-product pair, that a signed-in user follows on their account page
+    (no delivery: the page shows its access entries and their latest changes)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="registry_watches"
+    )
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+")
+    country = models.ForeignKey(
+        Country, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["user", "-created_at"]
+        verbose_name = _("watched product")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "product"],
+                condition=models.Q(country__isnull=True),
+                name="watch_unique_product",
+                violation_error_message=_("You already follow this product."),
+            ),
+            models.UniqueConstraint(
+                fields=["user", "product", "country"],
+                condition=models.Q(country__isnull=False),
+                name="watch_unique_pair",
+                violation_error_message=_("You already follow this product from this country."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.product}" + (f" / {self.country}" if self.country else "")

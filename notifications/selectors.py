@@ -6,7 +6,11 @@ from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 
-from notifications.models import Delivery, DeliveryState, Subscription
+from accessions.models import MarketAccess, OutboxEvent
+from notifications.models import Delivery, DeliveryState, Subscription, Watch
+
+RECENT_DELIVERIES = 5
+LATEST_CHANGES = 3
 
 
 def subscriptions_of(user: Any) -> QuerySet[Subscription]:
@@ -20,3 +24,53 @@ def subscriptions_of(user: Any) -> QuerySet[Subscription]:
         .prefetch_related(Prefetch("deliveries", queryset=failing, to_attr="failing"))
         .order_by("-created_at")
     )
+
+
+def recent_deliveries(subscription_ids: list[int]) -> dict[int, list[Delivery]]:
+    """The latest deliveries of each subscription (any state), newest first."""
+    recent: dict[int, list[Delivery]] = {pk: [] for pk in subscription_ids}
+    rows = (
+        Delivery.objects.filter(subscription_id__in=subscription_ids)
+        .select_related("event")
+        .order_by("subscription_id", "-id")
+    )
+    for delivery in rows:
+        if len(recent[delivery.subscription_id]) < RECENT_DELIVERIES:
+            recent[delivery.subscription_id].append(delivery)
+    return recent
+
+
+def watches_of(user: Any) -> list[Watch]:
+    """A user's watchlist: each watched product or pair with its access entries
+    (`watch.entries`) and the latest changes subscribers heard about (`watch.changes`).
+    Three queries however long the list is."""
+    watches = list(
+        Watch.objects.filter(user=user).select_related("product", "country").order_by("-created_at")
+    )
+    if not watches:
+        return watches
+    product_ids = {w.product_id for w in watches}
+    entries = list(
+        MarketAccess.objects.filter(product_id__in=product_ids)
+        .select_related("country", "product")
+        .order_by("country__iso2")
+    )
+    events = list(
+        OutboxEvent.objects.filter(
+            market_access__isnull=False, product_id__in=product_ids
+        ).order_by("-occurred_on", "-id")[: 50 * len(product_ids)]
+    )
+    for watch in watches:
+        watch.entries = [  # type: ignore[attr-defined]
+            e
+            for e in entries
+            if e.product_id == watch.product_id
+            and (watch.country_id is None or e.country_id == watch.country_id)
+        ]
+        watch.changes = [  # type: ignore[attr-defined]
+            e
+            for e in events
+            if e.product_id == watch.product_id
+            and (watch.country_id is None or e.country_id == watch.country_id)
+        ][:LATEST_CHANGES]
+    return watches

@@ -22,8 +22,9 @@ from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.core.validators import URLValidator
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accessions.models import EstablishmentRegistration, MarketAccess, OutboxEvent
 from accessions.outbox import dispatch_enqueue
@@ -34,10 +35,11 @@ from notifications.models import (
     DeliveryAttempt,
     DeliveryState,
     Subscription,
+    Watch,
 )
 from registry import roles
 from registry.common import DomainError, sql_execute, sql_in_ids, sql_now
-from registry.models import Country, Product
+from registry.models import AccountProfile, Country, Product
 from registry.selectors import ambiguous_product, product_resolve
 
 logger = logging.getLogger(__name__)
@@ -116,12 +118,92 @@ def subscription_create(
     return subscription
 
 
-def subscription_deactivate(*, subscription: Subscription, by: Any) -> Subscription:
+def subscription_set_active(*, subscription: Subscription, by: Any, active: bool) -> Subscription:
+    """Pause (no deliveries are made for it) or resume a subscription."""
     if not roles.may_manage_subscription(by, subscription):
         raise DomainError("not_allowed", _("This is not your subscription."))
-    Subscription.objects.filter(pk=subscription.pk).update(is_active=False)
-    subscription.is_active = False
+    Subscription.objects.filter(pk=subscription.pk).update(is_active=active)
+    subscription.is_active = active
     return subscription
+
+
+def subscription_delete(*, subscription: Subscription, by: Any) -> None:
+    """Delete a subscription with its deliveries (its owner or an administrator)."""
+    if not roles.may_manage_subscription(by, subscription):
+        raise DomainError("not_allowed", _("This is not your subscription."))
+    subscription.delete()
+
+
+@dataclass(frozen=True)
+class WebhookTest:
+    ok: bool
+    status_code: int | None
+
+
+def subscription_test(*, subscription: Subscription, by: Any) -> WebhookTest:
+    """Send one signed test event to a webhook subscription now, and say whether it was taken.
+
+    The answer gives the HTTP status only, never the error text of a failed connection.
+    """
+    if not roles.may_manage_subscription(by, subscription):
+        raise DomainError("not_allowed", _("This is not your subscription."))
+    if subscription.channel != Channel.WEBHOOK:
+        raise DomainError("not_a_webhook", _("Only a webhook can be tested."))
+    payload = {
+        "idempotency_key": f"test-{secrets.token_hex(8)}",
+        "event": {"kind": "test", "occurred_on": timezone.localdate().isoformat()},
+        "subscription": subscription.pk,
+    }
+    outcome = _post(
+        0,
+        subscription.webhook_url,
+        subscription.secret,
+        payload,
+        _setting("REGISTRY_WEBHOOK_TIMEOUT", 5.0),
+    )
+    return WebhookTest(ok=outcome.ok, status_code=outcome.status_code)
+
+
+# --- Watchlists ----------------------------------------------------------------------------------
+
+
+def watch_add(*, user: Any, product: str, country: str = "") -> Watch:
+    """Follow a product (any identifier the product resolver knows, names included), or a
+    country-product pair when a country (ISO alpha-2) is given."""
+    if not roles.may_watch(user):
+        raise DomainError("not_allowed", _("Sign in to keep a watchlist."))
+    product = (product or "").strip()
+    if not product:
+        raise DomainError("no_product", _("Name a product to follow."))
+    resolution = product_resolve(product)
+    if resolution.ambiguous:
+        raise ambiguous_product(product, resolution.candidates)
+    if resolution.product is None:
+        raise DomainError(
+            "not_found",
+            _("No product called '%(value)s' in the registry.") % {"value": product},
+        )
+    found_country = None
+    if country and country.strip():
+        found_country = Country.objects.filter(iso2=country.strip().upper()).first()
+        if found_country is None:
+            raise DomainError(
+                "not_found",
+                _("No country %(value)s in the registry.") % {"value": country.strip()},
+            )
+    watch = Watch(user=user, product=resolution.product, country=found_country)
+    try:
+        watch.full_clean()
+    except ValidationError as exc:
+        raise DomainError("already_watched", " ".join(exc.messages)) from exc
+    watch.save()
+    return watch
+
+
+def watch_remove(*, watch: Watch, by: Any) -> None:
+    if not (roles.may_watch(by) and watch.user_id == by.pk):
+        raise DomainError("not_allowed", _("This is not your watchlist."))
+    watch.delete()
 
 
 # --- Fan-out and webhook delivery -----------------------------------------------------------------
@@ -383,6 +465,12 @@ def delivery_retry(*, delivery: Delivery, by: Any) -> Delivery:
 # --- E-mail digests ------------------------------------------------------------------------------
 
 
+def _reading_language(user: Any) -> str:
+    """The language a user chose on their account page (else the site's default)."""
+    chosen = AccountProfile.objects.filter(user=user).values_list("language", flat=True).first()
+    return chosen or settings.LANGUAGE_CODE
+
+
 def _digest_line(delivery: Delivery) -> str:
     event = delivery.event
     subject = event.registration or event.market_access
@@ -417,16 +505,18 @@ def digests_send(*, batch_size: int = 500) -> int:
             if not claimed:
                 continue
             user = claimed[0].subscription.user
-            lines = "\n".join(_digest_line(d) for d in claimed)
-            body = _("Changes in the market-access registry you subscribed to:") + "\n\n" + lines
+            with translation.override(_reading_language(user)):
+                lines = "\n".join(_digest_line(d) for d in claimed)
+                body = (
+                    _("Changes in the market-access registry you subscribed to:") + "\n\n" + lines
+                )
+                count = len(claimed)
+                subject = ngettext(
+                    "Registry digest: %(count)s change", "Registry digest: %(count)s changes", count
+                ) % {"count": count}
             now = timezone.now()
             try:
-                send_mail(
-                    _("Registry digest: %(count)s changes") % {"count": len(claimed)},
-                    body,
-                    None,
-                    [user.email],
-                )
+                send_mail(subject, body, None, [user.email])
             except OSError as exc:  # SMTP errors are OSErrors
                 Delivery.objects.filter(id__in=[d.pk for d in claimed]).update(
                     state=DeliveryState.RETRYING, last_error=str(exc)[:500], last_attempt_at=now

@@ -1,12 +1,17 @@
-"""Admin for inspectors: every catalogue record, with provenance and read-only history."""
+"""Admin for inspectors: every catalogue record, with provenance and read-only history; and for
+administrators: user accounts and their roles."""
 
 from typing import TYPE_CHECKING
 
 from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
 from django.db import models as db_models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
-from registry import models
+from registry import models, roles
+from registry.accounts import account_email_vouch
 from registry.common import PROVENANCE_FIELDS
 
 if TYPE_CHECKING:
@@ -189,3 +194,72 @@ class ReportedFigureAdmin(ProvenanceAdmin):
         ),
         PROVENANCE_FIELDSET,
     )
+
+
+# --- Accounts: administrators manage users and their roles (registry.roles) ---------------------
+
+User = get_user_model()
+
+
+class AccountProfileInline(admin.StackedInline):
+    model = models.AccountProfile
+    can_delete = False
+    fields = ("language", "is_illustrative")
+    readonly_fields = ("is_illustrative",)
+
+
+def _role_action(role: str, label: "StrOrPromise"):
+    @admin.action(description=label)
+    def assign(modeladmin, request, queryset):
+        for user in queryset:
+            roles.role_assign(user=user, role=role, by=request.user)
+        count = len(queryset)
+        modeladmin.message_user(
+            request,
+            ngettext("Role given to %(n)d account.", "Role given to %(n)d accounts.", count)
+            % {"n": count},
+        )
+
+    assign.__name__ = f"make_{role}"
+    return assign
+
+
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class RegistryUserAdmin(UserAdmin):
+    """Django's user admin, for administrators only; roles are given with the actions below, which
+    also set staff status as registry.roles decides (never tick "staff" by hand)."""
+
+    inlines = (AccountProfileInline,)
+    list_display = ("username", "email", "role", "is_active", "last_login")
+    list_filter = ("groups", "is_active", "is_superuser")
+    actions = [
+        _role_action(roles.TRADER, _("Make trader")),
+        _role_action(roles.INSPECTOR, _("Make inspector")),
+        _role_action(roles.SENIOR_INSPECTOR, _("Make senior inspector")),
+    ]
+
+    @admin.display(description=_("role"))
+    def role(self, obj):
+        return roles.ROLE_LABELS[roles.main_role(obj)]
+
+    def has_module_permission(self, request):
+        return roles.may_manage_users(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return roles.may_manage_users(request.user)
+
+    def has_add_permission(self, request):
+        return roles.may_manage_users(request.user)
+
+    def has_change_permission(self, request, obj=None):
+        return roles.may_manage_users(request.user)
+
+    def has_delete_permission(self, request, obj=None):
+        return roles.may_manage_users(request.user)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        account_email_vouch(obj)  # an administrator vouches for the address they typed

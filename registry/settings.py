@@ -26,7 +26,8 @@ ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhos
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # The admin, with its site asking registry.roles who may open it (registry.apps).
+    "registry.apps.RegistryAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -41,6 +42,13 @@ INSTALLED_APPS = [
     "pgtrigger",
     "pghistory",
     "pghistory.admin",
+    # Sign-in, sign-up with e-mail verification, password reset and change, e-mail management:
+    # django-allauth (translated into Chinese and Russian, anti-enumeration, rate limits).
+    "allauth",
+    "allauth.account",
+    # Lockout after repeated failed sign-ins, per account and per address, and the log of
+    # sign-ins, sign-outs and failures: django-axes.
+    "axes",
     "registry",
     "regulations",
     "accessions",
@@ -61,6 +69,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "web.middleware.ContentSecurityPolicyMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    # Last: turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "registry.urls"
@@ -84,9 +95,13 @@ TEMPLATES = [
 ]
 
 # Embedded default: one SQLite file under var/. Full stack: DATABASE_URL=postgres://...
+DATABASE_URL = env.str("DATABASE_URL", default="")  # empty (as in .env.example): embedded
+EMBEDDED = not DATABASE_URL
 VAR_DIR.mkdir(exist_ok=True)
 DATABASES = {
-    "default": env.db_url("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'registry.sqlite3'}")
+    "default": environ.Env.db_url_config(
+        DATABASE_URL or f"sqlite:///{VAR_DIR / 'registry.sqlite3'}"
+    )
 }
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=0)
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
@@ -121,7 +136,64 @@ STORAGES = {
     },
 }
 
-LOGIN_URL = "admin:login"
+# --- Accounts: sign-in on the site (django-allauth), lockout (django-axes) ---------------------
+# Everyone signs in at /accounts/login/ (the admin's own login page redirects there). Traders
+# register themselves and verify their e-mail address; inspectors, senior inspectors and
+# administrators are made by an administrator (registry.roles.role_assign), never self-granted.
+LOGIN_URL = "account_login"
+LOGIN_REDIRECT_URL = "account-home"
+ACCOUNT_LOGOUT_REDIRECT_URL = "home"
+AUTHENTICATION_BACKENDS = [
+    # First, so a locked-out account or address is refused before any password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+ACCOUNT_ADAPTER = "web.auth.AccountAdapter"
+ACCOUNT_FORMS = {"login": "web.auth.LoginForm"}
+ACCOUNT_LOGIN_METHODS = {"email", "username"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_CONFIRM_EMAIL_ON_GET = False
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = False
+ACCOUNT_UNIQUE_EMAIL = True
+# The same answer whether or not an account exists (sign-up, password reset): no enumeration.
+ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_SESSION_REMEMBER = None
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
+ACCOUNT_USERNAME_BLACKLIST = ["admin", "administrator", "root", "inspector", "registry"]
+# Failed sign-ins are counted by django-axes (one mechanism, kept in the database and shown in
+# the admin); allauth's own limits stay on for sign-up, reset and confirmation e-mails.
+ACCOUNT_RATE_LIMITS = {"login_failed": None}
+
+AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
+# Lock after this many failures for the same account name, or from the same address.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# Hours until a lockout ends by itself (an administrator can lift it at once in the admin).
+AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.25)
+AXES_RESET_ON_SUCCESS = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_VERBOSE = False
+AXES_USERNAME_CALLABLE = "web.auth.sign_in_name"
+AXES_LOCKOUT_TEMPLATE = "account/locked_out.html"
+# The client address as the API throttle sees it (API_NUM_PROXIES trusted X-Forwarded-For hops).
+AXES_CLIENT_IP_CALLABLE = "web.auth.client_address"
+AXES_SENSITIVE_PARAMETERS = ["password", "password1", "password2", "oldpassword"]
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+# A sign-in lasts two weeks at most, and ends when the browser closes unless "remember me".
+SESSION_COOKIE_AGE = env.int("DJANGO_SESSION_COOKIE_AGE", default=14 * 24 * 3600)
+
+# Demo accounts (one per role, flagged illustrative) are made by `load_demo` in the embedded
+# mode only; never in production.
+REGISTRY_DEMO_USERS = (
+    env.bool("REGISTRY_DEMO_USERS") if env.str("REGISTRY_DEMO_USERS", default="") else EMBEDDED
+)
+# How many API keys a trader or inspector may hold at once (administrators: no limit).
+REGISTRY_API_KEYS_PER_USER = env.int("REGISTRY_API_KEYS_PER_USER", default=5)
 
 # The history triggers of auto-created many-to-many tables (pghistory tracks them, but Django
 # migrations cannot carry triggers on models they do not own) are installed after each migrate.
@@ -192,8 +264,10 @@ REGISTRY_WEBHOOK_BACKOFF_BASE = env.int("REGISTRY_WEBHOOK_BACKOFF_BASE", default
 REGISTRY_WEBHOOK_BACKOFF_CAP = env.int("REGISTRY_WEBHOOK_BACKOFF_CAP", default=6 * 3600)
 
 # --- E-mail ------------------------------------------------------------------------------------
-EMAIL_BACKEND = env.str(
-    "DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend"
+# Embedded mode prints e-mail (sign-up verification, password reset, digests) to the console;
+# the full stack sends it by SMTP.
+EMAIL_BACKEND = env.str("DJANGO_EMAIL_BACKEND", default="") or (
+    "django.core.mail.backends." + ("console.EmailBackend" if EMBEDDED else "smtp.EmailBackend")
 )
 EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
 EMAIL_PORT = env.int("EMAIL_PORT", default=25)

@@ -6,6 +6,15 @@ from django.core.management import call_command
 _SEEDED_ROWS: list | None = None
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache: rate limits (the API's, allauth's e-mail cooldowns)
+    and cached answers count in it, and Redis keeps them across tests and runs."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 def _seeded_models():
     from accessions.seeding import SPECS
 

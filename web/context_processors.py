@@ -14,8 +14,12 @@ class _Permissions:
     def __init__(self, user: Any) -> None:
         self.see_dashboard = roles.may_see_dashboard(user)
         self.subscribe = roles.may_subscribe(user)
+        self.watch = roles.may_watch(user)
+        self.own_api_keys = roles.may(user, roles.Ability.OWN_API_KEYS)
+        self.open_admin = roles.may_open_admin(user)
 
 
 def permissions(request: HttpRequest) -> dict[str, Any]:
-    """`may.see_dashboard`, `may.subscribe`: computed only when a template reads them."""
+    """`may.see_dashboard`, `may.subscribe`, `may.watch`, `may.own_api_keys`, `may.open_admin`:
+    computed only when a template reads them."""
     return {"may": SimpleLazyObject(lambda: _Permissions(request.user))}

@@ -1,8 +1,10 @@
-"""The HTML pages (the API has its own URL module, api.urls)."""
+"""The HTML pages (the API has its own URL module, api.urls; sign-in and sign-up pages are
+django-allauth's, included by registry.urls under accounts/)."""
 
 from django.urls import path
+from django.views.generic import RedirectView
 
-from web import views
+from web import account, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -18,6 +20,28 @@ urlpatterns = [
     path("accessions/", views.accession_list, name="accession-list"),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("alerts/<int:pk>/acknowledge/", views.alert_acknowledge, name="alert-acknowledge"),
-    path("subscriptions/", views.subscriptions, name="subscriptions"),
-    path("deliveries/<int:pk>/retry/", views.delivery_retry, name="delivery-retry"),
+    # A signed-in user's own pages.
+    path("accounts/", account.account_home, name="account-home"),
+    path("accounts/profile/", RedirectView.as_view(pattern_name="account-home")),
+    path("accounts/language/", account.account_language, name="account-language"),
+    path("accounts/watchlist/", account.watch_add, name="watch-add"),
+    path("accounts/watchlist/<int:pk>/remove/", account.watch_remove, name="watch-remove"),
+    path("accounts/subscriptions/", account.subscriptions, name="subscriptions"),
+    path(
+        "accounts/subscriptions/<int:pk>/pause/",
+        account.subscription_pause,
+        name="subscription-pause",
+    ),
+    path(
+        "accounts/subscriptions/<int:pk>/delete/",
+        account.subscription_delete,
+        name="subscription-delete",
+    ),
+    path(
+        "accounts/subscriptions/<int:pk>/test/", account.subscription_test, name="subscription-test"
+    ),
+    path("accounts/deliveries/<int:pk>/retry/", account.delivery_retry, name="delivery-retry"),
+    path("accounts/keys/", account.api_keys_page, name="api-keys"),
+    path("accounts/keys/<int:pk>/revoke/", account.api_key_revoke, name="api-key-revoke"),
+    path("subscriptions/", RedirectView.as_view(pattern_name="subscriptions", permanent=True)),
 ]

@@ -11,7 +11,6 @@ from typing import cast
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Field, Prefetch
@@ -27,9 +26,6 @@ from accessions.eligibility.check import check_eligibility
 from accessions.filters import AccessionFilter
 from accessions.models import STAGE_ORDER, MarketAccess
 from accessions.services import expiry
-from notifications import services as notifications
-from notifications.models import Delivery
-from notifications.selectors import subscriptions_of
 from registry import roles
 from registry.common import DomainError, event_data, history_changes, history_supported, in_force
 from registry.filters import PortFilter
@@ -39,6 +35,7 @@ from regulations.models import Regulation, RegulationProduct, Topic
 from regulations.selectors import regulation_of_country_q
 from web.charts import stacked_bar_chart
 from web.forms import EligibilityForm, SearchForm
+from web.guards import requires
 from web.search import search as run_search
 
 PRODUCT_SUGGESTIONS = 1000
@@ -220,11 +217,8 @@ def _query_without_page(request) -> str:
     return params.urlencode()
 
 
+@requires(roles.Ability.DASHBOARD)
 def dashboard(request):
-    if not request.user.is_authenticated:
-        return redirect_to_login(request.get_full_path())
-    if not roles.may_see_dashboard(request.user):
-        raise PermissionDenied(_("The dashboard is for inspectors."))
     on = today()
     per_year = selectors.accessions_per_year_and_country()
     years = sorted({str(row["year"]) for row in per_year})
@@ -259,10 +253,9 @@ def dashboard(request):
 
 
 @require_POST
+@requires(roles.Ability.ACKNOWLEDGE_ALERTS, then="dashboard")
 def alert_acknowledge(request, pk: int):
     """An inspector acknowledges an alert (POST with CSRF); who and when are kept."""
-    if not request.user.is_authenticated:
-        return redirect_to_login(reverse("dashboard"))
     try:
         expiry.alert_acknowledge(alert_id=pk, by=request.user)
     except DomainError as exc:
@@ -271,64 +264,6 @@ def alert_acknowledge(request, pk: int):
         raise PermissionDenied(exc.message) from exc
     messages.success(request, _("Alert acknowledged."))
     return redirect(reverse("dashboard") + "#alerts")
-
-
-# --- Subscriptions: a subscriber's own page ------------------------------------------------------
-
-
-def subscriptions(request):
-    """A trader's or inspector's subscriptions, their failing deliveries (retrying, dead letters)
-    and a form to add one. POST: subscribe; the service validates target and URL."""
-    if not request.user.is_authenticated:
-        return redirect_to_login(request.get_full_path())
-    status, error = 200, None
-    if request.method == "POST":
-        try:
-            created = notifications.subscription_create(
-                user=request.user,
-                channel=request.POST.get("channel", ""),
-                country=request.POST.get("country", ""),
-                product=request.POST.get("product", ""),
-                hs_prefix=request.POST.get("hs_prefix", ""),
-                registration=request.POST.get("registration", ""),
-                webhook_url=request.POST.get("webhook_url", ""),
-            )
-        except DomainError as exc:
-            if exc.code == "not_allowed":
-                raise PermissionDenied(exc.message) from exc
-            status, error = 400, exc.message
-        else:
-            messages.success(request, _("Subscribed."))
-            if created.secret:
-                messages.info(
-                    request,
-                    _("Webhook signing secret (shown once): %(secret)s")
-                    % {"secret": created.secret},
-                )
-            return redirect("subscriptions")
-    context = {
-        "subscriptions": subscriptions_of(request.user),
-        "error": error,
-        "form_data": request.POST if request.method == "POST" else {},
-    }
-    return render(request, "web/subscriptions.html", context, status=status)
-
-
-@require_POST
-def delivery_retry(request, pk: int):
-    """The subscriber asks for another round of attempts for a dead letter."""
-    if not request.user.is_authenticated:
-        return redirect_to_login(reverse("subscriptions"))
-    delivery = get_object_or_404(Delivery.objects.select_related("subscription"), pk=pk)
-    try:
-        notifications.delivery_retry(delivery=delivery, by=request.user)
-    except DomainError as exc:
-        if exc.code == "not_allowed":
-            raise Http404(exc.message) from exc  # not yours: as if it did not exist
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("The delivery will be retried."))
-    return redirect("subscriptions")
 
 
 # --- catalogue pages: search, countries, products, ports ------------------------------------

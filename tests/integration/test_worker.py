@@ -225,8 +225,8 @@ def test_with_redis_unreachable_the_change_commits_pages_answer_and_events_wait(
 
 
 def _read_urls() -> list[str]:
-    """A page, the admin login and, once the API exists, an API read."""
-    urls = [reverse("home"), "/admin/login/"]
+    """A page, the sign-in page and, once the API exists, an API read."""
+    urls = [reverse("home"), reverse("account_login")]
     try:
         resolve("/api/v1/countries/")
         urls.append("/api/v1/countries/")

@@ -326,6 +326,20 @@ def test_weekly_digest_mails_each_subscriber_once_per_event(trader, catalogue):
     assert set(Delivery.objects.values_list("state", flat=True)) == {"delivered"}
 
 
+def test_the_digest_comes_in_the_subscribers_language_with_a_correct_plural(trader, catalogue):
+    from registry.accounts import account_language_set
+
+    account_language_set(user=trader, language="ru")
+    services.subscription_create(user=trader, channel="email", country="KZ")
+    event_for(catalogue["registration"])
+
+    services.digests_send()
+
+    [message] = mail.outbox
+    assert message.subject == "Сводка реестра: 1 изменение"
+    assert message.body.startswith("Изменения")
+
+
 def test_webhook_dispatch_does_not_send_email_deliveries(trader, catalogue):
     services.subscription_create(user=trader, channel="email", country="KZ")
     event_for(catalogue["registration"])

@@ -5,6 +5,7 @@ import pytest
 from django.contrib.auth.models import AnonymousUser, Group
 
 from registry import roles
+from registry.common import DomainError
 from registry.roles import roles_ensure
 
 # role -> (is_inspector, may_see_dashboard, may_acknowledge_alerts, may_subscribe,
@@ -16,8 +17,9 @@ EXPECTED = {
     "trader": (False, False, False, True, False, False),
     "inspector": (True, True, True, True, False, False),
     "senior_inspector": (True, True, True, True, False, False),
-    "staff": (True, True, True, False, False, False),
-    "superuser": (False, False, False, True, True, True),
+    # Staff status only opens the admin: it makes nobody an inspector (the issue a new user saw).
+    "staff": (False, False, False, False, False, False),
+    "superuser": (True, True, True, True, True, True),
 }
 
 
@@ -80,3 +82,45 @@ def test_roles_are_read_once_per_user(django_user_model, django_assert_num_queri
         assert roles.may_subscribe(user)
         assert not roles.is_inspector(user)
         assert not roles.may_see_dashboard(user)
+
+
+@pytest.mark.django_db
+def test_staff_status_only_opens_the_admin(django_user_model):
+    staff = django_user_model.objects.create_user("staff", is_staff=True)
+    assert roles.may_open_admin(staff)
+    assert roles.roles_of(staff) == {roles.ANONYMOUS}
+    assert not roles.may_see_dashboard(staff)
+
+
+@pytest.mark.django_db
+def test_role_assign_sets_staff_as_the_roles_module_decides(django_user_model):
+    admin = django_user_model.objects.create_superuser("root", password="pw-1234567890")
+    user = django_user_model.objects.create_user("someone")
+    roles.role_assign(user=user, role=roles.INSPECTOR, by=admin)
+    user.refresh_from_db()
+    assert user.is_staff and set(user.groups.values_list("name", flat=True)) == {"inspector"}
+    roles.role_assign(user=user, role=roles.TRADER, by=admin)
+    user = django_user_model.objects.get(pk=user.pk)
+    assert not user.is_staff
+    assert roles.roles_of(user) == {roles.TRADER}
+
+
+@pytest.mark.django_db
+def test_only_an_administrator_assigns_roles(django_user_model):
+    inspector = django_user_model.objects.create_user("insp")
+    roles.role_assign(user=inspector, role=roles.SENIOR_INSPECTOR)
+    trader = django_user_model.objects.create_user("trader")
+    roles.role_self_registered(trader)
+    for by in (inspector, trader):
+        with pytest.raises(DomainError) as refused:
+            roles.role_assign(user=trader, role=roles.INSPECTOR, by=by)
+        assert refused.value.code == "not_allowed"
+    assert roles.roles_of(django_user_model.objects.get(pk=trader.pk)) == {roles.TRADER}
+
+
+def test_the_api_client_role_comes_with_a_key():
+    anonymous = AnonymousUser()
+    assert not roles.may_use_key_endpoints(anonymous, api_key=False)
+    assert roles.may_use_key_endpoints(anonymous, api_key=True)
+    assert roles.may(anonymous, roles.Ability.HIGHER_RATE, api_key=True)
+    assert not roles.may(anonymous, roles.Ability.HIGHER_RATE)

@@ -220,11 +220,16 @@ def test_dashboard_forbidden_to_signed_in_non_inspector(client, world, django_us
     assert response.status_code == 403
 
 
-def test_dashboard_allowed_to_staff(client, world, django_user_model):
+def test_staff_status_alone_does_not_open_the_dashboard(client, world, django_user_model):
+    """Staff status only opens the admin; the inspector role opens the dashboard."""
     client.force_login(
         django_user_model.objects.create_user("staff", password="x-123456789", is_staff=True)
     )
-    assert client.get("/dashboard/").status_code == 200
+    assert client.get("/dashboard/").status_code == 403
+
+
+def test_dashboard_allowed_to_an_inspector_without_staff_status(inspector_client, world):
+    assert inspector_client.get("/dashboard/").status_code == 200
 
 
 def test_dashboard_shows_renewal_windows_expired_and_charts(inspector_client, world, frozen_today):

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from accessions.models import OutboxEvent
 from notifications.models import Delivery, Subscription
+from registry import roles
 from tests.factories import CountryFactory, EstablishmentRegistrationFactory
 
 
@@ -109,7 +110,9 @@ def test_subscriber_sees_a_dead_letter_and_retries_it(client, trader):
 
 def test_stranger_cannot_retry_someone_elses_delivery(client, trader, django_user_model):
     delivery = _dead_letter(trader)
-    client.force_login(django_user_model.objects.create_user("stranger"))
+    stranger = django_user_model.objects.create_user("stranger")
+    roles.role_self_registered(stranger)
+    client.force_login(stranger)
 
     response = client.post(reverse("delivery-retry", args=[delivery.pk]))
 

@@ -1,9 +1,11 @@
 import datetime as dt
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from accessions.demo import demo_load
+from registry.accounts import demo_accounts_create
 from registry.common import DomainError
 
 
@@ -23,3 +25,13 @@ class Command(BaseCommand):
         except DomainError as error:
             raise CommandError(error.message) from None
         self.stdout.write(self.style.WARNING(f"{written} ILLUSTRATIVE registrations loaded"))
+        if not settings.REGISTRY_DEMO_USERS:
+            return
+        self.stdout.write(
+            self.style.WARNING(
+                "ILLUSTRATIVE demo accounts, one per role (new passwords at every load_demo; "
+                "sign in at /accounts/login/):"
+            )
+        )
+        for username, role, password in demo_accounts_create():
+            self.stdout.write(f"  {role:<17} {username:<15} password: {password}")

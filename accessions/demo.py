@@ -10,6 +10,7 @@ import datetime as dt
 from django.db import transaction
 
 from accessions.models import (
+    DEMO_PREFIX,
     AccessStatus,
     EstablishmentRegistration,
     MarketAccess,
@@ -33,13 +34,29 @@ def _years_before(day: dt.date, years: int) -> dt.date:
         return day.replace(year=day.year - years, day=28)
 
 
+def _years_after(day: dt.date, years: int) -> dt.date:
+    return _years_before(day, -years)
+
+
+def demo_number(iso3: str, index: int, registered_on: dt.date) -> str:
+    """A made-up number that cannot pass for a real one: DEMO- + the GACC layout."""
+    return f"{DEMO_PREFIX}C{iso3}9{index:03d}{registered_on:%y%m%d}9{index:03d}"
+
+
 @transaction.atomic
 def demo_load(*, today: dt.date) -> int:
-    """Create or refresh the illustrative registrations; returns how many were written."""
+    """Create or refresh the illustrative registrations; returns how many were written.
+
+    Each registration is dated first; the regime in force on its registration date decides how
+    long it is valid (Decree 145: 4 years, Decree 248: 5), and it covers a product whose access was
+    already in force on that date, so no registration predates the access it depends on.
+    """
     regimes = list(RegistrationRegime.objects.order_by("valid_from"))
     accesses = list(
         MarketAccess.objects.filter(
-            requires_registered_establishments=True, status=AccessStatus.IN_FORCE
+            requires_registered_establishments=True,
+            status=AccessStatus.IN_FORCE,
+            valid_from__isnull=False,
         )
         .select_related("country", "product")
         .order_by("country__iso2", "product__slug")
@@ -50,25 +67,38 @@ def demo_load(*, today: dt.date) -> int:
         )
     written = 0
     with history_context(actor="load_demo"):
+        # Demo rows of the earlier number format (without the DEMO- prefix) are replaced.
+        EstablishmentRegistration.objects.filter(is_illustrative=True, source=DEMO_SOURCE).exclude(
+            registration_number__startswith=DEMO_PREFIX
+        ).delete()
         for index, offset in enumerate(EXPIRY_OFFSETS):
-            access = accesses[index * 7 % len(accesses)]
-            valid_until = today + dt.timedelta(days=offset)
-            regime = regime_at(regimes, _years_before(valid_until, 5)) or regimes[-1]
-            registered_on = _years_before(valid_until, regime.validity_years)
-            number = (
-                f"C{ISO3.get(access.country.iso2, 'XXX')}9{index:03d}"
-                f"{registered_on:%y%m%d}9{index:03d}"
-            )
+            # Aim at an expiry `offset` days from today, registered five years before it (Decree
+            # 248's validity); the regime in force on that day then decides the real expiry.
+            registered_on = _years_before(today + dt.timedelta(days=offset), 5)
+            regime = regime_at(regimes, registered_on)
+            if regime is None:
+                continue
+            valid_until = _years_after(registered_on, regime.validity_years)
+            eligible = [
+                a for a in accesses if a.valid_from is not None and a.valid_from <= registered_on
+            ]
+            if not eligible:
+                continue
+            access = eligible[index * 7 % len(eligible)]
             status = (
                 RegistrationStatus.EXPIRED if valid_until < today else RegistrationStatus.REGISTERED
             )
             registration, _ = EstablishmentRegistration.objects.update_or_create(
-                name=f"Demo establishment {index + 1} ({access.product.name_en}, illustrative)",
+                name=f"Demo establishment {index + 1} (illustrative)",
                 defaults={
-                    "registration_number": number,
+                    "registration_number": demo_number(
+                        ISO3.get(access.country.iso2, "XXX"), index, registered_on
+                    ),
                     "country": access.country,
                     "registered_on": registered_on,
                     "valid_until": valid_until,
+                    "extended_until": None,
+                    "extension_basis": "",
                     "status": status,
                     "regime": regime,
                     "source": DEMO_SOURCE,

@@ -149,7 +149,7 @@ class EstablishmentFilter(django_filters.FilterSet):
         help_text=_("Registrations whose validity ends within this many days from today."),
     )
     registration_number = django_filters.CharFilter(
-        field_name="registration_number", lookup_expr="iexact", max_length=18
+        field_name="registration_number", lookup_expr="iexact", max_length=23
     )
     q = django_filters.CharFilter(
         field_name="name",

@@ -35,6 +35,14 @@ class InstrumentKind(models.TextChoices):
     REPORTED = "reported", _("reported (no instrument seen)")
 
 
+class EstablishmentsBasis(models.TextChoices):
+    """Why an access entry does (or does not) require GACC-registered establishments."""
+
+    INSTRUMENT = "instrument", _("stated in the instrument")
+    REGULATION = "regulation", _("a Decree 248 category (home-authority recommendation)")
+    INFERENCE = "inference", _("the registry's inference, not stated in a source")
+
+
 @tracked()
 class MarketAccess(Provenance):
     """One product from one exporting country on China's access list.
@@ -70,7 +78,20 @@ class MarketAccess(Provenance):
     )
     valid_until = models.DateField(_("in force until"), null=True, blank=True)
     requires_registered_establishments = models.BooleanField(
-        _("registered establishments required"), default=False
+        _("registered establishments required"),
+        null=True,
+        blank=True,
+        default=None,
+        help_text=_(
+            "Empty: the sources do not state it (the checker asks to confirm it, never reads it "
+            "as 'not required')."
+        ),
+    )
+    registered_establishments_basis = models.CharField(
+        _("basis of 'registered establishments required'"),
+        max_length=15,
+        choices=EstablishmentsBasis.choices,
+        blank=True,
     )
     required_site_kind = models.CharField(
         _("designated port site required"), max_length=20, choices=SiteKind.choices, blank=True
@@ -113,12 +134,83 @@ class MarketAccess(Provenance):
             choices_constraint("market_access", "instrument_kind", InstrumentKind),
             choices_constraint("market_access", "required_site_kind", SiteKind, blank=True),
             choices_constraint("market_access", "valid_from_precision", DatePrecision, blank=True),
+            choices_constraint(
+                "market_access",
+                "registered_establishments_basis",
+                EstablishmentsBasis,
+                blank=True,
+            ),
+            models.CheckConstraint(
+                condition=models.Q(requires_registered_establishments__isnull=False)
+                | models.Q(registered_establishments_basis=""),
+                name="market_access_not_stated_has_no_basis",
+                violation_error_message=_(
+                    "Where the sources do not state whether registered establishments are "
+                    "required, there is no basis to give."
+                ),
+            ),
             *Provenance.provenance_constraints("market_access"),
         ]
         indexes = [models.Index(fields=["status", "valid_until"], name="access_status_until")]
 
     def __str__(self) -> str:
         return f"{self.product} from {self.country.iso2}"
+
+    @property
+    def establishments_inferred(self) -> bool:
+        return self.registered_establishments_basis == EstablishmentsBasis.INFERENCE
+
+
+class ConditionKind(models.TextChoices):
+    TREATMENT = "treatment", _("treatment required")
+    ORIGIN_AREA = "origin_area", _("pest- or disease-free areas")
+    OTHER = "other", _("other condition")
+
+
+@tracked()
+class AccessCondition(Provenance):
+    """A condition of an access entry with its own validity and instrument.
+
+    A condition that a later instrument added (e.g. the FMD-free zones of GACC & MARA 2024 No.20
+    on Kazakh beef, in force since 2019) holds only from that instrument's date: a question about
+    an earlier day must not show it. Conditions that hold for the whole validity of the entry stay
+    in the entry's own fields (treatment, pest_free_areas, conditions).
+    """
+
+    market_access = models.ForeignKey(
+        MarketAccess, on_delete=models.CASCADE, related_name="dated_conditions"
+    )
+    kind = models.CharField(_("kind"), max_length=15, choices=ConditionKind.choices)
+    text = models.TextField(_("condition"))
+    instrument_ref = models.CharField(
+        _("instrument"),
+        max_length=150,
+        blank=True,
+        help_text=_("E.g. 'GACC & MARA joint announcement 2024 No.20'."),
+    )
+    valid_from = models.DateField(_("in force from"))
+    valid_from_precision = models.CharField(
+        _("precision"), max_length=10, choices=DatePrecision.choices
+    )
+    valid_until = models.DateField(_("in force until"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["market_access", "valid_from", "kind"]
+        verbose_name = _("dated condition")
+        verbose_name_plural = _("dated conditions")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["market_access", "kind", "valid_from"],
+                name="condition_once_per_access_kind_start",
+            ),
+            validity_constraint("condition"),
+            choices_constraint("condition", "kind", ConditionKind),
+            choices_constraint("condition", "valid_from_precision", DatePrecision),
+            *Provenance.provenance_constraints("condition"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.valid_from} ({self.instrument_ref})"
 
 
 class DiplomaticEvent(models.Model):
@@ -171,6 +263,11 @@ class Accession(Provenance):
         related_name="accessions",
     )
     basis = models.CharField(_("basis"), max_length=15, choices=AccessionBasis.choices)
+    event_inferred = models.BooleanField(
+        _("event link inferred"),
+        default=False,
+        help_text=_("The link to the event is the registry's reading; no source states it."),
+    )
 
     class Meta:
         ordering = ["-year", "market_access"]
@@ -185,6 +282,11 @@ class Accession(Provenance):
                 violation_error_message=_("The year must be between 1990 and 2100."),
             ),
             choices_constraint("accession", "basis", AccessionBasis),
+            models.CheckConstraint(
+                condition=models.Q(event_inferred=False) | models.Q(event__isnull=False),
+                name="accession_inferred_event_is_set",
+                violation_error_message=_("Only a linked event can be marked as inferred."),
+            ),
             *Provenance.provenance_constraints("accession"),
         ]
 
@@ -302,7 +404,11 @@ ACTIVE_REGISTRATION_STATUSES = (
 STOPPED_REGISTRATION_STATUSES = (RegistrationStatus.SUSPENDED, RegistrationStatus.CANCELLED)
 
 
-REGISTRATION_NUMBER_REGEX = r"^C[A-Z]{3}[0-9]{14}$"
+# The GACC format (Decree 248, medium confidence): 'C' + 3-letter country code + 14 digits. The
+# illustrative demo set prefixes its made-up numbers with DEMO_PREFIX, so a number copied out of
+# the demo alone still says it is not real (the database refuses the prefix on a real record).
+DEMO_PREFIX = "DEMO-"
+REGISTRATION_NUMBER_REGEX = r"^(DEMO-)?C[A-Z]{3}[0-9]{14}$"
 
 
 class ExtensionExclusion(models.TextChoices):
@@ -321,11 +427,12 @@ class EstablishmentRegistration(Provenance):
     """An overseas producer registered with GACC for some products.
 
     Number format (Decree 248, medium confidence): 'C' + 3-letter country code + 4-digit
-    product-category code + 6-digit date + 4-digit serial = 18 characters. No real list is public,
+    product-category code + 6-digit date + 4-digit serial = 18 characters (demo numbers carry a
+    'DEMO-' prefix on top). No real list is public,
     so every registration in this registry is illustrative unless an inspector enters a real one.
     """
 
-    registration_number = models.CharField(_("registration number"), max_length=18, unique=True)
+    registration_number = models.CharField(_("registration number"), max_length=23, unique=True)
     name = models.CharField(_("establishment name"), max_length=300)
     country = models.ForeignKey(Country, on_delete=models.PROTECT, related_name="establishments")
     products = models.ManyToManyField(Product, related_name="establishments")
@@ -355,6 +462,15 @@ class EstablishmentRegistration(Provenance):
                 name="registration_number_format",
                 violation_error_message=_(
                     "A GACC registration number is 'C', a 3-letter country code and 14 digits."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(registration_number__startswith=DEMO_PREFIX)
+                | models.Q(is_illustrative=True),
+                name="registration_demo_number_is_illustrative",
+                violation_error_message=_(
+                    "A registration number starting with DEMO- belongs to the illustrative demo "
+                    "set only."
                 ),
             ),
             validity_constraint("registration", "registered_on", "valid_until"),

@@ -4,6 +4,11 @@ Every row of every file is checked (parsed, its references resolved, `full_clean
 model's constraints) before anything is kept. One bad row anywhere means the whole load is rolled
 back and every bad row is reported as file:line with the reason. A second run over unchanged files
 reports nothing changed and writes nothing (so history records nothing either).
+
+Rows are never deleted because they are missing from a file (an inspector's additions survive a
+reload). A seeded row that a correction retires is named in `removed.csv` (file, natural key,
+reason) and deleted when present, under the same `load_seeds` history context as every other
+change.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import IntegrityError, models, transaction
 
 from accessions.models import (
+    AccessCondition,
     Accession,
     AccessionStage,
     DiplomaticEvent,
@@ -53,6 +59,7 @@ class FileReport:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    removed: int = 0
 
 
 @dataclass
@@ -62,7 +69,7 @@ class SeedReport:
 
     @property
     def changed(self) -> int:
-        return sum(f.created + f.updated for f in self.files)
+        return sum(f.created + f.updated + f.removed for f in self.files)
 
 
 class SeedError(Exception):
@@ -100,6 +107,17 @@ def boolean(value: str) -> bool:
     if value not in {"true", "false"}:
         raise RowError(f"'{value}' is not true/false")
     return value == "true"
+
+
+# "registered establishments required": stated yes, stated no, or the sources are silent.
+TRI_STATE = {"true": True, "false": False, "not_stated": None}
+
+
+def tri_state(value: str) -> bool | None:
+    value = value.strip().lower()
+    if value not in TRI_STATE:
+        raise RowError(f"'{value}' is not true/false/not_stated")
+    return TRI_STATE[value]
 
 
 def optional_int(value: str) -> int | None:
@@ -273,13 +291,19 @@ SPECS: list[Spec] = [
     Spec("market_access.csv", MarketAccess, ("country", "product"),
          "status instrument_kind instrument_ref instrument_date_precision "
          "protocol_signed_precision valid_from_precision required_site_kind treatment "
-         f"pest_free_areas conditions {PROVENANCE}",
+         f"pest_free_areas conditions registered_establishments_basis {PROVENANCE}",
          {"country": COUNTRY, "product": PRODUCT, "instrument_date": optional_date,
           "protocol_signed_on": optional_date, "valid_from": optional_date,
-          "valid_until": optional_date, "requires_registered_establishments": boolean},
+          "valid_until": optional_date, "requires_registered_establishments": tri_state},
          m2m={"allowed_ports": refs(Port, "code", "port")}),
+    Spec("access_conditions.csv", AccessCondition, ("market_access", "kind", "valid_from"),
+         f"kind text instrument_ref valid_from_precision {PROVENANCE}",
+         {"valid_from": required_date, "valid_until": optional_date},
+         derived=lambda row: {"market_access": market_access_ref(row)},
+         ignored=("country", "product")),
     Spec("accessions.csv", Accession, ("market_access", "year"), f"basis {PROVENANCE}",
-         {"year": required_int, "event": ref(DiplomaticEvent, "slug", "event", optional=True)},
+         {"year": required_int, "event": ref(DiplomaticEvent, "slug", "event", optional=True),
+          "event_inferred": boolean},
          derived=lambda row: {"market_access": market_access_ref(row)},
          ignored=("country", "product")),
     Spec("accession_stages.csv", AccessionStage, ("accession", "stage"),
@@ -414,6 +438,51 @@ def _load_deferred(deferred: Iterable[tuple], report: SeedReport) -> None:
             report.errors.append(f"{location}: {_messages(error)}")
 
 
+REMOVED_FILE = "removed.csv"
+REMOVED_HEADER = ["file", "key", "reason"]
+
+
+def _load_removals(directory: Path, report: SeedReport) -> None:
+    """Delete the seeded rows a correction retired (removed.csv: file, natural key, reason).
+
+    The key is the file's natural-key columns, in order, joined by ';' (e.g. `beef;020220` for
+    product_aliases.csv). A row already gone is skipped, so a second run removes nothing.
+    """
+    path = directory / REMOVED_FILE
+    if not path.exists():
+        return
+    header, rows = _read(path)
+    if header != REMOVED_HEADER:
+        report.errors.append(f"{path}:1: expected columns {REMOVED_HEADER}")
+        return
+    specs = {spec.file: spec for spec in SPECS}
+    for line, row in rows:
+        location = f"{path}:{line}"
+        try:
+            spec = specs.get(row["file"].strip())
+            if spec is None:
+                raise RowError(f"unknown seed file '{row['file']}'")
+            if not row["reason"].strip():
+                raise RowError("a reason is required")
+            if not all(key in spec.columns for key in spec.key):
+                raise RowError(f"{spec.file} rows cannot be removed by key")
+            parts = row["key"].split(";")
+            if len(parts) != len(spec.key):
+                raise RowError(f"the key of {spec.file} is {';'.join(spec.key)}")
+            values = {
+                key: spec.columns[key](part) for key, part in zip(spec.key, parts, strict=True)
+            }
+            found = spec.model._default_manager.filter(**_lookup(spec, values))
+            file_report = next(f for f in report.files if f.name == spec.file)
+            for instance in found:
+                instance.delete()
+                file_report.removed += 1
+        except RowError as error:
+            report.errors.append(f"{location}: {error}")
+        except IntegrityError as error:
+            report.errors.append(f"{location}: refused by the database: {error}".strip())
+
+
 def seeds_load(*, directory: Path = SEEDS_DIR, dry_run: bool = False) -> SeedReport:
     """Upsert every seed file by natural key; all or nothing.
 
@@ -427,6 +496,7 @@ def seeds_load(*, directory: Path = SEEDS_DIR, dry_run: bool = False) -> SeedRep
             for spec in SPECS:
                 deferred += _load_file(spec, Path(directory), report)
             _load_deferred(deferred, report)
+            _load_removals(Path(directory), report)
             if report.errors:
                 raise SeedError(report)
             if dry_run:

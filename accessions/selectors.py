@@ -193,6 +193,7 @@ def accession_list() -> QuerySet[Accession]:
 def market_access_detail() -> QuerySet[MarketAccess]:
     return MarketAccess.objects.select_related("product", "country").prefetch_related(
         Prefetch("allowed_ports", queryset=Port.objects.order_by("name_en")),
+        "dated_conditions",
         Prefetch(
             "accessions",
             queryset=Accession.objects.select_related("event").prefetch_related(

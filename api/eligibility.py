@@ -66,11 +66,12 @@ class EligibilityInputSerializer(serializers.Serializer):
     date = serializers.DateField(required=False, help_text="YYYY-MM-DD; default today.")
     as_of = serializers.DateField(required=False, help_text="Alias of `date`.")
     establishment = serializers.RegexField(
-        r"^[Cc][A-Za-z]{3}[0-9]{14}$",
+        r"^(?:[Dd][Ee][Mm][Oo]-)?[Cc][A-Za-z]{3}[0-9]{14}$",
         required=False,
         allow_blank=True,
         default="",
-        help_text="GACC registration number: C + 3 letters + 14 digits.",
+        help_text="GACC registration number: C + 3 letters + 14 digits (DEMO- + that for the "
+        "illustrative demo set).",
         error_messages={
             "invalid": "A GACC registration number is 'C', a 3-letter country code and 14 digits."
         },

@@ -153,6 +153,8 @@ class MarketAccessFactory(ProvenanceFactory):
     instrument_date_precision = "exact"
     valid_from = dt.date(2023, 6, 13)
     valid_from_precision = "exact"
+    requires_registered_establishments = False
+    registered_establishments_basis = "instrument"
 
 
 class DiplomaticEventFactory(factory.django.DjangoModelFactory):

@@ -100,6 +100,9 @@ def access_detail(request, pk: int):
         answer = check_eligibility(product=access.product.slug, country=access.country.iso2, on=on)
     except DomainError:  # the slug is also another product's alias: show the record alone
         answer = None
+    # Only the dated conditions in force on the day shown (a 2024 instrument's zones are not shown
+    # for an earlier day).
+    dated_conditions = [c for c in access.dated_conditions.all() if in_force(c, on)]
     accessions = list(access.accessions.all())
     for accession in accessions:
         accession.ordered_stages = sorted(  # type: ignore[attr-defined]
@@ -112,6 +115,7 @@ def access_detail(request, pk: int):
             "access": access,
             "answer": answer,
             "accessions": accessions,
+            "dated_conditions": dated_conditions,
             "history": _history(access) if history_supported() else None,
             "history_supported": history_supported(),
             "today": on,

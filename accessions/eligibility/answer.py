@@ -55,6 +55,7 @@ REASON_CODES = (
 
 CONDITION_CODES = (
     "registered_establishment_required",
+    "registered_establishment_not_stated",
     "designated_port_required",
     "treatment_required",
     "origin_area_restricted",

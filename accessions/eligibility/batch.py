@@ -9,7 +9,12 @@ import datetime as dt
 from django.db.models import Exists
 
 from accessions.eligibility.answer import EligibilityAnswer, EligibilityQuestion, Verdict
-from accessions.eligibility.check import LISTED_PORTS, answer_with_access, answer_without_access
+from accessions.eligibility.check import (
+    DATED_CONDITIONS,
+    LISTED_PORTS,
+    answer_with_access,
+    answer_without_access,
+)
 from accessions.models import (
     EstablishmentRegistration,
     MarketAccess,
@@ -43,7 +48,7 @@ class _BatchFetch:
         accesses = (
             MarketAccess.objects.filter(product_id__in=products, country__iso2__in=self.countries)
             .select_related("product", "country")
-            .annotate(has_listed_ports=Exists(LISTED_PORTS))
+            .annotate(has_listed_ports=Exists(LISTED_PORTS), dated_conditions_data=DATED_CONDITIONS)
         )
         self.accesses = {(a.product_id, a.country_id): a for a in accesses}
         listed = MarketAccess.allowed_ports.through.objects.filter(

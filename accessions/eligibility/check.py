@@ -6,18 +6,21 @@ from __future__ import annotations
 import datetime as dt
 from typing import Protocol, cast
 
-from django.db.models import Exists, F, Func, OuterRef, Subquery
+from django.db.models import Aggregate, Exists, F, Func, JSONField, OuterRef, Subquery
+from django.db.models.functions import JSONObject
 from django.utils.translation import gettext as _
 
 from accessions.eligibility.answer import EligibilityAnswer, EligibilityQuestion, Reason, Verdict
 from accessions.models import (
     STOPPED_REGISTRATION_STATUSES,
+    AccessCondition,
     AccessStatus,
+    ConditionKind,
     EstablishmentRegistration,
     MarketAccess,
     RegistrationStatus,
 )
-from registry.common import format_dated, in_force_q
+from registry.common import covers, format_dated, in_force_q
 from registry.models import Country, Port, Product, SupervisionSite
 from registry.selectors import (
     ambiguous_product,
@@ -29,6 +32,58 @@ from regulations.selectors import applicable_regulations
 
 # Whether an access entry restricts entry to listed ports (annotated on every access it reads).
 LISTED_PORTS = MarketAccess.allowed_ports.through.objects.filter(marketaccess_id=OuterRef("pk"))
+
+
+class _JSONArray(Aggregate):
+    """The rows of a group as one JSON array (json_group_array on SQLite, jsonb_agg on
+    PostgreSQL), so an access entry's dated conditions ride in the query that reads the entry."""
+
+    function = "JSON_GROUP_ARRAY"
+    output_field = JSONField()
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        return self.as_sql(compiler, connection, function="JSONB_AGG", **extra_context)
+
+
+# Every dated condition of an access entry (annotated on every access the checks read); which of
+# them hold on the date asked is decided in Python by `conditions_in_force`, for the single and the
+# bulk check alike.
+DATED_CONDITIONS = Subquery(
+    AccessCondition.objects.filter(market_access=OuterRef("pk"))
+    .order_by()
+    .values("market_access")
+    .annotate(
+        items=_JSONArray(
+            JSONObject(
+                kind=F("kind"),
+                text=F("text"),
+                instrument=F("instrument_ref"),
+                valid_from=F("valid_from"),
+                valid_from_precision=F("valid_from_precision"),
+                valid_until=F("valid_until"),
+            )
+        )
+    )
+    .values("items"),
+    output_field=JSONField(),
+)
+
+
+def _as_date(value: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(str(value)[:10]) if value else None
+
+
+def conditions_in_force(access: MarketAccess, on: dt.date) -> list[dict]:
+    """The access entry's dated conditions in force on `on` (from the DATED_CONDITIONS
+    annotation), oldest first. A condition from a later instrument is not shown for an earlier
+    day."""
+    items = getattr(access, "dated_conditions_data", None) or []
+    found = []
+    for item in items:
+        start, end = _as_date(item.get("valid_from")), _as_date(item.get("valid_until"))
+        if covers(start, end, on):
+            found.append({**item, "valid_from": start, "valid_until": end})
+    return sorted(found, key=lambda item: (item["valid_from"], item["kind"], item["text"]))
 
 
 def _access_message(access: MarketAccess, on: dt.date) -> Reason | None:
@@ -210,15 +265,38 @@ def _establishment_reasons(
     return []
 
 
-def _conditions(access: MarketAccess, port_given: bool, establishment_given: bool) -> list[Reason]:
+CONDITION_KIND_CODES = {
+    ConditionKind.TREATMENT: "treatment_required",
+    ConditionKind.ORIGIN_AREA: "origin_area_restricted",
+    ConditionKind.OTHER: "other_conditions",
+}
+
+
+def _conditions(
+    access: MarketAccess, on: dt.date, port_given: bool, establishment_given: bool
+) -> list[Reason]:
     conditions = []
-    if access.requires_registered_establishments and not establishment_given:
+    required = access.requires_registered_establishments
+    if required is None:
+        # The sources are silent: a condition to confirm, never "not required" (DESIGN.md).
         conditions.append(
             Reason(
-                "registered_establishment_required",
-                _("The producer must be registered with GACC for this product."),
+                "registered_establishment_not_stated",
+                _(
+                    "The sources do not state whether the producer must be registered with GACC "
+                    "for this product: confirm before shipping."
+                ),
             )
         )
+    elif required and not establishment_given:
+        if access.establishments_inferred:
+            message = _(
+                "The producer must probably be registered with GACC for this product (the "
+                "registry's inference, not stated in a source: confirm before shipping)."
+            )
+        else:
+            message = _("The producer must be registered with GACC for this product.")
+        conditions.append(Reason("registered_establishment_required", message))
     if not port_given and (access.required_site_kind or access.has_listed_ports):  # type: ignore[attr-defined]
         conditions.append(
             Reason(
@@ -232,6 +310,18 @@ def _conditions(access: MarketAccess, port_given: bool, establishment_given: boo
         conditions.append(Reason("origin_area_restricted", access.pest_free_areas))
     if access.conditions:
         conditions.append(Reason("other_conditions", access.conditions))
+    for item in conditions_in_force(access, on):
+        conditions.append(
+            Reason(
+                CONDITION_KIND_CODES.get(item["kind"], "other_conditions"),
+                _("%(condition)s (%(instrument)s; in force since %(date)s)")
+                % {
+                    "condition": item["text"],
+                    "instrument": item["instrument"] or _("instrument not recorded"),
+                    "date": format_dated(item["valid_from"], item["valid_from_precision"]),
+                },
+            )
+        )
     return conditions
 
 
@@ -264,6 +354,7 @@ def check_eligibility(
         .annotate(
             candidates=Subquery(candidate_count.values("n")[:1]),
             has_listed_ports=Exists(LISTED_PORTS),
+            dated_conditions_data=DATED_CONDITIONS,
         )
         .order_by("pk")
         .first()
@@ -362,7 +453,7 @@ def answer_with_access(
         answer.reasons = blocking_reasons + answer.reasons
         return answer
 
-    answer.conditions = _conditions(access, bool(port_code), bool(number))
+    answer.conditions = _conditions(access, on, bool(port_code), bool(number))
     answer.verdict = Verdict.ELIGIBLE_WITH_CONDITIONS if answer.conditions else Verdict.ELIGIBLE
     return answer
 

@@ -26,6 +26,7 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"{file.name:28} created {file.created:4}  updated {file.updated:4}  "
                 f"unchanged {file.unchanged:4}"
+                + (f"  removed {file.removed:4}" if file.removed else "")
             )
         verb = "would change" if dry_run else "changed"
         if report.changed:

@@ -1,0 +1,172 @@
+"""The seeds keep the rules of seeds/README.md (issue 14): every sourced row has a source, a URL or
+a bibliographic reference, dates with their precision and a confidence the README allows; no
+condition from a later instrument sits undated on a row; no access row lacks an instrument.
+
+These tests read the CSV files themselves, so they need no database and catch a bad row before
+it is loaded.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from pathlib import Path
+
+import pytest
+
+from accessions.seeding import SEEDS_DIR
+
+CONFIDENCES = {"high", "medium", "low"}
+PRECISIONS = {"exact", "repost", "month", "year", "inferred"}
+# Document-sharing sites: a citation that rests on one alone is at most low, unless the notes
+# name an official or news page beside it.
+WEAK_MIRRORS = ("docslib.org", "dokumen.tips", "vdocument.in", "fdocuments.net", "scribd.com",
+                "777doc.com", "healthdocbox.com", "docplayer.ru", "001doc.com")  # fmt: skip
+ACCESS_FILES = {"market_access.csv", "access_conditions.csv", "accessions.csv",
+                "accession_stages.csv"}  # fmt: skip
+NO_URL = re.compile(r"\bno url\b", re.IGNORECASE)
+INSTRUMENT_NUMBER = re.compile(r"\b((?:19|20)\d\d) No\.\s?\d+")
+
+
+def _rows(name: str, directory: Path = SEEDS_DIR) -> list[tuple[int, dict[str, str]]]:
+    with (directory / name).open(encoding="utf-8", newline="") as handle:
+        reader = csv.DictReader(handle)
+        return [(reader.line_num, row) for row in reader]
+
+
+def _sourced_files(directory: Path = SEEDS_DIR) -> list[str]:
+    names = []
+    for path in sorted(directory.glob("*.csv")):
+        with path.open(encoding="utf-8") as handle:
+            header = next(csv.reader(handle))
+        if "source_url" in header:
+            names.append(path.name)
+    return names
+
+
+def source_problems(directory: Path = SEEDS_DIR) -> list[str]:
+    problems = []
+    for name in _sourced_files(directory):
+        for line, row in _rows(name, directory):
+            where = f"{name}:{line}"
+            if not row["source"].strip():
+                problems.append(f"{where}: no source")
+            if row.get("confidence") not in CONFIDENCES:
+                problems.append(f"{where}: confidence {row.get('confidence')!r}")
+            url = row["source_url"].strip()
+            if url and not url.startswith(("https://", "http://")):
+                problems.append(f"{where}: source_url is not a URL")
+            if not url and not NO_URL.search(row.get("notes", "")):
+                problems.append(f"{where}: neither a source URL nor a 'no URL' reference")
+            access_file = name in ACCESS_FILES
+            if access_file and any(h in url for h in WEAK_MIRRORS) and row["confidence"] != "low":
+                problems.append(f"{where}: a weak mirror first, yet confidence {row['confidence']}")
+            for column, value in row.items():
+                if column.endswith("_precision"):
+                    base = column.removesuffix("_precision")
+                    date_column = next(
+                        (c for c in (base, f"{base}_on", f"{base}_since") if c in row), None
+                    )
+                    date = row.get(date_column or "", "")
+                    if date_column and (value == "") != (date == ""):
+                        problems.append(f"{where}: {column} {value!r} does not match its date")
+                    if value and value not in PRECISIONS:
+                        problems.append(f"{where}: {column} {value!r}")
+    return problems
+
+
+def confidence_problems(directory: Path = SEEDS_DIR) -> list[str]:
+    """Confidence within the README: an inference (a start inferred from a first import or trade,
+    an event link the registry reads into the sources) is at most medium; one news item with the
+    month only and no number is at most medium; a weak mirror alone is low."""
+    problems = []
+    for line, row in _rows("market_access.csv", directory):
+        where = f"market_access.csv:{line}"
+        inferred_start = row["valid_from_precision"] == "inferred"
+        if inferred_start and row["confidence"] == "high":
+            problems.append(f"{where}: in force is inferred, yet confidence high")
+        thin = row["valid_from_precision"] == "month" and not row["instrument_ref"]
+        if thin and row["confidence"] == "high":
+            problems.append(f"{where}: month only and no number, yet confidence high")
+        if "weak mirror" in row["source"] and row["confidence"] != "low":
+            problems.append(f"{where}: a weak mirror, yet confidence {row['confidence']}")
+    for name in ("accessions.csv", "accession_stages.csv"):
+        for line, row in _rows(name, directory):
+            where = f"{name}:{line}"
+            if row.get("event_inferred") == "true" and row["confidence"] == "high":
+                problems.append(f"{where}: the event link is inferred, yet confidence high")
+            if row.get("event") and "registry's reading" in row["notes"]:
+                if row.get("event_inferred") != "true":
+                    problems.append(f"{where}: the event link is the registry's reading")
+                if row["confidence"] == "high":
+                    problems.append(f"{where}: the event link is inferred, yet confidence high")
+            if "weak mirror" in (row["source"] + row["notes"]) and row["confidence"] != "low":
+                problems.append(f"{where}: a weak mirror, yet confidence {row['confidence']}")
+    return problems
+
+
+def access_problems(directory: Path = SEEDS_DIR) -> list[str]:
+    """Registered establishments: stated yes/no with a basis, or 'not_stated'; a row in force
+    has an instrument or an explicit 'reported'; no condition from a later instrument is undated on
+    the row (it belongs in access_conditions.csv with its own date)."""
+    problems = []
+    conditions = {
+        (row["country"], row["product"]) for _, row in _rows("access_conditions.csv", directory)
+    }
+    for line, row in _rows("market_access.csv", directory):
+        where = f"market_access.csv:{line}"
+        required = row["requires_registered_establishments"]
+        basis = row.get("registered_establishments_basis", "")
+        if required not in {"true", "false", "not_stated"}:
+            problems.append(f"{where}: registered establishments {required!r}")
+        elif required == "not_stated" and basis:
+            problems.append(f"{where}: not stated, yet a basis {basis!r}")
+        elif required != "not_stated" and basis not in {"instrument", "regulation", "inference"}:
+            problems.append(f"{where}: registered establishments {required} without a basis")
+        if "no establishment-registration requirement" in row["notes"] and required == "false":
+            problems.append(f"{where}: the sources are silent, so 'not_stated', not 'false'")
+        if row["status"] == "in_force":
+            kind = row["instrument_kind"]
+            if kind not in {"announcement", "joint_announcement", "reported"}:
+                problems.append(f"{where}: in force without an instrument ({kind!r})")
+            named = row["instrument_ref"] or row["instrument_date"] or "not visible" in row["notes"]
+            if kind != "reported" and not named:
+                problems.append(f"{where}: an announcement with no number, date or explanation")
+        start = row["valid_from"] or row["instrument_date"]
+        own = row["instrument_ref"]
+        cited = " ".join(
+            row[c] for c in ("source", "conditions", "treatment", "pest_free_areas", "notes")
+        )
+        for match in INSTRUMENT_NUMBER.finditer(cited):
+            year, number = int(match.group(1)), match.group(0)
+            later = not start or year > int(start[:4])
+            if later and number not in own and (row["country"], row["product"]) not in conditions:
+                problems.append(f"{where}: {number} is later than the row's start but undated")
+            on_row = row["pest_free_areas"] or row["conditions"]
+            if later and number not in own and on_row and number in row["source"]:
+                problems.append(f"{where}: a condition of {number} sits undated on the row")
+    for line, row in _rows("access_conditions.csv", directory):
+        where = f"access_conditions.csv:{line}"
+        if not row["valid_from"] or not row["instrument_ref"]:
+            problems.append(f"{where}: a dated condition needs its start and its instrument")
+    return problems
+
+
+@pytest.mark.parametrize("check", [source_problems, confidence_problems, access_problems])
+def test_the_seeds_keep_the_readme_rules(check):
+    problems = check()
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize(
+    ("check", "item"),
+    [
+        (access_problems, "KZ alfalfa / bran 'false' (item 1)"),
+        (access_problems, "undated FMD zones (item 2)"),
+        (confidence_problems, "UZ poultry high, oleaster medium, Summit link high (item 3)"),
+        (source_problems, "rows without a URL (item 5)"),
+    ],
+)
+def test_the_checks_would_have_caught_the_audit_findings(check, item):
+    """Main's seeds before issue 14 (tests/accessions/seeds_main) fail every check."""
+    assert check(Path(__file__).parent / "seeds_main"), item

@@ -232,6 +232,7 @@ class DiplomaticEvent(models.Model):
     class Meta:
         ordering = ["starts_on", "slug"]
         verbose_name = _("diplomatic event")
+        verbose_name_plural = _("diplomatic events")
         constraints = [validity_constraint("event", "starts_on", "ends_on")]
 
     def __str__(self) -> str:
@@ -272,6 +273,7 @@ class Accession(Provenance):
     class Meta:
         ordering = ["-year", "market_access"]
         verbose_name = _("accession")
+        verbose_name_plural = _("accessions")
         constraints = [
             models.UniqueConstraint(
                 fields=["market_access", "year"], name="accession_one_per_access_year"
@@ -319,6 +321,7 @@ class AccessionStage(Provenance):
     class Meta:
         ordering = ["accession", "occurred_on"]
         verbose_name = _("accession stage")
+        verbose_name_plural = _("accession stages")
         constraints = [
             models.UniqueConstraint(fields=["accession", "stage"], name="stage_once_per_accession"),
             choices_constraint("stage", "stage", Stage),
@@ -356,6 +359,7 @@ class RegistrationRegime(Provenance):
     class Meta:
         ordering = ["valid_from"]
         verbose_name = _("registration regime")
+        verbose_name_plural = _("registration regimes")
         constraints = [
             validity_constraint("regime"),
             models.CheckConstraint(
@@ -456,6 +460,7 @@ class EstablishmentRegistration(Provenance):
     class Meta:
         ordering = ["valid_until", "registration_number"]
         verbose_name = _("establishment registration")
+        verbose_name_plural = _("establishment registrations")
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(registration_number__regex=REGISTRATION_NUMBER_REGEX),
@@ -552,6 +557,7 @@ class Alert(models.Model):
     class Meta:
         ordering = ["acknowledged_at", "due_on", "id"]
         verbose_name = _("alert")
+        verbose_name_plural = _("alerts")
         constraints = [
             models.CheckConstraint(
                 condition=exactly_one_of("registration", "market_access"),
@@ -630,6 +636,7 @@ class OutboxEvent(models.Model):
     class Meta:
         ordering = ["id"]
         verbose_name = _("outbox event")
+        verbose_name_plural = _("outbox events")
         constraints = [
             models.CheckConstraint(
                 condition=exactly_one_of("registration", "market_access"),

@@ -48,6 +48,7 @@ class Subscription(models.Model):
     class Meta:
         ordering = ["user", "id"]
         verbose_name = _("subscription")
+        verbose_name_plural = _("subscriptions")
         constraints = [
             models.CheckConstraint(
                 condition=exactly_one_of("country", "product", "hs_prefix", "registration"),
@@ -143,6 +144,7 @@ class DeliveryAttempt(models.Model):
     class Meta:
         ordering = ["delivery", "attempted_at"]
         verbose_name = _("delivery attempt")
+        verbose_name_plural = _("delivery attempts")
 
     def __str__(self) -> str:
         return f"{self.delivery_id} {self.attempted_at:%Y-%m-%d %H:%M} {self.status_code or '-'}"
@@ -164,6 +166,7 @@ class Watch(models.Model):
     class Meta:
         ordering = ["user", "-created_at"]
         verbose_name = _("watched product")
+        verbose_name_plural = _("watched products")
         constraints = [
             models.UniqueConstraint(
                 fields=["user", "product"],

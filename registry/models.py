@@ -117,6 +117,7 @@ class UnionMembership(Provenance):
     class Meta:
         ordering = ["union__code", "valid_from"]
         verbose_name = _("union membership")
+        verbose_name_plural = _("union memberships")
         constraints = [
             models.UniqueConstraint(
                 fields=["union", "country", "valid_from"], name="membership_unique_start"
@@ -180,6 +181,7 @@ class Product(Provenance):
     class Meta:
         ordering = ["name_en"]
         verbose_name = _("product")
+        verbose_name_plural = _("products")
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(hs_code="") | models.Q(hs_code__regex=HS6_REGEX),
@@ -285,6 +287,7 @@ class Port(Provenance):
     class Meta:
         ordering = ["name_en"]
         verbose_name = _("port")
+        verbose_name_plural = _("ports")
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(road=True) | models.Q(rail=True) | models.Q(air=True),
@@ -330,6 +333,7 @@ class PortRegime(Provenance):
     class Meta:
         ordering = ["port", "valid_from"]
         verbose_name = _("port working-hour regime")
+        verbose_name_plural = _("port working-hour regimes")
         constraints = [
             models.UniqueConstraint(
                 fields=["port", "regime", "valid_from"], name="port_regime_unique_start"
@@ -367,6 +371,7 @@ class SupervisionSite(Provenance):
     class Meta:
         ordering = ["port", "kind"]
         verbose_name = _("designated supervision site")
+        verbose_name_plural = _("designated supervision sites")
         constraints = [
             models.UniqueConstraint(fields=["port", "kind"], name="site_unique_kind_per_port"),
             validity_constraint("site"),
@@ -422,6 +427,7 @@ class ReportedFigure(Provenance):
     class Meta:
         ordering = ["metric", "as_of"]
         verbose_name = _("reported figure")
+        verbose_name_plural = _("reported figures")
         constraints = [
             choices_constraint("figure", "metric", Metric),
             choices_constraint("figure", "qualifier", Qualifier),
@@ -463,6 +469,7 @@ class AccountProfile(models.Model):
 
     class Meta:
         verbose_name = _("account profile")
+        verbose_name_plural = _("account profiles")
 
     def __str__(self) -> str:
         return str(self.user)

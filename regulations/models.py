@@ -27,6 +27,7 @@ class Topic(models.Model):
     class Meta:
         ordering = ["slug"]
         verbose_name = _("topic")
+        verbose_name_plural = _("topics")
 
     def __str__(self) -> str:
         return self.name
@@ -152,6 +153,7 @@ class RegulationProduct(models.Model):
     class Meta:
         ordering = ["regulation", "product"]
         verbose_name = _("regulation scope")
+        verbose_name_plural = _("regulation scopes")
         constraints = [
             models.UniqueConstraint(
                 fields=["regulation", "product"],

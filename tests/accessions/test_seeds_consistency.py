@@ -24,7 +24,7 @@ WEAK_MIRRORS = ("docslib.org", "dokumen.tips", "vdocument.in", "fdocuments.net",
                 "777doc.com", "healthdocbox.com", "docplayer.ru", "001doc.com")  # fmt: skip
 ACCESS_FILES = {"market_access.csv", "access_conditions.csv", "accessions.csv",
                 "accession_stages.csv"}  # fmt: skip
-NO_URL = re.compile(r"\bno url\b", re.IGNORECASE)
+NO_URL = re.compile(r"\bno url\b|bibliographic reference", re.IGNORECASE)
 INSTRUMENT_NUMBER = re.compile(r"\b((?:19|20)\d\d) No\.\s?\d+")
 
 
@@ -57,7 +57,7 @@ def source_problems(directory: Path = SEEDS_DIR) -> list[str]:
             if url and not url.startswith(("https://", "http://")):
                 problems.append(f"{where}: source_url is not a URL")
             if not url and not NO_URL.search(row.get("notes", "")):
-                problems.append(f"{where}: neither a source URL nor a 'no URL' reference")
+                problems.append(f"{where}: neither a source URL nor a bibliographic reference")
             access_file = name in ACCESS_FILES
             if access_file and any(h in url for h in WEAK_MIRRORS) and row["confidence"] != "low":
                 problems.append(f"{where}: a weak mirror first, yet confidence {row['confidence']}")

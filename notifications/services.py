@@ -11,8 +11,6 @@ import logging
 import re
 import secrets
 import time
-import urllib.error
-import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, cast
@@ -24,10 +22,11 @@ from django.core.validators import URLValidator
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from accessions.models import EstablishmentRegistration, MarketAccess, OutboxEvent
 from accessions.outbox import dispatch_enqueue
+from notifications import outbound
 from notifications.models import (
     HS_PREFIX_REGEX,
     Channel,
@@ -46,7 +45,33 @@ logger = logging.getLogger(__name__)
 
 # --- Subscriptions -------------------------------------------------------------------------------
 
-_webhook_url_validator = URLValidator(schemes=["http", "https"])
+_UNSAFE_URL_MESSAGES = {
+    "address": gettext_lazy(
+        "This webhook address is not allowed: it must be a public internet address."
+    ),
+    "port": gettext_lazy("This webhook port is not allowed: use the standard HTTPS port 443."),
+    "unresolved": gettext_lazy("The host of this webhook address could not be found."),
+}
+
+
+def _webhook_url_check(url: str) -> None:
+    """The URL rules live in notifications.outbound; here they become the subscriber's message."""
+    try:
+        URLValidator(schemes=["http", "https"])(url)
+        outbound.webhook_target(url)
+    except ValidationError as exc:
+        raise DomainError("invalid_webhook_url", _invalid_url_message()) from exc
+    except outbound.UnsafeTarget as exc:
+        message = _UNSAFE_URL_MESSAGES.get(exc.code)
+        if message is None:
+            raise DomainError("invalid_webhook_url", _invalid_url_message()) from exc
+        raise DomainError(f"webhook_{exc.code}", str(message)) from exc
+
+
+def _invalid_url_message() -> str:
+    if getattr(settings, "REGISTRY_WEBHOOK_ALLOW_HTTP", False):
+        return _("A webhook URL must be an http:// or https:// address.")
+    return _("A webhook URL must be an https:// address.")
 
 
 def subscription_create(
@@ -63,7 +88,9 @@ def subscription_create(
     product resolver knows: slug, name in any language, alias, HS code), HS prefix (2–6 digits
     matching a catalogue product) or establishment (registration number).
 
-    The target must exist; a webhook URL must be http(s). Webhooks get a signing secret.
+    The target must exist; a webhook URL must be https (http only where a development setting
+    allows it) and resolve to public addresses only (notifications.outbound, checked again at each
+    delivery). Webhooks get a signing secret.
     """
     if not roles.may_subscribe(user):
         raise DomainError("not_allowed", _("Only traders and inspectors can subscribe."))
@@ -103,12 +130,7 @@ def subscription_create(
         )
     fields[target] = found
     if channel == Channel.WEBHOOK:
-        try:
-            _webhook_url_validator(webhook_url)
-        except ValidationError as exc:
-            raise DomainError(
-                "invalid_webhook_url", _("A webhook URL must be an http:// or https:// address.")
-            ) from exc
+        _webhook_url_check(webhook_url)
         fields.update(webhook_url=webhook_url, secret=secrets.token_hex(32))
     elif not user.email:
         raise DomainError("no_email", _("Add an e-mail address to your account first."))
@@ -322,36 +344,27 @@ class _Outcome:
 
 
 def _post(delivery_id: int, url: str, secret: str, payload: dict, timeout: float) -> _Outcome:
-    """One HTTP POST with a timeout; never raises (the result says what happened)."""
+    """One signed HTTP POST to a re-checked address (notifications.outbound), never raises.
+
+    The recorded error is a failure class ("refused", "timeout", "HTTP 5xx"), never the text of a
+    connection error: a subscriber's page must not become a port scanner.
+    """
     body = json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()
     timestamp = str(int(time.time()))
-    request = urllib.request.Request(  # noqa: S310 - the URL was validated as http(s)
-        url,
-        data=body,
-        method="POST",
-        headers={
-            "Content-Type": "application/json",
-            "User-Agent": "agrifood-registry-webhooks/1",
-            "X-Registry-Timestamp": timestamp,
-            "X-Registry-Signature": webhook_signature(
-                secret=secret, timestamp=timestamp, body=body
-            ),
-            "X-Registry-Idempotency-Key": payload["idempotency_key"],
-            "X-Registry-Event": payload["event"]["kind"],
-        },
-    )
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": "agrifood-registry-webhooks/1",
+        "X-Registry-Timestamp": timestamp,
+        "X-Registry-Signature": webhook_signature(secret=secret, timestamp=timestamp, body=body),
+        "X-Registry-Idempotency-Key": payload["idempotency_key"],
+        "X-Registry-Event": payload["event"]["kind"],
+    }
     attempted_at, started = timezone.now(), time.monotonic()
-    status, error = None, ""
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
-            status = response.status
-    except urllib.error.HTTPError as exc:
-        status, error = exc.code, f"HTTP {exc.code}"
-    except (OSError, ValueError) as exc:  # URLError, timeouts, refused connections
-        error = f"{type(exc).__name__}: {exc}"[:500]
+    result = outbound.post_json(url, body, headers, timeout)
     duration = int((time.monotonic() - started) * 1000)
-    ok = status is not None and 200 <= status < 300
-    return _Outcome(delivery_id, ok, status, error, duration, attempted_at)
+    return _Outcome(
+        delivery_id, result.ok, result.status_code, result.error, duration, attempted_at
+    )
 
 
 def backoff_seconds(attempts: int) -> int:

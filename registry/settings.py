@@ -262,6 +262,12 @@ REGISTRY_WEBHOOK_CONCURRENCY = env.int("REGISTRY_WEBHOOK_CONCURRENCY", default=8
 REGISTRY_WEBHOOK_MAX_ATTEMPTS = env.int("REGISTRY_WEBHOOK_MAX_ATTEMPTS", default=8)
 REGISTRY_WEBHOOK_BACKOFF_BASE = env.int("REGISTRY_WEBHOOK_BACKOFF_BASE", default=60)
 REGISTRY_WEBHOOK_BACKOFF_CAP = env.int("REGISTRY_WEBHOOK_BACKOFF_CAP", default=6 * 3600)
+# Webhook targets are chosen by subscribers, so by default only https:// to public addresses on
+# port 443 (notifications.outbound). The switches below are for development and tests only.
+REGISTRY_WEBHOOK_ALLOW_HTTP = env.bool("REGISTRY_WEBHOOK_ALLOW_HTTP", default=False)
+REGISTRY_WEBHOOK_ALLOW_PRIVATE = env.bool("REGISTRY_WEBHOOK_ALLOW_PRIVATE", default=False)
+# Ports allowed besides 443 (and 80 with http), comma-separated; "*" allows any port.
+REGISTRY_WEBHOOK_PORTS = env.list("REGISTRY_WEBHOOK_PORTS", default=[])
 
 # --- E-mail ------------------------------------------------------------------------------------
 # Embedded mode prints e-mail (sign-up verification, password reset, digests) to the console;
@@ -350,4 +356,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
+    # httpx logs each webhook request with its URL at INFO; the database records deliveries.
+    "loggers": {"httpx": {"level": "WARNING"}, "httpcore": {"level": "WARNING"}},
 }

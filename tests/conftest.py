@@ -15,6 +15,28 @@ def _empty_cache():
     cache.clear()
 
 
+# What the documentation host names resolve to (DNS leaves the machine, so tests do not ask it).
+EXAMPLE_HOSTS = {"example.org": "93.184.215.14", "example.com": "93.184.215.14"}
+
+
+@pytest.fixture(autouse=True)
+def _no_outbound_dns(monkeypatch):
+    """Webhook URLs are resolved and checked (notifications.outbound); the documentation names
+    resolve to a public address, every other name as the local resolver says."""
+    import ipaddress
+
+    from notifications import outbound
+
+    real = outbound.resolve_host
+
+    def resolve(host, port):
+        if host.lower() in EXAMPLE_HOSTS:
+            return [ipaddress.ip_address(EXAMPLE_HOSTS[host.lower()])]
+        return real(host, port)
+
+    monkeypatch.setattr(outbound, "resolve_host", resolve)
+
+
 def _seeded_models():
     from accessions.seeding import SPECS
 

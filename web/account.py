@@ -28,6 +28,9 @@ from web.guards import requires
 Ability = roles.Ability
 PRODUCT_SUGGESTIONS = 1000
 NEW_KEY_SESSION_KEY = "registry_new_api_key"
+# A new webhook's signing secret waits server-side for the one page that shows it (never in the
+# messages cookie, which is signed but not encrypted).
+NEW_SECRET_SESSION_KEY = "registry_new_webhook_secret"  # noqa: S105 - a key name
 
 
 def _suggestions():
@@ -151,11 +154,7 @@ def subscriptions(request):
         else:
             messages.success(request, _("Subscribed."))
             if created.secret:
-                messages.info(
-                    request,
-                    _("Webhook signing secret (shown once): %(secret)s")
-                    % {"secret": created.secret},
-                )
+                request.session[NEW_SECRET_SESSION_KEY] = created.secret  # popped just below
             return redirect("subscriptions")
     subs = list(subscriptions_of(request.user))
     recent = recent_deliveries([s.pk for s in subs])
@@ -163,6 +162,7 @@ def subscriptions(request):
         sub.recent = recent[sub.pk]  # type: ignore[attr-defined]  # read by the template
     context = {
         "subscriptions": subs,
+        "new_secret": request.session.pop(NEW_SECRET_SESSION_KEY, None),
         "error": error,
         "form_data": request.POST if request.method == "POST" else {},
         "countries": Country.objects.order_by("name_en"),

@@ -1,0 +1,194 @@
+"""Outbound HTTP to subscriber-chosen URLs, safe by construction (no server-side request forgery).
+
+A webhook URL is chosen by a subscriber, so the registry must never be made to talk to itself or
+its neighbours: the host is resolved and every address checked (loopback, link-local, private,
+shared, multicast, reserved, unspecified; IPv4 and IPv6, IPv4-mapped, NAT64 and 6to4 forms
+included) when the subscription is made *and* before each delivery (DNS can change); the request
+goes to the address that was checked (no second lookup), redirects are never followed, ports are
+limited, and the subscriber only ever sees a failure class ("refused", "timeout", "HTTP 5xx"),
+never the error text of a connection (OWASP SSRF prevention cheat sheet).
+
+Settings: REGISTRY_WEBHOOK_ALLOW_HTTP (http:// besides https://, for development),
+REGISTRY_WEBHOOK_ALLOW_PRIVATE (private and loopback targets, for development and tests),
+REGISTRY_WEBHOOK_PORTS (ports allowed besides 443, and 80 where http is allowed; "*" for any).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+import ssl
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import httpx
+from django.conf import settings
+
+Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+# Failure classes, the only error text a subscriber sees.
+BLOCKED = "blocked"
+UNRESOLVED = "unresolved"
+REFUSED = "refused"
+TIMEOUT = "timeout"
+TLS = "tls"
+NETWORK = "network"
+
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+_NAT64_LOCAL = ipaddress.ip_network("64:ff9b:1::/48")
+# Special-purpose IPv4 blocks not every Python version counts as non-global.
+_SPECIAL_V4 = [
+    ipaddress.ip_network(n)
+    for n in ("0.0.0.0/8", "100.64.0.0/10", "192.0.0.0/24", "198.18.0.0/15", "240.0.0.0/4")
+]
+
+
+class UnsafeTarget(Exception):
+    """The URL may not be used; `code` is a stable reason, `failure` the class shown to users."""
+
+    def __init__(self, code: str, failure: str = BLOCKED) -> None:
+        super().__init__(code)
+        self.code = code
+        self.failure = failure
+
+
+@dataclass(frozen=True)
+class Target:
+    scheme: str
+    host: str  # as written in the URL (the Host header and the TLS server name)
+    port: int
+    address: Address  # the checked address the request goes to
+    path: str  # path and query
+
+
+def address_is_public(address: Address) -> bool:
+    """True only for a globally routable unicast address, looking through embedded IPv4 forms."""
+    if isinstance(address, ipaddress.IPv6Address):
+        embedded = address.ipv4_mapped or address.sixtofour
+        if embedded is None and address.teredo:
+            embedded = address.teredo[1]
+        if embedded is None and (address in _NAT64 or address in _NAT64_LOCAL):
+            embedded = ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+        if embedded is not None and not address_is_public(embedded):
+            return False
+    if isinstance(address, ipaddress.IPv4Address) and any(address in n for n in _SPECIAL_V4):
+        return False
+    return address.is_global and not (
+        address.is_multicast
+        or address.is_loopback
+        or address.is_link_local
+        or address.is_private
+        or address.is_reserved
+        or address.is_unspecified
+    )
+
+
+def resolve_host(host: str, port: int) -> list[Address]:
+    """Every address the host name resolves to (the one outbound DNS lookup; tests replace it)."""
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return [ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]) for info in infos]
+
+
+def _allowed_ports(scheme: str) -> set[int] | None:
+    extra = getattr(settings, "REGISTRY_WEBHOOK_PORTS", [])
+    if extra == "*" or "*" in extra:
+        return None
+    ports = {443} | {int(p) for p in extra}
+    if scheme == "http":
+        ports.add(80)
+    return ports
+
+
+def webhook_target(url: str) -> Target:
+    """Check a webhook URL and resolve it to one checked address; raises UnsafeTarget."""
+    allow_http = getattr(settings, "REGISTRY_WEBHOOK_ALLOW_HTTP", False)
+    allow_private = getattr(settings, "REGISTRY_WEBHOOK_ALLOW_PRIVATE", False)
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as exc:
+        raise UnsafeTarget("invalid") from exc
+    scheme = parts.scheme.lower()
+    if scheme not in ({"https", "http"} if allow_http else {"https"}):
+        raise UnsafeTarget("scheme")
+    host = parts.hostname or ""
+    if not host or parts.username is not None or parts.password is not None:
+        raise UnsafeTarget("invalid")
+    port = port or (443 if scheme == "https" else 80)
+    allowed = _allowed_ports(scheme)
+    if allowed is not None and port not in allowed:
+        raise UnsafeTarget("port")
+    try:
+        addresses = resolve_host(host, port)
+    except (OSError, UnicodeError, ValueError) as exc:
+        raise UnsafeTarget("unresolved", UNRESOLVED) from exc
+    if not addresses:
+        raise UnsafeTarget("unresolved", UNRESOLVED)
+    if not allow_private and not all(address_is_public(a) for a in addresses):
+        raise UnsafeTarget("address")
+    path = parts.path or "/"
+    if parts.query:
+        path += "?" + parts.query
+    return Target(scheme, host, port, addresses[0], path)
+
+
+@dataclass(frozen=True)
+class PostResult:
+    status_code: int | None
+    failure: str  # "" when a response came back; else one of the classes above
+
+    @property
+    def ok(self) -> bool:
+        return self.status_code is not None and 200 <= self.status_code < 300
+
+    @property
+    def error(self) -> str:
+        """What a subscriber may see: a failure class, or the status class of a non-2xx answer."""
+        if self.failure:
+            return self.failure
+        if self.status_code is not None and not self.ok:
+            return f"HTTP {self.status_code // 100}xx"
+        return ""
+
+
+def post_json(url: str, body: bytes, headers: dict[str, str], timeout: float) -> PostResult:
+    """POST to a checked webhook URL, to the checked address, without following redirects.
+
+    Never raises: the result carries the status or a failure class.
+    """
+    try:
+        target = webhook_target(url)
+    except UnsafeTarget as exc:
+        return PostResult(None, exc.failure)
+    ip = target.address
+    literal = f"[{ip}]" if ip.version == 6 else str(ip)
+    default_port = 443 if target.scheme == "https" else 80
+    host_header = target.host if ":" not in target.host else f"[{target.host}]"
+    if target.port != default_port:
+        host_header += f":{target.port}"
+    request_url = f"{target.scheme}://{literal}:{target.port}{target.path}"
+    extensions = {"sni_hostname": target.host} if target.scheme == "https" else {}
+    try:
+        with httpx.Client(
+            timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)),
+            follow_redirects=False,
+            trust_env=False,  # never an environment proxy: the checked address is the peer
+        ) as client:
+            response = client.post(
+                request_url,
+                content=body,
+                headers={**headers, "Host": host_header},
+                extensions=extensions,
+            )
+    except httpx.TimeoutException:
+        return PostResult(None, TIMEOUT)
+    except httpx.ConnectError as exc:
+        cause = exc.__context__ or exc.__cause__
+        if isinstance(cause, ssl.SSLError) or "SSL" in type(cause).__name__:
+            return PostResult(None, TLS)
+        if isinstance(cause, ConnectionRefusedError) or "refused" in str(exc).lower():
+            return PostResult(None, REFUSED)
+        return PostResult(None, NETWORK)
+    except (httpx.HTTPError, OSError, ValueError):
+        return PostResult(None, NETWORK)
+    return PostResult(response.status_code, "")

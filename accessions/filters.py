@@ -23,7 +23,12 @@ from accessions.models import (
     RegistrationStatus,
 )
 from registry.common import in_force_q
-from registry.filters import CountryChoiceFilter, HsPrefixFilter, ProductRefFilter
+from registry.filters import (
+    CountryChoiceFilter,
+    HsPrefixFilter,
+    ProductRefFilter,
+    UtcIsoDateTimeFilter,
+)
 from registry.models import Category, Country, Port
 
 
@@ -111,7 +116,7 @@ class MarketAccessFilter(django_filters.FilterSet):
         method="filter_as_of",
         help_text=_("Only access in force on this date (YYYY-MM-DD)."),
     )
-    updated_since = django_filters.IsoDateTimeFilter(
+    updated_since = UtcIsoDateTimeFilter(
         field_name="updated_at", lookup_expr="gte", help_text=_("Changed at or after (ISO 8601).")
     )
     expiring_within = ExpiringWithinFilter(

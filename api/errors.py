@@ -8,7 +8,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -129,6 +130,13 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
     Unexpected exceptions are logged and answered as a 500 problem, never an HTML page.
     """
     headers: dict[str, str] = {}
+    if isinstance(exc, RequestDataTooBig):
+        return problem_response(
+            413,
+            _("The request body is larger than the %(limit)s bytes this API accepts.")
+            % {"limit": settings.DATA_UPLOAD_MAX_MEMORY_SIZE},
+            code="too_large",
+        )
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):

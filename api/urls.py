@@ -1,4 +1,5 @@
-"""Every /api/v1/ route (included from registry.urls)."""
+"""Every /api/ route (included from registry.urls): v1, and a catch-all that answers any other path
+under /api/ (odd characters and newlines included) with a problem+json 404."""
 
 from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView
@@ -8,30 +9,33 @@ from api import access, base, catalogue, changes, eligibility, regulations
 app_name = "api"
 
 urlpatterns = [
-    path("countries/", catalogue.CountryListView.as_view(), name="country-list"),
-    path("countries/<str:iso2>/", catalogue.CountryDetailView.as_view(), name="country-detail"),
-    path("products/", catalogue.ProductListView.as_view(), name="product-list"),
-    path("products/<slug:slug>/", catalogue.ProductDetailView.as_view(), name="product-detail"),
-    path("ports/", catalogue.PortListView.as_view(), name="port-list"),
-    path("access/", access.MarketAccessListView.as_view(), name="access-list"),
-    path("access/<int:pk>/", access.MarketAccessDetailView.as_view(), name="access-detail"),
+    path("v1/countries/", catalogue.CountryListView.as_view(), name="country-list"),
+    path("v1/countries/<str:iso2>/", catalogue.CountryDetailView.as_view(), name="country-detail"),
+    path("v1/products/", catalogue.ProductListView.as_view(), name="product-list"),
+    path("v1/products/<slug:slug>/", catalogue.ProductDetailView.as_view(), name="product-detail"),
+    path("v1/ports/", catalogue.PortListView.as_view(), name="port-list"),
+    path("v1/access/", access.MarketAccessListView.as_view(), name="access-list"),
+    path("v1/access/<int:pk>/", access.MarketAccessDetailView.as_view(), name="access-detail"),
     path(
-        "access/<int:pk>/history/",
+        "v1/access/<int:pk>/history/",
         access.MarketAccessHistoryView.as_view(),
         name="access-history",
     ),
-    path("accessions/", access.AccessionListView.as_view(), name="accession-list"),
-    path("establishments/", access.EstablishmentListView.as_view(), name="establishment-list"),
-    path("eligibility/", eligibility.EligibilityView.as_view(), name="eligibility"),
-    path("eligibility/bulk/", eligibility.EligibilityBulkView.as_view(), name="eligibility-bulk"),
-    path("regulations/", regulations.RegulationListView.as_view(), name="regulation-list"),
+    path("v1/accessions/", access.AccessionListView.as_view(), name="accession-list"),
+    path("v1/establishments/", access.EstablishmentListView.as_view(), name="establishment-list"),
+    path("v1/eligibility/", eligibility.EligibilityView.as_view(), name="eligibility"),
     path(
-        "regulations/<int:pk>/",
+        "v1/eligibility/bulk/", eligibility.EligibilityBulkView.as_view(), name="eligibility-bulk"
+    ),
+    path("v1/regulations/", regulations.RegulationListView.as_view(), name="regulation-list"),
+    path(
+        "v1/regulations/<int:pk>/",
         regulations.RegulationDetailView.as_view(),
         name="regulation-detail",
     ),
-    path("changes/", changes.ChangeFeedView.as_view(), name="changes"),
-    path("schema/", SpectacularAPIView.as_view(api_version="v1"), name="schema"),
-    path("docs/", base.ApiDocsView.as_view(url_name="api:schema"), name="docs"),
-    re_path(r"^.*$", base.NotFoundView.as_view(), name="not-found"),
+    path("v1/changes/", changes.ChangeFeedView.as_view(), name="changes"),
+    path("v1/schema/", SpectacularAPIView.as_view(api_version="v1"), name="schema"),
+    path("v1/docs/", base.ApiDocsView.as_view(url_name="api:schema"), name="docs"),
+    # [\s\S], not ".": a path with a newline (%0A) must land here too, not on the HTML 404.
+    re_path(r"^[\s\S]*$", base.NotFoundView.as_view(), name="not-found"),
 ]

@@ -6,11 +6,15 @@ API), never a silent empty list.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import django_filters
 from django import forms
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django_filters.fields import IsoDateTimeField
 
 from registry.models import (
     AliasKind,
@@ -27,6 +31,26 @@ from registry.selectors import product_resolve, product_search
 HS_PREFIX_VALIDATOR = RegexValidator(
     r"^[0-9]{2,6}$", _("An HS code or prefix has 2 to 6 digits, e.g. 1005 or 100590.")
 )
+
+
+class UtcIsoDateTimeField(IsoDateTimeField):
+    """An ISO 8601 date-time, converted to UTC before any query sees it: Python accepts offsets up
+    to ±23:59 but PostgreSQL refuses those past ±15:59, and an edge year can overflow."""
+
+    def to_python(self, value):
+        stamp = super().to_python(value)
+        if stamp is None:
+            return None
+        try:
+            return stamp.astimezone(dt.UTC)
+        except (OverflowError, ValueError) as exc:
+            raise ValidationError(_("The time is out of range."), code="invalid") from exc
+
+
+class UtcIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
+    field_class = UtcIsoDateTimeField
+
+
 ISO2_VALIDATOR = RegexValidator(r"^[A-Za-z]{2}$", _("A country is its two-letter ISO code."))
 
 

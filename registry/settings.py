@@ -296,7 +296,8 @@ REST_FRAMEWORK = {
     },
     "EXCEPTION_HANDLER": "api.errors.problem_exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # JSON with a nesting limit (a deeply nested body is a 400, not a RecursionError).
+    "DEFAULT_PARSER_CLASSES": ["api.parsers.BoundedJSONParser"],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     # Behind a proxy, trust this many X-Forwarded-For hops for the client address (throttling).
     "NUM_PROXIES": env.int("API_NUM_PROXIES", default=0),

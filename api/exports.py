@@ -61,17 +61,32 @@ class StrictContentNegotiation(DefaultContentNegotiation):
         return super().select_renderer(request, renderers, format_suffix)
 
 
+# A spreadsheet program reads a cell starting with one of these as a formula (OWASP, "CSV
+# Injection"): such text is exported with a leading apostrophe, which shows it as plain text.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(text: str) -> str:
+    """Text that a spreadsheet would run as a formula, made inert (a leading apostrophe)."""
+    return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
+
+
 def _cell(value: Any) -> Any:
-    """One export cell: nested records become their natural key, lists are joined."""
+    """One export cell: nested records become their natural key, lists are joined, and text is
+    never a formula (numbers stay numbers)."""
+    return neutralise(value) if isinstance(value := _plain(value), str) else value
+
+
+def _plain(value: Any) -> Any:
     if value is None:
         return ""
     if isinstance(value, dict):
         for key in ("code", "slug", "iso2", "registration_number", "id"):
             if key in value:
-                return _cell(value[key])
+                return _plain(value[key])
         return json.dumps(value, ensure_ascii=False, default=str)
     if isinstance(value, list | tuple):
-        return "; ".join(str(_cell(item)) for item in value)
+        return "; ".join(str(_plain(item)) for item in value)
     if isinstance(value, bool | int | float):
         return value
     return str(value)

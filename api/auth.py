@@ -30,10 +30,45 @@ logger = logging.getLogger(__name__)
 API_KEY_HEADER = "X-API-Key"
 
 
+class InvalidKeyThrottle(SimpleRateThrottle):
+    """Invalid API keys per client address in a fixed window (setting API_RATE_BAD_KEY).
+
+    Authentication runs before DRF's throttles, so without this an invalid key is never throttled
+    and every guess costs a database lookup. Past the limit, any key from that address is a 429
+    before the database is asked.
+    """
+
+    scope = "bad_key"
+
+    def __init__(self, request) -> None:
+        super().__init__()
+        self.num_requests, self.duration = cast(tuple[int, int], self.parse_rate(self.rate))
+        window = int(self.timer() // self.duration)
+        self.window_ends = (window + 1) * self.duration
+        self.counter = f"api-throttle:bad-key:{self.get_ident(request)}:{window}"
+
+    def get_rate(self):
+        rates = settings.REST_FRAMEWORK.get("DEFAULT_THROTTLE_RATES", {})
+        return rates.get(self.scope) or "30/min"
+
+    def exceeded(self) -> bool:
+        return int(self.cache.get(self.counter) or 0) >= self.num_requests  # fails open (a miss)
+
+    def count_failure(self) -> None:
+        try:
+            _count_hit(self.cache, self.counter, self.duration + 1)
+        except REDIS_ERRORS as error:
+            logger.warning("invalid-key counter not kept, Redis unreachable: %s", error)
+
+    def wait(self) -> float:
+        return max(1.0, self.window_ends - self.timer())
+
+
 class ApiKeyAuthentication(BaseAuthentication):
     """`X-API-Key: <key>` (or `Authorization: Api-Key <key>`). Only the SHA-256 hash is stored.
 
-    No key: anonymous (public reads). A wrong or revoked key: 401, never silently anonymous.
+    No key: anonymous (public reads). A wrong or revoked key: 401, never silently anonymous; too
+    many wrong keys from one address: 429 (InvalidKeyThrottle).
     """
 
     def authenticate(self, request):
@@ -44,9 +79,13 @@ class ApiKeyAuthentication(BaseAuthentication):
                 raw = value.strip()
         if not raw:
             return None
+        guard = InvalidKeyThrottle(request)
+        if guard.exceeded():
+            raise exceptions.Throttled(wait=guard.wait())
         key = ApiKey.objects.filter(hashed_key=hash_api_key(raw)).select_related("owner").first()
         if key is None or not key.is_active or (key.owner is not None and not key.owner.is_active):
             # A deactivated account's keys stop working with it.
+            guard.count_failure()
             raise exceptions.AuthenticationFailed(_("The API key is invalid or revoked."))
         now = timezone.now()
         if key.last_used_at is None or now - key.last_used_at > dt.timedelta(minutes=5):

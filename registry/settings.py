@@ -293,6 +293,8 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "anon": env.str("API_RATE_ANON", default="120/min"),
         "key": env.str("API_RATE_KEY", default="3000/min"),
+        # Invalid API keys per client address, counted before authentication.
+        "bad_key": env.str("API_RATE_BAD_KEY", default="30/min"),
     },
     "EXCEPTION_HANDLER": "api.errors.problem_exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],

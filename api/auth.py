@@ -23,7 +23,7 @@ from rest_framework.throttling import SimpleRateThrottle
 from api.models import ApiKey
 from api.services import hash_api_key
 from registry import roles
-from registry.common import REDIS_ERRORS
+from registry.common import redis_breaker
 
 logger = logging.getLogger(__name__)
 
@@ -55,10 +55,7 @@ class InvalidKeyThrottle(SimpleRateThrottle):
         return int(self.cache.get(self.counter) or 0) >= self.num_requests  # fails open (a miss)
 
     def count_failure(self) -> None:
-        try:
-            _count_hit(self.cache, self.counter, self.duration + 1)
-        except REDIS_ERRORS as error:
-            logger.warning("invalid-key counter not kept, Redis unreachable: %s", error)
+        redis_breaker.call(lambda: _count_hit(self.cache, self.counter, self.duration + 1), 0)
 
     def wait(self) -> float:
         return max(1.0, self.window_ends - self.timer())
@@ -153,12 +150,10 @@ class ApiRateThrottle(SimpleRateThrottle):
         window = int(now // self.duration)
         self.window_ends = (window + 1) * self.duration
         key = f"{self.get_cache_key(request, view)}:{window}"
-        try:
-            return _count_hit(self.cache, key, self.duration + 1) <= self.num_requests
-        except REDIS_ERRORS as error:
-            # No counter while Redis is down: answer unthrottled rather than not at all.
-            logger.warning("rate limit not applied, Redis unreachable: %s", error)
-            return True
+        # No counter while Redis is down (or its breaker open): answer unthrottled rather than not
+        # at all.
+        hits = redis_breaker.call(lambda: _count_hit(self.cache, key, self.duration + 1), 0)
+        return hits <= self.num_requests
 
     def wait(self):
         return max(1.0, self.window_ends - self.timer())

@@ -10,10 +10,13 @@ import contextlib
 import datetime as dt
 import json
 import logging
-from collections.abc import Iterator
-from typing import Any
+import threading
+import time
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
 
 import pghistory
+from django.conf import settings
 from django.core.cache.backends.redis import RedisCache
 from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import RegexValidator
@@ -255,8 +258,72 @@ def tracked():
 PROVENANCE_FIELDS = ("source", "source_url", "confidence", "is_illustrative", "notes")
 
 
+_T = TypeVar("_T")
+
+
+class RedisBreaker:
+    """A circuit breaker in front of Redis, one per process: after a Redis call fails (a refused
+    connection, or a read that waited out the short socket timeout), nothing asks Redis again for
+    REDIS_BREAKER_SECONDS; then one caller probes it (half-open) while the others still skip.
+
+    So a Redis that accepts connections and never answers costs one timeout per process per
+    period, not one per cache call: a request waits for Redis at most once.
+    """
+
+    def __init__(self) -> None:
+        self._open_until = 0.0
+        self._lock = threading.Lock()
+
+    def allows(self) -> bool:
+        if not self._open_until:
+            return True
+        now = time.monotonic()
+        with self._lock:
+            if now < self._open_until:
+                return False
+            self._open_until = now + self._seconds()  # this caller probes; the others skip
+            return True
+
+    def trip(self, error: BaseException) -> None:
+        self._open_until = time.monotonic() + self._seconds()
+        logger.warning(
+            "Redis unreachable (%s: %s); not asked again for %ss",
+            type(error).__name__,
+            error,
+            self._seconds(),
+        )
+
+    def reset(self) -> None:
+        self._open_until = 0.0
+
+    @property
+    def is_open(self) -> bool:
+        return bool(self._open_until) and time.monotonic() < self._open_until
+
+    @staticmethod
+    def _seconds() -> float:
+        return float(getattr(settings, "REDIS_BREAKER_SECONDS", 5.0))
+
+    def call(self, function: Callable[[], _T], default: _T) -> _T:
+        """`function()` unless the breaker is open; `default` when it is, or when Redis fails."""
+        if not self.allows():
+            return default
+        try:
+            result = function()
+        except REDIS_ERRORS as error:
+            self.trip(error)
+            return default
+        if self._open_until:
+            self.reset()
+        return result
+
+
+redis_breaker = RedisBreaker()
+
+
 class FailOpenRedisCache(RedisCache):
-    """Django's Redis cache, except that a Redis outage reads as a cache miss instead of a 500.
+    """Django's Redis cache, except that a Redis outage reads as a cache miss instead of a 500,
+    behind the process's circuit breaker (a hung Redis is waited for once, not per call).
 
     Redis is a cache and a broker here, never the source of truth: while it is down the web pages
     and the API keep answering from PostgreSQL (slower, unthrottled), and the outbox keeps the
@@ -266,11 +333,10 @@ class FailOpenRedisCache(RedisCache):
     @staticmethod
     def _guarded(name: str, default: Any = None):  # a class-body helper
         def method(self, *args, **kwargs):
-            try:
-                return getattr(RedisCache, name)(self, *args, **kwargs)
-            except REDIS_ERRORS as error:
-                logger.warning("cache %s failed, Redis unreachable: %s", name, error)
-                return default() if callable(default) else default
+            return redis_breaker.call(
+                lambda: getattr(RedisCache, name)(self, *args, **kwargs),
+                default() if callable(default) else default,
+            )
 
         method.__name__ = name
         return method

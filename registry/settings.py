@@ -201,13 +201,18 @@ PGTRIGGER_INSTALL_ON_MIGRATE = "postgresql" in DATABASES["default"]["ENGINE"]
 
 # --- Redis, cache and Celery -----------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
+# Redis is a dependency with a budget: one short connect and read timeout for the cache, the rate
+# limits and the web's enqueues; after a failure the process stops asking Redis for
+# REDIS_BREAKER_SECONDS (registry.common.RedisBreaker), so a request waits for it at most once.
+REDIS_TIMEOUT = env.float("REDIS_TIMEOUT", default=0.25)
+REDIS_BREAKER_SECONDS = env.float("REDIS_BREAKER_SECONDS", default=5.0)
 CACHES = {
     "default": (
         {
             # A Redis outage reads as a cache miss, never a 500 (see registry.common).
             "BACKEND": "registry.common.FailOpenRedisCache",
             "LOCATION": REDIS_URL,
-            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+            "OPTIONS": {"socket_connect_timeout": REDIS_TIMEOUT, "socket_timeout": REDIS_TIMEOUT},
         }
         if REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
@@ -227,6 +232,9 @@ CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=360)
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# The worker retries a lost broker forever (with Celery's growing interval, capped), never gives up
+# after 100 attempts.
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 # A Redis host that drops packets must not hold a web request that enqueues after commit: give up
 # quickly (the outbox keeps the event and the periodic dispatcher sends it later).
 CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=1.0)

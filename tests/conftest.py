@@ -12,6 +12,9 @@ def _empty_cache():
     and cached answers count in it, and Redis keeps them across tests and runs."""
     from django.core.cache import cache
 
+    from registry.common import redis_breaker
+
+    redis_breaker.reset()  # a test that hung Redis on purpose leaves no open breaker behind
     cache.clear()
 
 

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from typing import cast
+import math
+from types import SimpleNamespace
+from typing import Any, cast
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
@@ -164,3 +166,21 @@ class ApiRateThrottle(SimpleRateThrottle):
         else:
             ident = self.get_ident(request)
         return f"api-throttle:{self.scope}:{ident}"
+
+
+def page_rate_limit(request) -> int | None:
+    """Count one request of an HTML page that answers what the API answers (the eligibility
+    checker) against the API's per-address limit; the seconds to wait when over it, else None.
+
+    Same counter as ApiRateThrottle, so the pages do not sidestep the API's rate limit.
+    """
+    throttle = ApiRateThrottle()
+    view_of_request = SimpleNamespace(
+        auth=None,
+        user=getattr(request, "user", None) or AnonymousUser(),
+        META=request.META,
+        headers=request.headers,
+    )
+    if throttle.allow_request(cast(Any, view_of_request), None):
+        return None
+    return int(math.ceil(throttle.wait()))

@@ -71,7 +71,7 @@ def neutralise(text: str) -> str:
     return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
 
 
-def _cell(value: Any) -> Any:
+def export_cell(value: Any) -> Any:
     """One export cell: nested records become their natural key, lists are joined, and text is
     never a formula (numbers stay numbers)."""
     return neutralise(value) if isinstance(value := _plain(value), str) else value
@@ -148,7 +148,7 @@ class ExportMixin(_ListView):
         def rows():
             for obj in queryset.iterator(chunk_size=self.export_chunk_size):
                 data = serializer_class(obj, context=context).data
-                yield [_cell(data.get(name)) for name in header]
+                yield [export_cell(data.get(name)) for name in header]
 
         stamp = timezone.now().strftime("%Y%m%d")
         filename = f"{self.export_title}-{stamp}.{fmt}"

@@ -6,7 +6,6 @@ rest_framework.views itself is being imported.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from django.conf import settings
@@ -40,8 +39,6 @@ class BoundedJSONParser(JSONParser):
             data = super().parse(stream, media_type, parser_context)
         except RecursionError as exc:
             raise exceptions.ParseError(_("The JSON body is nested too deeply.")) from exc
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:  # pragma: no cover - DRF's
-            raise exceptions.ParseError(_("The body is not valid JSON.")) from exc
         if json_depth_exceeds(data, limit):
             raise exceptions.ParseError(
                 _("The JSON body is nested too deeply (at most %(limit)s levels).")

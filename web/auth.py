@@ -1,19 +1,22 @@
 """How signing in fits the registry: django-allauth's adapter (self-registration makes a trader,
 a signed-in user gets their own language, an administrator's account needs no verification
 e-mail) and the two answers django-axes asks for (which account and which address a sign-in
-attempt is from)."""
+attempt is from), and the API's rate limit applied to the pages that answer what it answers."""
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.forms import LoginForm as AllauthLoginForm
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.shortcuts import render
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from api.auth import page_rate_limit
 from registry import roles
 from registry.accounts import account_email_vouch, profile_of
 
@@ -92,3 +95,19 @@ def client_address(request) -> str:
         if hops:
             return hops[-min(proxies, len(hops))]
     return request.META.get("REMOTE_ADDR", "")
+
+
+def shares_api_rate_limit(view):
+    """An HTML page that answers questions the API answers is limited like the API (per client
+    address, api.auth.page_rate_limit): a 429 page with Retry-After past the limit. Only asked
+    questions count (a bare GET of the empty form does not)."""
+
+    @functools.wraps(view)
+    def limited(request, *args, **kwargs):
+        if request.GET and (wait := page_rate_limit(request)) is not None:
+            response = render(request, "429.html", {"wait": wait}, status=429)
+            response["Retry-After"] = str(wait)
+            return response
+        return view(request, *args, **kwargs)
+
+    return limited

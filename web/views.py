@@ -33,6 +33,7 @@ from registry.models import Country, Port, PortRegime, Product, SiteKind, Superv
 from regulations.filters import RegulationFilter
 from regulations.models import Regulation, RegulationProduct, Topic
 from regulations.selectors import regulation_of_country_q
+from web.auth import shares_api_rate_limit
 from web.charts import stacked_bar_chart
 from web.forms import EligibilityForm, SearchForm
 from web.guards import requires
@@ -57,8 +58,10 @@ def home(request):
     return render(request, "web/home.html", context)
 
 
+@shares_api_rate_limit
 def check(request):
-    """The eligibility checker. All the deciding is done by `check_eligibility`."""
+    """The eligibility checker. All the deciding is done by `check_eligibility`; invalid input is
+    a 400 with the form's errors, like search and the lists."""
     form = EligibilityForm(request.GET or None)
     answer = None
     if form.is_bound and form.is_valid():
@@ -89,6 +92,7 @@ def check(request):
         request,
         "web/check.html",
         {"form": form, "answer": answer, "suggestions": suggestions, "today": today()},
+        status=400 if form.errors else 200,
     )
 
 

@@ -54,9 +54,9 @@ def test_xlsx_cells_are_text_never_formulas(client, regulations, text):
 
 
 def test_numbers_stay_numbers_and_plain_text_is_unchanged():
-    from api.exports import _cell
+    from api.exports import export_cell
 
-    assert _cell(-5) == -5
-    assert _cell(["=a", "b"]) == "'=a; b"
-    assert _cell({"code": "+x"}) == "'+x"
-    assert _cell("Fresh grapes") == "Fresh grapes"
+    assert export_cell(-5) == -5
+    assert export_cell(["=a", "b"]) == "'=a; b"
+    assert export_cell({"code": "+x"}) == "'+x"
+    assert export_cell("Fresh grapes") == "Fresh grapes"

@@ -103,7 +103,7 @@ def test_checker_has_a_print_stylesheet(client, world):
 )
 def test_bad_input_is_a_form_error_not_a_500(client, world, params, field, message):
     response = client.get("/check/", params)
-    assert response.status_code == 200
+    assert response.status_code == 400  # like search and the lists
     page = text(response)
     assert message in page
     assert f'id="id_{field}_error"' in page
@@ -143,7 +143,7 @@ def test_ambiguous_product_lists_the_candidates_as_a_form_error(client, world):
     f.MarketAccessFactory(product=other, country=world.kz)
     response = client.get("/check/", {"product": "100590", "country": "KZ"})
     page = text(response)
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "matches several products" in page
     assert "maize, maize-for-feed" in page
     assert "data-verdict" not in page

@@ -11,7 +11,6 @@ import django_filters
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from accessions.models import (
@@ -32,8 +31,14 @@ from registry.filters import (
 from registry.models import Category, Country, Port
 
 
+class IntegerFilter(django_filters.Filter):
+    """A whole number (django-filter's NumberFilter takes decimals: `year=0.5`)."""
+
+    field_class = forms.IntegerField
+
+
 class AccessionFilter(django_filters.FilterSet):
-    year = django_filters.NumberFilter(field_name="year", lookup_expr="exact", label=_("Year"))
+    year = IntegerFilter(field_name="year", lookup_expr="exact", label=_("Year"))
     country = django_filters.ModelChoiceFilter(
         field_name="market_access__country",
         lookup_expr="exact",
@@ -73,7 +78,7 @@ class ExpiringWithinField(forms.IntegerField):
         super().__init__(*args, **kwargs)
 
 
-@extend_schema_field(OpenApiTypes.INT)
+@extend_schema_field({"type": "integer", "minimum": 0, "maximum": 3650})
 class ExpiringWithinFilter(django_filters.Filter):
     """Ends within N days from today (0–3650): `field_name` between today and today + N."""
 

@@ -24,7 +24,13 @@ from rest_framework.views import APIView
 
 from api.auth import API_KEY_HEADER
 from api.caching import ConditionalGetMixin
-from api.errors import CSV_CONTENT_TYPE, PROBLEM_CONTENT_TYPE, XLSX_CONTENT_TYPE, ProblemSerializer
+from api.errors import (
+    CSV_CONTENT_TYPE,
+    PROBLEM_CONTENT_TYPE,
+    XLSX_CONTENT_TYPE,
+    ParameterError,
+    ProblemSerializer,
+)
 from api.exports import CSVRenderer, ExportMixin, StrictContentNegotiation, XLSXRenderer
 from api.paging import BoundedPageNumberPagination
 
@@ -47,7 +53,7 @@ def problem_responses(*codes: int) -> dict:
         304: "Not modified since the ETag / date sent.",
         400: "Invalid parameter: the problem names it.",
         401: "Missing, invalid or revoked API key.",
-        404: "No such record.",
+        404: "No such record (for a list: no such page).",
         429: "Rate limit reached; see Retry-After.",
     }
     responses: dict = {}
@@ -70,10 +76,34 @@ FORMAT_PARAMETER = OpenApiParameter(
 
 
 class ApiView(APIView):
-    """Base of every v1 view: JSON plus problem+json for errors, strict format negotiation."""
+    """Base of every v1 view: JSON plus problem+json for errors, strict format negotiation, and
+    no empty query parameter (`?as_of=` is a 400 naming it: give a value or leave it out)."""
 
     renderer_classes = [JSONRenderer]
     content_negotiation_class = StrictContentNegotiation
+
+    def initial(self, request, *args, **kwargs):
+        for name, values in request.query_params.lists():
+            if any(value == "" for value in values):
+                raise ParameterError(name, _("Give a value, or leave the parameter out."))
+        super().initial(request, *args, **kwargs)
+
+
+def schema_precision(result, generator, request, public):
+    """drf-spectacular post-processing: the schema says what the views check. A query parameter
+    is never empty (ApiView), and an enum of words is a string enum."""
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            for parameter in operation.get("parameters", []):
+                schema = parameter.get("schema", {})
+                if parameter.get("in") != "query":
+                    continue
+                enum = schema.get("enum")
+                if enum and all(isinstance(value, str) for value in enum):
+                    schema["type"] = "string"
+                if schema.get("type") == "string" and not enum:
+                    schema["minLength"] = max(1, schema.get("minLength", 0))
+    return result
 
 
 class ListApiView(ConditionalGetMixin, ExportMixin, ApiView, generics.ListAPIView):
@@ -93,7 +123,7 @@ def list_schema(serializer, *, extra_codes: tuple[int, ...] = (), **kwargs):
             (200, "application/json"): serializer,
             (200, CSV_CONTENT_TYPE): OpenApiTypes.STR,
             (200, XLSX_CONTENT_TYPE): OpenApiTypes.BINARY,
-            **problem_responses(304, 400, 429, *extra_codes),
+            **problem_responses(304, 400, 404, 429, *extra_codes),
         },
         **kwargs,
     )
@@ -129,7 +159,7 @@ class NotFoundView(ApiView):
     throttle_classes: list = []
 
     def initial(self, request, *args, **kwargs):
-        super().initial(request, *args, **kwargs)
+        APIView.initial(self, request, *args, **kwargs)  # any query string: still a 404
         raise exceptions.NotFound(_("No such API endpoint."))
 
     def get(self, request, *args, **kwargs):  # pragma: no cover - initial() always raises

@@ -99,7 +99,11 @@ def _tracked_models() -> dict[str, Any]:
             OpenApiParameter(
                 "model", str, enum=sorted(_tracked_models()), description="Only this record type."
             ),
-            OpenApiParameter("page_size", int, description="1–1000, default 100."),
+            OpenApiParameter(
+                "page_size",
+                {"type": "integer", "minimum": 1, "maximum": 1000},
+                description="1–1000, default 100.",
+            ),
         ],
         responses={200: ChangePageSerializer, **problem_responses(400, 401, 429)},
     )

@@ -48,7 +48,9 @@ class EligibilityInputSerializer(serializers.Serializer):
     """One eligibility question. `date` (or its alias `as_of`) defaults to today."""
 
     product = serializers.CharField(
-        max_length=200, help_text="Product slug, HS code (6 digits) or name in any language."
+        min_length=1,
+        max_length=200,
+        help_text="Product slug, HS code (6 digits) or name in any language.",
     )
     country = serializers.RegexField(
         r"^[A-Za-z]{2}$",
@@ -56,7 +58,7 @@ class EligibilityInputSerializer(serializers.Serializer):
         error_messages={"invalid": "A country is its two-letter ISO code, e.g. KZ."},
     )
     port = serializers.RegexField(
-        r"^[A-Za-z0-9_-]{1,40}$",
+        r"^(?:[A-Za-z0-9_-]{1,40})?$",  # blank: no port
         required=False,
         allow_blank=True,
         default="",
@@ -66,7 +68,7 @@ class EligibilityInputSerializer(serializers.Serializer):
     date = serializers.DateField(required=False, help_text="YYYY-MM-DD; default today.")
     as_of = serializers.DateField(required=False, help_text="Alias of `date`.")
     establishment = serializers.RegexField(
-        r"^(?:[Dd][Ee][Mm][Oo]-)?[Cc][A-Za-z]{3}[0-9]{14}$",
+        r"^(?:(?:[Dd][Ee][Mm][Oo]-)?[Cc][A-Za-z]{3}[0-9]{14})?$",  # blank: no establishment
         required=False,
         allow_blank=True,
         default="",
@@ -89,6 +91,8 @@ class BulkInputSerializer(serializers.Serializer):
     checks = serializers.ListField(
         child=EligibilityInputSerializer(),
         allow_empty=False,
+        min_length=1,
+        max_length=MAX_BULK_CHECKS,
         help_text=f"Up to {MAX_BULK_CHECKS} questions; results come back in the same order.",
     )
 

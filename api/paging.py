@@ -19,6 +19,17 @@ from api.errors import ParameterError
 logger = logging.getLogger(__name__)
 
 
+def bounded_paging_schema(parameters: list[dict], maximum: int) -> list[dict]:
+    """The paging parameters as the pagination checks them: page ≥ 1, 1 ≤ page_size ≤ maximum."""
+    for parameter in parameters:
+        schema = parameter.setdefault("schema", {})
+        if parameter["name"] == "page_size":
+            schema.update(type="integer", minimum=1, maximum=maximum)
+        elif parameter["name"] == "page":
+            schema.update(type="integer", minimum=1)
+    return parameters
+
+
 def bounded_page_size(request, param: str, default: int, maximum: int) -> int:
     raw = request.query_params.get(param)
     if raw in (None, ""):
@@ -44,6 +55,10 @@ class BoundedPageNumberPagination(PageNumberPagination):
             request, self.page_size_query_param, self.page_size, self.max_page_size
         )
 
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        return bounded_paging_schema(parameters, self.max_page_size)
+
     def paginate_queryset(self, queryset, request, view=None):
         raw = request.query_params.get(self.page_query_param, "1")
         if not raw.isdigit() or int(raw) < 1:
@@ -63,6 +78,10 @@ class BoundedCursorPagination(CursorPagination):
         return bounded_page_size(
             request, self.page_size_query_param, self.page_size, self.max_page_size
         )
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        return bounded_paging_schema(parameters, self.max_page_size)
 
     def decode_cursor(self, request):
         try:

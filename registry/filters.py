@@ -15,6 +15,7 @@ from django.core.validators import RegexValidator
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django_filters.fields import IsoDateTimeField
+from drf_spectacular.utils import extend_schema_field
 
 from registry.models import (
     AliasKind,
@@ -110,6 +111,7 @@ class ProductRefField(forms.CharField):
         return resolution.product
 
 
+@extend_schema_field({"type": "string", "minLength": 1, "maxLength": 200})
 class ProductRefFilter(django_filters.Filter):
     field_class = ProductRefField
 

@@ -325,6 +325,10 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.base.schema_precision",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "AccessStatusEnum": "accessions.models.AccessStatus",
         "RegistrationStatusEnum": "accessions.models.RegistrationStatus",

@@ -153,7 +153,8 @@ def test_bulk_http_answers_equal_single_endpoint(seeded, keyed_api):
     ]
     bulk = keyed_api.post(BULK, {"checks": checks}, format="json").json()["results"]
     for check, result in zip(checks, bulk, strict=True):
-        single = keyed_api.get("/api/v1/eligibility/", check).json()
+        # A query parameter is given with a value or not at all (an empty one is a 400).
+        single = keyed_api.get("/api/v1/eligibility/", {k: v for k, v in check.items() if v}).json()
         assert {k: v for k, v in result.items() if k not in {"line", "ok", "error"}} == single
 
 

@@ -38,7 +38,9 @@ class IntegerFilter(django_filters.Filter):
 
 
 class AccessionFilter(django_filters.FilterSet):
-    year = IntegerFilter(field_name="year", lookup_expr="exact", label=_("Year"))
+    year = IntegerFilter(
+        field_name="year", lookup_expr="exact", label=_("Year"), min_value=0, max_value=32767
+    )
     country = django_filters.ModelChoiceFilter(
         field_name="market_access__country",
         lookup_expr="exact",

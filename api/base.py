@@ -77,13 +77,16 @@ FORMAT_PARAMETER = OpenApiParameter(
 
 class ApiView(APIView):
     """Base of every v1 view: JSON plus problem+json for errors, strict format negotiation, and
-    no empty query parameter (`?as_of=` is a 400 naming it: give a value or leave it out)."""
+    no empty query parameter (`?as_of=` is a 400 naming it: give a value or leave it out; `?=x`
+    is a 400 too)."""
 
     renderer_classes = [JSONRenderer]
     content_negotiation_class = StrictContentNegotiation
 
     def initial(self, request, *args, **kwargs):
         for name, values in request.query_params.lists():
+            if not name.strip():
+                raise ParameterError(name, _("A query parameter needs a name."))
             if any(value == "" for value in values):
                 raise ParameterError(name, _("Give a value, or leave the parameter out."))
         super().initial(request, *args, **kwargs)

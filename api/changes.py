@@ -187,9 +187,7 @@ class ChangeFeedView(ApiView):
     @staticmethod
     def _position(params) -> tuple[dt.datetime, str, int]:
         token, since = params.get("cursor"), params.get("since")
-        if token and since:
-            raise ParameterError("since", _("Give since or cursor, not both."))
-        if token:
+        if token:  # a cursor continues a feed; a `since` kept from its first page is moot
             value = decode_cursor(token) or []
             try:
                 stamp = parse_datetime(value[0]) if value else None

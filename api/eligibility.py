@@ -11,6 +11,7 @@ from drf_spectacular.utils import (
     OpenApiParameter,
     extend_schema,
     extend_schema_field,
+    extend_schema_serializer,
     extend_schema_view,
 )
 from rest_framework import serializers
@@ -44,20 +45,39 @@ from registry.common import DomainError
 MAX_BULK_CHECKS = 1000
 
 
+class StrictCharField(serializers.CharField):
+    """Text only: DRF's CharField would take the number 0 as "0", which the schema refuses."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictRegexField(serializers.RegexField):
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+# `as_of` stays accepted as an alias of `date` but is not documented: the schema cannot say "not
+# both with different values", so it names one way of asking.
+@extend_schema_serializer(exclude_fields=["as_of"])
 class EligibilityInputSerializer(serializers.Serializer):
     """One eligibility question. `date` (or its alias `as_of`) defaults to today."""
 
-    product = serializers.CharField(
+    product = StrictCharField(
         min_length=1,
         max_length=200,
         help_text="Product slug, HS code (6 digits) or name in any language.",
     )
-    country = serializers.RegexField(
+    country = StrictRegexField(
         r"^[A-Za-z]{2}$",
         help_text="Exporting country, ISO 3166-1 alpha-2.",
         error_messages={"invalid": "A country is its two-letter ISO code, e.g. KZ."},
     )
-    port = serializers.RegexField(
+    port = StrictRegexField(
         r"^(?:[A-Za-z0-9_-]{1,40})?$",  # blank: no port
         required=False,
         allow_blank=True,
@@ -67,7 +87,7 @@ class EligibilityInputSerializer(serializers.Serializer):
     )
     date = serializers.DateField(required=False, help_text="YYYY-MM-DD; default today.")
     as_of = serializers.DateField(required=False, help_text="Alias of `date`.")
-    establishment = serializers.RegexField(
+    establishment = StrictRegexField(
         r"^(?:(?:[Dd][Ee][Mm][Oo]-)?[Cc][A-Za-z]{3}[0-9]{14})?$",  # blank: no establishment
         required=False,
         allow_blank=True,
@@ -210,18 +230,20 @@ class BulkResponseSerializer(serializers.Serializer):
 
 ELIGIBILITY_PARAMETERS = [
     OpenApiParameter(
-        "product", str, required=True, description="Slug, HS code (6 digits) or product name."
+        "product",
+        {"type": "string", "minLength": 1, "maxLength": 200},
+        required=True,
+        description="Slug, HS code (6 digits) or product name.",
     ),
     OpenApiParameter(
         "country", str, required=True, pattern="^[A-Za-z]{2}$", description="ISO alpha-2."
     ),
     OpenApiParameter("port", str, pattern="^[A-Za-z0-9_-]{1,40}$", description="Port code."),
     OpenApiParameter("date", OpenApiTypes.DATE, description="The date asked about; default today."),
-    OpenApiParameter("as_of", OpenApiTypes.DATE, description="Alias of `date`."),
     OpenApiParameter(
         "establishment",
         str,
-        pattern="^[Cc][A-Za-z]{3}[0-9]{14}$",
+        pattern="^(?:[Dd][Ee][Mm][Oo]-)?[Cc][A-Za-z]{3}[0-9]{14}$",
         description="GACC registration number of the producer.",
     ),
 ]

@@ -140,6 +140,10 @@ class ExportMixin(_ListView):
         fmt = getattr(request.accepted_renderer, "format", "json")
         if fmt not in ("csv", "xlsx"):
             return super().list(request, *args, **kwargs)
+        # An export has every row, but a malformed paging parameter is still a 400 (as the schema
+        # says), not silently ignored.
+        if (validate := getattr(self.paginator, "validate_parameters", None)) is not None:
+            validate(request)
         queryset = self.filter_queryset(self.get_queryset())
         serializer_class = cast(type[serializers.Serializer], self.get_serializer_class())
         context = self.get_serializer_context()

@@ -59,10 +59,15 @@ class BoundedPageNumberPagination(PageNumberPagination):
         parameters = super().get_schema_operation_parameters(view)
         return bounded_paging_schema(parameters, self.max_page_size)
 
-    def paginate_queryset(self, queryset, request, view=None):
+    def validate_parameters(self, request) -> None:
+        """The paging parameters are checked even where they do not apply (an export)."""
+        self.get_page_size(request)
         raw = request.query_params.get(self.page_query_param, "1")
         if not raw.isdigit() or int(raw) < 1:
             raise ParameterError(self.page_query_param, _("A page is a whole number from 1."))
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self.validate_parameters(request)
         return super().paginate_queryset(queryset, request, view)
 
 
@@ -82,6 +87,9 @@ class BoundedCursorPagination(CursorPagination):
     def get_schema_operation_parameters(self, view):
         parameters = super().get_schema_operation_parameters(view)
         return bounded_paging_schema(parameters, self.max_page_size)
+
+    def validate_parameters(self, request) -> None:
+        self.get_page_size(request)
 
     def decode_cursor(self, request):
         try:

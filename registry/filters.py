@@ -55,6 +55,7 @@ class UtcIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
 ISO2_VALIDATOR = RegexValidator(r"^[A-Za-z]{2}$", _("A country is its two-letter ISO code."))
 
 
+@extend_schema_field({"type": "string", "pattern": "^[0-9]{2,6}$"})
 class HsPrefixFilter(django_filters.CharFilter):
     """`hs=10` matches every code under chapter 10; `hs=100590` the exact code (and alias codes)."""
 

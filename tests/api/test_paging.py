@@ -140,7 +140,7 @@ def test_change_feed_since_and_model_filter(keyed_api):
         ("since=not-a-date", "since"),
         ("cursor=abc", "cursor"),
         ("cursor=WyJ4Il0", "cursor"),
-        ("since=2020-01-01&cursor=WyJ4Il0", "since"),
+        ("since=2020-01-01&cursor=WyJ4Il0", "cursor"),  # the cursor wins, and is checked
         ("model=auth.user", "model"),
         ("page_size=1001", "page_size"),
     ],

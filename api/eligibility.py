@@ -45,16 +45,9 @@ from registry.common import DomainError
 MAX_BULK_CHECKS = 1000
 
 
-class StrictCharField(serializers.CharField):
-    """Text only: DRF's CharField would take the number 0 as "0", which the schema refuses."""
-
-    def to_internal_value(self, data):
-        if not isinstance(data, str):
-            self.fail("invalid")
-        return super().to_internal_value(data)
-
-
 class StrictRegexField(serializers.RegexField):
+    """Text only: DRF would take the number 0 as "0", which the schema refuses."""
+
     def to_internal_value(self, data):
         if not isinstance(data, str):
             self.fail("invalid")
@@ -67,9 +60,11 @@ class StrictRegexField(serializers.RegexField):
 class EligibilityInputSerializer(serializers.Serializer):
     """One eligibility question. `date` (or its alias `as_of`) defaults to today."""
 
-    product = StrictCharField(
+    product = StrictRegexField(
+        r"\S",  # not blank: whitespace is trimmed, so "  " is no product
         min_length=1,
         max_length=200,
+        error_messages={"invalid": "Name a product: its slug, HS code or name."},
         help_text="Product slug, HS code (6 digits) or name in any language.",
     )
     country = StrictRegexField(
@@ -231,7 +226,7 @@ class BulkResponseSerializer(serializers.Serializer):
 ELIGIBILITY_PARAMETERS = [
     OpenApiParameter(
         "product",
-        {"type": "string", "minLength": 1, "maxLength": 200},
+        {"type": "string", "minLength": 1, "maxLength": 200, "pattern": "\\S"},
         required=True,
         description="Slug, HS code (6 digits) or product name.",
     ),

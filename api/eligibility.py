@@ -46,10 +46,17 @@ MAX_BULK_CHECKS = 1000
 
 
 class StrictRegexField(serializers.RegexField):
-    """Text only: DRF would take the number 0 as "0", which the schema refuses."""
+    """Text only: DRF would take the number 0 as "0", which the schema refuses. A code (`exact`)
+    is taken as written: trimming would turn "\n" into the blank the pattern allows."""
+
+    def __init__(self, regex, *, exact: bool = True, **kwargs):
+        self.exact = exact
+        super().__init__(regex, **kwargs)
 
     def to_internal_value(self, data):
-        if not isinstance(data, str):
+        if not isinstance(data, str) or (self.exact and data != data.strip()):
+            self.fail("invalid")
+        if not self.exact and not data.strip():
             self.fail("invalid")
         return super().to_internal_value(data)
 
@@ -62,6 +69,7 @@ class EligibilityInputSerializer(serializers.Serializer):
 
     product = StrictRegexField(
         r"\S",  # not blank: whitespace is trimmed, so "  " is no product
+        exact=False,
         min_length=1,
         max_length=200,
         error_messages={"invalid": "Name a product: its slug, HS code or name."},

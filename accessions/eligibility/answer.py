@@ -50,6 +50,7 @@ REASON_CODES = (
     "unknown_product",
     "unknown_country",
     "unknown_port",
+    "designated_sites_not_recorded",
     "illustrative_data",
 )
 
@@ -57,6 +58,7 @@ CONDITION_CODES = (
     "registered_establishment_required",
     "registered_establishment_not_stated",
     "designated_port_required",
+    "designated_sites_not_recorded",
     "treatment_required",
     "origin_area_restricted",
     "other_conditions",

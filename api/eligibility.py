@@ -3,6 +3,8 @@ bulk (a fixed number of queries for up to 1,000 questions)."""
 
 from __future__ import annotations
 
+import re
+
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -40,6 +42,7 @@ from api.serializers import (
     RegulationRefSerializer,
 )
 from registry.common import DomainError
+from registry.selectors import country_resolve
 
 MAX_BULK_CHECKS = 1000
 
@@ -50,10 +53,10 @@ class EligibilityInputSerializer(serializers.Serializer):
     product = serializers.CharField(
         max_length=200, help_text="Product slug, HS code (6 digits) or name in any language."
     )
-    country = serializers.RegexField(
-        r"^[A-Za-z]{2}$",
-        help_text="Exporting country, ISO 3166-1 alpha-2.",
-        error_messages={"invalid": "A country is its two-letter ISO code, e.g. KZ."},
+    country = serializers.CharField(
+        max_length=100,
+        help_text="Exporting country: ISO 3166-1 alpha-2 or alpha-3, or its name in English, "
+        "Chinese or Russian.",
     )
     port = serializers.RegexField(
         r"^[A-Za-z0-9_-]{1,40}$",
@@ -76,6 +79,19 @@ class EligibilityInputSerializer(serializers.Serializer):
             "invalid": "A GACC registration number is 'C', a 3-letter country code and 14 digits."
         },
     )
+
+    def validate_country(self, value: str) -> str:
+        """An ISO alpha-2 code passes as given (the check says when the registry has no such
+        country); a name or alpha-3 code is resolved to its alpha-2 code."""
+        value = value.strip()
+        if re.fullmatch(r"[A-Za-z]{2}", value):
+            return value
+        country = country_resolve(value)
+        if country is None:
+            raise serializers.ValidationError(
+                "A country is its ISO code (KZ, KAZ) or its name in English, Chinese or Russian."
+            )
+        return country.iso2
 
     def validate(self, attrs):
         date, as_of = attrs.get("date"), attrs.pop("as_of", None)
@@ -209,7 +225,10 @@ ELIGIBILITY_PARAMETERS = [
         "product", str, required=True, description="Slug, HS code (6 digits) or product name."
     ),
     OpenApiParameter(
-        "country", str, required=True, pattern="^[A-Za-z]{2}$", description="ISO alpha-2."
+        "country",
+        str,
+        required=True,
+        description="ISO alpha-2 or alpha-3, or the name in English, Chinese or Russian.",
     ),
     OpenApiParameter("port", str, pattern="^[A-Za-z0-9_-]{1,40}$", description="Port code."),
     OpenApiParameter("date", OpenApiTypes.DATE, description="The date asked about; default today."),

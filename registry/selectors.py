@@ -69,6 +69,22 @@ def port_api_list() -> QuerySet[Port]:
     )
 
 
+def country_resolve(value: str) -> Country | None:
+    """The country a trader names: its ISO alpha-2 or alpha-3 code, or its name in English,
+    Chinese or Russian, in any case or script (folded in Python, so SQLite answers as PostgreSQL
+    does). One query over the countries (at most the ISO 3166-1 list)."""
+    folded = fold(value)
+    if not folded:
+        return None
+    if len(folded) == 2 and folded.isascii():
+        return Country.objects.filter(iso2=folded.upper()).first()
+    for country in Country.objects.order_by("iso2"):
+        names = (country.iso3, country.name_en, country.name_zh, country.name_ru)
+        if folded in {fold(name) for name in names if name}:
+            return country
+    return None
+
+
 # --- Binding union membership on a date ----------------------------------------------------------
 # A union's acts bind a country only while it is a binding member (EAEU: KZ from 2015-01-01,
 # KG from 2015-08-12), never an observer (UZ since 2020-12-11). SQL and Python side by side;
@@ -528,6 +544,10 @@ def product_search(query: str) -> ProductSearch:
         rows = list(union.values_list("pk", "exact")[: MAX_MATCHES + EXACT_MATCHES_KEPT + 1])
     exact = [pk for pk, flag in rows if flag]
     found = list(dict.fromkeys(pk for pk, flag in rows if not flag))
+    if not rows and not prefix:
+        # Nothing by substring or trigram: the resolver's close words (typos, plurals, words
+        # of a longer name), the same on SQLite and PostgreSQL ("mazie" -> maize).
+        found = [p.pk for p in product_resolve(query).candidates]
     truncated = len(found) > MAX_MATCHES
     products = Product.objects.filter(pk__in={*exact, *found[:MAX_MATCHES]}).annotate(
         exact=Case(When(pk__in=exact or [0], then=Value(1)), default=Value(0))

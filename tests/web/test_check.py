@@ -156,3 +156,16 @@ def test_ambiguous_product_lists_the_candidates_as_a_form_error(client, world):
 def test_illustrative_answer_is_visibly_flagged(client, world):
     page = text(client.get("/check/", {"product": "wheat", "country": "KZ"}))
     assert "Part of this answer rests on illustrative demo data" in page
+
+
+@pytest.mark.parametrize("words", ["Kazakhstan", "казахстан", "哈萨克斯坦", "KAZ", "kz"])
+def test_the_checker_takes_a_country_by_code_or_name(client, world, words):
+    page = text(client.get("/check/", {"product": "maize", "country": words}))
+    assert "data-verdict" in page and "Kazakhstan (KZ)" in page
+
+
+def test_close_words_give_did_you_mean_links_not_unknown_product(client, world):
+    response = client.get("/check/", {"product": "mazie", "country": "KZ"})
+    html = response.content.decode()
+    assert 'data-slug="maize"' in html and "product=maize" in html
+    assert "unknown_product" not in html

@@ -22,6 +22,7 @@ from rest_framework.response import Response
 from accessions.eligibility.answer import (
     CONDITION_CODES,
     REASON_CODES,
+    REQUIREMENT_KINDS,
     EligibilityQuestion,
     Verdict,
 )
@@ -132,6 +133,13 @@ class ConditionSerializer(serializers.Serializer):
     message = serializers.CharField()
 
 
+class RequirementSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=list(REQUIREMENT_KINDS))
+    status = serializers.ChoiceField(choices=["required", "not_required", "not_recorded"])
+    text = serializers.CharField()
+    source = serializers.CharField(allow_blank=True)  # type: ignore[assignment]
+
+
 class SourceSerializer(serializers.Serializer):
     record = serializers.CharField()
     kind = serializers.CharField()
@@ -180,6 +188,11 @@ class EligibilityAnswerSerializer(serializers.Serializer):
     query = serializers.DictField(child=serializers.CharField(allow_blank=True))
     reasons = ReasonSerializer(many=True)
     conditions = ConditionSerializer(many=True)
+    checklist = RequirementSerializer(
+        many=True,
+        help_text="The access entry's requirements as a checklist; `not_recorded` where the "
+        "registry does not hold them.",
+    )
     product = ProductRefSerializer(allow_null=True)
     country = CountryRefSerializer(allow_null=True)
     port = PortRefSerializer(allow_null=True)
@@ -352,6 +365,7 @@ class EligibilityBulkView(ApiView):
                         "access": None,
                         "regulations": [],
                         "allowed_ports": [],
+                        "checklist": [],
                         "sources": [],
                         "is_illustrative": False,
                         "permalink": "",

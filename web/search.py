@@ -2,7 +2,7 @@
 Russian, grouped, paged and faceted.
 
 Products are found by the catalogue's one product search (registry.selectors.product_search):
-names in any language, aliases, HS codes and prefixes, typos on PostgreSQL. The other groups
+names in any language, aliases, HS codes and prefixes, typos in both modes. The other groups
 match their own text the same way (substrings, and trigram word similarity on PostgreSQL).
 """
 

@@ -113,6 +113,27 @@ class Reason:
     message: str
 
 
+@dataclass(frozen=True)
+class Requirement:
+    """One line of the checklist a trader works through: what (`kind`), whether the registry
+    records it as `required`, `not_required` or `not_recorded`, the words, and the source."""
+
+    kind: str
+    status: str
+    text: str
+    source: str = ""
+
+
+REQUIREMENT_KINDS = (
+    "registered_establishment",
+    "designated_port",
+    "treatment",
+    "pest_free_area",
+    "certificate",
+    "packaging_labelling",
+)
+
+
 @dataclass
 class EligibilityAnswer:
     verdict: str
@@ -127,6 +148,7 @@ class EligibilityAnswer:
     access: MarketAccess | None = None
     regulations: list[Regulation] = field(default_factory=list)
     allowed_ports: list[Port] = field(default_factory=list)
+    checklist: list[Requirement] = field(default_factory=list)
 
     @property
     def is_illustrative(self) -> bool:

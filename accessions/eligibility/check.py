@@ -10,7 +10,13 @@ from django.db.models import Aggregate, Exists, F, Func, JSONField, OuterRef, Su
 from django.db.models.functions import JSONObject
 from django.utils.translation import gettext as _
 
-from accessions.eligibility.answer import EligibilityAnswer, EligibilityQuestion, Reason, Verdict
+from accessions.eligibility.answer import (
+    EligibilityAnswer,
+    EligibilityQuestion,
+    Reason,
+    Requirement,
+    Verdict,
+)
 from accessions.models import (
     STOPPED_REGISTRATION_STATUSES,
     AccessCondition,
@@ -366,6 +372,93 @@ def _conditions(
     return conditions
 
 
+def requirements_checklist(
+    access: MarketAccess, on: dt.date, ports: list[Port]
+) -> list[Requirement]:
+    """The access entry's conditions as a checklist (REQUIREMENT_KINDS, in that order): each
+    `required` with its words and source where the registry records it, `not_recorded` where it
+    does not (never a default of "not required"). Certificates, packaging and labelling are not
+    yet recorded per entry."""
+    dated = conditions_in_force(access, on)
+    source = access.source
+
+    def from_conditions(kind: str, own: str) -> list[Requirement]:
+        items = [Requirement(kind, "required", own, source)] if own else []
+        items += [
+            Requirement(kind, "required", item["text"], item["instrument"] or source)
+            for item in dated
+            if item["kind"] == {"treatment": "treatment", "pest_free_area": "origin_area"}[kind]
+        ]
+        return items or [Requirement(kind, "not_recorded", _("Not recorded in the registry."), "")]
+
+    required = access.requires_registered_establishments
+    if required is None:
+        establishment = Requirement(
+            "registered_establishment",
+            "not_recorded",
+            _("The sources do not state whether the producer must be registered with GACC."),
+        )
+    elif required:
+        establishment = Requirement(
+            "registered_establishment",
+            "required",
+            _("The producer must be registered with GACC (the registry's inference).")
+            if access.establishments_inferred
+            else _("The producer must be registered with GACC."),
+            source,
+        )
+    else:
+        establishment = Requirement(
+            "registered_establishment",
+            "not_required",
+            _("The sources state no registration requirement."),
+            source,
+        )
+    kind = required_site_kind(access)
+    listed = [p.name for p in ports if p.is_listed]  # type: ignore[attr-defined]
+    if listed:
+        port = Requirement(
+            "designated_port",
+            "required",
+            _("Only through: %(ports)s.") % {"ports": ", ".join(listed)},
+            source,
+        )
+    elif kind and sites_not_recorded(access, ports):
+        port = Requirement(
+            "designated_port",
+            "not_recorded",
+            _(
+                "A port with a designated supervision site for %(kind)s; the registry does not "
+                "record which ports hold one."
+            )
+            % {"kind": _site_kind_label(access)},
+        )
+    elif kind:
+        names = [p.name for p in ports if p.has_site]  # type: ignore[attr-defined]
+        port = Requirement(
+            "designated_port",
+            "required",
+            _("A port with a designated supervision site for %(kind)s: %(ports)s.")
+            % {"kind": _site_kind_label(access), "ports": ", ".join(names)},
+            _("Designated supervision sites as recorded in the registry."),
+        )
+    else:
+        port = Requirement(
+            "designated_port",
+            "not_required",
+            _("No designated supervision site is required for this category."),
+        )
+    not_recorded = _("Not recorded in the registry.")
+    return [
+        establishment,
+        port,
+        *from_conditions("treatment", access.treatment),
+        *from_conditions("pest_free_area", access.pest_free_areas),
+        Requirement("certificate", "not_recorded", not_recorded),
+        Requirement("packaging_labelling", "not_recorded", not_recorded),
+    ]
+
+
 def check_eligibility(
     *,
     product: str,
@@ -449,6 +542,7 @@ def answer_with_access(
         )
     ports = fetch.ports(access, on)
     answer.allowed_ports = _allowed(access, ports)
+    answer.checklist = requirements_checklist(access, on, ports)
     ports_unknown = sites_not_recorded(access, ports)
     undecided: list[Reason] = []
     blocking_reasons: list[Reason] = []

@@ -72,3 +72,39 @@ def test_torugart_is_not_claimed_for_kazakh_maize_or_peaches(seeded):
         codes = [r.code for r in answer.reasons]
         assert "port_allowed" not in codes and "designated_sites_not_recorded" in codes
         assert answer.verdict == "unknown" and answer.allowed_ports == []
+
+
+def test_each_answer_carries_a_checklist_that_says_not_recorded_rather_than_not_required(
+    seeded,
+):
+    answer = check_eligibility(product="beef", country="KZ", on=ON)
+    items = {item.kind: item for item in answer.checklist}
+    assert list(items) == [
+        "registered_establishment",
+        "designated_port",
+        "treatment",
+        "pest_free_area",
+        "certificate",
+        "packaging_labelling",
+    ]
+    # Meat: designated meat sites are recorded (Khorgos, Alashankou), with the FMD-free areas.
+    assert items["designated_port"].status == "required"
+    assert "Khorgos" in items["designated_port"].text
+    assert items["pest_free_area"].status == "required" and items["pest_free_area"].source
+    assert items["certificate"].status == "not_recorded"
+    maize = {i.kind: i for i in check_eligibility(product="maize", country="KZ", on=ON).checklist}
+    assert maize["designated_port"].status == "not_recorded"
+
+
+def test_the_checklist_is_on_the_checker_page_the_access_page_and_in_the_api(seeded, client):
+    page = client.get("/check/", {"product": "beef", "country": "KZ"}).content.decode()
+    assert 'data-kind="pest_free_area" data-status="required"' in page
+    assert 'data-kind="certificate" data-status="not_recorded"' in page
+    access = MarketAccess.objects.get(product__slug="beef", country__iso2="KZ")
+    detail = client.get(f"/access/{access.pk}/").content.decode()
+    assert 'data-kind="designated_port" data-status="required"' in detail
+    body = client.get("/api/v1/eligibility/", {"product": "beef", "country": "KZ"}).json()
+    assert [i["kind"] for i in body["checklist"]][:2] == [
+        "registered_establishment",
+        "designated_port",
+    ]

@@ -11,7 +11,7 @@ import pytest
 from django.db import connection
 
 from registry.selectors import product_resolve, product_resolve_many
-from tests.api.wordings import HELD_BACK, PRODUCT_WORDINGS
+from tests.api.wordings import COUNTRY_WORDINGS, HELD_BACK, PRODUCT_WORDINGS
 
 pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parents[2]
@@ -61,6 +61,16 @@ def test_the_checker_page_and_the_api_give_the_expected_product(seeded, client, 
         assert f"/{slug}/" in html or f'data-slug="{slug}"' in html
     if slugs:
         assert "unknown_product" not in html
+
+
+@pytest.mark.parametrize("wording", sorted(COUNTRY_WORDINGS))
+def test_countries_by_code_or_name_in_the_api_the_checker_and_search(seeded, client, api, wording):
+    iso2 = COUNTRY_WORDINGS[wording]
+    body = api.get(CHECK, {"product": "maize", "country": wording, "date": "2025-01-01"}).json()
+    assert body["country"]["iso2"] == iso2, body
+    page = client.get("/check/", {"product": "maize", "country": wording}).content.decode()
+    assert f"({iso2})</dd>" in page
+    assert f'data-country="{iso2}"' in client.get("/search/", {"q": wording}).content.decode()
 
 
 def test_bulk_lines_give_the_same_products_and_candidates(seeded, keyed_api):

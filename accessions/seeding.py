@@ -44,6 +44,7 @@ from registry.models import (
     Union,
     UnionMembership,
 )
+from registry.services import product_search_keys_refresh
 from regulations.models import Regulation, RegulationProduct, Topic
 
 SEEDS_DIR = settings.BASE_DIR / "seeds"
@@ -497,6 +498,8 @@ def seeds_load(*, directory: Path = SEEDS_DIR, dry_run: bool = False) -> SeedRep
                 deferred += _load_file(spec, Path(directory), report)
             _load_deferred(deferred, report)
             _load_removals(Path(directory), report)
+            # Derived, not seeded: rebuilt from the names and aliases just loaded.
+            product_search_keys_refresh()
             if report.errors:
                 raise SeedError(report)
             if dry_run:

@@ -3,6 +3,8 @@ bulk (a fixed number of queries for up to 1,000 questions)."""
 
 from __future__ import annotations
 
+import re
+
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,6 +23,7 @@ from rest_framework.response import Response
 from accessions.eligibility.answer import (
     CONDITION_CODES,
     REASON_CODES,
+    REQUIREMENT_KINDS,
     EligibilityQuestion,
     Verdict,
 )
@@ -41,6 +44,7 @@ from api.serializers import (
     RegulationRefSerializer,
 )
 from registry.common import DomainError
+from registry.selectors import country_resolve
 
 MAX_BULK_CHECKS = 1000
 
@@ -76,9 +80,13 @@ class EligibilityInputSerializer(serializers.Serializer):
         help_text="Product slug, HS code (6 digits) or name in any language.",
     )
     country = StrictRegexField(
-        r"^[A-Za-z]{2}$",
-        help_text="Exporting country, ISO 3166-1 alpha-2.",
-        error_messages={"invalid": "A country is its two-letter ISO code, e.g. KZ."},
+        r"\S",  # not blank: a code or a name
+        exact=False,
+        min_length=1,
+        max_length=100,
+        error_messages={"invalid": "Name the exporting country: its ISO code or its name."},
+        help_text="Exporting country: ISO 3166-1 alpha-2 or alpha-3, or its name in English, "
+        "Chinese or Russian.",
     )
     port = StrictRegexField(
         r"^(?:[A-Za-z0-9_-]{1,40})?$",  # blank: no port
@@ -101,6 +109,19 @@ class EligibilityInputSerializer(serializers.Serializer):
             "invalid": "A GACC registration number is 'C', a 3-letter country code and 14 digits."
         },
     )
+
+    def validate_country(self, value: str) -> str:
+        """An ISO alpha-2 code passes as given (the check says when the registry has no such
+        country); a name or alpha-3 code is resolved to its alpha-2 code."""
+        value = value.strip()
+        if re.fullmatch(r"[A-Za-z]{2}", value):
+            return value
+        country = country_resolve(value)
+        if country is None:
+            raise serializers.ValidationError(
+                "A country is its ISO code (KZ, KAZ) or its name in English, Chinese or Russian."
+            )
+        return country.iso2
 
     def validate(self, attrs):
         date, as_of = attrs.get("date"), attrs.pop("as_of", None)
@@ -141,6 +162,13 @@ class ReasonSerializer(serializers.Serializer):
 class ConditionSerializer(serializers.Serializer):
     code = serializers.ChoiceField(choices=list(CONDITION_CODES))
     message = serializers.CharField()
+
+
+class RequirementSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=list(REQUIREMENT_KINDS))
+    status = serializers.ChoiceField(choices=["required", "not_required", "not_recorded"])
+    text = serializers.CharField()
+    source = serializers.CharField(allow_blank=True)  # type: ignore[assignment]
 
 
 class SourceSerializer(serializers.Serializer):
@@ -191,6 +219,11 @@ class EligibilityAnswerSerializer(serializers.Serializer):
     query = serializers.DictField(child=serializers.CharField(allow_blank=True))
     reasons = ReasonSerializer(many=True)
     conditions = ConditionSerializer(many=True)
+    checklist = RequirementSerializer(
+        many=True,
+        help_text="The access entry's requirements as a checklist; `not_recorded` where the "
+        "registry does not hold them.",
+    )
     product = ProductRefSerializer(allow_null=True)
     country = CountryRefSerializer(allow_null=True)
     port = PortRefSerializer(allow_null=True)
@@ -239,7 +272,10 @@ ELIGIBILITY_PARAMETERS = [
         description="Slug, HS code (6 digits) or product name.",
     ),
     OpenApiParameter(
-        "country", str, required=True, pattern="^[A-Za-z]{2}$", description="ISO alpha-2."
+        "country",
+        {"type": "string", "minLength": 1, "maxLength": 100, "pattern": "\\S"},
+        required=True,
+        description="ISO alpha-2 or alpha-3, or the name in English, Chinese or Russian.",
     ),
     OpenApiParameter("port", str, pattern="^[A-Za-z0-9_-]{1,40}$", description="Port code."),
     OpenApiParameter("date", OpenApiTypes.DATE, description="The date asked about; default today."),
@@ -362,6 +398,7 @@ class EligibilityBulkView(ApiView):
                         "access": None,
                         "regulations": [],
                         "allowed_ports": [],
+                        "checklist": [],
                         "sources": [],
                         "is_illustrative": False,
                         "permalink": "",

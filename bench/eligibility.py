@@ -87,6 +87,7 @@ def prepare_data(products: int) -> None:
 def _add_synthetic(products: int, have: int) -> None:
     from accessions.models import MarketAccess
     from registry.models import Country, Product
+    from registry.services import product_search_keys_refresh
     from regulations.models import Regulation, RegulationProduct
 
     countries = list(Country.objects.filter(iso2__in=["KZ", "KG", "TJ", "TM", "UZ"]))
@@ -108,6 +109,7 @@ def _add_synthetic(products: int, have: int) -> None:
             )
             for n in range(start, stop)
         )
+        product_search_keys_refresh(products=made)
         MarketAccess.objects.bulk_create(
             MarketAccess(
                 product=product,

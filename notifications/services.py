@@ -38,8 +38,8 @@ from notifications.models import (
 )
 from registry import roles
 from registry.common import DomainError, sql_execute, sql_in_ids, sql_now
-from registry.models import AccountProfile, Country, Product
-from registry.selectors import ambiguous_product, product_resolve
+from registry.models import AccountProfile, Product
+from registry.selectors import ambiguous_product, country_resolve, product_resolve
 
 logger = logging.getLogger(__name__)
 
@@ -109,11 +109,11 @@ def subscription_create(
     [(target, value)] = given.items()
     found: Any = None
     if target == "country":
-        found = Country.objects.filter(iso2=value.upper()).first()
+        found = country_resolve(value)  # ISO code or name, as the checker takes it
     elif target == "product":
         resolution = product_resolve(value)
         if resolution.ambiguous:
-            raise ambiguous_product(value, resolution.candidates)
+            raise ambiguous_product(value, resolution)
         found = resolution.product
     elif target == "registration":
         found = EstablishmentRegistration.objects.filter(registration_number=value.upper()).first()
@@ -199,7 +199,7 @@ def watch_add(*, user: Any, product: str, country: str = "") -> Watch:
         raise DomainError("no_product", _("Name a product to follow."))
     resolution = product_resolve(product)
     if resolution.ambiguous:
-        raise ambiguous_product(product, resolution.candidates)
+        raise ambiguous_product(product, resolution)
     if resolution.product is None:
         raise DomainError(
             "not_found",
@@ -207,7 +207,7 @@ def watch_add(*, user: Any, product: str, country: str = "") -> Watch:
         )
     found_country = None
     if country and country.strip():
-        found_country = Country.objects.filter(iso2=country.strip().upper()).first()
+        found_country = country_resolve(country)
         if found_country is None:
             raise DomainError(
                 "not_found",

@@ -13,6 +13,7 @@ from django.utils.translation import ngettext
 from registry import models, roles
 from registry.accounts import account_email_vouch
 from registry.common import PROVENANCE_FIELDS
+from registry.services import product_search_keys_refresh
 
 if TYPE_CHECKING:
     from django.contrib.admin.options import _FieldOpts
@@ -98,6 +99,11 @@ class ProductAdmin(ProvenanceAdmin):
         (_("HS code"), {"fields": ("hs_code", "hs_basis")}),
         PROVENANCE_FIELDSET,
     )
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # The names and aliases just saved are what the resolver finds the product by.
+        product_search_keys_refresh(products=[form.instance])
 
 
 class PortRegimeInline(admin.TabularInline):

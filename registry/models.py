@@ -255,6 +255,31 @@ class ProductAlias(models.Model):
         return self.alias
 
 
+class ProductSearchKey(models.Model):
+    """A name, alias or slug of a product in the resolver's compared form (registry.text): `key`
+    folded in every script, `stem` with English and Russian words stemmed. Derived data, rebuilt
+    by `registry.services.product_search_keys_refresh` whenever a product or its aliases change,
+    so the same words find the same product on SQLite and PostgreSQL."""
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="search_keys")
+    key = models.CharField(_("search key"), max_length=200)
+    stem = models.CharField(_("stemmed key"), max_length=200)
+
+    class Meta:
+        verbose_name = _("product search key")
+        verbose_name_plural = _("product search keys")
+        constraints = [
+            models.UniqueConstraint(fields=["product", "key"], name="search_key_unique_per_product")
+        ]
+        indexes = [
+            models.Index(fields=["key"], name="search_key_key_idx"),
+            models.Index(fields=["stem"], name="search_key_stem_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.key
+
+
 @tracked()
 class Port(Provenance):
     """A Chinese port of entry. `code` is the registry's own key, not an official customs code."""
@@ -354,6 +379,22 @@ class SiteKind(models.TextChoices):
     GRAIN = "grain", _("grain")
     LIVE_ANIMALS = "live_animals", _("live animals")
     AQUATIC = "aquatic", _("aquatic products")
+
+
+# Which categories enter only through a port holding a designated supervision site of a kind
+# (GACC Announcement 2019 No. 212 of 2019-12-23, "海关指定监管场地管理规范", article 3: sites for
+# imported meat, chilled aquatic products, grain, fruit, edible aquatic animals, plant seedlings,
+# logs, animal quarantine and others; text read on a mirror, upload.mayiwenku.com/p-56109483.html;
+# that pulses and oilseeds count as "grain" is the registry's reading; medium confidence). Where the registry records no site of
+# the kind, the checker answers "not recorded", never "allowed".
+CATEGORY_SITE_KINDS: dict[str, str] = {
+    "meat": SiteKind.MEAT,
+    "grain": SiteKind.GRAIN,
+    "oilseed": SiteKind.GRAIN,
+    "pulses": SiteKind.GRAIN,
+    "fresh_fruit": SiteKind.FRUIT,
+    "live_animals": SiteKind.LIVE_ANIMALS,
+}
 
 
 @tracked()

@@ -34,7 +34,16 @@ from django.db.models.functions import Coalesce, Greatest
 from django.utils.translation import gettext as _
 
 from registry.common import DomainError, covers, in_force_q
-from registry.models import AliasKind, Country, Port, Product, ProductAlias, UnionMembership
+from registry.models import (
+    AliasKind,
+    Country,
+    Port,
+    Product,
+    ProductAlias,
+    ProductSearchKey,
+    UnionMembership,
+)
+from registry.text import distance, fold, stem, typo_limit
 
 # --- Lists --------------------------------------------------------------------------------------
 
@@ -58,6 +67,22 @@ def port_api_list() -> QuerySet[Port]:
         .prefetch_related("regimes", "sites")
         .order_by("code")
     )
+
+
+def country_resolve(value: str) -> Country | None:
+    """The country a trader names: its ISO alpha-2 or alpha-3 code, or its name in English,
+    Chinese or Russian, in any case or script (folded in Python, so SQLite answers as PostgreSQL
+    does). One query over the countries (at most the ISO 3166-1 list)."""
+    folded = fold(value)
+    if not folded:
+        return None
+    if len(folded) == 2 and folded.isascii():
+        return Country.objects.filter(iso2=folded.upper()).first()
+    for country in Country.objects.order_by("iso2"):
+        names = (country.iso3, country.name_en, country.name_zh, country.name_ru)
+        if folded in {fold(name) for name in names if name}:
+            return country
+    return None
 
 
 # --- Binding union membership on a date ----------------------------------------------------------
@@ -90,8 +115,21 @@ def binding_union_ids(country: Country | str, on: dt.date) -> QuerySet:
 
 
 # --- The product resolver: identifier -> product ----------------------------------------------
+# Stage one (SQL index probes, the same on SQLite and PostgreSQL): the identifier folded
+# (registry.text.fold) or stemmed equals a stored search key of a name, alias or slug in any
+# language; or it is a product's HS code (six digits), or an HS heading (four digits) whose
+# products are the candidates. Stage two, only when stage one finds nothing: close words (a typo
+# within `typo_limit`) or every word of the identifier within a longer name ("peppers"), ranked
+# in Python over the keys read in one query: all of them on SQLite (bounded by the registry's
+# size), those pg_trgm calls similar (or that contain the words) on PostgreSQL.
 
 HS6 = re.compile(r"^[0-9]{6}$")
+HS4 = re.compile(r"^[0-9]{4}$")
+# Stage two reads at most this many keys; past it (a far larger catalogue than the registry's) the
+# embedded mode stops suggesting rather than scanning without end.
+CLOSE_KEYS_SCANNED = 50_000
+TRIGRAM_SIMILARITY_THRESHOLD = 0.1
+MAX_CANDIDATES = 12
 
 
 def normalise_identifier(identifier: str) -> str:
@@ -99,44 +137,79 @@ def normalise_identifier(identifier: str) -> str:
     return " ".join(identifier.split())
 
 
+class MatchReason:
+    """Why a candidate matched (stable codes, shown with the candidate)."""
+
+    NAME = "name"  # a name, alias or slug, any case or script
+    PLURAL = "plural"  # the same word, singular or plural
+    HS_CODE = "hs_code"
+    HS_HEADING = "hs_heading"
+    TYPO = "typo"
+    WORDS = "words"  # every word of the identifier within a longer name
+
+
+EXACT_REASONS = {MatchReason.NAME, MatchReason.PLURAL, MatchReason.HS_CODE, MatchReason.HS_HEADING}
+
+
 @dataclass(frozen=True)
 class ProductResolution:
     """Which products an identifier names: exactly one (`product`), several (`ambiguous`, the
-    asker chooses among `candidates`), or none."""
+    asker chooses among `candidates`), none, or none exactly with close `candidates` ("did you
+    mean"). `reasons` says why each candidate matched, by slug."""
 
     identifier: str
-    candidates: list[Product] = field(default_factory=list)  # by slug
+    candidates: list[Product] = field(default_factory=list)  # best first
+    reasons: dict[str, str] = field(default_factory=dict)
+    exact: bool = True
 
     @property
     def product(self) -> Product | None:
-        return self.candidates[0] if len(self.candidates) == 1 else None
+        return self.candidates[0] if self.exact and len(self.candidates) == 1 else None
 
     @property
     def ambiguous(self) -> bool:
-        return len(self.candidates) > 1
+        """The asker must choose: several matched, or only close words did."""
+        return bool(self.candidates) and self.product is None
 
     @property
     def slugs(self) -> list[str]:
         return [product.slug for product in self.candidates]
 
+    @property
+    def ranked(self) -> list[dict[str, str]]:
+        return [
+            {"slug": p.slug, "name": p.name, "reason": self.reasons.get(p.slug, "")}
+            for p in self.candidates
+        ]
 
-def ambiguous_product(identifier: str, candidates: list[Product]) -> DomainError:
-    """The error of an identifier that names several products: the asker chooses one."""
-    slugs = [product.slug for product in candidates]
+
+def ambiguous_product(
+    identifier: str, resolution: ProductResolution | list[Product]
+) -> DomainError:
+    """The error of an identifier that names several products, or none exactly but some closely:
+    the asker chooses one of the candidates."""
+    if isinstance(resolution, list):
+        resolution = ProductResolution(identifier, resolution)
+    slugs = resolution.slugs
+    names = ", ".join(f"{p.name} ({p.slug})" for p in resolution.candidates)
+    if resolution.exact:
+        code = "ambiguous_product"
+        message = _("'%(identifier)s' matches several products: %(names)s. Choose one.")
+    else:
+        code = "product_not_found"
+        message = _("The registry has no product '%(identifier)s'. Did you mean: %(names)s?")
     return DomainError(
-        "ambiguous_product",
-        _("'%(identifier)s' matches several products: %(names)s. Choose one.")
-        % {"identifier": identifier, "names": ", ".join(slugs)},
-        {"candidates": slugs},
+        code,
+        message % {"identifier": identifier, "names": names},
+        {"candidates": slugs, "matched_by": [resolution.reasons.get(s, "") for s in slugs]},
     )
 
 
 def product_ids_matching(identifier: str) -> QuerySet:
-    """The SQL side of the rule: ids of the products an identifier names, by slug, HS code (the
-    product's own or a further code), or a name or alias in any language (case-insensitive).
+    """The SQL side of stage one: ids of the products an identifier names, by a stored search
+    key (name, alias or slug, folded or stemmed) or an HS code or heading.
 
-    A UNION of index probes (see the indexes on Product and ProductAlias), so matching costs the
-    same with 50 products or 100,000.
+    A UNION of index probes, so matching costs the same with 50 products or 100,000.
     """
     first, *rest = _identifier_probes(normalise_identifier(identifier))
     return first.union(*rest)
@@ -150,73 +223,172 @@ def _identifier_probes(ident: str) -> list[QuerySet]:
             Product.objects.filter(hs_code=ident).values("pk"),
             ProductAlias.objects.filter(alias=ident, kind=AliasKind.HS_CODE).values("product_id"),
         ]
+    elif HS4.match(ident):
+        probes += _hs_arms(ident)
     else:
         probes += [
-            Product.objects.filter(name_en__iexact=ident).values("pk"),
-            Product.objects.filter(name_ru__iexact=ident).values("pk"),
-            Product.objects.filter(name_zh=ident).values("pk"),
-            ProductAlias.objects.filter(alias__iexact=ident, kind=AliasKind.NAME).values(
-                "product_id"
-            ),
+            ProductSearchKey.objects.filter(key=fold(ident)).values("product_id"),
+            ProductSearchKey.objects.filter(stem=stem(ident)).values("product_id"),
         ]
     return [probe.order_by() for probe in probes]
 
 
-def product_matches(product: Product, aliases: Iterable[ProductAlias], identifier: str) -> bool:
-    """The Python twin of `product_ids_matching` for one loaded product and its aliases (the bulk
-    check resolves many identifiers from one batch read)."""
+def product_match_reason(
+    product: Product, keys: Iterable[ProductSearchKey], identifier: str
+) -> str | None:
+    """The Python twin of `product_ids_matching` for one loaded product and its search keys
+    (which hold its HS codes too; the bulk check resolves many identifiers from one batch read):
+    why it matches, or None."""
     ident = normalise_identifier(identifier)
+    keys = list(keys)
     if product.slug == ident.lower():
-        return True
+        return MatchReason.NAME
+    codes = [k.key for k in keys if HS6.match(k.key)]
     if HS6.match(ident):
-        return product.hs_code == ident or any(
-            a.kind == AliasKind.HS_CODE and a.alias == ident for a in aliases
+        return MatchReason.HS_CODE if ident in codes else None
+    if HS4.match(ident):
+        return MatchReason.HS_HEADING if any(c.startswith(ident) for c in codes) else None
+    folded, stemmed = fold(ident), stem(ident)
+    if any(k.key == folded for k in keys):
+        return MatchReason.NAME
+    if any(k.stem == stemmed for k in keys):
+        return MatchReason.PLURAL
+    return None
+
+
+def _close_keys(idents: list[str]) -> list[ProductSearchKey]:
+    """The keys (with their products) stage two ranks for `idents`: one query (on PostgreSQL
+    inside a SET LOCAL of the similarity threshold)."""
+    keys = ProductSearchKey.objects.select_related("product").order_by()
+    if not trigram_available():
+        return list(keys[:CLOSE_KEYS_SCANNED])
+    near = Q()
+    for ident in idents:
+        folded, stemmed = fold(ident), stem(ident)
+        near |= Q(key__trigram_similar=folded) | Q(stem__trigram_similar=stemmed)
+        for word in stemmed.split():
+            near |= Q(stem__contains=word)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "SET LOCAL pg_trgm.similarity_threshold = %s", [TRIGRAM_SIMILARITY_THRESHOLD]
         )
-    folded = ident.upper()
-    return (
-        product.name_en.upper() == folded
-        or product.name_ru.upper() == folded
-        or product.name_zh == ident
-        or any(a.kind == AliasKind.NAME and a.alias.upper() == folded for a in aliases)
-    )
+        return list(keys.filter(near)[:CLOSE_KEYS_SCANNED])
+
+
+def _close_matches(ident: str, rows: Iterable[ProductSearchKey]) -> dict[int, tuple]:
+    """Stage two for one identifier: product id -> (rank, reason). A typo within `typo_limit`
+    ranks by its distance; every stemmed word found among a longer name's words ranks after."""
+    folded, stemmed = fold(ident), stem(ident)
+    words = set(stemmed.split())
+    limit = typo_limit(folded)
+    found: dict[int, tuple] = {}
+    for row in rows:
+        product_id, key, key_stem = row.product_id, row.key, row.stem
+        best = None
+        if limit:
+            slips = min(distance(folded, key, limit), distance(stemmed, key_stem, limit))
+            if slips <= limit:
+                best = (slips, MatchReason.TYPO)
+        if best is None and words and words <= set(key_stem.split()):
+            best = (limit + 1, MatchReason.WORDS)
+        if best is not None and (product_id not in found or best < found[product_id]):
+            found[product_id] = best
+    return found
+
+
+def _needs_stage_two(ident: str) -> bool:
+    return bool(ident) and not ident.isdigit()
+
+
+def _rank_close(
+    ident: str, found: dict[int, tuple], products: dict[int, Product]
+) -> ProductResolution:
+    ranked = sorted(found, key=lambda pk: (found[pk][0], products[pk].name_en, products[pk].slug))
+    chosen = [products[pk] for pk in ranked[:MAX_CANDIDATES]]
+    # A typo that fits one product best is that product's suggestion alone.
+    if chosen and found[ranked[0]][1] == MatchReason.TYPO:
+        top = found[ranked[0]][0]
+        chosen = [p for p in chosen if found[p.pk][0] == top]
+    return ProductResolution(ident, chosen, {p.slug: found[p.pk][1] for p in chosen}, exact=False)
 
 
 def product_resolve(identifier: str) -> ProductResolution:
-    """The product an identifier names, or the candidates when it names several. One query."""
+    """The product an identifier names, or the candidates (ranked, each with its reason) when it
+    names several or none exactly. One query when the words match; one more when they do not
+    (on PostgreSQL inside a savepoint that sets the trigram threshold)."""
     ident = normalise_identifier(identifier)
     if not ident:
         return ProductResolution(ident)
-    found = Product.objects.filter(pk__in=product_ids_matching(ident)).order_by("slug")
-    return ProductResolution(ident, list(found))
+    by_key = ProductSearchKey.objects.filter(product=OuterRef("pk"), key=fold(ident))
+    found: list[Product] = list(
+        Product.objects.filter(pk__in=product_ids_matching(ident))
+        .annotate(by_key=Exists(by_key))
+        .order_by("slug")
+    )
+    if found:
+        return ProductResolution(ident, found, _stage_one_reasons(ident, found))
+    if not _needs_stage_two(ident):
+        return ProductResolution(ident)
+    rows = _close_keys([ident])
+    products = {row.product_id: row.product for row in rows}
+    return _rank_close(ident, _close_matches(ident, rows), products)
+
+
+def _stage_one_reasons(ident: str, found: list[Product]) -> dict[str, str]:
+    """Why stage one matched, without another query (the twin of `product_match_reason`)."""
+    if HS6.match(ident):
+        return {p.slug: MatchReason.HS_CODE for p in found}
+    if HS4.match(ident):
+        return {p.slug: MatchReason.HS_HEADING for p in found}
+    return {
+        p.slug: MatchReason.NAME
+        if p.slug == ident.lower() or p.by_key  # type: ignore[attr-defined]
+        else MatchReason.PLURAL
+        for p in found
+    }
 
 
 def product_resolve_many(identifiers: Iterable[str]) -> dict[str, ProductResolution]:
-    """`product_resolve` for many identifiers in two queries (products, then their aliases),
-    keyed by the identifier as given. The rule is `product_matches`, the twin of the SQL."""
+    """`product_resolve` for many identifiers in a fixed number of queries (products and their
+    keys; then, only for identifiers stage one leaves unmatched, the close keys and
+    their products), keyed by the identifier as given. The rule is `product_match_reason`, the
+    twin of the SQL."""
     given = {ident: normalise_identifier(ident) for ident in identifiers}
     idents = {ident for ident in given.values() if ident}
     codes = [ident for ident in idents if HS6.match(ident)]
-    names = [ident for ident in idents if not HS6.match(ident)]
+    headings = [ident for ident in idents if HS4.match(ident)]
+    names = [ident for ident in idents if not ident.isdigit()]
     match = Q(slug__in=[ident.lower() for ident in idents]) | Q(hs_code__in=codes)
     match |= Q(aliases__alias__in=codes, aliases__kind=AliasKind.HS_CODE)
-    for name in names:
-        match |= (
-            Q(name_en__iexact=name)
-            | Q(name_zh=name)
-            | Q(name_ru__iexact=name)
-            | Q(aliases__alias__iexact=name, aliases__kind=AliasKind.NAME)
+    match |= Q(search_keys__key__in=[fold(n) for n in names])
+    match |= Q(search_keys__stem__in=[stem(n) for n in names])
+    for heading in headings:
+        upper = str(int(heading) + 1).zfill(4)
+        match |= Q(hs_code__gte=heading, hs_code__lt=upper)
+        match |= Q(
+            aliases__kind=AliasKind.HS_CODE, aliases__alias__gte=heading, aliases__alias__lt=upper
         )
     products = list(Product.objects.filter(match).distinct().order_by("slug")) if idents else []
-    aliases: dict[int, list[ProductAlias]] = {}
-    for alias in ProductAlias.objects.filter(product__in=products):
-        aliases.setdefault(alias.product_id, []).append(alias)
-    return {
-        raw: ProductResolution(
-            ident,
-            [p for p in products if ident and product_matches(p, aliases.get(p.pk, []), ident)],
-        )
-        for raw, ident in given.items()
-    }
+    keys: dict[int, list[ProductSearchKey]] = {}
+    for key in ProductSearchKey.objects.filter(product__in=products) if products else []:
+        keys.setdefault(key.product_id, []).append(key)
+    resolved: dict[str, ProductResolution] = {}
+    for ident in idents:
+        reasons = {
+            p.slug: reason
+            for p in products
+            if (reason := product_match_reason(p, keys.get(p.pk, []), ident))
+        }
+        found = [p for p in products if p.slug in reasons]
+        resolved[ident] = ProductResolution(ident, found, reasons)
+    unmatched = [i for i in idents if not resolved[i].candidates and _needs_stage_two(i)]
+    if unmatched:
+        rows = _close_keys(unmatched)
+        close = {ident: _close_matches(ident, rows) for ident in unmatched}
+        near = {row.product_id: row.product for row in rows}
+        for ident in unmatched:
+            resolved[ident] = _rank_close(ident, close[ident], near)
+    return {raw: resolved.get(ident, ProductResolution(ident)) for raw, ident in given.items()}
 
 
 # --- Searching products (forgiving: substrings, HS prefixes, typos) -------------------------------
@@ -372,6 +544,10 @@ def product_search(query: str) -> ProductSearch:
         rows = list(union.values_list("pk", "exact")[: MAX_MATCHES + EXACT_MATCHES_KEPT + 1])
     exact = [pk for pk, flag in rows if flag]
     found = list(dict.fromkeys(pk for pk, flag in rows if not flag))
+    if not rows and not prefix:
+        # Nothing by substring or trigram: the resolver's close words (typos, plurals, words
+        # of a longer name), the same on SQLite and PostgreSQL ("mazie" -> maize).
+        found = [p.pk for p in product_resolve(query).candidates]
     truncated = len(found) > MAX_MATCHES
     products = Product.objects.filter(pk__in={*exact, *found[:MAX_MATCHES]}).annotate(
         exact=Case(When(pk__in=exact or [0], then=Value(1)), default=Value(0))

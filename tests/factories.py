@@ -7,6 +7,7 @@ import factory
 
 from accessions import models as acc
 from registry import models as reg
+from registry.services import product_search_keys_refresh
 from regulations import models as regs
 
 
@@ -66,6 +67,12 @@ class ProductFactory(ProvenanceFactory):
     hs_code = factory.Sequence(lambda n: f"{100000 + n:06d}")
     hs_basis = "mapped"
 
+    @classmethod
+    def _after_postgeneration(cls, instance, create, results=None):
+        super()._after_postgeneration(instance, create, results)
+        if create:  # the resolver finds a product by its stored search keys
+            product_search_keys_refresh(products=[instance])
+
 
 class ProductAliasFactory(factory.django.DjangoModelFactory):
     class Meta:
@@ -75,6 +82,12 @@ class ProductAliasFactory(factory.django.DjangoModelFactory):
     alias = factory.Sequence(lambda n: f"alias {n}")
     language = "en"
     kind = "name"
+
+    @classmethod
+    def _after_postgeneration(cls, instance, create, results=None):
+        super()._after_postgeneration(instance, create, results)
+        if create:
+            product_search_keys_refresh(products=[instance.product])
 
 
 class PortFactory(ProvenanceFactory):

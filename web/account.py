@@ -152,7 +152,13 @@ def subscriptions(request):
         except DomainError as exc:
             status, error = 400, exc.message
         else:
-            messages.success(request, _("Subscribed."))
+            if created.product is not None:  # confirm what the words resolved to
+                messages.success(
+                    request,
+                    _("Subscribed to %(product)s.") % {"product": created.product.name},
+                )
+            else:
+                messages.success(request, _("Subscribed."))
             if created.secret:
                 request.session[NEW_SECRET_SESSION_KEY] = created.secret  # popped just below
             return redirect("subscriptions")

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from accessions.eligibility.answer import normalise_country, normalise_port
 from accessions.models import AccessStatus
 from registry.models import Category, Country, OriginType, Port
+from registry.selectors import country_resolve
 from web.search import MAX_QUERY_LENGTH, SearchFilters
 
 
@@ -26,6 +27,16 @@ class NormalisedChoiceField(forms.ChoiceField):
         return self.normalise(super().to_python(value))
 
 
+def country_iso(value: str) -> str:
+    """A country typed by its code or its name in any of the three languages, as its ISO code
+    (unchanged when the registry has no such country: the choice check refuses it)."""
+    value = normalise_country(value)
+    if len(value) == 2 or not value:
+        return value
+    country = country_resolve(value)
+    return country.iso2 if country else value
+
+
 class EligibilityForm(forms.Form):
     """The checker's question. Country and port are chosen from the registry (an unknown one in
     a URL is a form error); the product is free text (slug, HS code or a name in any language)
@@ -37,7 +48,7 @@ class EligibilityForm(forms.Form):
         max_length=200,
         help_text=_("A name in English, Chinese or Russian, an alias, or a six-digit HS code."),
     )
-    country = NormalisedChoiceField(label=_("Exporting country"), normalise=normalise_country)
+    country = NormalisedChoiceField(label=_("Exporting country"), normalise=country_iso)
     port = NormalisedChoiceField(
         label=_("Port of entry (optional)"), required=False, normalise=normalise_port
     )

@@ -2,7 +2,7 @@
 Russian, grouped, paged and faceted.
 
 Products are found by the catalogue's one product search (registry.selectors.product_search):
-names in any language, aliases, HS codes and prefixes, typos on PostgreSQL. The other groups
+names in any language, aliases, HS codes and prefixes, typos in both modes. The other groups
 match their own text the same way (substrings, and trigram word similarity on PostgreSQL).
 """
 
@@ -45,6 +45,7 @@ class SearchResults:
     accesses: Page | None = None
     regulations: Page | None = None
     ports: Page | None = None
+    countries: list = field(default_factory=list)  # the country the query names, if any
     facets: dict[str, list[dict]] = field(default_factory=dict)
     typo_tolerant: bool = False
     truncated: bool = False  # more products matched than are ranked (MAX_MATCHES)
@@ -59,7 +60,7 @@ class SearchResults:
             page.paginator.count
             for page in (self.products, self.accesses, self.regulations, self.ports)
             if page is not None
-        )
+        ) + len(self.countries)
 
 
 def _text_q(query: str, *names: str) -> Q:
@@ -122,8 +123,10 @@ def _fill(
         country_match = _text_q(query, "country__name_en", "country__name_ru") | Q(
             country__name_zh__icontains=query
         )
-        if len(query) == 2:
-            country_match |= Q(country__iso2=query.upper())
+        named = catalogue.country_resolve(query)  # ISO code or name, in any script
+        if named is not None:
+            results.countries = [named]
+            country_match |= Q(country=named)
         accesses = accesses.filter(Q(product__in=Subquery(product_ids)) | country_match)
     accesses = _filter_accesses(accesses, filters)
 

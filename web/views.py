@@ -58,12 +58,25 @@ def home(request):
     return render(request, "web/home.html", context)
 
 
+def _did_you_mean(request, slugs: list[str]) -> list[dict]:
+    """The candidates as links that rerun the same check with the product chosen."""
+    products = Product.objects.in_bulk(slugs, field_name="slug")
+    links = []
+    for slug in slugs:
+        if slug in products:
+            query = request.GET.copy()
+            query["product"] = slug
+            links.append({"product": products[slug], "query": query.urlencode()})
+    return links
+
+
 @shares_api_rate_limit
 def check(request):
     """The eligibility checker. All the deciding is done by `check_eligibility`; invalid input is
     a 400 with the form's errors, like search and the lists."""
     form = EligibilityForm(request.GET or None)
     answer = None
+    did_you_mean: list[dict] = []
     if form.is_bound and form.is_valid():
         try:
             answer = check_eligibility(
@@ -74,15 +87,9 @@ def check(request):
                 establishment=form.cleaned_data["establishment"],
             )
         except DomainError as error:  # a broken rule is the asker's to fix: a form error
-            if error.code == "ambiguous_product":
-                form.add_error(
-                    "product",
-                    _("'%(product)s' matches several products; choose one: %(candidates)s.")
-                    % {
-                        "product": form.cleaned_data["product"],
-                        "candidates": ", ".join(error.extra.get("candidates", [])),
-                    },
-                )
+            if "candidates" in error.extra:  # several products, or none exactly: "did you mean"
+                did_you_mean = _did_you_mean(request, error.extra["candidates"])
+                form.add_error("product", error.message)
             else:
                 form.add_error(None, error.message)
     suggestions = Product.objects.only("slug", "name_en", "name_zh", "name_ru").order_by("name_en")[
@@ -91,7 +98,13 @@ def check(request):
     return render(
         request,
         "web/check.html",
-        {"form": form, "answer": answer, "suggestions": suggestions, "today": today()},
+        {
+            "form": form,
+            "answer": answer,
+            "did_you_mean": did_you_mean,
+            "suggestions": suggestions,
+            "today": today(),
+        },
         status=400 if form.errors else 200,
     )
 

@@ -50,6 +50,7 @@ REASON_CODES = (
     "unknown_product",
     "unknown_country",
     "unknown_port",
+    "designated_sites_not_recorded",
     "illustrative_data",
 )
 
@@ -57,6 +58,7 @@ CONDITION_CODES = (
     "registered_establishment_required",
     "registered_establishment_not_stated",
     "designated_port_required",
+    "designated_sites_not_recorded",
     "treatment_required",
     "origin_area_restricted",
     "other_conditions",
@@ -111,6 +113,27 @@ class Reason:
     message: str
 
 
+@dataclass(frozen=True)
+class Requirement:
+    """One line of the checklist a trader works through: what (`kind`), whether the registry
+    records it as `required`, `not_required` or `not_recorded`, the words, and the source."""
+
+    kind: str
+    status: str
+    text: str
+    source: str = ""
+
+
+REQUIREMENT_KINDS = (
+    "registered_establishment",
+    "designated_port",
+    "treatment",
+    "pest_free_area",
+    "certificate",
+    "packaging_labelling",
+)
+
+
 @dataclass
 class EligibilityAnswer:
     verdict: str
@@ -125,6 +148,7 @@ class EligibilityAnswer:
     access: MarketAccess | None = None
     regulations: list[Regulation] = field(default_factory=list)
     allowed_ports: list[Port] = field(default_factory=list)
+    checklist: list[Requirement] = field(default_factory=list)
 
     @property
     def is_illustrative(self) -> bool:

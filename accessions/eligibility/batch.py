@@ -14,6 +14,7 @@ from accessions.eligibility.check import (
     LISTED_PORTS,
     answer_with_access,
     answer_without_access,
+    required_site_kind,
 )
 from accessions.models import (
     EstablishmentRegistration,
@@ -22,6 +23,7 @@ from accessions.models import (
 from registry.common import DomainError, covers
 from registry.models import Country, Port, Product, SupervisionSite, UnionMembership
 from registry.selectors import (
+    ProductResolution,
     ambiguous_product,
     membership_binds,
     product_resolve_many,
@@ -88,9 +90,8 @@ class _BatchFetch:
         ).values_list("establishmentregistration_id", "product_id")
         self.covered: set[tuple[int, int]] = set(covered)
 
-    def candidates(self, identifier: str) -> list[Product]:
-        resolution = self.resolutions.get(identifier)
-        return resolution.candidates if resolution is not None else []
+    def resolve(self, identifier: str) -> ProductResolution:
+        return self.resolutions.get(identifier) or ProductResolution(identifier)
 
     def country(self, iso2: str) -> Country | None:
         return self.countries.get(iso2)
@@ -115,7 +116,7 @@ class _BatchFetch:
             flagged.is_listed = (access.pk, port.pk) in self.listed  # type: ignore[attr-defined]
             flagged.has_site = any(  # type: ignore[attr-defined]
                 covers(site.valid_from, site.valid_until, on)
-                for site in self.sites.get((port.pk, access.required_site_kind or "-"), [])
+                for site in self.sites.get((port.pk, required_site_kind(access) or "-"), [])
             )
             ports.append(flagged)
         return ports
@@ -140,12 +141,13 @@ def check_eligibility_batch(
     results: list[EligibilityAnswer | DomainError] = []
     for question in questions:
         answer = EligibilityAnswer(verdict=Verdict.UNKNOWN, as_of=question.on, query=question.query)
-        candidates = fetch.candidates(question.product) if question.product else []
+        resolution = fetch.resolve(question.product) if question.product else None
+        product = resolution.product if resolution else None
         country = fetch.country(question.country)
-        access = fetch.access(candidates[0], country) if len(candidates) == 1 else None
+        access = fetch.access(product, country) if product else None
         try:
-            if len(candidates) > 1:
-                raise ambiguous_product(question.product, candidates)
+            if resolution is not None and resolution.ambiguous:
+                raise ambiguous_product(question.product, resolution)
             if access is None:
                 results.append(answer_without_access(answer, question, fetch))
             else:

@@ -10,7 +10,13 @@ from django.db.models import Aggregate, Exists, F, Func, JSONField, OuterRef, Su
 from django.db.models.functions import JSONObject
 from django.utils.translation import gettext as _
 
-from accessions.eligibility.answer import EligibilityAnswer, EligibilityQuestion, Reason, Verdict
+from accessions.eligibility.answer import (
+    EligibilityAnswer,
+    EligibilityQuestion,
+    Reason,
+    Requirement,
+    Verdict,
+)
 from accessions.models import (
     STOPPED_REGISTRATION_STATUSES,
     AccessCondition,
@@ -21,8 +27,9 @@ from accessions.models import (
     RegistrationStatus,
 )
 from registry.common import covers, format_dated, in_force_q
-from registry.models import Country, Port, Product, SupervisionSite
+from registry.models import CATEGORY_SITE_KINDS, Country, Port, Product, SiteKind, SupervisionSite
 from registry.selectors import (
+    ProductResolution,
     ambiguous_product,
     product_ids_matching,
     product_resolve,
@@ -118,12 +125,18 @@ def _access_message(access: MarketAccess, on: dt.date) -> Reason | None:
     return None
 
 
+def required_site_kind(access: MarketAccess) -> str:
+    """The kind of designated supervision site the product must enter through: the access
+    entry's own, else its category's (registry.models.CATEGORY_SITE_KINDS); '' when none."""
+    return access.required_site_kind or CATEGORY_SITE_KINDS.get(access.product.category, "")
+
+
 def _ports_with_flags(access: MarketAccess, on: dt.date) -> list[Port]:
     listed = access.allowed_ports.through.objects.filter(
         marketaccess_id=access.pk, port_id=OuterRef("pk")
     )
     site = SupervisionSite.objects.filter(
-        port=OuterRef("pk"), kind=access.required_site_kind or "-"
+        port=OuterRef("pk"), kind=required_site_kind(access) or "-"
     )
     site = site.filter(in_force_q(on))  # the validity rule (registry.common)
     return list(
@@ -133,12 +146,30 @@ def _ports_with_flags(access: MarketAccess, on: dt.date) -> list[Port]:
     )
 
 
+def sites_not_recorded(access: MarketAccess, ports: list[Port]) -> bool:
+    """The product needs a designated site, yet the registry records no port holding one of the
+    kind and the access entry lists no ports: which ports may receive it is unknown."""
+    return bool(required_site_kind(access)) and not any(
+        p.is_listed or p.has_site  # type: ignore[attr-defined]
+        for p in ports
+    )
+
+
 def _allowed(access: MarketAccess, ports: list[Port]) -> list[Port]:
+    """The ports the data shows may receive the product: those the entry lists, narrowed to the
+    ones with a recorded designated site when the product needs one and any is recorded."""
     listed = [p for p in ports if p.is_listed]  # type: ignore[attr-defined]
+    if sites_not_recorded(access, ports):
+        return []
     candidates = listed or ports
-    if access.required_site_kind:
+    if required_site_kind(access) and any(p.has_site for p in ports):  # type: ignore[attr-defined]
         candidates = [p for p in candidates if p.has_site]  # type: ignore[attr-defined]
     return candidates
+
+
+def _site_kind_label(access: MarketAccess) -> str:
+    kind = required_site_kind(access)
+    return str(dict(SiteKind.choices).get(kind, kind))
 
 
 def _find_establishment(access: MarketAccess, number: str) -> EstablishmentRegistration | None:
@@ -159,7 +190,7 @@ class RecordSource(Protocol):
     (`QUERIES`); the bulk check (eligibility.batch) serves the same records from a few batch
     queries. Both run the same rules below, so their answers are identical."""
 
-    def candidates(self, identifier: str) -> list[Product]: ...
+    def resolve(self, identifier: str) -> ProductResolution: ...
 
     def country(self, iso2: str) -> Country | None: ...
 
@@ -175,8 +206,8 @@ class RecordSource(Protocol):
 class _Queries:
     """One query per record: the single check's RecordSource."""
 
-    def candidates(self, identifier: str) -> list[Product]:
-        return product_resolve(identifier).candidates
+    def resolve(self, identifier: str) -> ProductResolution:
+        return product_resolve(identifier)
 
     def country(self, iso2: str) -> Country | None:
         return Country.objects.filter(iso2=iso2).first()
@@ -273,7 +304,11 @@ CONDITION_KIND_CODES = {
 
 
 def _conditions(
-    access: MarketAccess, on: dt.date, port_given: bool, establishment_given: bool
+    access: MarketAccess,
+    on: dt.date,
+    port_given: bool,
+    establishment_given: bool,
+    ports_unknown: bool = False,
 ) -> list[Reason]:
     conditions = []
     required = access.requires_registered_establishments
@@ -297,7 +332,19 @@ def _conditions(
         else:
             message = _("The producer must be registered with GACC for this product.")
         conditions.append(Reason("registered_establishment_required", message))
-    if not port_given and (access.required_site_kind or access.has_listed_ports):  # type: ignore[attr-defined]
+    if not port_given and ports_unknown:
+        conditions.append(
+            Reason(
+                "designated_sites_not_recorded",
+                _(
+                    "Entry only through a port with a designated supervision site for "
+                    "%(kind)s; the registry does not record which ports hold one: confirm "
+                    "before shipping."
+                )
+                % {"kind": _site_kind_label(access)},
+            )
+        )
+    elif not port_given and (required_site_kind(access) or access.has_listed_ports):  # type: ignore[attr-defined]
         conditions.append(
             Reason(
                 "designated_port_required",
@@ -323,6 +370,93 @@ def _conditions(
             )
         )
     return conditions
+
+
+def requirements_checklist(
+    access: MarketAccess, on: dt.date, ports: list[Port]
+) -> list[Requirement]:
+    """The access entry's conditions as a checklist (REQUIREMENT_KINDS, in that order): each
+    `required` with its words and source where the registry records it, `not_recorded` where it
+    does not (never a default of "not required"). Certificates, packaging and labelling are not
+    yet recorded per entry."""
+    dated = conditions_in_force(access, on)
+    source = access.source
+
+    def from_conditions(kind: str, own: str) -> list[Requirement]:
+        items = [Requirement(kind, "required", own, source)] if own else []
+        items += [
+            Requirement(kind, "required", item["text"], item["instrument"] or source)
+            for item in dated
+            if item["kind"] == {"treatment": "treatment", "pest_free_area": "origin_area"}[kind]
+        ]
+        return items or [Requirement(kind, "not_recorded", _("Not recorded in the registry."), "")]
+
+    required = access.requires_registered_establishments
+    if required is None:
+        establishment = Requirement(
+            "registered_establishment",
+            "not_recorded",
+            _("The sources do not state whether the producer must be registered with GACC."),
+        )
+    elif required:
+        establishment = Requirement(
+            "registered_establishment",
+            "required",
+            _("The producer must be registered with GACC (the registry's inference).")
+            if access.establishments_inferred
+            else _("The producer must be registered with GACC."),
+            source,
+        )
+    else:
+        establishment = Requirement(
+            "registered_establishment",
+            "not_required",
+            _("The sources state no registration requirement."),
+            source,
+        )
+    kind = required_site_kind(access)
+    listed = [p.name for p in ports if p.is_listed]  # type: ignore[attr-defined]
+    if listed:
+        port = Requirement(
+            "designated_port",
+            "required",
+            _("Only through: %(ports)s.") % {"ports": ", ".join(listed)},
+            source,
+        )
+    elif kind and sites_not_recorded(access, ports):
+        port = Requirement(
+            "designated_port",
+            "not_recorded",
+            _(
+                "A port with a designated supervision site for %(kind)s; the registry does not "
+                "record which ports hold one."
+            )
+            % {"kind": _site_kind_label(access)},
+        )
+    elif kind:
+        names = [p.name for p in ports if p.has_site]  # type: ignore[attr-defined]
+        port = Requirement(
+            "designated_port",
+            "required",
+            _("A port with a designated supervision site for %(kind)s: %(ports)s.")
+            % {"kind": _site_kind_label(access), "ports": ", ".join(names)},
+            _("Designated supervision sites as recorded in the registry."),
+        )
+    else:
+        port = Requirement(
+            "designated_port",
+            "not_required",
+            _("No designated supervision site is required for this category."),
+        )
+    not_recorded = _("Not recorded in the registry.")
+    return [
+        establishment,
+        port,
+        *from_conditions("treatment", access.treatment),
+        *from_conditions("pest_free_area", access.pest_free_areas),
+        Requirement("certificate", "not_recorded", not_recorded),
+        Requirement("packaging_labelling", "not_recorded", not_recorded),
+    ]
 
 
 def check_eligibility(
@@ -362,7 +496,7 @@ def check_eligibility(
     if access is None:
         return answer_without_access(answer, question)
     if access.candidates and access.candidates > 1:
-        raise ambiguous_product(question.product, product_resolve(question.product).candidates)
+        raise ambiguous_product(question.product, product_resolve(question.product))
     return answer_with_access(answer, access, question)
 
 
@@ -408,6 +542,9 @@ def answer_with_access(
         )
     ports = fetch.ports(access, on)
     answer.allowed_ports = _allowed(access, ports)
+    answer.checklist = requirements_checklist(access, on, ports)
+    ports_unknown = sites_not_recorded(access, ports)
+    undecided: list[Reason] = []
     blocking_reasons: list[Reason] = []
     if port_code:
         chosen = next((p for p in ports if p.code == port_code), None)
@@ -420,7 +557,23 @@ def answer_with_access(
             )
             return answer
         answer.port = chosen
-        if chosen in answer.allowed_ports:
+        if ports_unknown:
+            undecided.append(
+                Reason(
+                    "designated_sites_not_recorded",
+                    _(
+                        "%(product)s enters only through a port with a designated supervision "
+                        "site for %(kind)s, and the registry does not record whether %(port)s "
+                        "holds one."
+                    )
+                    % {
+                        "product": access.product.name,
+                        "kind": _site_kind_label(access),
+                        "port": chosen.name,
+                    },
+                )
+            )
+        elif chosen in answer.allowed_ports:
             answer.reasons.append(
                 Reason("port_allowed", _("%(port)s is allowed for it.") % {"port": chosen.name})
             )
@@ -453,7 +606,11 @@ def answer_with_access(
         answer.reasons = blocking_reasons + answer.reasons
         return answer
 
-    answer.conditions = _conditions(access, on, bool(port_code), bool(number))
+    answer.conditions = _conditions(access, on, bool(port_code), bool(number), ports_unknown)
+    if undecided:  # unknown only where the registry cannot decide (DESIGN.md)
+        answer.verdict = Verdict.UNKNOWN
+        answer.reasons = undecided + answer.reasons
+        return answer
     answer.verdict = Verdict.ELIGIBLE_WITH_CONDITIONS if answer.conditions else Verdict.ELIGIBLE
     return answer
 
@@ -465,9 +622,10 @@ def answer_without_access(
 ) -> EligibilityAnswer:
     """No access row matched: find out why (unknown product, unknown country, or no access)."""
     product_ident, iso2, on = question.product, question.country, question.on
-    candidates = fetch.candidates(product_ident) if product_ident else []
-    if len(candidates) > 1:
-        raise ambiguous_product(product_ident, candidates)
+    resolution = fetch.resolve(product_ident) if product_ident else ProductResolution("")
+    if resolution.ambiguous:  # several products, or none exactly: the asker chooses
+        raise ambiguous_product(product_ident, resolution)
+    candidates = resolution.candidates
     country = fetch.country(iso2) if iso2 else None
     answer.country = country
     if not candidates:

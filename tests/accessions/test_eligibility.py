@@ -229,7 +229,10 @@ def test_a_full_check_costs_at_most_four_queries(peas_establishment, django_asse
 
 
 def test_access_without_any_requirement_is_plainly_eligible(db):
-    access = f.MarketAccessFactory(requires_registered_establishments=False)
+    # Feed needs no designated supervision site (registry.models.CATEGORY_SITE_KINDS).
+    access = f.MarketAccessFactory(
+        requires_registered_establishments=False, product=f.ProductFactory(category="feed")
+    )
     answer = check(product=access.product.slug, country=access.country.iso2)
     assert answer.verdict == Verdict.ELIGIBLE
     assert answer.conditions == []

@@ -22,13 +22,22 @@ ELIGIBILITY_QUESTIONS = [
 ]
 
 
+def _close_words_extra(question) -> int:
+    """Words no product's name matches cost the close-words read (registry.selectors,
+    stage two): one query, which PostgreSQL wraps in a savepoint to SET LOCAL the pg_trgm
+    threshold (three statements more). A fixed number, whatever the number of candidates."""
+    if question["product"] != "nothing-like-it":
+        return 0
+    return 3 if connection.vendor == "postgresql" else 0
+
+
 @pytest.mark.parametrize("params", ELIGIBILITY_QUESTIONS)
 def test_eligibility_check_costs_at_most_four_queries(
     seeded, django_assert_max_num_queries, params
 ):
     question = dict(params)
     on = dt.date.fromisoformat(question.pop("date", "2025-01-01"))
-    with django_assert_max_num_queries(4):
+    with django_assert_max_num_queries(4 + _close_words_extra(question)):
         check_eligibility(on=on, **question)
 
 
@@ -39,7 +48,7 @@ def test_eligibility_endpoint_costs_the_check_plus_the_data_version(
     """The check plus the data version (which makes ETag/304 and the answer cache exact).
     Inside a transaction that has written, as every pytest-django test is, the version is the
     snapshot probe plus the full version query; in steady state it is the probe alone (below)."""
-    with django_assert_max_num_queries(4 + 2):
+    with django_assert_max_num_queries(4 + 2 + _close_words_extra(params)):
         response = api.get("/api/v1/eligibility/", params)
     assert response.status_code == 200
 

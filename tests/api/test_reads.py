@@ -100,7 +100,10 @@ def test_eligibility_answer_has_permalink_to_the_checker(seeded, api):
     assert "product=maize" in body["permalink"] and "country=KZ" in body["permalink"]
     assert "port=khorgos" in body["permalink"] and "date=" in body["permalink"]
     assert body["access"]["status"] == "in_force"
-    assert body["sources"] and body["allowed_ports"]
+    assert body["sources"]
+    # Grain enters through designated grain sites, and the registry records none: not "allowed".
+    assert body["allowed_ports"] == [] and body["verdict"] == "unknown"
+    assert "designated_sites_not_recorded" in [r["code"] for r in body["reasons"]]
 
 
 def test_access_history_lists_changes(seeded, api):

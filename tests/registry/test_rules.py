@@ -5,6 +5,7 @@ import datetime as dt
 import itertools
 
 import pytest
+from django.db import connection
 
 from registry.common import covers, in_force_q
 from registry.models import Country, Product, ProductAlias, SupervisionSite, UnionMembership
@@ -105,5 +106,12 @@ def test_the_batch_resolver_costs_two_queries_whatever_the_number_of_identifiers
     seeded, django_assert_num_queries
 ):
     idents = sorted(seeded_identifiers())
-    with django_assert_num_queries(2):
+    # Products and their keys (2); then one read of close keys for the words nothing matches
+    # ("no such product"), which PostgreSQL wraps in a savepoint to SET LOCAL the pg_trgm
+    # threshold (3 statements more). Fixed, whatever the number of identifiers.
+    extra = 1 + (3 if connection.vendor == "postgresql" else 0)
+    with django_assert_num_queries(2 + extra):
         product_resolve_many(idents)
+    known = [ident for ident in idents if product_resolve_many([ident])[ident].exact]
+    with django_assert_num_queries(2):
+        product_resolve_many(known)

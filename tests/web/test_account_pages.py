@@ -113,6 +113,26 @@ def test_subscribe_to_a_product_by_the_name_the_user_sees(signed_in, world):
     assert Subscription.objects.get().product == world.maize
 
 
+@pytest.mark.parametrize("words", ["maize", "Maize (corn)", "MAIZE", "КУКУРУЗА", "玉米", "100590"])
+def test_subscriptions_take_what_the_checker_takes_and_confirm_the_product(signed_in, world, words):
+    response = signed_in.post(
+        reverse("subscriptions"), {"channel": "email", "product": words}, follow=True
+    )
+    assert Subscription.objects.get().product == world.maize
+    assert f"Subscribed to {world.maize.name_en}." in response.content.decode()
+
+
+def test_a_subscription_to_close_words_offers_the_candidates(signed_in, world):
+    response = signed_in.post(reverse("subscriptions"), {"channel": "email", "product": "mazie"})
+    assert response.status_code == 400 and not Subscription.objects.exists()
+    assert "Did you mean" in response.content.decode()
+
+
+def test_a_subscription_takes_a_country_by_name(signed_in, world):
+    signed_in.post(reverse("subscriptions"), {"channel": "email", "country": "Казахстан"})
+    assert Subscription.objects.get().country == world.kz
+
+
 def test_pause_resume_and_delete_a_subscription(signed_in, world, trader):
     signed_in.post(reverse("subscriptions"), {"channel": "email", "country": "KZ"})
     sub = Subscription.objects.get()

@@ -185,12 +185,13 @@ def test_invalid_facet_is_a_400_form_error(client, world, params):
 
 
 def test_search_runs_on_sqlite_too_without_trigram(client, world, monkeypatch):
-    """The embedded mode's plain path: substring matching only (forced here on PostgreSQL)."""
+    """The embedded mode's plain path (forced here on PostgreSQL): substrings, and the resolver's
+    close words for a typo (issue 10: the same answer as PostgreSQL)."""
     from registry import selectors
 
     monkeypatch.setattr(selectors, "trigram_available", lambda: False)
     assert "maize" in products_found(client.get("/search/", {"q": "кукуруза"}))
-    assert products_found(client.get("/search/", {"q": "maiez"})) == []
+    assert products_found(client.get("/search/", {"q": "maiez"})) == ["maize"]
     assert connection.vendor in {"postgresql", "sqlite"}
 
 
@@ -255,3 +256,17 @@ def test_country_facet_lists_union_acts_only_for_binding_members_from_their_date
     assert listed("KG")
     assert not listed("TJ"), "a union act is listed before the membership starts"
     assert not listed("UZ"), "a union act is listed for an observer"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("words", ["Turkmenistan", "туркменистан", "土库曼斯坦", "TM", "TKM"])
+def test_search_finds_a_country_by_code_or_name(client, seeded, words):
+    html = client.get("/search/", {"q": words}).content.decode()
+    assert 'data-country="TM"' in html
+
+
+@pytest.mark.django_db
+def test_search_tolerates_a_typo_in_every_mode_and_says_nothing_about_databases(client, seeded):
+    html = client.get("/search/", {"q": "mazie"}).content.decode()
+    assert "/products/maize/" in html
+    assert "PostgreSQL" not in html

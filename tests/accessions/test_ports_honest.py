@@ -1,0 +1,110 @@
+"""Issue 10: no answer says a port is allowed unless a recorded designated site or the access
+entry's own list of ports shows it; every seeded product category against every seeded port."""
+
+import datetime as dt
+
+import pytest
+
+from accessions.eligibility.answer import EligibilityQuestion
+from accessions.eligibility.batch import check_eligibility_batch
+from accessions.eligibility.check import check_eligibility, required_site_kind
+from accessions.models import AccessStatus, MarketAccess
+from registry.common import covers
+from registry.models import Port, SupervisionSite
+
+pytestmark = pytest.mark.django_db
+ON = dt.date(2025, 6, 1)
+
+
+def _shown(access: MarketAccess, port: Port) -> bool:
+    """What the data shows: the entry lists the port, or the port holds a recorded site of the
+    kind the product needs, or the product needs none."""
+    if access.allowed_ports.filter(pk=port.pk).exists():
+        return True
+    kind = required_site_kind(access)
+    if not kind:
+        return not access.allowed_ports.exists()
+    return any(
+        covers(s.valid_from, s.valid_until, ON)
+        for s in SupervisionSite.objects.filter(port=port, kind=kind)
+    )
+
+
+def test_every_seeded_category_at_every_seeded_port(seeded):
+    accesses = list(
+        MarketAccess.objects.filter(status=AccessStatus.IN_FORCE).select_related(
+            "product", "country"
+        )
+    )
+    ports = list(Port.objects.all())
+    assert len({a.product.category for a in accesses}) >= 5 and len(ports) >= 8
+    questions = [
+        EligibilityQuestion(product=a.product.slug, country=a.country.iso2, port=p.code, on=ON)
+        for a in accesses
+        for p in ports
+    ]
+    batch = check_eligibility_batch(questions)
+    kinds_unknown = set()
+    for question, batch_answer in zip(questions, batch, strict=True):
+        access = next(
+            a
+            for a in accesses
+            if (a.product.slug, a.country.iso2) == (question.product, question.country)
+        )
+        port = next(p for p in ports if p.code == question.port)
+        answer = check_eligibility(
+            product=question.product, country=question.country, port=question.port, on=ON
+        )
+        codes = [r.code for r in answer.reasons]
+        assert [r.code for r in batch_answer.reasons] == codes  # type: ignore[union-attr]
+        if "port_allowed" in codes:
+            assert _shown(access, port), (question, codes)
+        if "designated_sites_not_recorded" in codes:
+            assert answer.verdict == "unknown" and "port_allowed" not in codes
+            kinds_unknown.add(required_site_kind(access))
+    # Grain and fruit have no recorded sites: their port part is "not recorded", never allowed.
+    assert {"grain", "fruit"} <= kinds_unknown
+
+
+def test_torugart_is_not_claimed_for_kazakh_maize_or_peaches(seeded):
+    for product in ("maize", "peaches"):
+        answer = check_eligibility(product=product, country="KZ", port="torugart", on=ON)
+        codes = [r.code for r in answer.reasons]
+        assert "port_allowed" not in codes and "designated_sites_not_recorded" in codes
+        assert answer.verdict == "unknown" and answer.allowed_ports == []
+
+
+def test_each_answer_carries_a_checklist_that_says_not_recorded_rather_than_not_required(
+    seeded,
+):
+    answer = check_eligibility(product="beef", country="KZ", on=ON)
+    items = {item.kind: item for item in answer.checklist}
+    assert list(items) == [
+        "registered_establishment",
+        "designated_port",
+        "treatment",
+        "pest_free_area",
+        "certificate",
+        "packaging_labelling",
+    ]
+    # Meat: designated meat sites are recorded (Khorgos, Alashankou), with the FMD-free areas.
+    assert items["designated_port"].status == "required"
+    assert "Khorgos" in items["designated_port"].text
+    assert items["pest_free_area"].status == "required" and items["pest_free_area"].source
+    assert items["certificate"].status == "not_recorded"
+    maize = {i.kind: i for i in check_eligibility(product="maize", country="KZ", on=ON).checklist}
+    assert maize["designated_port"].status == "not_recorded"
+
+
+def test_the_checklist_is_on_the_checker_page_the_access_page_and_in_the_api(seeded, client):
+    page = client.get("/check/", {"product": "beef", "country": "KZ"}).content.decode()
+    assert 'data-kind="pest_free_area" data-status="required"' in page
+    assert 'data-kind="certificate" data-status="not_recorded"' in page
+    access = MarketAccess.objects.get(product__slug="beef", country__iso2="KZ")
+    detail = client.get(f"/access/{access.pk}/").content.decode()
+    assert 'data-kind="designated_port" data-status="required"' in detail
+    body = client.get("/api/v1/eligibility/", {"product": "beef", "country": "KZ"}).json()
+    assert [i["kind"] for i in body["checklist"]][:2] == [
+        "registered_establishment",
+        "designated_port",
+    ]

@@ -385,8 +385,8 @@ class SiteKind(models.TextChoices):
 # (GACC Announcement 2019 No. 212 of 2019-12-23, "海关指定监管场地管理规范", article 3: sites for
 # imported meat, chilled aquatic products, grain, fruit, edible aquatic animals, plant seedlings,
 # logs, animal quarantine and others; text read on a mirror, upload.mayiwenku.com/p-56109483.html;
-# that pulses and oilseeds count as "grain" is the registry's reading; medium confidence). Where the registry records no site of
-# the kind, the checker answers "not recorded", never "allowed".
+# that pulses and oilseeds count as "grain" is the registry's reading; medium confidence). Where
+# the registry records no site of the kind, the checker answers "not recorded", never "allowed".
 CATEGORY_SITE_KINDS: dict[str, str] = {
     "meat": SiteKind.MEAT,
     "grain": SiteKind.GRAIN,

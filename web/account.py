@@ -10,7 +10,6 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -23,6 +22,7 @@ from registry import roles
 from registry.accounts import account_language_set, profile_of
 from registry.common import DomainError
 from registry.models import Country, Product
+from web.auth import language_cookie_set
 from web.guards import requires
 
 Ability = roles.Ability
@@ -80,16 +80,9 @@ def account_language(request):
     except DomainError as exc:
         messages.error(request, exc.message)
         return redirect("account-home")
-    translation.activate(language)
-    messages.success(request, _("Pages and e-mails will be in this language."))
     response = redirect("account-home")
-    response.set_cookie(
-        settings.LANGUAGE_COOKIE_NAME,
-        language,
-        max_age=settings.LANGUAGE_COOKIE_AGE,
-        samesite="Lax",
-        secure=settings.SESSION_COOKIE_SECURE,
-    )
+    language_cookie_set(response, language)
+    messages.success(request, _("Pages and e-mails will be in this language."))
     return response
 
 

@@ -55,15 +55,20 @@ class AccountAdapter(DefaultAccountAdapter):
         response = super().post_login(request, user, **kwargs)
         language = profile_of(user).language
         if language and response is not None:
-            translation.activate(language)
-            response.set_cookie(
-                settings.LANGUAGE_COOKIE_NAME,
-                language,
-                max_age=settings.LANGUAGE_COOKIE_AGE,
-                samesite="Lax",
-                secure=settings.SESSION_COOKIE_SECURE,
-            )
+            language_cookie_set(response, language)
         return response
+
+
+def language_cookie_set(response, language: str) -> None:
+    """Pages in this language from now on (this response, and Django's language cookie)."""
+    translation.activate(language)
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        samesite="Lax",
+        secure=settings.SESSION_COOKIE_SECURE,
+    )
 
 
 def sign_in_name(request, credentials: dict[str, Any] | None) -> str:

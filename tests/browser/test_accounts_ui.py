@@ -59,7 +59,7 @@ def test_a_trader_registers_subscribes_by_name_and_uses_an_api_key(site, page, m
     page.get_by_role("link", name="Subscriptions").first.click()
     page.get_by_label("Product (any of its names, or its HS code)").fill("Maize (corn)")
     page.get_by_role("button", name="Subscribe").click()
-    page.get_by_text("Subscribed.").wait_for()
+    page.get_by_text("Subscribed to Maize (corn).").wait_for()
     assert Subscription.objects.get().product.slug == "maize"
 
     page.get_by_role("link", name="API keys").first.click()

@@ -92,11 +92,48 @@ class ApiView(APIView):
         super().initial(request, *args, **kwargs)
 
 
+# Query parameters (and bulk-question fields) that name a registry record: a country, a product,
+# a port, a union, an event, a regulation's jurisdiction or topic, a registration, a change-feed
+# cursor. A well-formed name of a record the registry does not hold is a 400 naming the parameter,
+# not an empty list: a typo must not look like "no results". No schema can list the records (they
+# change with the data), so the schema marks these parameters with REFERENCE_EXTENSION and says so
+# in the 400 response; schemathesis.toml and tests/api/test_schema.py read the mark.
+REFERENCE_PARAMETERS = frozenset(
+    {
+        "country",
+        "facing_country",
+        "product",
+        "port",
+        "union",
+        "event",
+        "jurisdiction",
+        "topic",
+        "cursor",
+        "registration_number",
+    }
+)
+REFERENCE_EXTENSION = "x-registry-reference"
+REFERENCE_NOTE = (
+    " Names a registry record: one the registry does not hold is a 400 naming this parameter."
+)
+UNKNOWN_REFERENCE_400 = (
+    "Invalid parameter, or a parameter naming a record the registry does not hold "
+    f"(those marked `{REFERENCE_EXTENSION}`): the problem names it."
+)
+
+
+def _mark_reference(holder: dict) -> None:
+    holder[REFERENCE_EXTENSION] = True
+    holder["description"] = (holder.get("description", "") + REFERENCE_NOTE).strip()
+
+
 def schema_precision(result, generator, request, public):
     """drf-spectacular post-processing: the schema says what the views check. A query parameter
-    is never empty (ApiView), and an enum of words is a string enum."""
+    is never empty (ApiView), an enum of words is a string enum, and a parameter naming a record
+    is marked as such (REFERENCE_PARAMETERS), with the 400 it may answer described."""
     for operations in result.get("paths", {}).values():
         for operation in operations.values():
+            references = False
             for parameter in operation.get("parameters", []):
                 schema = parameter.get("schema", {})
                 if parameter.get("in") != "query":
@@ -106,7 +143,36 @@ def schema_precision(result, generator, request, public):
                     schema["type"] = "string"
                 if schema.get("type") == "string" and not enum:
                     schema["minLength"] = max(1, schema.get("minLength", 0))
+                if parameter["name"] in REFERENCE_PARAMETERS:
+                    _mark_reference(parameter)
+                    references = True
+            body = operation.get("requestBody", {}).get("content", {}).get("application/json")
+            if body is not None:
+                references |= _body_references(result, body["schema"])
+            if references and "400" in operation.get("responses", {}):
+                operation["responses"]["400"]["description"] = UNKNOWN_REFERENCE_400
     return result
+
+
+def _body_references(result: dict, schema: dict, seen: frozenset = frozenset()) -> bool:
+    """Marks the reference fields of a request body's components; True when it has any."""
+    components = result.get("components", {}).get("schemas", {})
+    found = False
+    if "$ref" in schema:
+        name = schema["$ref"].rsplit("/", 1)[-1]
+        if name in seen or name not in components:
+            return False
+        return _body_references(result, components[name], seen | {name})
+    for name, field in schema.get("properties", {}).items():
+        if name in REFERENCE_PARAMETERS and field.get("type") == "string":
+            if not field.get(REFERENCE_EXTENSION):
+                _mark_reference(field)
+            found = True
+        else:
+            found |= _body_references(result, field, seen)
+    if "items" in schema:
+        found |= _body_references(result, schema["items"], seen)
+    return found
 
 
 class ListApiView(ConditionalGetMixin, ExportMixin, ApiView, generics.ListAPIView):

@@ -43,6 +43,7 @@ from api.serializers import (
     ProductRefSerializer,
     RegulationRefSerializer,
 )
+from api.text import NOT_BLANK_PATTERN, is_blank, strip_blank
 from registry.common import DomainError
 from registry.selectors import country_resolve
 
@@ -51,17 +52,22 @@ MAX_BULK_CHECKS = 1000
 
 class StrictRegexField(serializers.RegexField):
     """Text only: DRF would take the number 0 as "0", which the schema refuses. A code (`exact`)
-    is taken as written: trimming would turn "\n" into the blank the pattern allows."""
+    is taken as written: trimming would turn "\n" into the blank the pattern allows. Free text
+    is trimmed of what api.text calls blank (the schema's pattern says the same), not of what
+    Python's str.strip() alone calls whitespace."""
 
     def __init__(self, regex, *, exact: bool = True, **kwargs):
         self.exact = exact
+        kwargs.setdefault("trim_whitespace", False)
         super().__init__(regex, **kwargs)
 
     def to_internal_value(self, data):
-        if not isinstance(data, str) or (self.exact and data != data.strip()):
+        if not isinstance(data, str) or (self.exact and data != strip_blank(data)):
             self.fail("invalid")
-        if not self.exact and not data.strip():
-            self.fail("invalid")
+        if not self.exact:
+            if is_blank(data):
+                self.fail("invalid")
+            data = strip_blank(data)
         return super().to_internal_value(data)
 
 
@@ -72,7 +78,7 @@ class EligibilityInputSerializer(serializers.Serializer):
     """One eligibility question. `date` (or its alias `as_of`) defaults to today."""
 
     product = StrictRegexField(
-        r"\S",  # not blank: whitespace is trimmed, so "  " is no product
+        NOT_BLANK_PATTERN,  # not blank: blanks are trimmed, so "  " is no product
         exact=False,
         min_length=1,
         max_length=200,
@@ -80,7 +86,7 @@ class EligibilityInputSerializer(serializers.Serializer):
         help_text="Product slug, HS code (6 digits) or name in any language.",
     )
     country = StrictRegexField(
-        r"\S",  # not blank: a code or a name
+        NOT_BLANK_PATTERN,  # not blank: a code or a name
         exact=False,
         min_length=1,
         max_length=100,
@@ -113,7 +119,6 @@ class EligibilityInputSerializer(serializers.Serializer):
     def validate_country(self, value: str) -> str:
         """An ISO alpha-2 code passes as given (the check says when the registry has no such
         country); a name or alpha-3 code is resolved to its alpha-2 code."""
-        value = value.strip()
         if re.fullmatch(r"[A-Za-z]{2}", value):
             return value
         country = country_resolve(value)
@@ -267,13 +272,13 @@ class BulkResponseSerializer(serializers.Serializer):
 ELIGIBILITY_PARAMETERS = [
     OpenApiParameter(
         "product",
-        {"type": "string", "minLength": 1, "maxLength": 200, "pattern": "\\S"},
+        {"type": "string", "minLength": 1, "maxLength": 200, "pattern": NOT_BLANK_PATTERN},
         required=True,
         description="Slug, HS code (6 digits) or product name.",
     ),
     OpenApiParameter(
         "country",
-        {"type": "string", "minLength": 1, "maxLength": 100, "pattern": "\\S"},
+        {"type": "string", "minLength": 1, "maxLength": 100, "pattern": NOT_BLANK_PATTERN},
         required=True,
         description="ISO alpha-2 or alpha-3, or the name in English, Chinese or Russian.",
     ),

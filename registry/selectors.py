@@ -20,6 +20,7 @@ from django.contrib.postgres.search import TrigramWordSimilarity
 from django.db import connection, transaction
 from django.db.models import (
     Case,
+    Count,
     Exists,
     FloatField,
     OuterRef,
@@ -41,6 +42,8 @@ from registry.models import (
     Product,
     ProductAlias,
     ProductSearchKey,
+    ReportedSiteCount,
+    SupervisionSite,
     UnionMembership,
 )
 from registry.text import distance, fold, stem, typo_limit
@@ -112,6 +115,38 @@ def binding_union_ids(country: Country | str, on: dt.date) -> QuerySet:
         .order_by()
         .values("union_id")
     )
+
+
+# --- Is the recorded list of designated sites of a kind complete? --------------------------------
+# Where a source reports more ports holding a designated site of a kind than the registry records
+# (ReportedSiteCount: Xinjiang had 7 designated meat ports in 2019; two are recorded), a port with
+# no recorded site may still hold one. SQL and Python side by side; tests/accessions/
+# test_ports_honest.py proves the single and the bulk check (which use them) equal.
+
+
+def site_list_incomplete_q(kind: str) -> Exists:
+    """True (one value for every row) when a reported count of ports with a designated site of
+    `kind` exceeds the number of sites of that kind the registry records."""
+    recorded = (
+        SupervisionSite.objects.filter(kind=kind)
+        .order_by()
+        .values("kind")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Exists(
+        ReportedSiteCount.objects.filter(
+            kind=kind, ports_reported__gt=Coalesce(Subquery(recorded), 0)
+        )
+    )
+
+
+def site_list_incomplete(
+    kind: str, counts: Iterable[ReportedSiteCount], sites: Iterable[SupervisionSite]
+) -> bool:
+    """The Python twin of `site_list_incomplete_q`, over rows read once (the bulk check)."""
+    recorded = sum(1 for site in sites if site.kind == kind)
+    return any(count.kind == kind and count.ports_reported > recorded for count in counts)
 
 
 # --- The product resolver: identifier -> product ----------------------------------------------

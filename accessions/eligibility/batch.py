@@ -21,12 +21,21 @@ from accessions.models import (
     MarketAccess,
 )
 from registry.common import DomainError, covers
-from registry.models import Country, Port, Product, SupervisionSite, UnionMembership
+from registry.models import (
+    Country,
+    Port,
+    Product,
+    ReportedSiteCount,
+    SiteKind,
+    SupervisionSite,
+    UnionMembership,
+)
 from registry.selectors import (
     ProductResolution,
     ambiguous_product,
     membership_binds,
     product_resolve_many,
+    site_list_incomplete,
 )
 from regulations.models import Regulation, RegulationProduct
 from regulations.selectors import applicable_regulations_among
@@ -35,9 +44,9 @@ from regulations.selectors import applicable_regulations_among
 class _BatchFetch:
     """The bulk check's RecordSource: the records `check.QUERIES` reads, from batch queries made
     once for a whole list of questions: products (+ aliases), countries, access rows (+ allowed
-    ports), regulation links, memberships, ports, designated sites, registrations (+ their
-    products): 11 queries, whatever the number of questions. The rules are the same ones, by
-    their Python twins.
+    ports), regulation links, memberships, ports, designated sites, reported site counts,
+    registrations (+ their products): 12 queries, whatever the number of questions. The rules are
+    the same ones, by their Python twins.
     """
 
     def __init__(self, questions: list[EligibilityQuestion]) -> None:
@@ -76,8 +85,13 @@ class _BatchFetch:
 
         self.all_ports = list(Port.objects.select_related("facing_country").order_by("name_en"))
         self.sites: dict[tuple[int, str], list[SupervisionSite]] = {}
-        for site in SupervisionSite.objects.all():
+        all_sites = list(SupervisionSite.objects.all())
+        for site in all_sites:
             self.sites.setdefault((site.port_id, site.kind), []).append(site)
+        counts = list(ReportedSiteCount.objects.all())
+        self.incomplete_kinds = {
+            kind for kind in SiteKind.values if site_list_incomplete(kind, counts, all_sites)
+        }
 
         self.establishments = {
             e.registration_number: e
@@ -118,6 +132,7 @@ class _BatchFetch:
                 covers(site.valid_from, site.valid_until, on)
                 for site in self.sites.get((port.pk, required_site_kind(access) or "-"), [])
             )
+            flagged.sites_incomplete = required_site_kind(access) in self.incomplete_kinds  # type: ignore[attr-defined]
             ports.append(flagged)
         return ports
 

@@ -178,7 +178,7 @@ def test_bulk_query_count_does_not_grow_with_lines(seeded, api_key):
     run(1)  # the first request with a key stamps its last use (one UPDATE, then not for minutes)
     few, many = run(3), run(400)
     assert few == many
-    assert many <= 14  # 11 batch queries + the key lookup; never one round per line
+    assert many <= 14  # 12 batch queries + the key lookup; never one round per line
 
 
 def test_bulk_body_echoes_nothing_unsafe(seeded, keyed_api):

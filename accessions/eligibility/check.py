@@ -470,11 +470,18 @@ def requirements_checklist(
         )
     elif kind:
         names = [p.name for p in ports if p.has_site]  # type: ignore[attr-defined]
+        if any(p.sites_incomplete for p in ports):  # type: ignore[attr-defined]
+            text = _(
+                "A port with a designated supervision site for %(kind)s: %(ports)s. A source "
+                "reports more such ports than the registry records: for another port, the "
+                "registry does not record whether it holds one."
+            )
+        else:
+            text = _("A port with a designated supervision site for %(kind)s: %(ports)s.")
         port = Requirement(
             "designated_port",
             "required",
-            _("A port with a designated supervision site for %(kind)s: %(ports)s.")
-            % {"kind": _site_kind_label(access), "ports": ", ".join(names)},
+            text % {"kind": _site_kind_label(access), "ports": ", ".join(names)},
             _("Designated supervision sites as recorded in the registry."),
         )
     else:

@@ -165,6 +165,8 @@ class ConditionKind(models.TextChoices):
     TREATMENT = "treatment", _("treatment required")
     ORIGIN_AREA = "origin_area", _("pest- or disease-free areas")
     OTHER = "other", _("other condition")
+    CERTIFICATE = "certificate", _("certificate")
+    PACKAGING_LABELLING = "packaging_labelling", _("packaging and labelling")
 
 
 @tracked()
@@ -180,7 +182,7 @@ class AccessCondition(Provenance):
     market_access = models.ForeignKey(
         MarketAccess, on_delete=models.CASCADE, related_name="dated_conditions"
     )
-    kind = models.CharField(_("kind"), max_length=15, choices=ConditionKind.choices)
+    kind = models.CharField(_("kind"), max_length=20, choices=ConditionKind.choices)
     text = models.TextField(_("condition"))
     instrument_ref = models.CharField(
         _("instrument"),

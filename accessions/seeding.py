@@ -35,6 +35,7 @@ from accessions.models import (
 from registry.common import history_context
 from registry.models import (
     Country,
+    CountryAlias,
     Port,
     PortRegime,
     Product,
@@ -241,6 +242,8 @@ PORT = ref(Port, "code", "port")
 SPECS: list[Spec] = [
     Spec("countries.csv", Country, ("iso2",),
          f"iso2 iso3 name_en name_zh name_ru region {PROVENANCE}"),
+    Spec("country_aliases.csv", CountryAlias, ("country", "alias"),
+         f"alias language {PROVENANCE}", {"country": COUNTRY}),
     Spec("unions.csv", Union, ("code",), f"code name_en name_zh name_ru kind {PROVENANCE}"),
     Spec("union_memberships.csv", UnionMembership, ("union", "country", "valid_from"),
          f"role valid_from_precision {PROVENANCE}",
@@ -302,6 +305,12 @@ SPECS: list[Spec] = [
           "valid_until": optional_date, "requires_registered_establishments": tri_state},
          m2m={"allowed_ports": refs(Port, "code", "port")}),
     Spec("access_conditions.csv", AccessCondition, ("market_access", "kind", "valid_from"),
+         f"kind text instrument_ref valid_from_precision {PROVENANCE}",
+         {"valid_from": required_date, "valid_until": optional_date},
+         derived=lambda row: {"market_access": market_access_ref(row)},
+         ignored=("country", "product")),
+    # Certificates, packaging and labelling per entry (the same model, kept in their own file).
+    Spec("access_requirements.csv", AccessCondition, ("market_access", "kind", "valid_from"),
          f"kind text instrument_ref valid_from_precision {PROVENANCE}",
          {"valid_from": required_date, "valid_until": optional_date},
          derived=lambda row: {"market_access": market_access_ref(row)},

@@ -49,12 +49,18 @@ class UnionMembershipInline(admin.TabularInline):
     )
 
 
+class CountryAliasInline(admin.TabularInline):
+    model = models.CountryAlias
+    extra = 0
+    fields = ("alias", "language", "source", "source_url", "confidence")
+
+
 @admin.register(models.Country)
 class CountryAdmin(ProvenanceAdmin):
     list_display = ("iso2", "iso3", "name_en", "name_zh", "name_ru", "region", "confidence")
     list_filter = ("region", *PROVENANCE_FILTERS)
     search_fields = ("iso2", "iso3", "name_en", "name_zh", "name_ru")
-    inlines = [UnionMembershipInline]
+    inlines = [UnionMembershipInline, CountryAliasInline]
     fieldsets = (
         (None, {"fields": ("iso2", "iso3", "name_en", "name_zh", "name_ru", "region")}),
         PROVENANCE_FIELDSET,

@@ -255,6 +255,35 @@ class ProductAlias(models.Model):
         return self.alias
 
 
+class CountryAlias(Provenance):
+    """Another name a country is known by (the full official name, or the name another country's
+    usage gives it: «Киргизия» beside Kyrgyzstan's own «Кыргызстан»). The checker, the API, bulk
+    and search find the country by it; pages show the country's own official short name
+    (`Country.name_*`)."""
+
+    country = models.ForeignKey(Country, on_delete=models.CASCADE, related_name="aliases")
+    alias = models.CharField(_("alias"), max_length=200)
+    language = models.CharField(_("language"), max_length=2, choices=AliasLanguage.choices)
+
+    class Meta:
+        ordering = ["country", "language", "alias"]
+        verbose_name = _("country alias")
+        verbose_name_plural = _("country aliases")
+        constraints = [
+            models.UniqueConstraint(
+                "country",
+                Upper("alias"),
+                name="country_alias_unique_per_country",
+                violation_error_message=_("This country already has that alias."),
+            ),
+            choices_constraint("country_alias", "language", AliasLanguage),
+            *Provenance.provenance_constraints("country_alias"),
+        ]
+
+    def __str__(self) -> str:
+        return self.alias
+
+
 class ProductSearchKey(models.Model):
     """A name, alias or slug of a product in the resolver's compared form (registry.text): `key`
     folded in every script, `stem` with English and Russian words stemmed. Derived data, rebuilt

@@ -38,6 +38,7 @@ from registry.common import DomainError, covers, in_force_q
 from registry.models import (
     AliasKind,
     Country,
+    CountryAlias,
     Port,
     Product,
     ProductAlias,
@@ -73,9 +74,11 @@ def port_api_list() -> QuerySet[Port]:
 
 
 def country_resolve(value: str) -> Country | None:
-    """The country a trader names: its ISO alpha-2 or alpha-3 code, or its name in English,
-    Chinese or Russian, in any case or script (folded in Python, so SQLite answers as PostgreSQL
-    does). One query over the countries (at most the ISO 3166-1 list)."""
+    """The country a trader names: its ISO alpha-2 or alpha-3 code, its name in English, Chinese
+    or Russian, or another name it is known by (CountryAlias: «Киргизия», "Kyrgyz Republic"), in
+    any case or script (folded in Python, so SQLite answers as PostgreSQL does). One query over
+    the countries (at most the ISO 3166-1 list); a second over the aliases only when no own name
+    matched."""
     folded = fold(value)
     if not folded:
         return None
@@ -85,6 +88,10 @@ def country_resolve(value: str) -> Country | None:
         names = (country.iso3, country.name_en, country.name_zh, country.name_ru)
         if folded in {fold(name) for name in names if name}:
             return country
+    # Not an own name: another name it is known by (a second query, only on this path).
+    for alias in CountryAlias.objects.select_related("country").order_by("country__iso2", "pk"):
+        if fold(alias.alias) == folded:
+            return alias.country
     return None
 
 

@@ -45,7 +45,7 @@ def _seeded_models():
     from registry.models import ProductSearchKey
 
     # The resolver's search keys are derived by the loader, not seeded: restored with the rest.
-    return [spec.model for spec in SPECS] + [ProductSearchKey]
+    return list(dict.fromkeys(spec.model for spec in SPECS)) + [ProductSearchKey]
 
 
 @pytest.fixture

@@ -61,6 +61,8 @@ CONDITION_CODES = (
     "designated_sites_not_recorded",
     "treatment_required",
     "origin_area_restricted",
+    "certificate_required",
+    "packaging_labelling_required",
     "other_conditions",
 )
 

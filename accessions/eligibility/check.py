@@ -66,6 +66,7 @@ DATED_CONDITIONS = Subquery(
                 kind=F("kind"),
                 text=F("text"),
                 instrument=F("instrument_ref"),
+                source=F("source"),
                 valid_from=F("valid_from"),
                 valid_from_precision=F("valid_from_precision"),
                 valid_until=F("valid_until"),
@@ -319,6 +320,8 @@ def _establishment_reasons(
 CONDITION_KIND_CODES = {
     ConditionKind.TREATMENT: "treatment_required",
     ConditionKind.ORIGIN_AREA: "origin_area_restricted",
+    ConditionKind.CERTIFICATE: "certificate_required",
+    ConditionKind.PACKAGING_LABELLING: "packaging_labelling_required",
     ConditionKind.OTHER: "other_conditions",
 }
 
@@ -397,17 +400,29 @@ def requirements_checklist(
 ) -> list[Requirement]:
     """The access entry's conditions as a checklist (REQUIREMENT_KINDS, in that order): each
     `required` with its words and source where the registry records it, `not_recorded` where it
-    does not (never a default of "not required"). Certificates, packaging and labelling are not
-    yet recorded per entry."""
+    does not (never a default of "not required"). Certificates, packaging and labelling come from
+    the entry's dated conditions of those kinds, each with its own source."""
     dated = conditions_in_force(access, on)
     source = access.source
 
-    def from_conditions(kind: str, own: str) -> list[Requirement]:
+    condition_kind = {
+        "treatment": ConditionKind.TREATMENT,
+        "pest_free_area": ConditionKind.ORIGIN_AREA,
+        "certificate": ConditionKind.CERTIFICATE,
+        "packaging_labelling": ConditionKind.PACKAGING_LABELLING,
+    }
+
+    def from_conditions(kind: str, own: str = "") -> list[Requirement]:
         items = [Requirement(kind, "required", own, source)] if own else []
         items += [
-            Requirement(kind, "required", item["text"], item["instrument"] or source)
+            Requirement(
+                kind,
+                "required",
+                item["text"],
+                item["instrument"] or item.get("source") or source,
+            )
             for item in dated
-            if item["kind"] == {"treatment": "treatment", "pest_free_area": "origin_area"}[kind]
+            if item["kind"] == condition_kind[kind]
         ]
         return items or [Requirement(kind, "not_recorded", _("Not recorded in the registry."), "")]
 
@@ -455,11 +470,18 @@ def requirements_checklist(
         )
     elif kind:
         names = [p.name for p in ports if p.has_site]  # type: ignore[attr-defined]
+        if any(p.sites_incomplete for p in ports):  # type: ignore[attr-defined]
+            text = _(
+                "A port with a designated supervision site for %(kind)s: %(ports)s. A source "
+                "reports more such ports than the registry records: for another port, the "
+                "registry does not record whether it holds one."
+            )
+        else:
+            text = _("A port with a designated supervision site for %(kind)s: %(ports)s.")
         port = Requirement(
             "designated_port",
             "required",
-            _("A port with a designated supervision site for %(kind)s: %(ports)s.")
-            % {"kind": _site_kind_label(access), "ports": ", ".join(names)},
+            text % {"kind": _site_kind_label(access), "ports": ", ".join(names)},
             _("Designated supervision sites as recorded in the registry."),
         )
     else:
@@ -468,14 +490,13 @@ def requirements_checklist(
             "not_required",
             _("No designated supervision site is required for this category."),
         )
-    not_recorded = _("Not recorded in the registry.")
     return [
         establishment,
         port,
         *from_conditions("treatment", access.treatment),
         *from_conditions("pest_free_area", access.pest_free_areas),
-        Requirement("certificate", "not_recorded", not_recorded),
-        Requirement("packaging_labelling", "not_recorded", not_recorded),
+        *from_conditions("certificate"),
+        *from_conditions("packaging_labelling"),
     ]
 
 

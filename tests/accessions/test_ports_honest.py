@@ -134,6 +134,8 @@ def test_meat_at_khorgos_is_allowed(seeded):
     answer = check_eligibility(product="beef", country="KZ", port="khorgos", on=ON)
     codes = [r.code for r in answer.reasons]
     assert "port_allowed" in codes and answer.verdict != "unknown"
+    port = next(item for item in answer.checklist if item.kind == "designated_port")
+    assert "Khorgos" in port.text and "more such ports than the registry records" in port.text
 
 
 def test_the_reported_count_is_what_makes_the_port_unknown(seeded):

@@ -33,6 +33,7 @@ EXPECTED_PATHS = {
     "/api/v1/accessions/",
     "/api/v1/establishments/",
     "/api/v1/changes/",
+    "/api/v1/changes/between/",
 }
 
 

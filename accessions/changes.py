@@ -37,7 +37,7 @@ from accessions.models import (
     MarketAccess,
     RegistrationStatus,
 )
-from registry.common import HISTORY_IGNORED_FIELDS, covers, history_supported
+from registry.common import HISTORY_IGNORED_FIELDS, Confidence, covers, history_supported
 from registry.models import AliasKind, Country, Product
 from regulations.models import Regulation, RegulationStatus
 from regulations.selectors import NOT_IN_FORCE_STATUSES, regulation_binds_q
@@ -121,6 +121,10 @@ class Change:
     @property
     def record_label(self) -> str:
         return str(RecordKind(self.record).label)
+
+    def get_confidence_display(self) -> str:
+        """As a model's choice field shows it (the provenance partial calls this)."""
+        return str(dict(Confidence.choices).get(self.confidence, self.confidence))
 
 
 @dataclass

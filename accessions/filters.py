@@ -22,6 +22,7 @@ from accessions.models import (
     EstablishmentRegistration,
     MarketAccess,
     RegistrationStatus,
+    Stage,
 )
 from registry.common import in_force_q
 from registry.filters import (
@@ -197,14 +198,19 @@ class ChangesBetweenForm(forms.Form):
             "earliest": EARLIEST.isoformat(),
             "latest": LATEST.isoformat(),
         }
+        date_input = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
         self.fields["from"] = forms.DateField(
-            label=_("From"), input_formats=["%Y-%m-%d"], help_text=date_help
+            label=_("From"), input_formats=["%Y-%m-%d"], help_text=date_help, widget=date_input
         )
         self.fields["to"] = forms.DateField(
-            label=_("To"), input_formats=["%Y-%m-%d"], help_text=date_help
+            label=_("To"), input_formats=["%Y-%m-%d"], help_text=date_help, widget=date_input
         )
         self.fields["meaning"] = forms.ChoiceField(
-            label=_("Meaning"), choices=Meaning.choices, required=False
+            label=_("Meaning"),
+            choices=Meaning.choices,
+            required=False,
+            initial=Meaning.LEGAL,
+            widget=forms.RadioSelect,
         )
         self.fields["country"] = UpperCaseModelChoiceField(
             label=_("Country"),
@@ -239,3 +245,18 @@ class ChangesBetweenForm(forms.Form):
         if not data.get("meaning"):
             data["meaning"] = "legal"
         return data
+
+
+class PipelineForm(forms.Form):
+    """The pipeline page's filters: a country and the current stage."""
+
+    country = UpperCaseModelChoiceField(
+        label=_("Country"),
+        queryset=Country.objects.order_by("name_en"),
+        to_field_name="iso2",
+        required=False,
+        empty_label=_("any"),
+    )
+    stage = forms.ChoiceField(
+        label=_("Current stage"), choices=[("", _("any")), *Stage.choices], required=False
+    )

@@ -39,7 +39,7 @@ from accessions.models import (
 )
 from registry.common import HISTORY_IGNORED_FIELDS, Confidence, covers, history_supported
 from registry.models import AliasKind, Country, Product
-from regulations.models import Regulation, RegulationStatus
+from regulations.models import Regulation, RegulationProduct, RegulationStatus
 from regulations.selectors import NOT_IN_FORCE_STATUSES, regulation_binds_q
 
 ONE_DAY = dt.timedelta(days=1)
@@ -679,7 +679,8 @@ def _registry_edits(result: ChangesBetween, scope: _Scope) -> None:
             and country_id != scope.country.pk
             and not (
                 record == RecordKind.REGULATION
-                and event.pgh_obj_id in context.binding_regulations(scope.country, result.end)
+                and getattr(event, "pgh_obj_id", None)
+                in context.binding_regulations(scope.country, result.end)
             )
         ):
             continue
@@ -759,7 +760,7 @@ class _EditContext:
             ).values_list("pk", "country_id", "product_id")
         }
         regulation_products: dict[int, set[int]] = defaultdict(set)
-        for regulation_id, product_id in Regulation.products.through.objects.filter(
+        for regulation_id, product_id in RegulationProduct.objects.filter(
             regulation_id__in=ids[RecordKind.REGULATION]
         ).values_list("regulation_id", "product_id"):
             regulation_products[regulation_id].add(product_id)

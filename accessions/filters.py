@@ -230,7 +230,7 @@ class ChangesBetweenForm(forms.Form):
         self.earliest, self.latest = EARLIEST, LATEST
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or {}
         for name in ("from", "to"):
             day = data.get(name)
             if day is not None and not self.earliest <= day <= self.latest:

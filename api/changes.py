@@ -241,7 +241,10 @@ class ChangeFeedView(ApiView):
 
 class FieldChangeSerializer(serializers.Serializer):
     field = serializers.CharField(help_text="The record's field, e.g. valid_from.")
-    label = serializers.CharField(help_text="The field's name in the requested language.")
+    # Declared fields shadow Field attributes only in the stubs: the metaclass takes them off.
+    label = serializers.CharField(  # type: ignore[assignment]
+        help_text="The field's name in the requested language."
+    )
     old = serializers.JSONField(allow_null=True)
     new = serializers.JSONField(allow_null=True)
 
@@ -262,10 +265,10 @@ class BetweenChangeSerializer(serializers.Serializer):
     recorded_at = serializers.DateTimeField(allow_null=True, help_text="edits: when recorded.")
     country = serializers.CharField(allow_null=True, source="country.iso2", default=None)
     products = serializers.SerializerMethodField()
-    fields = FieldChangeSerializer(many=True)
+    fields = FieldChangeSerializer(many=True)  # type: ignore[assignment]  # see above
     instrument = serializers.CharField(allow_blank=True)
     instrument_date = serializers.DateField(allow_null=True)
-    source = serializers.CharField(allow_blank=True)
+    source = serializers.CharField(allow_blank=True)  # type: ignore[assignment]  # see above
     source_url = serializers.CharField(allow_blank=True)
     confidence = serializers.CharField(allow_blank=True)
     is_illustrative = serializers.BooleanField()

@@ -43,8 +43,9 @@ from regulations.models import Regulation, RegulationProduct, RegulationStatus
 from regulations.selectors import NOT_IN_FORCE_STATUSES, regulation_binds_q
 
 ONE_DAY = dt.timedelta(days=1)
-# The window a question may span: wide enough for any record, far from date overflow.
-EARLIEST, LATEST = dt.date(1900, 1, 1), dt.date(2100, 12, 31)
+# History exists only since the registry does; an edits window is clamped to it (and to the
+# last representable day), so any pair of dates is a valid question.
+HISTORY_EPOCH = dt.date(1970, 1, 1)
 # Registry edits answered at most (the answer says when it was cut).
 EDITS_LIMIT = 5000
 
@@ -154,8 +155,8 @@ def changes_between(
     hs_chapter: str = "",
 ) -> ChangesBetween:
     """What changed from `start` to `end` (both days included) in the chosen meaning."""
-    if not (EARLIEST <= start <= end <= LATEST):
-        raise ValueError("start and end must be ordered dates between 1900 and 2100")
+    if start > end:
+        raise ValueError("start must not be after end")
     result = ChangesBetween(
         meaning=meaning,
         start=start,
@@ -170,7 +171,9 @@ def changes_between(
         _registry_edits(result, scope)
     else:
         _legal_changes(result, scope)
-    result.changes.sort(key=lambda c: (c.on or EARLIEST, c.recorded_at is None, c.record, c.title))
+    result.changes.sort(
+        key=lambda c: (c.on or dt.date.min, c.recorded_at is None, c.record, c.title)
+    )
     result.undated.sort(key=lambda c: (c.record, c.title))
     return result
 
@@ -311,11 +314,11 @@ def _legal_access(result: ChangesBetween, scope: _Scope) -> None:
         entries = entries.filter(country=scope.country)
     if scope.has_product_filter():
         entries = entries.filter(scope.products_q("product")).distinct()
-    eve = result.start - ONE_DAY
+    eve = result.start - ONE_DAY if result.start > dt.date.min else None
     before = after = 0
     in_force = _label(MarketAccess, "valid_from")
     for access in entries:
-        before += access_in_force_legally(access, eve) is True
+        before += eve is not None and access_in_force_legally(access, eve) is True
         after += access_in_force_legally(access, result.end) is True
         if access.status in ONCE_IN_FORCE and _within(access.valid_from, result):
             result.changes.append(
@@ -369,7 +372,7 @@ def _legal_access(result: ChangesBetween, scope: _Scope) -> None:
                     ],
                 )
             )
-        if access.status in ONCE_IN_FORCE and access_in_force_legally(access, eve) is None:
+        if access.status in ONCE_IN_FORCE and access_in_force_legally(access, result.end) is None:
             result.undated.append(
                 _access_change(
                     access,
@@ -649,8 +652,12 @@ EDIT_IGNORED = HISTORY_IGNORED_FIELDS | {"id"}
 
 def _window(result: ChangesBetween) -> tuple[dt.datetime, dt.datetime]:
     zone = timezone.get_current_timezone()
-    start = dt.datetime.combine(result.start, dt.time.min, tzinfo=zone)
-    return start, dt.datetime.combine(result.end + ONE_DAY, dt.time.min, tzinfo=zone)
+    start = max(result.start, HISTORY_EPOCH)
+    end = min(result.end, dt.date.max - 2 * ONE_DAY) + ONE_DAY
+    return (
+        dt.datetime.combine(start, dt.time.min, tzinfo=zone),
+        dt.datetime.combine(max(end, start), dt.time.min, tzinfo=zone),
+    )
 
 
 def _registry_edits(result: ChangesBetween, scope: _Scope) -> None:

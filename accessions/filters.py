@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 
-from accessions.changes import EARLIEST, LATEST, Meaning
+from accessions.changes import Meaning
 from accessions.models import (
     Accession,
     AccessStatus,
@@ -194,10 +194,7 @@ class ChangesBetweenForm(forms.Form):
     # Fields added in __init__: `from` is a Python keyword, so it cannot be a class attribute.
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        date_help = _("YYYY-MM-DD, between %(earliest)s and %(latest)s.") % {
-            "earliest": EARLIEST.isoformat(),
-            "latest": LATEST.isoformat(),
-        }
+        date_help = _("YYYY-MM-DD; both days are included.")
         date_input = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
         self.fields["from"] = forms.DateField(
             label=_("From"), input_formats=["%Y-%m-%d"], help_text=date_help, widget=date_input
@@ -227,18 +224,9 @@ class ChangesBetweenForm(forms.Form):
             max_length=2,
             help_text=_("Two digits, e.g. 08 (fruit) or 10 (cereals)."),
         )
-        self.earliest, self.latest = EARLIEST, LATEST
 
     def clean(self):
         data = super().clean() or {}
-        for name in ("from", "to"):
-            day = data.get(name)
-            if day is not None and not self.earliest <= day <= self.latest:
-                self.add_error(
-                    name,
-                    _("Give a date between %(earliest)s and %(latest)s.")
-                    % {"earliest": self.earliest.isoformat(), "latest": self.latest.isoformat()},
-                )
         start, end = data.get("from"), data.get("to")
         if start and end and start > end and "to" not in self.errors:
             self.add_error("to", _("'to' must not be before 'from'."))

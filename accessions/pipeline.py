@@ -42,6 +42,8 @@ class TimelineStep:
     days: int | None = None
     approximate: bool = False
     current: bool = False
+    # The last stage of a request that is no longer open: the procedure ended there.
+    final: bool = False
     source: str = ""
     confidence: str = ""
     is_illustrative: bool = False
@@ -97,8 +99,8 @@ def stage_timeline(
     is_open = access.status in OPEN_STATUSES
     for step, following in zip(reached, [*reached[1:], None], strict=True):
         end = following.occurred_on if following is not None else (today if is_open else None)
-        if following is None and is_open:
-            step.current = True
+        if following is None:
+            step.current, step.final = is_open, not is_open
         if step.occurred_on is None or end is None:
             continue
         step.days = (end - step.occurred_on).days

@@ -484,7 +484,10 @@ def supersession_chain(regulation: Regulation) -> list[Regulation]:
 def changes_between(request):
     """What changed between two dates, in one of two meanings (legal validity or registry edits);
     the one selector (accessions.changes) answers, as it does for the API."""
-    form = ChangesBetweenForm(request.GET or None)
+    params = request.GET.copy()
+    if params and not params.get("meaning"):
+        params["meaning"] = Meaning.LEGAL  # the default meaning, shown chosen
+    form = ChangesBetweenForm(params or None)
     result = None
     if form.is_bound and form.is_valid():
         data = form.cleaned_data

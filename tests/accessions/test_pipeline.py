@@ -54,6 +54,7 @@ def test_a_completed_accession_has_no_current_stage_and_exact_durations():
     steps = _steps(stage_timeline(access, list(accession.stages.all()), today=TODAY))
     assert steps["protocol"].days == 24 and not steps["protocol"].approximate
     assert steps["announcement"].days is None and not steps["announcement"].current
+    assert steps["announcement"].final and not steps["protocol"].final
 
 
 def test_pipeline_lists_open_requests_by_stage_with_the_protocol_date_of_the_entry():

@@ -212,3 +212,28 @@ def test_edits_are_scoped_by_country_through_the_access_entry():
     stages = [c for c in result.changes if c.record == RecordKind.STAGE]
     assert [c.record_id for c in stages] == [stage.pk]
     assert stages[0].access_id == stage.accession.market_access_id
+
+
+@pytest.mark.parametrize("meaning", [Meaning.LEGAL, Meaning.EDITS])
+def test_the_answer_costs_the_same_queries_for_few_and_many_records(meaning):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def cost() -> int:
+        today = timezone.localdate()
+        with CaptureQueriesContext(connection) as queries:
+            changes_between(start=dt.date(2000, 1, 1), end=today, meaning=meaning)
+        return len(queries)
+
+    # Bounded by the record types, not the records: one baseline read per type with updates.
+    first = f.AccessionStageFactory()
+    MarketAccess.objects.filter(pk=first.accession.market_access_id).update(treatment="cold")
+    f.EstablishmentRegistrationFactory()
+    f.RegulationFactory()
+    few = cost()
+    for _ in range(5):
+        stage = f.AccessionStageFactory()
+        MarketAccess.objects.filter(pk=stage.accession.market_access_id).update(treatment="heat")
+        f.EstablishmentRegistrationFactory()
+        f.RegulationFactory()
+    assert cost() == few

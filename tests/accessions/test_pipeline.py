@@ -94,3 +94,14 @@ def test_pipeline_and_access_pages_show_stages_and_unknown_dates(client, seeded)
     wheat = MarketAccess.objects.get(country__iso2="KZ", product__slug="wheat")
     detail = client.get(f"/access/{wheat.pk}/").content.decode()
     assert "Procedure stages" in detail and "not recorded" in detail and "so far" in detail
+
+
+def test_pipeline_costs_three_queries_whatever_the_number_of_requests(django_assert_num_queries):
+    for _ in range(4):
+        access = f.MarketAccessFactory(
+            status="negotiating", instrument_kind="protocol", valid_from=None
+        )
+        f.AccessionStageFactory(accession__market_access=access, stage="application")
+    with django_assert_num_queries(3):
+        rows = pipeline(today=TODAY)
+    assert len(rows) == 4

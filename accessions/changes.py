@@ -236,6 +236,11 @@ def _label(model: type[models.Model], name: str) -> str:
     return str(cast(models.Field, model._meta.get_field(name)).verbose_name)
 
 
+def _field(model: type[models.Model], label_of: str, old: Any, new: Any, name: str = ""):
+    """One field change, labelled with the model field's name in the active language."""
+    return FieldChange(name or label_of, _label(model, label_of), old, new)
+
+
 def _shown(model: type[models.Model], name: str, value: Any) -> Any:
     """A value as people read it: the label of a choice, not its code."""
     try:
@@ -338,15 +343,10 @@ def _legal_access(result: ChangesBetween, scope: _Scope) -> None:
                     ChangeKind.ENDED,
                     ended,
                     fields=[
-                        FieldChange(
-                            "valid_until",
-                            _label(MarketAccess, "valid_until"),
-                            None,
-                            access.valid_until,
-                        ),
-                        FieldChange(
+                        _field(MarketAccess, "valid_until", None, access.valid_until),
+                        _field(
+                            MarketAccess,
                             "status",
-                            _label(MarketAccess, "status"),
                             AccessStatus.IN_FORCE.label,
                             access.get_status_display(),
                         ),
@@ -363,12 +363,7 @@ def _legal_access(result: ChangesBetween, scope: _Scope) -> None:
                     instrument=str(InstrumentKind.PROTOCOL.label),
                     instrument_date=access.protocol_signed_on,
                     fields=[
-                        FieldChange(
-                            "protocol_signed_on",
-                            _label(MarketAccess, "protocol_signed_on"),
-                            None,
-                            access.protocol_signed_on,
-                        )
+                        _field(MarketAccess, "protocol_signed_on", None, access.protocol_signed_on)
                     ],
                 )
             )
@@ -378,14 +373,7 @@ def _legal_access(result: ChangesBetween, scope: _Scope) -> None:
                     access,
                     ChangeKind.STATUS_UNDATED,
                     None,
-                    fields=[
-                        FieldChange(
-                            "status",
-                            _label(MarketAccess, "status"),
-                            None,
-                            access.get_status_display(),
-                        )
-                    ],
+                    fields=[_field(MarketAccess, "status", None, access.get_status_display())],
                 )
             )
         for condition in access.dated_conditions.all():
@@ -469,27 +457,13 @@ def _legal_regulations(result: ChangesBetween, scope: _Scope) -> None:
                     ChangeKind.CAME_INTO_FORCE,
                     regulation.in_force_from,
                     on_precision=regulation.in_force_from_precision,
-                    fields=[
-                        FieldChange(
-                            "in_force_from",
-                            _label(Regulation, "in_force_from"),
-                            None,
-                            regulation.in_force_from,
-                        )
-                    ],
+                    fields=[_field(Regulation, "in_force_from", None, regulation.in_force_from)],
                 )
             )
         ended = _day_after(regulation.in_force_until)
         if regulation.status != RegulationStatus.DRAFT and _within(ended, result):
             successor = regulation.superseded_by
-            fields = [
-                FieldChange(
-                    "in_force_until",
-                    _label(Regulation, "in_force_until"),
-                    None,
-                    regulation.in_force_until,
-                )
-            ]
+            fields = [_field(Regulation, "in_force_until", None, regulation.in_force_until)]
             if successor is not None:
                 fields.append(
                     FieldChange(
@@ -516,14 +490,7 @@ def _legal_regulations(result: ChangesBetween, scope: _Scope) -> None:
                     regulation,
                     ChangeKind.STATUS_UNDATED,
                     None,
-                    fields=[
-                        FieldChange(
-                            "status",
-                            _label(Regulation, "status"),
-                            None,
-                            regulation.get_status_display(),
-                        )
-                    ],
+                    fields=[_field(Regulation, "status", None, regulation.get_status_display())],
                 )
             )
 
@@ -568,9 +535,9 @@ def _legal_registrations(result: ChangesBetween, scope: _Scope) -> None:
                     ChangeKind.REGISTERED,
                     registration.registered_on,
                     fields=[
-                        FieldChange(
+                        _field(
+                            EstablishmentRegistration,
                             "registered_on",
-                            _label(EstablishmentRegistration, "registered_on"),
                             None,
                             registration.registered_on,
                         )
@@ -585,11 +552,12 @@ def _legal_registrations(result: ChangesBetween, scope: _Scope) -> None:
                     ChangeKind.EXTENDED,
                     first_end,
                     fields=[
-                        FieldChange(
-                            "extended_until",
-                            _label(EstablishmentRegistration, "valid_until"),
+                        _field(
+                            EstablishmentRegistration,
+                            "valid_until",
                             registration.valid_until,
                             registration.extended_until,
+                            name="extended_until",
                         )
                     ],
                 )
@@ -602,9 +570,9 @@ def _legal_registrations(result: ChangesBetween, scope: _Scope) -> None:
                     ChangeKind.EXPIRED,
                     expired,
                     fields=[
-                        FieldChange(
+                        _field(
+                            EstablishmentRegistration,
                             "valid_until",
-                            _label(EstablishmentRegistration, "valid_until"),
                             None,
                             registration.effective_until,
                         )
@@ -620,9 +588,9 @@ def _legal_registrations(result: ChangesBetween, scope: _Scope) -> None:
                     ChangeKind.STATUS_UNDATED,
                     None,
                     fields=[
-                        FieldChange(
+                        _field(
+                            EstablishmentRegistration,
                             "status",
-                            _label(EstablishmentRegistration, "status"),
                             None,
                             registration.get_status_display(),
                         )

@@ -97,7 +97,8 @@ def stage_timeline(
     ordered = [steps[value] for value in Stage.values]
     reached = [step for step in ordered if step.reached]
     is_open = access.status in OPEN_STATUSES
-    for step, following in zip(reached, [*reached[1:], None], strict=True):
+    for index, step in enumerate(reached):
+        following = reached[index + 1] if index + 1 < len(reached) else None
         end = following.occurred_on if following is not None else (today if is_open else None)
         if following is None:
             step.current, step.final = is_open, not is_open

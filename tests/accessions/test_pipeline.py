@@ -105,3 +105,14 @@ def test_pipeline_costs_three_queries_whatever_the_number_of_requests(django_ass
     with django_assert_num_queries(3):
         rows = pipeline(today=TODAY)
     assert len(rows) == 4
+
+
+def test_an_entry_with_no_stage_recorded_shows_every_stage_as_not_recorded(client):
+    access = f.MarketAccessFactory(
+        status="negotiating", instrument_kind="protocol", valid_from=None
+    )
+    steps = stage_timeline(access, [], today=TODAY)
+    assert [step.reached for step in steps] == [False] * len(steps)
+    assert pipeline(today=TODAY)[0].current is None
+    assert client.get(f"/access/{access.pk}/").status_code == 200
+    assert client.get("/accessions/pipeline/").status_code == 200

@@ -9,10 +9,12 @@ import datetime as dt
 
 import django_filters
 from django import forms
+from django.core.validators import RegexValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 
+from accessions.changes import Meaning
 from accessions.models import (
     Accession,
     AccessStatus,
@@ -20,15 +22,22 @@ from accessions.models import (
     EstablishmentRegistration,
     MarketAccess,
     RegistrationStatus,
+    Stage,
 )
 from registry.common import in_force_q
 from registry.filters import (
     CountryChoiceFilter,
     HsPrefixFilter,
+    ProductRefField,
     ProductRefFilter,
+    UpperCaseModelChoiceField,
     UtcIsoDateTimeFilter,
 )
 from registry.models import Category, Country, Port
+
+HS_CHAPTER_VALIDATOR = RegexValidator(
+    r"^[0-9]{2}$", _("An HS chapter is two digits, e.g. 08 or 10.")
+)
 
 
 class IntegerFilter(django_filters.Filter):
@@ -173,3 +182,69 @@ class EstablishmentFilter(django_filters.FilterSet):
     class Meta:
         model = EstablishmentRegistration
         fields: list[str] = []
+
+
+# --- What changed between two dates (the page and the API) --------------------------------------
+
+
+class ChangesBetweenForm(forms.Form):
+    """The question "what changed between two dates", shared by the page and the API: an invalid
+    value is an error naming its parameter (a 400), never an empty answer."""
+
+    # Fields added in __init__: `from` is a Python keyword, so it cannot be a class attribute.
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        date_help = _("YYYY-MM-DD; both days are included.")
+        date_input = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+        self.fields["from"] = forms.DateField(
+            label=_("From"), input_formats=["%Y-%m-%d"], help_text=date_help, widget=date_input
+        )
+        self.fields["to"] = forms.DateField(
+            label=_("To"), input_formats=["%Y-%m-%d"], help_text=date_help, widget=date_input
+        )
+        self.fields["meaning"] = forms.ChoiceField(
+            label=_("Meaning"),
+            choices=Meaning.choices,
+            required=False,
+            initial=Meaning.LEGAL,
+            widget=forms.RadioSelect,
+        )
+        self.fields["country"] = UpperCaseModelChoiceField(
+            label=_("Country"),
+            queryset=Country.objects.order_by("name_en"),
+            to_field_name="iso2",
+            required=False,
+            empty_label=_("any"),
+        )
+        self.fields["product"] = ProductRefField(label=_("Product"), required=False, max_length=200)
+        self.fields["hs_chapter"] = forms.CharField(
+            label=_("HS chapter"),
+            required=False,
+            validators=[HS_CHAPTER_VALIDATOR],
+            max_length=2,
+            help_text=_("Two digits, e.g. 08 (fruit) or 10 (cereals)."),
+        )
+
+    def clean(self):
+        data = super().clean() or {}
+        start, end = data.get("from"), data.get("to")
+        if start and end and start > end and "to" not in self.errors:
+            self.add_error("to", _("'to' must not be before 'from'."))
+        if not data.get("meaning"):
+            data["meaning"] = "legal"
+        return data
+
+
+class PipelineForm(forms.Form):
+    """The pipeline page's filters: a country and the current stage."""
+
+    country = UpperCaseModelChoiceField(
+        label=_("Country"),
+        queryset=Country.objects.order_by("name_en"),
+        to_field_name="iso2",
+        required=False,
+        empty_label=_("any"),
+    )
+    stage = forms.ChoiceField(
+        label=_("Current stage"), choices=[("", _("any")), *Stage.choices], required=False
+    )

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Iterator
 from typing import Any
 
 from django.db import connection
+from django.http import StreamingHttpResponse
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
@@ -15,18 +17,31 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
     extend_schema,
+    extend_schema_field,
     extend_schema_view,
 )
 from rest_framework import serializers
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
+from accessions.changes import (
+    Change,
+    ChangeKind,
+    ChangesBetween,
+    Meaning,
+    RecordKind,
+    changes_between,
+)
+from accessions.filters import ChangesBetweenForm
 from api.auth import HasApiKey
 from api.base import (
+    FORMAT_PARAMETER,
     ApiView,
     problem_responses,
 )
-from api.caching import event_models
-from api.errors import ParameterError
+from api.caching import ConditionalGetMixin, event_models
+from api.errors import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, ParameterError
+from api.exports import CSVRenderer, XLSXRenderer, export_cell, stream_csv, stream_xlsx
 from api.paging import (
     bounded_page_size,
     decode_cursor,
@@ -219,3 +234,194 @@ class ChangeFeedView(ApiView):
                 raise ParameterError("since", _("The time is out of range.")) from exc
             return stamp, "", 0
         return dt.datetime(1970, 1, 1, tzinfo=dt.UTC), "", 0
+
+
+# --- What changed between two dates -------------------------------------------------------------
+
+
+class FieldChangeSerializer(serializers.Serializer):
+    field = serializers.CharField(help_text="The record's field, e.g. valid_from.")
+    # Declared fields shadow Field attributes only in the stubs: the metaclass takes them off.
+    label = serializers.CharField(  # type: ignore[assignment]
+        help_text="The field's name in the requested language."
+    )
+    old = serializers.JSONField(allow_null=True)
+    new = serializers.JSONField(allow_null=True)
+
+
+class BetweenChangeSerializer(serializers.Serializer):
+    meaning = serializers.ChoiceField(choices=Meaning.choices)
+    kind = serializers.ChoiceField(choices=ChangeKind.choices)
+    kind_label = serializers.CharField()
+    record = serializers.ChoiceField(choices=RecordKind.choices)
+    record_id = serializers.IntegerField()
+    title = serializers.CharField(allow_blank=True)
+    on = serializers.DateField(
+        allow_null=True,
+        help_text="legal: the first day of the new state; edits: the day it was recorded; "
+        "null for a status whose date is not recorded.",
+    )
+    on_precision = serializers.CharField(allow_blank=True)
+    recorded_at = serializers.DateTimeField(allow_null=True, help_text="edits: when recorded.")
+    country = serializers.CharField(allow_null=True, source="country.iso2", default=None)
+    products = serializers.SerializerMethodField()
+    fields = FieldChangeSerializer(many=True)  # type: ignore[assignment]  # see above
+    instrument = serializers.CharField(allow_blank=True)
+    instrument_date = serializers.DateField(allow_null=True)
+    source = serializers.CharField(allow_blank=True)  # type: ignore[assignment]  # see above
+    source_url = serializers.CharField(allow_blank=True)
+    confidence = serializers.CharField(allow_blank=True)
+    is_illustrative = serializers.BooleanField()
+    access_id = serializers.IntegerField(allow_null=True)
+    regulation_id = serializers.IntegerField(allow_null=True)
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_products(self, change: Change) -> list[str]:
+        return [product.slug for product in change.products]
+
+
+class ChangesBetweenSerializer(serializers.Serializer):
+    meaning = serializers.ChoiceField(choices=Meaning.choices)
+    meaning_label = serializers.SerializerMethodField()
+    start = serializers.DateField(help_text="`from`, included.")
+    end = serializers.DateField(help_text="`to`, included.")
+    country = serializers.CharField(allow_null=True, source="country.iso2", default=None)
+    product = serializers.CharField(allow_null=True, source="product.slug", default=None)
+    hs_chapter = serializers.CharField(allow_blank=True)
+    in_force_before = serializers.IntegerField(
+        allow_null=True,
+        help_text="legal: access entries in force on the day before `from` (null for edits).",
+    )
+    in_force_after = serializers.IntegerField(
+        allow_null=True, help_text="legal: access entries in force on `to` (null for edits)."
+    )
+    history_supported = serializers.BooleanField(
+        help_text="edits: false where no history is recorded (the embedded SQLite mode)."
+    )
+    truncated = serializers.BooleanField(help_text="edits: the answer was cut at 5,000 changes.")
+    changes = BetweenChangeSerializer(many=True)
+    undated = BetweenChangeSerializer(
+        many=True, help_text="legal: status changes whose date the records do not hold."
+    )
+
+    @extend_schema_field(serializers.CharField())
+    def get_meaning_label(self, result: ChangesBetween) -> str:
+        return str(Meaning(result.meaning).label)
+
+
+BETWEEN_COLUMNS = [
+    "meaning",
+    "on",
+    "on_precision",
+    "recorded_at",
+    "kind",
+    "record",
+    "record_id",
+    "title",
+    "country",
+    "products",
+    "field",
+    "old",
+    "new",
+    "instrument",
+    "instrument_date",
+    "source",
+    "source_url",
+    "confidence",
+    "is_illustrative",
+]
+
+
+def between_rows(result: ChangesBetween) -> Iterator[list[Any]]:
+    """One export row per changed field (a change without fields is one row), undated last."""
+    for change in [*result.changes, *result.undated]:
+        data = BetweenChangeSerializer(change).data
+        for item in data["fields"] or [{"field": "", "old": None, "new": None}]:
+            row = {**data, "field": item["field"], "old": item["old"], "new": item["new"]}
+            yield [export_cell(row.get(name)) for name in BETWEEN_COLUMNS]
+
+
+def between_question(params) -> dict[str, Any]:
+    """The validated question; each invalid parameter is a 400 naming it."""
+    form = ChangesBetweenForm(params)
+    if not form.is_valid():
+        raise serializers.ValidationError(
+            {name: [str(message) for message in messages] for name, messages in form.errors.items()}
+        )
+    data = form.cleaned_data
+    return {
+        "start": data["from"],
+        "end": data["to"],
+        "meaning": data["meaning"],
+        "country": data["country"],
+        "product": data["product"],
+        "hs_chapter": data["hs_chapter"],
+    }
+
+
+@extend_schema_view(
+    get=extend_schema(
+        summary="What changed between two dates",
+        parameters=[
+            FORMAT_PARAMETER,
+            OpenApiParameter(
+                "from", OpenApiTypes.DATE, required=True, description="First day (included)."
+            ),
+            OpenApiParameter(
+                "to", OpenApiTypes.DATE, required=True, description="Last day (included)."
+            ),
+            OpenApiParameter(
+                "meaning",
+                str,
+                enum=Meaning.values,
+                description="legal (default): what took legal effect, by the records' validity "
+                "dates; edits: what was recorded in the registry between the dates.",
+            ),
+            OpenApiParameter("country", str, pattern="^[A-Za-z]{2}$", description="ISO alpha-2."),
+            OpenApiParameter(
+                "product",
+                {"type": "string", "minLength": 1, "maxLength": 200},
+                description="Slug, name in any language, alias or HS code.",
+            ),
+            OpenApiParameter(
+                "hs_chapter", str, pattern="^[0-9]{2}$", description="Two-digit HS chapter."
+            ),
+        ],
+        responses={
+            (200, "application/json"): ChangesBetweenSerializer,
+            (200, CSV_CONTENT_TYPE): OpenApiTypes.STR,
+            (200, XLSX_CONTENT_TYPE): OpenApiTypes.BINARY,
+            **problem_responses(304, 400, 429),
+        },
+    )
+)
+class ChangesBetweenView(ConditionalGetMixin, ApiView):
+    """What changed between `from` and `to` (both included), for a country, a product, an HS
+    chapter or everything, field by field with the instrument of each change. Two meanings,
+    never mixed: `legal` compares what was in force (by the records' validity dates: access that
+    came into force or ended, protocols signed, dated conditions, regulations in force or
+    superseded, registrations registered, extended or expired); `edits` lists what was recorded
+    in the registry between the dates (history events), whatever legal date it carries.
+    """
+
+    renderer_classes = [JSONRenderer, CSVRenderer, XLSXRenderer]
+
+    def get(self, request, *args, **kwargs):
+        question = between_question(request.query_params)
+        result = changes_between(**question)
+        fmt = getattr(request.accepted_renderer, "format", "json")
+        if fmt not in ("csv", "xlsx"):
+            return Response(ChangesBetweenSerializer(result).data)
+        title = f"changes-{result.meaning}-{result.start}-{result.end}"
+        if fmt == "csv":
+            response = StreamingHttpResponse(
+                stream_csv(BETWEEN_COLUMNS, between_rows(result)),
+                content_type=f"{CSV_CONTENT_TYPE}; charset=utf-8",
+            )
+        else:
+            response = StreamingHttpResponse(
+                stream_xlsx(BETWEEN_COLUMNS, between_rows(result), "changes"),
+                content_type=XLSX_CONTENT_TYPE,
+            )
+        response["Content-Disposition"] = f'attachment; filename="{title}.{fmt}"'
+        return response

@@ -34,6 +34,7 @@ urlpatterns = [
         name="regulation-detail",
     ),
     path("v1/changes/", changes.ChangeFeedView.as_view(), name="changes"),
+    path("v1/changes/between/", changes.ChangesBetweenView.as_view(), name="changes-between"),
     path("v1/schema/", SpectacularAPIView.as_view(api_version="v1"), name="schema"),
     path("v1/docs/", base.ApiDocsView.as_view(url_name="api:schema"), name="docs"),
     # [\s\S], not ".": a path with a newline (%0A) must land here too, not on the HTML 404.

@@ -18,6 +18,8 @@ urlpatterns = [
     path("ports/", views.port_list, name="port-list"),
     path("ports/<slug:code>/", views.port_detail, name="port-detail"),
     path("accessions/", views.accession_list, name="accession-list"),
+    path("accessions/pipeline/", views.accession_pipeline, name="accession-pipeline"),
+    path("changes/between/", views.changes_between, name="changes-between"),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("alerts/<int:pk>/acknowledge/", views.alert_acknowledge, name="alert-acknowledge"),
     # A signed-in user's own pages.

@@ -22,9 +22,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accessions import selectors
+from accessions.changes import Meaning
+from accessions.changes import changes_between as changes_between_selector
 from accessions.eligibility.check import check_eligibility
-from accessions.filters import AccessionFilter
-from accessions.models import STAGE_ORDER, MarketAccess
+from accessions.filters import AccessionFilter, ChangesBetweenForm, PipelineForm
+from accessions.models import STAGE_ORDER, MarketAccess, Stage
+from accessions.pipeline import access_stages, pipeline, stage_timeline
 from accessions.services import expiry
 from registry import roles
 from registry.common import DomainError, event_data, history_changes, history_supported, in_force
@@ -121,6 +124,7 @@ def access_detail(request, pk: int):
     # for an earlier day).
     dated_conditions = [c for c in access.dated_conditions.all() if in_force(c, on)]
     accessions = list(access.accessions.all())
+    timeline = stage_timeline(access, access_stages(access), today=on)
     for accession in accessions:
         accession.ordered_stages = sorted(  # type: ignore[attr-defined]
             accession.stages.all(), key=lambda s: (STAGE_ORDER.get(s.stage, 99), s.pk)
@@ -132,6 +136,7 @@ def access_detail(request, pk: int):
             "access": access,
             "answer": answer,
             "accessions": accessions,
+            "timeline": timeline,
             "dated_conditions": dated_conditions,
             "history": _history(access) if history_supported() else None,
             "history_supported": history_supported(),
@@ -471,3 +476,54 @@ def supersession_chain(regulation: Regulation) -> list[Regulation]:
             Regulation.objects.select_related("superseded_by").get(pk=current.pk).superseded_by
         )
     return chain
+
+
+# --- What changed between two dates, and the accession pipeline -------------------------------
+
+
+def changes_between(request):
+    """What changed between two dates, in one of two meanings (legal validity or registry edits);
+    the one selector (accessions.changes) answers, as it does for the API."""
+    params = request.GET.copy()
+    if params and not params.get("meaning"):
+        params["meaning"] = Meaning.LEGAL  # the default meaning, shown chosen
+    form = ChangesBetweenForm(params or None)
+    result = None
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        result = changes_between_selector(
+            start=data["from"],
+            end=data["to"],
+            meaning=data["meaning"],
+            country=data["country"],
+            product=data["product"],
+            hs_chapter=data["hs_chapter"],
+        )
+    return render(
+        request,
+        "web/changes_between.html",
+        {
+            "form": form,
+            "result": result,
+            "query": request.GET.urlencode(),
+            "meanings": Meaning,
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+def accession_pipeline(request):
+    """The open market-access requests by their current stage in GACC's procedure and how long
+    they have been there."""
+    form = PipelineForm(request.GET or None)
+    rows = []
+    valid = not form.is_bound or form.is_valid()
+    if valid:
+        data = form.cleaned_data if form.is_bound else {}
+        rows = pipeline(today=today(), country=data.get("country"), stage=data.get("stage") or None)
+    return render(
+        request,
+        "web/accession_pipeline.html",
+        {"filter": {"form": form}, "rows": rows, "today": today(), "stages": Stage.choices},
+        status=200 if valid else 400,
+    )

@@ -1,0 +1,239 @@
+"""What changed between two dates: legal validity (the records' validity dates) and registry edits
+(the recorded history), never mixed; one selector for the page and the API."""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from accessions.changes import ChangeKind, Meaning, RecordKind, changes_between
+from accessions.models import Accession, AccessStatus, MarketAccess
+from registry.common import history_context
+from tests import factories as f
+
+pytestmark = pytest.mark.django_db
+
+YEAR_2023 = {"start": dt.date(2023, 1, 1), "end": dt.date(2023, 12, 31)}
+
+
+def _pairs(result, kind, record=RecordKind.ACCESS):
+    return {
+        (c.country.iso2, c.products[0].slug)
+        for c in result.changes
+        if c.kind == kind and c.record == record
+    }
+
+
+def test_2023_legal_answer_lists_the_2023_accessions_and_matches_the_access_rows(seeded):
+    result = changes_between(**YEAR_2023, meaning=Meaning.LEGAL)
+
+    # An independent computation, in plain Python over the access rows themselves.
+    rows = list(
+        MarketAccess.objects.values(
+            "country__iso2",
+            "product__slug",
+            "status",
+            "valid_from",
+            "valid_until",
+            "protocol_signed_on",
+        )
+    )
+    start, end = YEAR_2023["start"], YEAR_2023["end"]
+    was_in_force = {"in_force", "expired", "revoked", "suspended"}
+    came = {
+        (r["country__iso2"], r["product__slug"])
+        for r in rows
+        if r["status"] in was_in_force and r["valid_from"] and start <= r["valid_from"] <= end
+    }
+    ended = {
+        (r["country__iso2"], r["product__slug"])
+        for r in rows
+        if r["status"] in was_in_force
+        and r["valid_until"]
+        and start <= r["valid_until"] + dt.timedelta(days=1) <= end
+    }
+    protocols = {
+        (r["country__iso2"], r["product__slug"])
+        for r in rows
+        if r["protocol_signed_on"] and start <= r["protocol_signed_on"] <= end
+    }
+
+    def in_force_on(row, day):
+        return (
+            row["status"] == "in_force"
+            and (row["valid_from"] is None or row["valid_from"] <= day)
+            and (row["valid_until"] is None or day <= row["valid_until"])
+        )
+
+    accessions_2023 = set(
+        Accession.objects.filter(year=2023).values_list(
+            "market_access__country__iso2", "market_access__product__slug"
+        )
+    )
+    assert len(accessions_2023) == 14
+    assert accessions_2023 <= _pairs(result, ChangeKind.CAME_INTO_FORCE)
+    assert _pairs(result, ChangeKind.CAME_INTO_FORCE) == came
+    assert _pairs(result, ChangeKind.ENDED) == ended
+    assert _pairs(result, ChangeKind.PROTOCOL_SIGNED) == protocols
+    assert result.in_force_before == sum(in_force_on(r, dt.date(2022, 12, 31)) for r in rows)
+    assert result.in_force_after == sum(in_force_on(r, end) for r in rows)
+    # Each change names its instrument: the 2023 announcements carry their numbers.
+    peas = next(
+        c
+        for c in result.changes
+        if c.kind == ChangeKind.CAME_INTO_FORCE
+        and c.products
+        and c.products[0].slug == "edible-peas"
+    )
+    assert "GACC 2023 No.65" in peas.instrument
+    assert peas.fields[0].field == "valid_from" and peas.fields[0].new == dt.date(2023, 6, 13)
+
+
+def test_scope_by_country_product_and_hs_chapter(seeded):
+    kz = changes_between(**YEAR_2023, country=f.CountryFactory(iso2="KZ"))
+    assert {c.country.iso2 for c in kz.changes if c.record == RecordKind.ACCESS} == {"KZ"}
+    fruit = changes_between(**YEAR_2023, hs_chapter="08")
+    slugs = {c.products[0].slug for c in fruit.changes if c.record == RecordKind.ACCESS}
+    assert slugs and all(
+        p.startswith("08")
+        for p in MarketAccess.objects.filter(product__slug__in=slugs).values_list(
+            "product__hs_code", flat=True
+        )
+    )
+    assert "edible-peas" not in slugs
+    peas = MarketAccess.objects.get(country__iso2="KZ", product__slug="edible-peas").product
+    only_peas = changes_between(**YEAR_2023, product=peas)
+    assert {c.products[0].slug for c in only_peas.changes if c.products} == {"edible-peas"}
+
+
+def test_a_dated_condition_is_listed_on_the_day_its_instrument_took_effect(seeded):
+    result = changes_between(start=dt.date(2024, 2, 1), end=dt.date(2024, 2, 29))
+    added = [c for c in result.changes if c.kind == ChangeKind.CONDITION_ADDED]
+    assert {c.products[0].slug for c in added} == {"beef", "mutton"}
+    assert all(c.on == dt.date(2024, 2, 7) for c in added)
+    assert all("2024 No.20" in c.instrument for c in added)
+    before = changes_between(start=dt.date(2024, 1, 1), end=dt.date(2024, 2, 6))
+    assert not [c for c in before.changes if c.kind == ChangeKind.CONDITION_ADDED]
+
+
+def test_an_entry_that_starts_and_ends_inside_the_window_is_listed_twice():
+    access = f.MarketAccessFactory(
+        valid_from=dt.date(2024, 3, 1), valid_until=dt.date(2024, 5, 31), status="expired"
+    )
+    result = changes_between(start=dt.date(2024, 1, 1), end=dt.date(2024, 12, 31))
+    kinds = [(c.kind, c.on) for c in result.changes if c.record_id == access.pk]
+    assert kinds == [
+        (ChangeKind.CAME_INTO_FORCE, dt.date(2024, 3, 1)),
+        (ChangeKind.ENDED, dt.date(2024, 6, 1)),
+    ]
+    assert (result.in_force_before, result.in_force_after) == (0, 0)
+    # The last day in force is still in force: ending on 31 May is not a change of May.
+    may = changes_between(start=dt.date(2024, 5, 1), end=dt.date(2024, 5, 31))
+    assert [c.kind for c in may.changes if c.record_id == access.pk] == []
+
+
+def test_a_suspension_without_a_date_is_undated_never_given_a_date():
+    access = f.MarketAccessFactory(status=AccessStatus.SUSPENDED, valid_from=dt.date(2020, 1, 1))
+    result = changes_between(start=dt.date(2024, 1, 1), end=dt.date(2024, 12, 31))
+    assert [c.record_id for c in result.changes] == []
+    undated = [c for c in result.undated if c.record_id == access.pk]
+    assert [(c.kind, c.on) for c in undated] == [(ChangeKind.STATUS_UNDATED, None)]
+
+
+def test_regulations_in_force_and_superseded_with_their_successor():
+    new = f.RegulationFactory(code="NEW 1/2024", in_force_from=dt.date(2024, 7, 1))
+    old = f.RegulationFactory(
+        code="OLD 1/2011",
+        status="superseded",
+        in_force_until=dt.date(2024, 6, 30),
+        superseded_by=new,
+    )
+    result = changes_between(start=dt.date(2024, 7, 1), end=dt.date(2024, 7, 31))
+    by_id = {(c.record_id, c.kind): c for c in result.changes if c.record == RecordKind.REGULATION}
+    assert (new.pk, ChangeKind.CAME_INTO_FORCE) in by_id
+    superseded = by_id[(old.pk, ChangeKind.SUPERSEDED)]
+    assert superseded.on == dt.date(2024, 7, 1)
+    assert [x.new for x in superseded.fields if x.field == "superseded_by"] == ["NEW 1/2024"]
+
+
+def test_registrations_extended_and_expired():
+    extended = f.EstablishmentRegistrationFactory(
+        valid_until=dt.date(2026, 6, 30),
+        extended_until=dt.date(2031, 6, 30),
+        status="extended",
+        extension_basis="Decree 280 automatic extension",
+    )
+    expired = f.EstablishmentRegistrationFactory(valid_until=dt.date(2026, 7, 15), status="expired")
+    result = changes_between(start=dt.date(2026, 7, 1), end=dt.date(2026, 7, 31))
+    found = {(c.record_id, c.kind) for c in result.changes}
+    assert (extended.pk, ChangeKind.EXTENDED) in found
+    assert (extended.pk, ChangeKind.EXPIRED) not in found
+    assert (expired.pk, ChangeKind.EXPIRED) in found
+    change = next(c for c in result.changes if c.record_id == extended.pk)
+    assert change.instrument == "Decree 280 automatic extension"
+    assert (change.fields[0].old, change.fields[0].new) == (
+        dt.date(2026, 6, 30),
+        dt.date(2031, 6, 30),
+    )
+
+
+def test_edits_list_what_was_recorded_field_by_field_and_legal_does_not():
+    access = f.MarketAccessFactory(valid_from=dt.date(2019, 1, 23), status="in_force")
+    with history_context(reason="correction"):
+        MarketAccess.objects.filter(pk=access.pk).update(
+            instrument_ref="GACC 2019 No.9", valid_from=dt.date(2019, 1, 24)
+        )
+    today = timezone.localdate()
+    edits = changes_between(start=today, end=today, meaning=Meaning.EDITS)
+    mine = [c for c in edits.changes if c.record == RecordKind.ACCESS and c.record_id == access.pk]
+    assert [c.kind for c in mine] == [ChangeKind.CREATED, ChangeKind.UPDATED]
+    changed = {x.field: (x.old, x.new) for x in mine[1].fields}
+    assert changed["instrument_ref"][1] == "GACC 2019 No.9"
+    assert changed["valid_from"] == (dt.date(2019, 1, 23), dt.date(2019, 1, 24))
+    assert "GACC 2019 No.9" in mine[1].instrument
+    # The legal meaning for the same day knows nothing of an edit: nothing took effect today.
+    legal = changes_between(start=today, end=today, meaning=Meaning.LEGAL)
+    assert [c for c in legal.changes if c.record_id == access.pk] == []
+    # ... and places the entry on its legal date instead.
+    in_2019 = changes_between(start=dt.date(2019, 1, 1), end=dt.date(2019, 12, 31))
+    assert [c.on for c in in_2019.changes if c.record_id == access.pk] == [dt.date(2019, 1, 24)]
+    # Edits outside the window are not listed.
+    yesterday = today - dt.timedelta(days=1)
+    before = changes_between(start=yesterday, end=yesterday, meaning=Meaning.EDITS)
+    assert [c for c in before.changes if c.record_id == access.pk] == []
+
+
+def test_edits_are_scoped_by_country_through_the_access_entry():
+    kz, uz = f.CountryFactory(iso2="KZ"), f.CountryFactory(iso2="UZ")
+    stage = f.AccessionStageFactory(accession__market_access__country=kz)
+    f.AccessionStageFactory(accession__market_access__country=uz)
+    today = timezone.localdate()
+    result = changes_between(start=today, end=today, meaning=Meaning.EDITS, country=kz)
+    stages = [c for c in result.changes if c.record == RecordKind.STAGE]
+    assert [c.record_id for c in stages] == [stage.pk]
+    assert stages[0].access_id == stage.accession.market_access_id
+
+
+@pytest.mark.parametrize("meaning", [Meaning.LEGAL, Meaning.EDITS])
+def test_the_answer_costs_the_same_queries_for_few_and_many_records(meaning):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def cost() -> int:
+        today = timezone.localdate()
+        with CaptureQueriesContext(connection) as queries:
+            changes_between(start=dt.date(2000, 1, 1), end=today, meaning=meaning)
+        return len(queries)
+
+    # Bounded by the record types, not the records: one baseline read per type with updates.
+    first = f.AccessionStageFactory()
+    MarketAccess.objects.filter(pk=first.accession.market_access_id).update(treatment="cold")
+    f.EstablishmentRegistrationFactory()
+    f.RegulationFactory()
+    few = cost()
+    for _ in range(5):
+        stage = f.AccessionStageFactory()
+        MarketAccess.objects.filter(pk=stage.accession.market_access_id).update(treatment="heat")
+        f.EstablishmentRegistrationFactory()
+        f.RegulationFactory()
+    assert cost() == few

@@ -124,11 +124,6 @@ class ProposalAdminMixin:
             return super().log_change(request, obj, message)  # type: ignore[misc]
         return None
 
-    def log_deletion(self, request, obj, object_repr):
-        if self._direct(request):
-            return super().log_deletion(request, obj, object_repr)  # type: ignore[misc]
-        return None
-
     def log_deletions(self, request, queryset):
         if self._direct(request):
             return super().log_deletions(request, queryset)  # type: ignore[misc]

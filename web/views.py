@@ -261,6 +261,7 @@ def dashboard(request):
             "accession_chart": accession_chart,
             "expiry_chart": expiry_chart,
             "alerts": selectors.alerts_for_dashboard(),
+            "proposal_counts": selectors.proposal_counts(),
             "today": on,
         },
     )

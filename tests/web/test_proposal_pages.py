@@ -1,0 +1,138 @@
+"""The proposal pages: the queue, the diff with three versions when stale, the import page's dry
+run, and an inspector's save in the admin becoming a proposal."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import reverse
+
+from accessions.models import MarketAccess, Proposal
+from accessions.services import proposals
+from registry.accounts import account_create
+from tests.factories import MarketAccessFactory, PortFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def people(db):
+    return {
+        role: account_create(
+            username=f"w-{role}", email=f"{role}@example.org", password="pw-pages-1", role=role
+        )
+        for role in ("inspector", "senior_inspector", "administrator")
+    }
+
+
+def _client(user):
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_the_queue_and_a_stale_proposal_with_three_versions(people):
+    access = MarketAccessFactory(treatment="none")
+    proposal = proposals.proposal_create(
+        model=MarketAccess,
+        action="update",
+        by=people["inspector"],
+        target=access,
+        values={"treatment": "fumigation"},
+    )
+    client = _client(people["senior_inspector"])
+    page = client.get(reverse("proposal-queue")).content.decode()
+    assert reverse("proposal-detail", args=[proposal.pk]) in page
+
+    MarketAccess.objects.filter(pk=access.pk).update(conditions="changed meanwhile")
+    stale = client.get(reverse("proposal-queue") + "?view=stale").content.decode()
+    assert reverse("proposal-detail", args=[proposal.pk]) in stale
+    detail = client.get(reverse("proposal-detail", args=[proposal.pk])).content.decode()
+    assert "fumigation" in detail and "changed meanwhile" in detail
+    assert 'value="publish"' not in detail and 'value="rebase"' in detail
+
+    response = client.post(
+        reverse("proposal-decide", args=[proposal.pk]), {"decision": "rebase"}, follow=True
+    )
+    fresh = Proposal.objects.get(state="pending")
+    assert fresh.author == people["senior_inspector"]
+    assert 'value="publish"' not in response.content.decode()  # their own now
+
+
+def test_the_dashboard_counts_pending_proposals(people):
+    proposals.proposal_create(
+        model=MarketAccess,
+        action="update",
+        by=people["inspector"],
+        target=MarketAccessFactory(),
+        values={"treatment": "x"},
+    )
+    page = _client(people["senior_inspector"]).get(reverse("dashboard")).content.decode()
+    assert "<strong>1</strong>" in page.split('id="proposals-heading"')[1].split("</section>")[0]
+
+
+def test_the_import_page_dry_run_names_bad_rows(people):
+    access = MarketAccessFactory()
+    content = (
+        "product,country,status,instrument_kind\n"
+        f"{access.product.slug},{access.country.iso2},suspended,announcement\n"
+        f"nosuch,{access.country.iso2},in_force,announcement\n"
+    ).encode()
+    response = _client(people["inspector"]).post(
+        reverse("import-list"),
+        {
+            "file": SimpleUploadedFile("list.csv", content),
+            "kind": "access",
+            "source": "GACC list (test)",
+            "confidence": "medium",
+            "action": "dry_run",
+        },
+    )
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Row 3" in page and "nosuch" in page
+    assert "suspended" in page
+
+
+def test_the_import_page_says_which_parameter_is_missing(people):
+    response = _client(people["inspector"]).post(reverse("import-list"), {"kind": "access"})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "(file)" in page and "(source)" in page
+
+
+def test_an_inspectors_admin_save_is_a_proposal_and_an_administrators_is_a_write(people):
+    access = MarketAccessFactory(treatment="")
+    port = PortFactory()
+    path = f"/admin/accessions/marketaccess/{access.pk}/change/"
+    form = _client(people["inspector"]).get(path).context["adminform"].form
+    data = {}
+    for name, field in form.fields.items():
+        value = form.initial.get(name, field.initial)
+        if value is None:
+            continue
+        if isinstance(value, list):
+            data[name] = [getattr(v, "pk", v) for v in value]
+        elif hasattr(value, "pk"):
+            data[name] = value.pk
+        elif isinstance(value, bool):
+            if value:
+                data[name] = "on"
+        else:
+            data[name] = value
+    data.update({"treatment": "heat", "allowed_ports": [port.pk]})
+    response = _client(people["inspector"]).post(path, data)
+    assert response.status_code == 302
+    access.refresh_from_db()
+    assert access.treatment == ""
+    proposal = Proposal.objects.get()
+    assert response["Location"] == reverse("proposal-detail", args=[proposal.pk])
+    assert proposal.changes == {"treatment": ["", "heat"], "allowed_ports": [[], [port.pk]]}
+
+    response = _client(people["administrator"]).post(path, data)
+    assert response.status_code == 302
+    access.refresh_from_db()
+    assert access.treatment == "heat"
+    assert list(access.allowed_ports.all()) == [port]
+    assert Proposal.objects.count() == 1

@@ -1,0 +1,242 @@
+"""The inspectors' pages of the maker-checker workflow: the review queue, a proposal with its
+field-level diff (three versions when stale) and its publish / reject / rebase forms, an import's
+batch, and the import page (dry run, then propose)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accessions import selectors
+from accessions.models import ImportKind, Proposal, ProposalBatch, ProposalState
+from accessions.services import imports, proposals
+from registry import roles
+from registry.common import Confidence, DomainError
+from web.guards import requires
+
+QUEUE_VIEWS = ("pending", "stale", "mine")
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+
+
+def _display(model: type[models.Model], name: str, value: Any) -> str:
+    """A stored JSON value as a reader should see it (records by name, not number)."""
+    if value in (None, "", []):
+        return "—"
+    try:
+        field = model._meta.get_field(name)
+    except Exception:  # a field since removed: show the raw value
+        return str(value)
+    if field.is_relation and field.related_model is not None:
+        related = field.related_model._default_manager
+        pks = value if isinstance(value, list) else [value]
+        names = [str(obj) for obj in related.filter(pk__in=pks)]
+        return ", ".join(names) or str(value)
+    if getattr(field, "choices", None):
+        return str(dict(field.flatchoices).get(value, value))
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    return str(value)
+
+
+def _label(model: type[models.Model], name: str) -> str:
+    try:
+        return str(model._meta.get_field(name).verbose_name)
+    except Exception:
+        return name
+
+
+def _diff_rows(proposal: Proposal) -> list[dict[str, Any]]:
+    model = proposal.content_type.model_class()
+    assert model is not None
+    return [
+        {
+            "label": _label(model, row["field"]),
+            "base": _display(model, row["field"], row["base"]),
+            "proposed": _display(model, row["field"], row["proposed"]),
+            "current": _display(model, row["field"], row["current"]),
+            "changed_since": row["changed_since"],
+            "proposed_here": row["field"] in proposal.changes,
+        }
+        for row in proposals.proposal_versions(proposal)
+    ]
+
+
+@requires(roles.Ability.PROPOSE)
+def proposal_queue(request):
+    view = request.GET.get("view", "pending")
+    if view not in QUEUE_VIEWS:
+        view = "pending"
+    return render(
+        request,
+        "web/proposal_queue.html",
+        {
+            "view": view,
+            "views": QUEUE_VIEWS,
+            "items": selectors.proposals_queue(view=view, user=request.user),
+            "batches": selectors.proposal_batches_pending(),
+            "counts": selectors.proposal_counts(),
+            "may_review": roles.may_review(request.user),
+        },
+    )
+
+
+@requires(roles.Ability.PROPOSE)
+def proposal_detail(request, pk: int):
+    proposal = get_object_or_404(
+        Proposal.objects.select_related("author", "reviewer", "content_type", "batch"), pk=pk
+    )
+    pending = proposal.state == ProposalState.PENDING
+    stale = pending and proposals.proposal_is_stale(proposal)
+    model = proposal.content_type.model_class()
+    return render(
+        request,
+        "web/proposal_detail.html",
+        {
+            "proposal": proposal,
+            "kind": model._meta.verbose_name if model else "",
+            "rows": _diff_rows(proposal),
+            "stale": stale,
+            "may_publish": pending
+            and not stale
+            and proposal.batch_id is None
+            and roles.may_publish(request.user, proposal.author_id),
+            "own": proposal.author_id == request.user.pk,
+            "may_reject": pending
+            and proposal.batch_id is None
+            and (roles.may_review(request.user) or proposal.author_id == request.user.pk),
+            "may_rebase": stale and proposal.batch_id is None,
+        },
+    )
+
+
+@require_POST
+@requires(roles.Ability.PROPOSE, then="proposal-queue")
+def proposal_decide(request, pk: int):
+    """Publish, reject or rebase a proposal (the service says who may)."""
+    proposal = get_object_or_404(Proposal, pk=pk)
+    decision = request.POST.get("decision", "")
+    comment = request.POST.get("comment", "")
+    try:
+        if decision == "publish":
+            proposals.proposal_publish(proposal=proposal, by=request.user, comment=comment)
+            messages.success(request, _("The proposal is published."))
+        elif decision == "reject":
+            proposals.proposal_reject(proposal=proposal, by=request.user, comment=comment)
+            messages.success(request, _("The proposal is rejected."))
+        elif decision == "rebase":
+            fresh = proposals.proposal_rebase(proposal=proposal, by=request.user, comment=comment)
+            messages.success(request, _("The proposal was made again against the current record."))
+            return redirect("proposal-detail", pk=fresh.pk)
+        else:
+            messages.error(request, _("Choose publish, reject or rebase."))
+    except DomainError as exc:
+        if exc.code == "not_allowed":
+            raise PermissionDenied(exc.message) from exc
+        messages.error(request, exc.message)
+    return redirect("proposal-detail", pk=pk)
+
+
+@requires(roles.Ability.PROPOSE)
+def batch_detail(request, pk: int):
+    batch = get_object_or_404(ProposalBatch.objects.select_related("author", "reviewer"), pk=pk)
+    pending = batch.state == ProposalState.PENDING
+    return render(
+        request,
+        "web/batch_detail.html",
+        {
+            "batch": batch,
+            "report": batch.report,
+            "items": batch.proposals.select_related("content_type").order_by("id"),
+            "may_publish": pending and roles.may_publish(request.user, batch.author_id),
+            "may_reject": pending
+            and (roles.may_review(request.user) or batch.author_id == request.user.pk),
+        },
+    )
+
+
+@require_POST
+@requires(roles.Ability.PROPOSE, then="proposal-queue")
+def batch_decide(request, pk: int):
+    batch = get_object_or_404(ProposalBatch, pk=pk)
+    decision = request.POST.get("decision", "")
+    comment = request.POST.get("comment", "")
+    try:
+        if decision == "publish":
+            proposals.batch_publish(batch=batch, by=request.user, comment=comment)
+            messages.success(request, _("The import is published."))
+        elif decision == "reject":
+            proposals.batch_reject(batch=batch, by=request.user, comment=comment)
+            messages.success(request, _("The import is rejected."))
+        else:
+            messages.error(request, _("Choose publish or reject."))
+    except DomainError as exc:
+        if exc.code == "not_allowed":
+            raise PermissionDenied(exc.message) from exc
+        messages.error(request, exc.message)
+    return redirect("batch-detail", pk=pk)
+
+
+@requires(roles.Ability.PROPOSE)
+def import_page(request):
+    """Upload a list: a dry run shows what it would change; propose makes one batch."""
+    context: dict[str, Any] = {
+        "kinds": ImportKind.choices,
+        "confidences": Confidence.choices,
+        "values": request.POST,
+    }
+    if request.method != "POST":
+        return render(request, "web/import_list.html", context)
+    upload = request.FILES.get("file")
+    kind = request.POST.get("kind", "")
+    source = request.POST.get("source", "")
+    confidence = request.POST.get("confidence", "")
+    problems = []
+    if upload is None:
+        problems.append(_("Choose a file (file)."))
+    elif upload.size is not None and upload.size > MAX_UPLOAD_BYTES:
+        problems.append(_("The file is larger than 20 MB (file)."))
+    if kind not in ImportKind.values:
+        problems.append(_("Choose which list the file is (kind)."))
+    if not source.strip():
+        problems.append(_("Give the source of the list (source)."))
+    if confidence not in Confidence.values:
+        problems.append(_("Choose the confidence (confidence)."))
+    if problems:
+        context["problems"] = problems
+        return render(request, "web/import_list.html", context, status=400)
+    assert upload is not None
+    content = upload.read()
+    try:
+        if request.POST.get("action") == "propose":
+            report, batch = imports.import_apply(
+                kind=kind,
+                file_name=upload.name or "list",
+                content=content,
+                source=source,
+                confidence=confidence,
+                by=request.user,
+                comment=request.POST.get("comment", ""),
+            )
+            if batch is not None:
+                messages.success(request, _("The list was proposed for review as one import."))
+                return redirect("batch-detail", pk=batch.pk)
+            messages.info(
+                request, _("Nothing to propose: the registry already says what the list says.")
+            )
+        else:
+            rows = imports.import_read(file_name=upload.name or "", content=content)
+            report = imports.import_dry_run(
+                kind=kind, rows=rows, source=source, confidence=confidence
+            )
+    except DomainError as exc:
+        context["problems"] = [exc.message]
+        context["errors"] = exc.extra.get("errors", [])
+        return render(request, "web/import_list.html", context, status=400)
+    context["report"] = report.as_dict()
+    return render(request, "web/import_list.html", context)

@@ -27,7 +27,7 @@ from registry.common import DomainError, history_context
 from regulations import models as regulations_models
 
 
-def _links(form: Any, model: type) -> dict[str, list[Any]]:
+def _links(form: Any, model: type) -> dict[str, Any]:
     names = {f.name for f in proposals._link_fields(model)}
     return {name: list(value) for name, value in form.cleaned_data.items() if name in names}
 
@@ -72,7 +72,7 @@ class ProposalAdminMixin:
             self._propose_formset(request, formset, parent_exists=change)
 
     def _propose_formset(self, request, formset: BaseInlineFormSet, *, parent_exists: bool):
-        model = formset.model
+        model: Any = formset.model
         if not proposals.is_legal_model(model):
             return
         edited = formset.save(commit=False)

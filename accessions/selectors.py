@@ -412,7 +412,7 @@ def proposals_queue(*, view: str, user: Any, limit: int = 200) -> list[Any]:
         chosen = chosen.filter(author=user)
     else:
         chosen = chosen.filter(state=ProposalState.PENDING, batch__isnull=True)
-    found = list(chosen.order_by("-created_at", "-id")[:limit])
+    found: list[Any] = list(chosen.order_by("-created_at", "-id")[:limit])
     for proposal in found:
         proposal.stale = proposal.state == ProposalState.PENDING and proposal_is_stale(proposal)
     if view == "pending":

@@ -555,10 +555,10 @@ def reviewers_notify(*, proposal_id: int | None = None, batch_id: int | None = N
     """E-mail every senior inspector (and administrator) but the author about a proposal or an
     import waiting for review; returns the number of e-mails sent. A proposal already reviewed
     (or gone) sends nothing."""
-    item: Proposal | ProposalBatch | None
+    item: Proposal | ProposalBatch | None = None
     if proposal_id is not None:
         item = Proposal.objects.select_related("author").filter(pk=proposal_id).first()
-    else:
+    elif batch_id is not None:
         item = ProposalBatch.objects.select_related("author").filter(pk=batch_id).first()
     if item is None or item.state != ProposalState.PENDING:
         return 0

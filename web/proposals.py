@@ -4,7 +4,7 @@ batch, and the import page (dry run, then propose)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -29,7 +29,7 @@ def _display(model: type[models.Model], name: str, value: Any) -> str:
     if value in (None, "", []):
         return "—"
     try:
-        field = model._meta.get_field(name)
+        field: Any = model._meta.get_field(name)
     except Exception:  # a field since removed: show the raw value
         return str(value)
     if field.is_relation and field.related_model is not None:
@@ -46,7 +46,7 @@ def _display(model: type[models.Model], name: str, value: Any) -> str:
 
 def _label(model: type[models.Model], name: str) -> str:
     try:
-        return str(model._meta.get_field(name).verbose_name)
+        return str(cast(Any, model._meta.get_field(name)).verbose_name)
     except Exception:
         return name
 

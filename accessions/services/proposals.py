@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, cast
 
 from celery import signature
 from django.contrib.contenttypes.models import ContentType
@@ -80,7 +80,8 @@ def _link_fields(model: type[models.Model]) -> list[models.ManyToManyField]:
     return [
         f
         for f in model._meta.many_to_many
-        if isinstance(f, models.ManyToManyField) and f.remote_field.through._meta.auto_created
+        if isinstance(f, models.ManyToManyField)
+        and cast(Any, f.remote_field.through)._meta.auto_created
     ]
 
 
@@ -119,7 +120,7 @@ def _assign(obj: models.Model, values: dict[str, Any]) -> dict[str, list[Any]]:
         if name in link_names:
             links[name] = list(value or [])
             continue
-        field = obj._meta.get_field(name)
+        field = cast(models.Field, obj._meta.get_field(name))
         if value is None or isinstance(field, models.ForeignKey):
             setattr(obj, field.attname, value)
         else:

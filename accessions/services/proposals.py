@@ -38,7 +38,7 @@ from accessions.models import (
 )
 from accessions.services.market_access import market_access_save
 from registry import roles
-from registry.common import DomainError, history_context
+from registry.common import DomainError, history_changes, history_context
 from registry.models import Port, PortRegime, SupervisionSite
 from regulations.models import Regulation, RegulationProduct
 
@@ -104,12 +104,9 @@ def record_snapshot(obj: models.Model, *, links: dict[str, Iterable[Any]] | None
 
 
 def snapshot_diff(before: dict, after: dict) -> dict[str, list[Any]]:
-    """{field: [old, new]} for every field whose value differs."""
-    return {
-        name: [before.get(name), value]
-        for name, value in after.items()
-        if before.get(name) != value
-    }
+    """{field: [old, new]} for every field whose value differs (the history's own diff: the
+    snapshots hold no bookkeeping column)."""
+    return history_changes(before, after)
 
 
 def _assign(obj: models.Model, values: dict[str, Any]) -> dict[str, list[Any]]:

@@ -220,6 +220,19 @@ def test_publishing_a_proposal(world, users, maker):
     assert got == REVIEWERS
 
 
+def test_proposing_a_stage_on_the_web(world, users):
+    from tests.factories import AccessionFactory
+
+    got = {}
+    for role in ROLES:
+        accession = AccessionFactory(market_access=MarketAccessFactory())
+        data = {"stage": "inspection", "source": "GACC notice (test)", "confidence": "medium"}
+        got[role] = _post(users[role], reverse("stage-propose", args=[accession.pk]), data)
+        made = Proposal.objects.filter(state="pending", changes__accession__1=accession.pk)
+        assert made.exists() == (got[role] == OK), role
+    assert got == INSPECTORS
+
+
 def test_nobody_publishes_their_own_proposal_on_the_page(world, users):
     for role in ("senior_inspector", "administrator"):
         access = MarketAccessFactory(treatment="")

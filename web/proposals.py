@@ -14,10 +14,18 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accessions import selectors
-from accessions.models import ImportKind, Proposal, ProposalBatch, ProposalState
+from accessions.models import (
+    STAGE_ORDER,
+    Accession,
+    ImportKind,
+    Proposal,
+    ProposalBatch,
+    ProposalState,
+)
 from accessions.services import imports, proposals
 from registry import roles
 from registry.common import Confidence, DomainError
+from web.forms import StageProposalForm
 from web.guards import requires
 
 QUEUE_VIEWS = ("pending", "stale", "mine")
@@ -240,3 +248,44 @@ def import_page(request):
         return render(request, "web/import_list.html", context, status=400)
     context["report"] = report.as_dict()
     return render(request, "web/import_list.html", context)
+
+
+@requires(roles.Ability.PROPOSE)
+def stage_propose(request, pk: int):
+    """Add or date a stage of an accession: a proposal a senior inspector publishes."""
+    accession = get_object_or_404(
+        Accession.objects.select_related("market_access__product", "market_access__country"), pk=pk
+    )
+    form = StageProposalForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                proposal = proposals.stage_propose(
+                    accession=accession,
+                    stage=data["stage"],
+                    occurred_on=data["occurred_on"],
+                    precision=data["precision"],
+                    source=data["source"],
+                    source_url=data["source_url"],
+                    confidence=data["confidence"],
+                    comment=data["comment"],
+                    by=request.user,
+                )
+            except DomainError as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(
+                    request,
+                    _("The stage was proposed; it is shown once a senior inspector publishes it."),
+                )
+                return redirect("proposal-detail", pk=proposal.pk)
+        status = 400
+    stages = sorted(accession.stages.all(), key=lambda s: STAGE_ORDER.get(s.stage, 99))
+    return render(
+        request,
+        "web/stage_propose.html",
+        {"accession": accession, "form": form, "stages": stages},
+        status=status,
+    )

@@ -483,3 +483,44 @@ def _mark_batch(batch: ProposalBatch, state: str, *, by: Any, comment: str) -> N
 
 def batch_notify(batch: ProposalBatch) -> None:
     _notify_reviewers(batch_id=batch.pk)
+
+
+def stage_propose(
+    *,
+    accession: Accession,
+    stage: str,
+    occurred_on: Any,
+    precision: str,
+    source: str,
+    confidence: str,
+    by: Any,
+    source_url: str = "",
+    comment: str = "",
+) -> Proposal:
+    """Add or date a stage of an accession (GACC's procedure order: application, questionnaire,
+    risk assessment, inspection, protocol, announcement, establishment registration), as a
+    proposal: a stage the accession already has is re-dated, another is created."""
+    values = {
+        "occurred_on": occurred_on,
+        "occurred_on_precision": precision if occurred_on else "",
+        "source": source,
+        "source_url": source_url,
+        "confidence": confidence,
+    }
+    existing = AccessionStage.objects.filter(accession=accession, stage=stage).first()
+    if existing is None:
+        return proposal_create(
+            model=AccessionStage,
+            action=ProposalAction.CREATE,
+            by=by,
+            values={"accession": accession.pk, "stage": stage, **values},
+            comment=comment,
+        )
+    return proposal_create(
+        model=AccessionStage,
+        action=ProposalAction.UPDATE,
+        by=by,
+        target=existing,
+        values=values,
+        comment=comment,
+    )

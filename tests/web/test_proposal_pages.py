@@ -136,3 +136,37 @@ def test_an_inspectors_admin_save_is_a_proposal_and_an_administrators_is_a_write
     assert access.treatment == "heat"
     assert list(access.allowed_ports.all()) == [port]
     assert Proposal.objects.count() == 1
+
+
+def test_an_inspector_proposes_and_dates_a_stage_on_the_web(people):
+    from accessions.models import AccessionStage
+    from tests.factories import AccessionFactory, AccessionStageFactory
+
+    accession = AccessionFactory()
+    AccessionStageFactory(accession=accession, stage="announcement")
+    client = _client(people["inspector"])
+    path = reverse("stage-propose", args=[accession.pk])
+    assert client.get(path).status_code == 200
+    bad = client.post(path, {"stage": "inspection", "occurred_on": "2023-02-01"})
+    assert bad.status_code == 400  # no precision, no source, no confidence
+    data = {
+        "stage": "inspection",
+        "occurred_on": "2023-02-01",
+        "precision": "exact",
+        "source": "GACC notice (test)",
+        "confidence": "medium",
+    }
+    response = client.post(path, data)
+    assert response.status_code == 302
+    created = Proposal.objects.get()
+    assert created.action == "create"
+    assert not AccessionStage.objects.filter(accession=accession, stage="inspection").exists()
+    proposals.proposal_publish(proposal=created, by=people["senior_inspector"])
+    stage = AccessionStage.objects.get(accession=accession, stage="inspection")
+    assert str(stage.occurred_on) == "2023-02-01"
+
+    # The same stage again re-dates it (an update), not a second stage.
+    client.post(path, {**data, "occurred_on": "2023-03-01"})
+    update = Proposal.objects.filter(state="pending").get()
+    assert update.action == "update"
+    assert update.changes == {"occurred_on": ["2023-02-01", "2023-03-01"]}

@@ -795,3 +795,50 @@ class Proposal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} {self.object_repr}"
+
+
+class ImportRunState(models.TextChoices):
+    QUEUED = "queued", _("queued")
+    RUNNING = "running", _("running")
+    DONE = "done", _("done")
+    FAILED = "failed", _("failed")
+
+
+class ImportRun(models.Model):
+    """One upload on the import page, worked through by a Celery task (in-process in the embedded
+    mode) so a large file shows its progress; the file is dropped once the run is done."""
+
+    kind = models.CharField(_("list"), max_length=15, choices=ImportKind.choices)
+    file_name = models.CharField(_("file"), max_length=300)
+    content = models.BinaryField(_("file content"), blank=True)
+    source = models.TextField(_("source"))
+    confidence = models.CharField(_("confidence"), max_length=8)
+    comment = models.TextField(_("comment"), blank=True)
+    propose = models.BooleanField(_("propose (not a dry run)"), default=False)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="import_runs"
+    )
+    created_at = models.DateTimeField(_("started at"), auto_now_add=True)
+    state = models.CharField(
+        _("state"), max_length=8, choices=ImportRunState.choices, default=ImportRunState.QUEUED
+    )
+    rows_done = models.PositiveIntegerField(_("rows done"), default=0)
+    rows_total = models.PositiveIntegerField(_("rows"), default=0)
+    report = models.JSONField(_("report"), default=dict, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    batch = models.ForeignKey(
+        ProposalBatch, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("import run")
+        verbose_name_plural = _("import runs")
+        constraints = [choices_constraint("import_run", "state", ImportRunState)]
+
+    def __str__(self) -> str:
+        return self.file_name
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.rows_done / self.rows_total) if self.rows_total else 0

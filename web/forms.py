@@ -141,7 +141,7 @@ class StageProposalForm(forms.Form):
     comment = forms.CharField(label=_("Comment"), required=False, widget=forms.Textarea)
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or {}
         if data.get("occurred_on") and not data.get("precision"):
             self.add_error("precision", _("Say how precise the date is."))
         return data

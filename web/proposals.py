@@ -18,6 +18,8 @@ from accessions.models import (
     STAGE_ORDER,
     Accession,
     ImportKind,
+    ImportRun,
+    ImportRunState,
     Proposal,
     ProposalBatch,
     ProposalState,
@@ -219,35 +221,38 @@ def import_page(request):
         context["problems"] = problems
         return render(request, "web/import_list.html", context, status=400)
     assert upload is not None
-    content = upload.read()
     try:
-        if request.POST.get("action") == "propose":
-            report, batch = imports.import_apply(
-                kind=kind,
-                file_name=upload.name or "list",
-                content=content,
-                source=source,
-                confidence=confidence,
-                by=request.user,
-                comment=request.POST.get("comment", ""),
-            )
-            if batch is not None:
-                messages.success(request, _("The list was proposed for review as one import."))
-                return redirect("batch-detail", pk=batch.pk)
-            messages.info(
-                request, _("Nothing to propose: the registry already says what the list says.")
-            )
-        else:
-            rows = imports.import_read(file_name=upload.name or "", content=content)
-            report = imports.import_dry_run(
-                kind=kind, rows=rows, source=source, confidence=confidence
-            )
+        run = imports.import_run_start(
+            kind=kind,
+            file_name=upload.name or "list",
+            content=upload.read(),
+            source=source,
+            confidence=confidence,
+            comment=request.POST.get("comment", ""),
+            propose=request.POST.get("action") == "propose",
+            by=request.user,
+        )
     except DomainError as exc:
         context["problems"] = [exc.message]
-        context["errors"] = exc.extra.get("errors", [])
         return render(request, "web/import_list.html", context, status=400)
-    context["report"] = report.as_dict()
-    return render(request, "web/import_list.html", context)
+    return redirect("import-run", pk=run.pk)
+
+
+@requires(roles.Ability.PROPOSE)
+def import_run(request, pk: int):
+    """An upload's progress (the page reloads itself while the worker reads), then its report."""
+    run = get_object_or_404(ImportRun.objects.select_related("batch"), pk=pk)
+    if run.author_id != request.user.pk and not roles.may_review(request.user):
+        raise PermissionDenied(_("This import was started by someone else."))
+    return render(
+        request,
+        "web/import_run.html",
+        {
+            "run": run,
+            "working": run.state in (ImportRunState.QUEUED, ImportRunState.RUNNING),
+            "report": run.report,
+        },
+    )
 
 
 @requires(roles.Ability.PROPOSE)

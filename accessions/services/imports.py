@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from celery import current_app, signature
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
@@ -28,6 +29,8 @@ from openpyxl import load_workbook
 from accessions.models import (
     EstablishmentRegistration,
     ImportKind,
+    ImportRun,
+    ImportRunState,
     MarketAccess,
     Proposal,
     ProposalAction,
@@ -404,3 +407,95 @@ def import_apply(
             )
         proposals.batch_notify(batch)
     return report, batch
+
+
+# --- Runs: the import page's uploads, worked through by a task, with progress ---------------------
+
+RUN_TASK = "accessions.tasks.run_import_task"
+
+
+def import_run_start(
+    *,
+    kind: str,
+    file_name: str,
+    content: bytes,
+    source: str,
+    confidence: str,
+    by: Any,
+    propose: bool,
+    comment: str = "",
+) -> ImportRun:
+    """Keep the upload and hand it to a worker after commit (in-process in the embedded mode)."""
+    if not roles.may_propose(by):
+        raise DomainError("not_allowed", _("Only inspectors import lists."))
+    with transaction.atomic():
+        run = ImportRun.objects.create(
+            kind=kind,
+            file_name=file_name[:300],
+            content=content,
+            source=source,
+            confidence=confidence,
+            comment=comment,
+            propose=propose,
+            author=by,
+        )
+    if current_app.conf.task_always_eager:  # embedded mode: read it now, in-process
+        import_run_execute(run_id=run.pk)
+        run.refresh_from_db()
+    else:
+        transaction.on_commit(lambda: signature(RUN_TASK, args=[run.pk]).apply_async(retry=False))
+    return run
+
+
+def import_run_execute(*, run_id: int) -> ImportRun | None:
+    """Work through a queued run (claimed with a conditional UPDATE, so a second delivery of the
+    task does nothing), writing its progress as it goes; a file with bad rows ends `failed` with
+    every bad row in the report and nothing proposed."""
+    claimed = ImportRun.objects.filter(pk=run_id, state=ImportRunState.QUEUED).update(
+        state=ImportRunState.RUNNING
+    )
+    if not claimed:
+        return None
+    run = ImportRun.objects.select_related("author").get(pk=run_id)
+    content = bytes(run.content)
+    step = 1
+
+    def progress(done: int, total: int) -> None:
+        nonlocal step
+        if done == 1:
+            step = max(1, total // 50)
+        if done == total or done % step == 0:
+            ImportRun.objects.filter(pk=run_id).update(rows_done=done, rows_total=total)
+
+    try:
+        if run.propose:
+            report, batch = import_apply(
+                kind=run.kind,
+                file_name=run.file_name,
+                content=content,
+                source=run.source,
+                confidence=run.confidence,
+                by=run.author,
+                comment=run.comment,
+                progress=progress,
+            )
+            run.batch = batch
+        else:
+            rows = import_read(file_name=run.file_name, content=content)
+            report = import_dry_run(
+                kind=run.kind,
+                rows=rows,
+                source=run.source,
+                confidence=run.confidence,
+                progress=progress,
+            )
+        run.report = report.as_dict()
+        run.state = ImportRunState.FAILED if report.errors else ImportRunState.DONE
+    except DomainError as exc:
+        run.state = ImportRunState.FAILED
+        run.error = exc.message
+        run.report = {"errors": exc.extra.get("errors", [])}
+    run.content = b""
+    run.save(update_fields=["state", "report", "error", "batch", "content"])
+    run.refresh_from_db(fields=["rows_done", "rows_total"])
+    return run

@@ -207,3 +207,23 @@ def test_the_command_dry_run_and_apply(world, people, tmp_path, capsys):
         call_command(
             "import_list", str(path), "--kind", "access", "--source", "x", "--confidence", "sure"
         )
+
+
+def test_a_run_records_its_progress_and_runs_once(world, people):
+    from accessions.models import ImportRun
+
+    run = ImportRun.objects.create(
+        kind="access",
+        file_name="list.csv",
+        content=_clean(world),
+        source="GACC list (test)",
+        confidence="medium",
+        propose=True,
+        author=people["inspector"],
+    )
+    done = imports.import_run_execute(run_id=run.pk)
+    assert done is not None
+    assert (done.state, done.rows_done, done.rows_total) == ("done", 3, 3)
+    assert done.batch is not None and bytes(done.content) == b""
+    assert imports.import_run_execute(run_id=run.pk) is None  # a second delivery does nothing
+    assert ProposalBatch.objects.count() == 1

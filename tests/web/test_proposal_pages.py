@@ -88,6 +88,7 @@ def test_the_import_page_dry_run_names_bad_rows(people):
             "confidence": "medium",
             "action": "dry_run",
         },
+        follow=True,
     )
     page = response.content.decode()
     assert response.status_code == 200

@@ -77,6 +77,36 @@ def _diff_rows(proposal: Proposal) -> list[dict[str, Any]]:
     ]
 
 
+def _report_display(kind: str, report: dict[str, Any]) -> dict[str, Any]:
+    """An import's report with fields by their names and records by their names."""
+    spec = imports.SPECS.get(kind)
+    if spec is None:
+        return report
+    model = spec.model
+    shown = dict(report)
+    records = model._default_manager.in_bulk([i["pk"] for i in report.get("changed", [])])
+    shown["changed"] = [
+        {
+            **item,
+            "record": str(records.get(item["pk"], "")),
+            "fields": [
+                {
+                    "label": _label(model, name),
+                    "old": _display(model, name, old),
+                    "new": _display(model, name, new),
+                }
+                for name, (old, new) in item.get("changes", {}).items()
+            ],
+        }
+        for item in report.get("changed", [])
+    ]
+    shown["added"] = [
+        {**item, "record": " / ".join(_display(model, k, item["values"].get(k)) for k in spec.key)}
+        for item in report.get("added", [])
+    ]
+    return shown
+
+
 @requires(roles.Ability.PROPOSE)
 def proposal_queue(request):
     view = request.GET.get("view", "pending")
@@ -161,7 +191,7 @@ def batch_detail(request, pk: int):
         "web/batch_detail.html",
         {
             "batch": batch,
-            "report": batch.report,
+            "report": _report_display(batch.kind, batch.report),
             "items": batch.proposals.select_related("content_type").order_by("id"),
             "may_publish": pending and roles.may_publish(request.user, batch.author_id),
             "may_reject": pending
@@ -250,7 +280,7 @@ def import_run(request, pk: int):
         {
             "run": run,
             "working": run.state in (ImportRunState.QUEUED, ImportRunState.RUNNING),
-            "report": run.report,
+            "report": _report_display(run.kind, run.report),
         },
     )
 

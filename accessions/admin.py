@@ -39,6 +39,12 @@ class ProposalAdminMixin:
     def _direct(self, request) -> bool:
         return roles.may_write_directly(request.user)
 
+    def has_delete_permission(self, request, obj=None):
+        # Whoever may propose may ask for a deletion: for them it is a proposal, not a delete.
+        if roles.may_propose(request.user):
+            return True
+        return super().has_delete_permission(request, obj)  # type: ignore[misc]
+
     def _proposed(self, request, made: list | None = None, error: str = "") -> None:
         request._registry_proposals = [*getattr(request, "_registry_proposals", []), *(made or [])]
         if error:
@@ -408,3 +414,28 @@ for _model in (registry_models.Port, regulations_models.Regulation):
     _registered = type(admin.site._registry[_model])
     admin.site.unregister(_model)
     admin.site.register(_model, type(_registered.__name__, (ProposalAdminMixin, _registered), {}))
+
+
+# --- Proposals and imports: read-only here; they are reviewed on the site's proposal pages -------
+
+
+@admin.register(models.Proposal)
+class ProposalAdmin(ReadOnlyAdmin):
+    list_display = ("id", "action", "content_type", "object_repr", "state", "author", "reviewer")
+    list_filter = ("state", "action", "content_type")
+    list_select_related = ("content_type", "author", "reviewer")
+    search_fields = ("object_repr", "comment", "review_comment")
+    date_hierarchy = "created_at"
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(models.ProposalBatch)
+class ProposalBatchAdmin(ReadOnlyAdmin):
+    list_display = ("id", "kind", "file_name", "state", "author", "reviewer", "created_at")
+    list_filter = ("state", "kind")
+    list_select_related = ("author", "reviewer")
+
+    def has_delete_permission(self, request, obj=None):
+        return False

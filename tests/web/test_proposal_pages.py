@@ -171,3 +171,18 @@ def test_an_inspector_proposes_and_dates_a_stage_on_the_web(people):
     update = Proposal.objects.filter(state="pending").get()
     assert update.action == "update"
     assert update.changes == {"occurred_on": ["2023-02-01", "2023-03-01"]}
+
+
+def test_the_history_names_the_author_and_the_reviewer(people):
+    access = MarketAccessFactory(treatment="")
+    proposal = proposals.proposal_create(
+        model=MarketAccess,
+        action="update",
+        by=people["inspector"],
+        target=access,
+        values={"treatment": "heat"},
+    )
+    proposals.proposal_publish(proposal=proposal, by=people["senior_inspector"])
+    page = _client(people["inspector"]).get(reverse("access-detail", args=[access.pk]))
+    history = page.content.decode().split('id="history-heading"')[1]
+    assert "w-inspector" in history and "w-senior_inspector" in history

@@ -103,25 +103,65 @@ def test_the_import_page_says_which_parameter_is_missing(people):
     assert "(file)" in page and "(source)" in page
 
 
+def _fill(data: dict, form) -> None:
+    for name, field in form.fields.items():
+        value = form.initial.get(name, field.initial)
+        key = form.add_prefix(name)
+        if value is None:
+            continue
+        if isinstance(value, list):
+            data[key] = [getattr(v, "pk", v) for v in value]
+        elif hasattr(value, "pk"):
+            data[key] = value.pk
+        elif isinstance(value, bool):
+            if value:
+                data[key] = "on"
+        else:
+            data[key] = value
+
+
+def _admin_data(response) -> dict:
+    """The admin change form as it stands, with its inline rows, ready to post back."""
+    data: dict = {}
+    _fill(data, response.context["adminform"].form)
+    for inline in response.context["inline_admin_formsets"]:
+        formset = inline.formset
+        data[f"{formset.prefix}-TOTAL_FORMS"] = len(formset.initial_forms)
+        data[f"{formset.prefix}-INITIAL_FORMS"] = len(formset.initial_forms)
+        data[f"{formset.prefix}-MIN_NUM_FORMS"] = 0
+        data[f"{formset.prefix}-MAX_NUM_FORMS"] = 1000
+        for form in formset.initial_forms:
+            _fill(data, form)
+    return data
+
+
+def test_an_inspectors_inline_edit_is_a_proposal_for_the_row(people):
+    from registry.models import Port, PortRegime
+    from tests.factories import PortRegimeFactory
+
+    regime = PortRegimeFactory()
+    path = f"/admin/registry/port/{regime.port_id}/change/"
+    client = _client(people["inspector"])
+    data = _admin_data(client.get(path))
+    row = next(k for k in data if k.endswith("-0-regime")).removesuffix("regime")
+    data[row + "valid_until"] = "2024-12-31"
+    data["name_en"] = "Renamed port"
+    response = client.post(path, data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    regime.refresh_from_db()
+    assert regime.valid_until is None
+    assert Port.objects.get(pk=regime.port_id).name_en != "Renamed port"
+    made = {(p.content_type.model, p.action): p.changes for p in Proposal.objects.all()}
+    assert made[("portregime", "update")] == {"valid_until": [None, "2024-12-31"]}
+    assert made[("port", "update")]["name_en"][1] == "Renamed port"
+    assert PortRegime.objects.count() == 1
+
+
 def test_an_inspectors_admin_save_is_a_proposal_and_an_administrators_is_a_write(people):
     access = MarketAccessFactory(treatment="")
     port = PortFactory()
     path = f"/admin/accessions/marketaccess/{access.pk}/change/"
-    form = _client(people["inspector"]).get(path).context["adminform"].form
-    data = {}
-    for name, field in form.fields.items():
-        value = form.initial.get(name, field.initial)
-        if value is None:
-            continue
-        if isinstance(value, list):
-            data[name] = [getattr(v, "pk", v) for v in value]
-        elif hasattr(value, "pk"):
-            data[name] = value.pk
-        elif isinstance(value, bool):
-            if value:
-                data[name] = "on"
-        else:
-            data[name] = value
+    data = _admin_data(_client(people["inspector"]).get(path))
     data.update({"treatment": "heat", "allowed_ports": [port.pk]})
     response = _client(people["inspector"]).post(path, data)
     assert response.status_code == 302

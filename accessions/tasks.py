@@ -8,7 +8,7 @@ import logging
 from celery import shared_task
 from django.utils import timezone
 
-from accessions.services import expiry
+from accessions.services import expiry, imports
 
 logger = logging.getLogger(__name__)
 
@@ -21,3 +21,11 @@ def sweep_expiring_task(day: str | None = None) -> dict:
     summary = expiry.expiry_sweep(today=today)
     logger.info("sweep_expiring_task %s: %s", today.isoformat(), summary.as_dict())
     return summary.as_dict()
+
+
+@shared_task
+def run_import_task(run_id: int) -> None:
+    """Work through an upload of the import page (progress is written on the run)."""
+    run = imports.import_run_execute(run_id=run_id)
+    if run is not None:
+        logger.info("run_import_task %s: %s, %s rows", run_id, run.state, run.rows_total)

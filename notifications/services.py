@@ -16,15 +16,24 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.core.validators import URLValidator
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from accessions.models import EstablishmentRegistration, MarketAccess, OutboxEvent
+from accessions.models import (
+    EstablishmentRegistration,
+    MarketAccess,
+    OutboxEvent,
+    Proposal,
+    ProposalBatch,
+    ProposalState,
+)
 from accessions.outbox import dispatch_enqueue
 from notifications import outbound
 from notifications.models import (
@@ -539,4 +548,47 @@ def digests_send(*, batch_size: int = 500) -> int:
                 state=DeliveryState.DELIVERED, delivered_at=now, last_attempt_at=now
             )
             sent += 1
+    return sent
+
+
+def reviewers_notify(*, proposal_id: int | None = None, batch_id: int | None = None) -> int:
+    """E-mail every senior inspector (and administrator) but the author about a proposal or an
+    import waiting for review; returns the number of e-mails sent. A proposal already reviewed
+    (or gone) sends nothing."""
+    item: Proposal | ProposalBatch | None = None
+    if proposal_id is not None:
+        item = Proposal.objects.select_related("author").filter(pk=proposal_id).first()
+    elif batch_id is not None:
+        item = ProposalBatch.objects.select_related("author").filter(pk=batch_id).first()
+    if item is None or item.state != ProposalState.PENDING:
+        return 0
+    reviewers = (
+        get_user_model()
+        .objects.filter(
+            Q(is_active=True)
+            & (roles.holders_q(roles.SENIOR_INSPECTOR) | roles.holders_q(roles.ADMINISTRATOR))
+        )
+        .exclude(pk=item.author_id)
+        .exclude(email="")
+        .distinct()
+    )
+    sent = 0
+    for user in reviewers:
+        with translation.override(_reading_language(user)):
+            if isinstance(item, Proposal):
+                subject = _("Proposal to review: %(record)s") % {"record": item.object_repr}
+                path = f"/proposals/{item.pk}/"
+            else:
+                subject = _("Import to review: %(file)s") % {"file": item.file_name}
+                path = f"/proposals/imports/{item.pk}/"
+            body = _(
+                "%(author)s proposed a change to the registry. It takes effect only when a senior "
+                "inspector publishes it.\n\nReview it at %(path)s"
+            ) % {"author": item.author.get_username(), "path": path}
+        try:
+            send_mail(subject, body, None, [user.email])
+        except OSError as exc:  # SMTP errors; the queue page still lists the proposal
+            logger.warning("reviewer e-mail to %s failed: %s", user.pk, exc)
+            continue
+        sent += 1
     return sent

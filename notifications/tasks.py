@@ -31,3 +31,11 @@ def send_digests_task() -> int:
     sent = services.digests_send()
     logger.info("send_digests_task: %s e-mails", sent)
     return sent
+
+
+@shared_task
+def notify_reviewers_task(proposal_id: int | None = None, batch_id: int | None = None) -> int:
+    """E-mail the reviewers about a new proposal or import (woken by name from accessions)."""
+    sent = services.reviewers_notify(proposal_id=proposal_id, batch_id=batch_id)
+    logger.info("notify_reviewers_task: %s e-mails", sent)
+    return sent

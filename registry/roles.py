@@ -61,6 +61,11 @@ class Ability(StrEnum):
     MANAGE_USERS = "manage_users"  # accounts and their roles
     MANAGE_ALL_API_KEYS = "manage_all_api_keys"  # issue and revoke keys for any owner
     MANAGE_ANY_SUBSCRIPTION = "manage_any_subscription"
+    # Records with legal effect: propose a change (web, admin, import), review it, or (the
+    # administrators' admin screens) write directly, recorded in the history with their name.
+    PROPOSE = "propose"
+    REVIEW = "review"
+    WRITE_DIRECTLY = "write_directly"
 
 
 _SIGNED_IN = {Ability.READ, Ability.WATCH, Ability.SUBSCRIBE, Ability.OWN_API_KEYS}
@@ -70,10 +75,11 @@ ABILITIES: dict[str, frozenset[Ability]] = {
     ANONYMOUS: frozenset({Ability.READ}),
     TRADER: frozenset(_SIGNED_IN),
     API_CLIENT: frozenset({Ability.READ, Ability.KEY_ENDPOINTS, Ability.HIGHER_RATE}),
-    INSPECTOR: frozenset(_INSPECTING),
-    SENIOR_INSPECTOR: frozenset(_INSPECTING),
+    INSPECTOR: frozenset(_INSPECTING | {Ability.PROPOSE}),
+    SENIOR_INSPECTOR: frozenset(_INSPECTING | {Ability.PROPOSE, Ability.REVIEW}),
     ADMINISTRATOR: frozenset(
         _INSPECTING
+        | {Ability.PROPOSE, Ability.REVIEW, Ability.WRITE_DIRECTLY}
         | {Ability.MANAGE_USERS, Ability.MANAGE_ALL_API_KEYS, Ability.MANAGE_ANY_SUBSCRIPTION}
     ),
 }
@@ -201,6 +207,24 @@ def may_manage_api_keys(user: Any) -> bool:
 
 def may_manage_users(user: Any) -> bool:
     return may(user, Ability.MANAGE_USERS)
+
+
+def may_propose(user: Any) -> bool:
+    return may(user, Ability.PROPOSE)
+
+
+def may_review(user: Any) -> bool:
+    """Review proposals: publish or reject them (never one's own: see may_publish)."""
+    return may(user, Ability.REVIEW)
+
+
+def may_publish(user: Any, author_id: int | None) -> bool:
+    """Publish a proposal: a reviewer who is not its author (maker-checker)."""
+    return may_review(user) and _active(user) and user.pk != author_id
+
+
+def may_write_directly(user: Any) -> bool:
+    return may(user, Ability.WRITE_DIRECTLY)
 
 
 def may_use_key_endpoints(user: Any, *, api_key: bool) -> bool:

@@ -14,11 +14,12 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from accessions.models import Alert
+from accessions.models import Alert, MarketAccess, Proposal, ProposalBatch
+from accessions.services import proposals
 from api.services import api_key_issue
 from registry import roles
 from registry.accounts import account_create
-from tests.factories import EstablishmentRegistrationFactory
+from tests.factories import EstablishmentRegistrationFactory, MarketAccessFactory
 from tests.web.conftest import build_world
 
 ROLES = ("anonymous", "no_role", "trader", "inspector", "senior_inspector", "administrator")
@@ -31,6 +32,7 @@ INSPECTORS = {**ACCOUNT_HOLDERS, "trader": FORBIDDEN}  # the dashboard and alert
 ADMIN_SITE = {**INSPECTORS}  # the admin's index: inspectors edit records there
 RECORD_EDITORS = {**INSPECTORS}  # the admin's record screens (group permissions)
 ADMINISTRATORS = {**INSPECTORS, "inspector": FORBIDDEN, "senior_inspector": FORBIDDEN}
+REVIEWERS = {**INSPECTORS, "inspector": FORBIDDEN}  # publish (never one's own) and reject
 
 
 @pytest.fixture
@@ -104,6 +106,9 @@ PAGES = [
     ("subscriptions", "/accounts/subscriptions/", ACCOUNT_HOLDERS),
     ("api keys", "/accounts/keys/", ACCOUNT_HOLDERS),
     ("dashboard", "/dashboard/", INSPECTORS),
+    ("proposals", "/proposals/", INSPECTORS),
+    ("proposals: mine", "/proposals/?view=mine", INSPECTORS),
+    ("import a list", "/proposals/import/", INSPECTORS),
     ("admin index", "/admin/", ADMIN_SITE),
     ("admin access entries", "/admin/accessions/marketaccess/", RECORD_EDITORS),
     ("admin add access entry", "/admin/accessions/marketaccess/add/", RECORD_EDITORS),
@@ -189,6 +194,131 @@ def test_giving_a_role_in_the_admin(world, users, django_user_model):
         target = django_user_model.objects.get(pk=target.pk)
         assert (roles.INSPECTOR in roles.roles_of(target)) == (got[role] == OK), role
     assert got == ADMINISTRATORS
+
+
+# --- records with legal effect: proposals, the admin, imports, the command, the API -------------
+
+
+@pytest.fixture
+def maker(db):
+    return account_create(
+        username="matrix-maker", email="maker@example.org", password="pw-matrix-1", role="inspector"
+    )
+
+
+def test_publishing_a_proposal(world, users, maker):
+    got = {}
+    for role in ROLES:
+        access = MarketAccessFactory(treatment="")
+        proposal = proposals.proposal_create(
+            model=MarketAccess, action="update", by=maker, target=access, values={"treatment": "x"}
+        )
+        path = reverse("proposal-decide", args=[proposal.pk])
+        got[role] = _post(users[role], path, {"decision": "publish"})
+        access.refresh_from_db()
+        assert (access.treatment == "x") == (got[role] == OK), role
+    assert got == REVIEWERS
+
+
+def test_proposing_a_stage_on_the_web(world, users):
+    from tests.factories import AccessionFactory
+
+    got = {}
+    for role in ROLES:
+        accession = AccessionFactory(market_access=MarketAccessFactory())
+        data = {"stage": "inspection", "source": "GACC notice (test)", "confidence": "medium"}
+        got[role] = _post(users[role], reverse("stage-propose", args=[accession.pk]), data)
+        made = Proposal.objects.filter(state="pending", changes__accession__1=accession.pk)
+        assert made.exists() == (got[role] == OK), role
+    assert got == INSPECTORS
+
+
+def test_nobody_publishes_their_own_proposal_on_the_page(world, users):
+    for role in ("senior_inspector", "administrator"):
+        access = MarketAccessFactory(treatment="")
+        proposal = proposals.proposal_create(
+            model=MarketAccess,
+            action="update",
+            by=users[role],
+            target=access,
+            values={"treatment": "x"},
+        )
+        _post(users[role], reverse("proposal-decide", args=[proposal.pk]), {"decision": "publish"})
+        access.refresh_from_db()
+        assert access.treatment == "", role
+
+
+def test_deleting_in_the_admin(world, users):
+    """Inspectors' and senior inspectors' deletions become proposals; administrators delete
+    (recorded)."""
+    got = {}
+    for role in ROLES:
+        access = MarketAccessFactory()
+        path = f"/admin/accessions/marketaccess/{access.pk}/delete/"
+        got[role] = _post(users[role], path, {"post": "yes"})
+        exists = MarketAccess.objects.filter(pk=access.pk).exists()
+        proposed = Proposal.objects.filter(object_id=str(access.pk), action="delete").exists()
+        assert exists != (role == "administrator"), role
+        assert proposed == (role in ("inspector", "senior_inspector")), role
+    assert got == RECORD_EDITORS
+
+
+def _list_file():
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(
+        "list.csv",
+        b"product,country,status,instrument_kind,treatment\nmaize,KZ,in_force,announcement,heat\n",
+        content_type="text/csv",
+    )
+
+
+def test_importing_a_list_on_the_page(world, users):
+    got = {}
+    for role in ROLES:
+        before = ProposalBatch.objects.count()
+        data = {
+            "file": _list_file(),
+            "kind": "access",
+            "source": "GACC list (test)",
+            "confidence": "medium",
+            "action": "propose",
+        }
+        got[role] = _post(users[role], reverse("import-list"), data)
+        made = ProposalBatch.objects.count() - before
+        assert made == (1 if got[role] == OK else 0), role
+        ProposalBatch.objects.all().delete()
+    assert got == INSPECTORS
+
+
+def test_importing_a_list_with_the_command(world, users, tmp_path):
+    from django.core.management import CommandError, call_command
+
+    path = tmp_path / "list.csv"
+    path.write_bytes(_list_file().read())
+    args = ["--kind", "access", "--source", "GACC list (test)", "--confidence", "medium"]
+    for role in ROLES:
+        if users[role] is None:
+            continue
+        may = role in ("inspector", "senior_inspector", "administrator")
+        if may:
+            call_command("import_list", str(path), *args, "--as", users[role].username)
+            assert ProposalBatch.objects.count() == 1, role
+            ProposalBatch.objects.all().delete()
+        else:
+            with pytest.raises(CommandError):
+                call_command("import_list", str(path), *args, "--as", users[role].username)
+
+
+def test_the_api_writes_no_record(world, users):
+    """The API reads; records with legal effect change only through proposals."""
+    for role in ROLES:
+        client = _client(users[role])
+        for method in ("post", "put", "patch", "delete"):
+            path = "/api/v1/access/" if method == "post" else f"/api/v1/access/{world.maize_kz.pk}/"
+            response = getattr(client, method)(path, {}, content_type="application/json")
+            assert response.status_code in (401, 403, 404, 405), (role, method)
+    assert MarketAccess.objects.filter(pk=world.maize_kz.pk).exists()
 
 
 # --- the API -------------------------------------------------------------------------------------

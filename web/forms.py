@@ -9,7 +9,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accessions.eligibility.answer import normalise_country, normalise_port
-from accessions.models import AccessStatus
+from accessions.models import AccessStatus, Stage
+from registry.common import Confidence, DatePrecision
 from registry.models import Category, Country, OriginType, Port
 from registry.selectors import country_resolve
 from web.search import MAX_QUERY_LENGTH, SearchFilters
@@ -120,3 +121,27 @@ class SearchForm(forms.Form):
         return SearchFilters(
             **{name: data.get(name, "") for name in SearchFilters.__dataclass_fields__}
         )
+
+
+class StageProposalForm(forms.Form):
+    """An inspector proposes a stage of an accession, dated as precisely as the source allows."""
+
+    stage = forms.ChoiceField(label=_("Stage"), choices=Stage.choices)
+    occurred_on = forms.DateField(
+        label=_("Date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    precision = forms.ChoiceField(
+        label=_("Date precision"), choices=DatePrecision.choices, required=False
+    )
+    source = forms.CharField(label=_("Source"), max_length=2000)
+    source_url = forms.URLField(
+        label=_("Source URL"), required=False, max_length=500, assume_scheme="https"
+    )
+    confidence = forms.ChoiceField(label=_("Confidence"), choices=Confidence.choices)
+    comment = forms.CharField(label=_("Comment"), required=False, widget=forms.Textarea)
+
+    def clean(self):
+        data = super().clean() or {}
+        if data.get("occurred_on") and not data.get("precision"):
+            self.add_error("precision", _("Say how precise the date is."))
+        return data

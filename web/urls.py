@@ -4,7 +4,7 @@ django-allauth's, included by registry.urls under accounts/)."""
 from django.urls import path
 from django.views.generic import RedirectView
 
-from web import account, views
+from web import account, proposals, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -22,6 +22,15 @@ urlpatterns = [
     path("changes/between/", views.changes_between, name="changes-between"),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("alerts/<int:pk>/acknowledge/", views.alert_acknowledge, name="alert-acknowledge"),
+    # The maker-checker workflow (inspectors propose, senior inspectors publish).
+    path("proposals/", proposals.proposal_queue, name="proposal-queue"),
+    path("proposals/<int:pk>/", proposals.proposal_detail, name="proposal-detail"),
+    path("proposals/<int:pk>/decide/", proposals.proposal_decide, name="proposal-decide"),
+    path("proposals/import/", proposals.import_page, name="import-list"),
+    path("proposals/import/runs/<int:pk>/", proposals.import_run, name="import-run"),
+    path("accessions/<int:pk>/stages/propose/", proposals.stage_propose, name="stage-propose"),
+    path("proposals/imports/<int:pk>/", proposals.batch_detail, name="batch-detail"),
+    path("proposals/imports/<int:pk>/decide/", proposals.batch_decide, name="batch-decide"),
     # A signed-in user's own pages.
     path("accounts/", account.account_home, name="account-home"),
     path("accounts/profile/", RedirectView.as_view(pattern_name="account-home")),

@@ -175,7 +175,10 @@ def _history(access: MarketAccess, limit: int = 50) -> list[dict]:
     )
     events = list(reversed(list(latest)))  # oldest first; one extra as the baseline of a diff
     contexts = [e.pgh_context.metadata if e.pgh_context else {} for e in events]
-    user_ids = {m.get("user") for m in contexts if isinstance(m.get("user"), int)}
+    # The author (user) and, for a published proposal, the reviewer who published it.
+    user_ids = {
+        m.get(key) for m in contexts for key in ("user", "reviewer") if isinstance(m.get(key), int)
+    }
     names = dict(get_user_model().objects.filter(pk__in=user_ids).values_list("pk", "username"))
     timeline, before, previous = [], None, None
     for event, metadata in zip(events, contexts, strict=True):
@@ -196,6 +199,7 @@ def _history(access: MarketAccess, limit: int = 50) -> list[dict]:
                 "label": event.pgh_label,
                 "at": event.pgh_created_at,
                 "user": names.get(user, user),
+                "reviewer": names.get(metadata.get("reviewer"), metadata.get("reviewer")),
                 "url": metadata.get("url", ""),
                 "reason": metadata.get("reason", ""),
                 "changed": changed,
@@ -266,6 +270,7 @@ def dashboard(request):
             "accession_chart": accession_chart,
             "expiry_chart": expiry_chart,
             "alerts": selectors.alerts_for_dashboard(),
+            "proposal_counts": selectors.proposal_counts(),
             "today": on,
         },
     )

@@ -233,3 +233,35 @@ def _read_urls() -> list[str]:
     except (Resolver404, NoReverseMatch):
         pass
     return urls
+
+
+def test_an_import_run_is_read_by_the_worker_with_its_progress(worker, via_broker):
+    """The import page's upload goes to a real worker after commit; the run ends with its
+    progress at the last row and one proposal batch."""
+    from accessions.models import ImportRun, ProposalBatch
+    from accessions.services import imports
+    from registry.accounts import account_create
+
+    inspector = account_create(
+        username="import-worker", email="iw@example.org", password="pw-worker-1", role="inspector"
+    )
+    kz = CountryFactory(iso2="KZ", iso3="KAZ", name_en="Kazakhstan")
+    products = [ProductFactory(slug=f"import-product-{n}") for n in range(120)]
+    lines = ["product,country,status,instrument_kind"] + [
+        f"{p.slug},KZ,negotiating,reported" for p in products
+    ]
+    run = imports.import_run_start(
+        kind="access",
+        file_name="list.csv",
+        content="\n".join(lines).encode(),
+        source="GACC list (test)",
+        confidence="medium",
+        by=inspector,
+        propose=True,
+    )
+    assert ImportRun.objects.get(pk=run.pk).state == "queued"  # not read in this process
+    assert _wait(lambda: ImportRun.objects.get(pk=run.pk).state in ("done", "failed"))
+    run.refresh_from_db()
+    assert (run.state, run.rows_done, run.rows_total) == ("done", 120, 120), run.error
+    assert ProposalBatch.objects.get(pk=run.batch_id).proposals.count() == 120
+    assert kz.accesses.count() == 0  # proposed, not published

@@ -27,10 +27,15 @@ def test_every_admin_page_answers_for_the_seeded_registry(admin_client, seeded, 
         assert admin_client.get(f"{base}{first.pk}/change/").status_code == 200
 
 
-def test_an_inspector_edits_access_but_cannot_delete_it(client, inspector, seeded):
+def test_an_inspectors_delete_in_the_admin_is_only_a_proposal(client, inspector, seeded):
+    from accessions.models import MarketAccess, Proposal
+
     client.force_login(inspector)
     assert client.get("/admin/accessions/marketaccess/").status_code == 200
-    assert client.get("/admin/accessions/marketaccess/1/delete/").status_code == 403
+    assert client.get("/admin/accessions/marketaccess/1/delete/").status_code == 200
+    client.post("/admin/accessions/marketaccess/1/delete/", {"post": "yes"})
+    assert MarketAccess.objects.filter(pk=1).exists()
+    assert Proposal.objects.filter(action="delete", object_id="1", author=inspector).exists()
 
 
 def test_admin_shows_the_history_of_a_record(admin_client, seeded):

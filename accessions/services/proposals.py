@@ -1,0 +1,526 @@
+"""Proposals (maker-checker) for every record with legal effect, and the direct writes they share.
+
+An inspector's change is kept as a proposal: the record, its field-level changes {field: [old,
+new]}, the record as it was when proposed (the base), a comment and the author. Nothing public
+changes until a senior inspector other than the author publishes it; publishing applies the
+change through `record_save` / `record_delete`, the services an administrator's direct write
+uses, in one transaction, with author and reviewer in the history context. A proposal whose record
+has changed since it was made is stale: it is never applied, only rebased or rejected.
+(DESIGN.md, "Users and what they may do"; issue 12.)
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable
+from typing import Any, cast
+
+from celery import signature
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accessions.models import (
+    AccessCondition,
+    Accession,
+    AccessionStage,
+    EstablishmentRegistration,
+    MarketAccess,
+    Proposal,
+    ProposalAction,
+    ProposalBatch,
+    ProposalState,
+    RegistrationRegime,
+)
+from accessions.services.market_access import market_access_save
+from registry import roles
+from registry.common import DomainError, history_changes, history_context
+from registry.models import Port, PortRegime, SupervisionSite
+from regulations.models import Regulation, RegulationProduct
+
+logger = logging.getLogger(__name__)
+
+# The records with legal effect (issue 12): every change to them by an inspector is a proposal.
+LEGAL_MODELS: tuple[type[models.Model], ...] = (
+    MarketAccess,
+    AccessCondition,
+    Accession,
+    AccessionStage,
+    EstablishmentRegistration,
+    RegistrationRegime,
+    Regulation,
+    RegulationProduct,
+    Port,
+    PortRegime,
+    SupervisionSite,
+)
+# By name: the e-mail to reviewers belongs to the notifications app, above this one.
+NOTIFY_TASK = "notifications.tasks.notify_reviewers_task"
+
+
+def is_legal_model(model: type[models.Model]) -> bool:
+    return model in LEGAL_MODELS
+
+
+def _editable_fields(model: type[models.Model]) -> list[models.Field]:
+    return [
+        f
+        for f in model._meta.concrete_fields
+        if f.editable and not f.primary_key and not getattr(f, "auto_now", False)
+    ]
+
+
+def _link_fields(model: type[models.Model]) -> list[models.ManyToManyField]:
+    """Many-to-many fields edited with the record (links with their own through model, such as a
+    regulation's products, are records of their own)."""
+    return [
+        f
+        for f in model._meta.many_to_many
+        if isinstance(f, models.ManyToManyField)
+        and cast(Any, f.remote_field.through)._meta.auto_created
+    ]
+
+
+def _json(value: Any) -> Any:
+    return json.loads(json.dumps(value, cls=DjangoJSONEncoder))
+
+
+def record_snapshot(obj: models.Model, *, links: dict[str, Iterable[Any]] | None = None) -> dict:
+    """A record's values as JSON (foreign keys and links by primary key). `links` gives links
+    not yet saved (an edited form's); otherwise they are read from the database."""
+    data = {f.name: f.value_from_object(obj) for f in _editable_fields(type(obj))}
+    for f in _link_fields(type(obj)):
+        if links is not None and f.name in links:
+            data[f.name] = sorted(getattr(o, "pk", o) for o in links[f.name])
+        elif obj.pk:
+            data[f.name] = sorted(getattr(obj, f.name).values_list("pk", flat=True))
+        else:
+            data[f.name] = []
+    return _json(data)
+
+
+def snapshot_diff(before: dict, after: dict) -> dict[str, list[Any]]:
+    """{field: [old, new]} for every field whose value differs (the history's own diff: the
+    snapshots hold no bookkeeping column)."""
+    return history_changes(before, after)
+
+
+def _assign(obj: models.Model, values: dict[str, Any]) -> dict[str, list[Any]]:
+    """Set JSON values on a record; returns the links to set once it is saved."""
+    links: dict[str, list[Any]] = {}
+    link_names = {f.name for f in _link_fields(type(obj))}
+    for name, value in values.items():
+        if name in link_names:
+            links[name] = list(value or [])
+            continue
+        field = cast(models.Field, obj._meta.get_field(name))
+        if value is None or isinstance(field, models.ForeignKey):
+            setattr(obj, field.attname, value)
+        else:
+            setattr(obj, field.attname, field.to_python(value))
+    return links
+
+
+def _validate(obj: models.Model) -> None:
+    try:
+        obj.full_clean()
+    except ValidationError as exc:
+        raise DomainError(
+            "invalid_record",
+            _("The record would not be valid: %(errors)s")
+            % {"errors": "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())},
+            {"errors": exc.message_dict},
+        ) from exc
+
+
+# --- The direct writes (an administrator's admin screens; and publishing) ------------------------
+
+
+def record_save(
+    *, obj: models.Model, by: Any = None, links: dict[str, list[Any]] | None = None
+) -> models.Model:
+    """Save a record with legal effect as a whole, with its links. An access entry goes through
+    market_access_save, so subscribers hear of a new entry or a changed status."""
+    with transaction.atomic():
+        if isinstance(obj, MarketAccess):
+            market_access_save(access=obj, by=by)
+        else:
+            _validate(obj)
+            obj.save()
+        for name, pks in (links or {}).items():
+            getattr(obj, name).set(pks)
+    return obj
+
+
+def record_delete(*, obj: models.Model, by: Any = None) -> None:
+    """Delete a record with legal effect (the history keeps its last version)."""
+    with transaction.atomic():
+        obj.delete()
+
+
+def record_direct_write(
+    *,
+    obj: models.Model,
+    by: Any,
+    links: dict[str, list[Any]] | None = None,
+    delete: bool = False,
+) -> None:
+    """An administrator's direct edit, recorded in the history with their name."""
+    if not roles.may_write_directly(by):
+        raise DomainError("not_allowed", _("Only an administrator edits these records directly."))
+    with history_context(user=by.pk, direct=True):
+        if delete:
+            record_delete(obj=obj, by=by)
+        else:
+            record_save(obj=obj, by=by, links=links)
+
+
+# --- Proposals -----------------------------------------------------------------------------------
+
+
+def _notify_reviewers(*, proposal_id: int | None = None, batch_id: int | None = None) -> None:
+    def send() -> None:
+        try:
+            signature(
+                NOTIFY_TASK, kwargs={"proposal_id": proposal_id, "batch_id": batch_id}
+            ).apply_async(retry=False)
+        except Exception as exc:  # the queue page still lists it: an e-mail is a courtesy
+            logger.warning("could not enqueue the reviewers' e-mail (%s: %s)", type(exc), exc)
+
+    transaction.on_commit(send)
+
+
+def proposal_create(
+    *,
+    model: type[models.Model],
+    action: str,
+    by: Any,
+    target: models.Model | None = None,
+    values: dict[str, Any] | None = None,
+    comment: str = "",
+    batch: ProposalBatch | None = None,
+    notify: bool = True,
+) -> Proposal:
+    """Propose creating (values), updating (target, values: the new values of the changed fields)
+    or deleting (target) a record with legal effect. The proposed record is validated now, so a
+    reviewer sees only proposals that can be published."""
+    if not roles.may_propose(by):
+        raise DomainError("not_allowed", _("Only inspectors propose changes to the registry."))
+    if not is_legal_model(model):
+        raise DomainError("not_proposable", _("This kind of record is not changed by proposals."))
+    if action not in ProposalAction.values:
+        raise DomainError("invalid_action", _("Unknown action: %(action)s.") % {"action": action})
+    values = _json(values or {})
+    if action == ProposalAction.CREATE:
+        base: dict = {}
+        candidate = model()
+        _assign(candidate, values)
+        _validate(candidate)
+        changes = snapshot_diff(record_snapshot(model()), {**record_snapshot(candidate), **values})
+        repr_ = str(candidate)
+    else:
+        if target is None or target.pk is None:
+            raise DomainError("no_record", _("Name the record to change."))
+        current = model._default_manager.get(pk=target.pk)
+        base = record_snapshot(current)
+        repr_ = str(current)
+        if action == ProposalAction.UPDATE:
+            unknown = set(values) - set(base)
+            if unknown:
+                raise DomainError(
+                    "unknown_field",
+                    _("Unknown field: %(fields)s.") % {"fields": ", ".join(sorted(unknown))},
+                )
+            changes = snapshot_diff(base, {**base, **values})
+            if not changes:
+                raise DomainError("no_change", _("The proposal changes nothing."))
+            _assign(current, {k: v[1] for k, v in changes.items()})
+            _validate(current)
+        else:
+            changes = {}
+    proposal = Proposal.objects.create(
+        content_type=ContentType.objects.get_for_model(model),
+        object_id="" if action == ProposalAction.CREATE else str(target.pk),  # type: ignore[union-attr]
+        object_repr=repr_[:300],
+        action=action,
+        changes=changes,
+        base=base,
+        comment=comment,
+        author=by,
+        batch=batch,
+    )
+    if notify and batch is None:
+        _notify_reviewers(proposal_id=proposal.pk)
+    return proposal
+
+
+def proposal_from_edit(
+    *,
+    original: models.Model | None,
+    edited: models.Model,
+    by: Any,
+    links: dict[str, Iterable[Any]] | None = None,
+    comment: str = "",
+) -> Proposal:
+    """A proposal from an edited copy of a record (the admin's form, the web form); original is
+    None for a new record."""
+    after = record_snapshot(edited, links=links)
+    if original is None:
+        return proposal_create(
+            model=type(edited), action=ProposalAction.CREATE, by=by, values=after, comment=comment
+        )
+    before = record_snapshot(original)
+    values = {k: v[1] for k, v in snapshot_diff(before, after).items()}
+    return proposal_create(
+        model=type(edited),
+        action=ProposalAction.UPDATE,
+        by=by,
+        target=original,
+        values=values,
+        comment=comment,
+    )
+
+
+def proposal_target(proposal: Proposal) -> models.Model | None:
+    """The record the proposal changes as it is now (None for a creation or a deleted record)."""
+    if not proposal.object_id:
+        return None
+    model = proposal.content_type.model_class()
+    assert model is not None
+    return model._default_manager.filter(pk=proposal.object_id).first()
+
+
+def proposal_is_stale(proposal: Proposal) -> bool:
+    """Whether the record changed (or went) after the proposal was made."""
+    if proposal.action == ProposalAction.CREATE:
+        return False
+    current = proposal_target(proposal)
+    return current is None or record_snapshot(current) != proposal.base
+
+
+def proposal_versions(proposal: Proposal) -> list[dict[str, Any]]:
+    """Field by field: the base (when proposed), the proposed and the current value, for every
+    field the proposal changes or someone changed since."""
+    current_obj = proposal_target(proposal)
+    current = record_snapshot(current_obj) if current_obj is not None else {}
+    base = proposal.base
+    proposed = {**base, **{k: v[1] for k, v in proposal.changes.items()}}
+    names = list(proposal.changes) + [
+        n for n in current if base.get(n) != current.get(n) and n not in proposal.changes
+    ]
+    return [
+        {
+            "field": name,
+            "base": base.get(name),
+            "proposed": None if proposal.action == ProposalAction.DELETE else proposed.get(name),
+            "current": current.get(name),
+            "changed_since": bool(base) and base.get(name) != current.get(name),
+        }
+        for name in names
+    ]
+
+
+def _lock(proposal: Proposal) -> Proposal:
+    locked = Proposal.objects.select_for_update().get(pk=proposal.pk)
+    if locked.state != ProposalState.PENDING:
+        raise DomainError(
+            "not_pending",
+            _("The proposal is %(state)s, not pending.") % {"state": locked.get_state_display()},
+        )
+    return locked
+
+
+def _apply(proposal: Proposal, *, by: Any) -> models.Model | None:
+    model = proposal.content_type.model_class()
+    assert model is not None
+    new_values = {k: v[1] for k, v in proposal.changes.items()}
+    if proposal.action == ProposalAction.CREATE:
+        obj = model()
+        links = _assign(obj, new_values)
+        record_save(obj=obj, by=by, links=links)
+        proposal.object_id = str(obj.pk)
+        return obj
+    current = model._default_manager.select_for_update().filter(pk=proposal.object_id).first()
+    if current is None or record_snapshot(current) != proposal.base:
+        raise DomainError(
+            "stale",
+            _(
+                "The record has changed since the proposal was made; rebase the proposal or "
+                "reject it."
+            ),
+            {"proposal": proposal.pk},
+        )
+    if proposal.action == ProposalAction.DELETE:
+        record_delete(obj=current, by=by)
+        return None
+    links = _assign(current, new_values)
+    record_save(obj=current, by=by, links=links)
+    return current
+
+
+def _check_reviewer(by: Any, author_id: int) -> None:
+    if not roles.may_review(by):
+        raise DomainError("not_allowed", _("Only senior inspectors publish proposals."))
+    if not roles.may_publish(by, author_id):
+        raise DomainError("self_approval", _("Nobody publishes their own proposal."))
+
+
+def proposal_publish(*, proposal: Proposal, by: Any, comment: str = "") -> Proposal:
+    """Apply a pending proposal through the direct-write service, in one transaction; the history
+    of the record names the author (user) and the reviewer."""
+    _check_reviewer(by, proposal.author_id)
+    if proposal.batch_id is not None:
+        raise DomainError("in_batch", _("An import is published or rejected as a whole."))
+    with transaction.atomic():
+        locked = _lock(proposal)
+        with history_context(user=locked.author_id, reviewer=by.pk, proposal=locked.pk):
+            _apply(locked, by=locked.author)
+        _mark(locked, ProposalState.PUBLISHED, by=by, comment=comment)
+    return locked
+
+
+def _mark(proposal: Proposal, state: str, *, by: Any, comment: str) -> None:
+    proposal.state = state
+    proposal.reviewer = by
+    proposal.review_comment = comment
+    proposal.reviewed_at = timezone.now()
+    proposal.save(update_fields=["state", "reviewer", "review_comment", "reviewed_at", "object_id"])
+
+
+def proposal_reject(*, proposal: Proposal, by: Any, comment: str) -> Proposal:
+    """Reject a pending proposal with a reason (a reviewer), or withdraw one's own."""
+    if not (roles.may_review(by) or (roles.may_propose(by) and by.pk == proposal.author_id)):
+        raise DomainError("not_allowed", _("Only senior inspectors reject proposals."))
+    if proposal.batch_id is not None:
+        raise DomainError("in_batch", _("An import is published or rejected as a whole."))
+    if not comment.strip():
+        raise DomainError("comment_required", _("Say why the proposal is rejected."))
+    with transaction.atomic():
+        locked = _lock(proposal)
+        _mark(locked, ProposalState.REJECTED, by=by, comment=comment)
+    return locked
+
+
+def proposal_rebase(*, proposal: Proposal, by: Any, comment: str = "") -> Proposal:
+    """Re-make a stale proposal against the record as it is now: the proposed values are kept,
+    the base becomes the current record; the old proposal is marked rebased. The one who rebases
+    is the new proposal's author (so another reviewer publishes it)."""
+    if not roles.may_propose(by):
+        raise DomainError("not_allowed", _("Only inspectors propose changes to the registry."))
+    if proposal.batch_id is not None:
+        raise DomainError("in_batch", _("An import is published or rejected as a whole."))
+    with transaction.atomic():
+        locked = _lock(proposal)
+        if not proposal_is_stale(locked):
+            raise DomainError("not_stale", _("The proposal is up to date; nothing to rebase."))
+        model = locked.content_type.model_class()
+        assert model is not None
+        target = proposal_target(locked)
+        if target is None:
+            raise DomainError("record_gone", _("The record no longer exists; reject the proposal."))
+        fresh = proposal_create(
+            model=model,
+            action=locked.action,
+            by=by,
+            target=target,
+            values={k: v[1] for k, v in locked.changes.items()},
+            comment=comment or locked.comment,
+        )
+        locked.state = ProposalState.REBASED
+        locked.rebased_to = fresh
+        locked.save(update_fields=["state", "rebased_to"])
+    return fresh
+
+
+# --- Batches (imports) ---------------------------------------------------------------------------
+
+
+def batch_publish(*, batch: ProposalBatch, by: Any, comment: str = "") -> ProposalBatch:
+    """Publish every proposal of an import in one transaction: one that cannot be applied (stale,
+    invalid) means none is."""
+    _check_reviewer(by, batch.author_id)
+    with transaction.atomic():
+        locked = ProposalBatch.objects.select_for_update().get(pk=batch.pk)
+        if locked.state != ProposalState.PENDING:
+            raise DomainError("not_pending", _("The import is not pending."))
+        proposals = list(
+            locked.proposals.select_for_update().select_related("content_type", "author")
+        )
+        with history_context(user=locked.author_id, reviewer=by.pk, batch=locked.pk):
+            for proposal in proposals:
+                _apply(proposal, by=locked.author)
+                _mark(proposal, ProposalState.PUBLISHED, by=by, comment=comment)
+        _mark_batch(locked, ProposalState.PUBLISHED, by=by, comment=comment)
+    return locked
+
+
+def batch_reject(*, batch: ProposalBatch, by: Any, comment: str) -> ProposalBatch:
+    if not (roles.may_review(by) or (roles.may_propose(by) and by.pk == batch.author_id)):
+        raise DomainError("not_allowed", _("Only senior inspectors reject proposals."))
+    if not comment.strip():
+        raise DomainError("comment_required", _("Say why the proposal is rejected."))
+    with transaction.atomic():
+        locked = ProposalBatch.objects.select_for_update().get(pk=batch.pk)
+        if locked.state != ProposalState.PENDING:
+            raise DomainError("not_pending", _("The import is not pending."))
+        for proposal in locked.proposals.all():
+            _mark(proposal, ProposalState.REJECTED, by=by, comment=comment)
+        _mark_batch(locked, ProposalState.REJECTED, by=by, comment=comment)
+    return locked
+
+
+def _mark_batch(batch: ProposalBatch, state: str, *, by: Any, comment: str) -> None:
+    batch.state = state
+    batch.reviewer = by
+    batch.review_comment = comment
+    batch.reviewed_at = timezone.now()
+    batch.save(update_fields=["state", "reviewer", "review_comment", "reviewed_at"])
+
+
+def batch_notify(batch: ProposalBatch) -> None:
+    _notify_reviewers(batch_id=batch.pk)
+
+
+def stage_propose(
+    *,
+    accession: Accession,
+    stage: str,
+    occurred_on: Any,
+    precision: str,
+    source: str,
+    confidence: str,
+    by: Any,
+    source_url: str = "",
+    comment: str = "",
+) -> Proposal:
+    """Add or date a stage of an accession (GACC's procedure order: application, questionnaire,
+    risk assessment, inspection, protocol, announcement, establishment registration), as a
+    proposal: a stage the accession already has is re-dated, another is created."""
+    values = {
+        "occurred_on": occurred_on,
+        "occurred_on_precision": precision if occurred_on else "",
+        "source": source,
+        "source_url": source_url,
+        "confidence": confidence,
+    }
+    existing = AccessionStage.objects.filter(accession=accession, stage=stage).first()
+    if existing is None:
+        return proposal_create(
+            model=AccessionStage,
+            action=ProposalAction.CREATE,
+            by=by,
+            values={"accession": accession.pk, "stage": stage, **values},
+            comment=comment,
+        )
+    return proposal_create(
+        model=AccessionStage,
+        action=ProposalAction.UPDATE,
+        by=by,
+        target=existing,
+        values=values,
+        comment=comment,
+    )

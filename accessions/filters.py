@@ -12,6 +12,7 @@ from django import forms
 from django.core.validators import RegexValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from drf_spectacular.utils import extend_schema_field
 
 from accessions.changes import Meaning
@@ -197,10 +198,16 @@ class ChangesBetweenForm(forms.Form):
         date_help = _("YYYY-MM-DD; both days are included.")
         date_input = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
         self.fields["from"] = forms.DateField(
-            label=_("From"), input_formats=["%Y-%m-%d"], help_text=date_help, widget=date_input
+            label=pgettext_lazy("date range", "From"),
+            input_formats=["%Y-%m-%d"],
+            help_text=date_help,
+            widget=date_input,
         )
         self.fields["to"] = forms.DateField(
-            label=_("To"), input_formats=["%Y-%m-%d"], help_text=date_help, widget=date_input
+            label=pgettext_lazy("date range", "To"),
+            input_formats=["%Y-%m-%d"],
+            help_text=date_help,
+            widget=date_input,
         )
         self.fields["meaning"] = forms.ChoiceField(
             label=_("Meaning"),

@@ -278,7 +278,14 @@ def tracked():
     )
 
 
-PROVENANCE_FIELDS = ("source", "source_url", "confidence", "is_illustrative", "notes")
+PROVENANCE_FIELDS = (
+    "source",
+    "source_url",
+    "confidence",
+    "is_illustrative",
+    "public_note",
+    "notes",
+)
 
 
 _T = TypeVar("_T")

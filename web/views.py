@@ -440,6 +440,7 @@ def regulation_list(request):
         .order_by("code", "slug")
     )
     filterset = RegulationApiFilter(request.GET or None, queryset=queryset)
+    filterset.form.fields["product"].label = _("Product (name or HS code)")
     valid = filterset.is_valid() if filterset.is_bound else True
     page_obj = Paginator(filterset.qs if valid else queryset.none(), 25).get_page(
         request.GET.get("page")

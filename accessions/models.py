@@ -5,6 +5,7 @@ from __future__ import annotations
 import pghistory
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from registry.common import (
@@ -153,8 +154,22 @@ class MarketAccess(Provenance):
         ]
         indexes = [models.Index(fields=["status", "valid_until"], name="access_status_until")]
 
+    @property
+    def instrument_display(self) -> str:
+        """The instrument as one phrase: "GACC announcement 2023 No.66", not "GACC announcement
+        GACC 2023 No.66" (the kind already names the issuer the reference starts with)."""
+        kind = str(self.get_instrument_kind_display())
+        ref = self.instrument_ref.strip()
+        if self.instrument_kind == InstrumentKind.ANNOUNCEMENT and ref.startswith("GACC "):
+            ref = ref.removeprefix("GACC ").strip()
+        return f"{kind} {ref}".strip()
+
     def __str__(self) -> str:
-        return f"{self.product} from {self.country.iso2}"
+        # Words in the reader's language, never "玉米粉 from KZ" (issue 11).
+        return gettext("%(product)s from %(country)s") % {
+            "product": self.product.name,
+            "country": self.country.name,
+        }
 
     @property
     def establishments_inferred(self) -> bool:
@@ -229,7 +244,8 @@ class DiplomaticEvent(models.Model):
     confidence = models.CharField(
         _("confidence"), max_length=8, choices=Provenance._meta.get_field("confidence").choices
     )
-    notes = models.TextField(_("notes"), blank=True)
+    public_note = Provenance._meta.get_field("public_note").clone()
+    notes = Provenance._meta.get_field("notes").clone()
 
     class Meta:
         ordering = ["starts_on", "slug"]

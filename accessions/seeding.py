@@ -203,7 +203,10 @@ def jurisdiction(row: dict[str, str]) -> dict[str, Any]:
     raise RowError(f"unknown jurisdiction '{code}' (a country ISO2 or a union code)")
 
 
-PROVENANCE = "source source_url confidence notes"
+PROVENANCE = "source source_url confidence notes public_note"
+# Columns a file may leave out (read as empty): the public note came later than the files that
+# other branches still add rows and files to (issue 11).
+OPTIONAL_COLUMNS = frozenset({"public_note", "title_original_language"})
 
 
 @dataclass
@@ -272,7 +275,8 @@ SPECS: list[Spec] = [
          {"ports_reported": required_int, "as_of": required_date}),
     Spec("topics.csv", Topic, ("slug",), "slug name_en name_zh name_ru"),
     Spec("regulations.csv", Regulation, ("slug",),
-         "slug code title_en title_ru title_zh kind adopted_by adopted_on_precision "
+         "slug code title_en title_ru title_zh title_original_language kind adopted_by "
+         "adopted_on_precision "
          f"in_force_from_precision status scope {PROVENANCE}",
          {"adopted_on": optional_date, "in_force_from": optional_date,
           "in_force_until": optional_date},
@@ -294,7 +298,7 @@ SPECS: list[Spec] = [
          },
          ignored=("in_force_from", "in_force_until")),
     Spec("events.csv", DiplomaticEvent, ("slug",),
-         "slug name_en name_zh name_ru place source confidence notes",
+         "slug name_en name_zh name_ru place source confidence notes public_note",
          {"starts_on": optional_date, "ends_on": optional_date}),
     Spec("market_access.csv", MarketAccess, ("country", "product"),
          "status instrument_kind instrument_ref instrument_date_precision "
@@ -392,7 +396,7 @@ def _load_file(spec: Spec, directory: Path, report: SeedReport) -> list[tuple]:
         report.errors.append(f"{path}: file missing")
         return []
     header, rows = _read(path)
-    missing = spec.header - set(header)
+    missing = spec.header - set(header) - OPTIONAL_COLUMNS
     unknown = set(header) - spec.header
     if missing or unknown:
         detail = []
@@ -407,7 +411,7 @@ def _load_file(spec: Spec, directory: Path, report: SeedReport) -> list[tuple]:
     for line, row in rows:
         location = f"{path}:{line}"
         try:
-            values = {name: convert(row[name] or "") for name, convert in spec.columns.items()}
+            values = {name: convert(row.get(name) or "") for name, convert in spec.columns.items()}
             if spec.derived:
                 values.update(spec.derived(row))
             m2m = {name: convert(row[name] or "") for name, convert in spec.m2m.items()}

@@ -69,7 +69,19 @@ class Provenance(models.Model):
         default=False,
         help_text=_("Demo or synthetic data, not a fact. Never part of the seeds."),
     )
-    notes = models.TextField(_("notes"), blank=True)
+    # Two kinds of note (DESIGN.md, "Public pages show only public notes"): the public note is
+    # written for traders and inspectors; the internal note holds sources, reasoning and research
+    # references and is shown only in the admin and to inspectors (roles.Ability.INTERNAL_NOTES).
+    public_note = models.TextField(
+        _("public note"),
+        blank=True,
+        help_text=_("Shown on public pages: plain words for traders and inspectors."),
+    )
+    notes = models.TextField(
+        _("internal note"),
+        blank=True,
+        help_text=_("Sources, reasoning, research references. Shown only to inspectors."),
+    )
 
     class Meta:
         abstract = True
@@ -156,13 +168,24 @@ def add_months(day: dt.date, months: int) -> dt.date:
 
 def localized(obj: Any, field: str, language: str | None = None) -> str:
     """obj.<field>_<lang> in the active language, falling back to English, then any filled one."""
+    return localized_with_language(obj, field, language)[0]
+
+
+def content_language(language: str | None = None) -> str:
+    """The suffix of the translated fields for a UI language: "en", "zh" or "ru"."""
     lang = (language or get_language() or "en").lower()
-    suffix = {"zh-hans": "zh", "zh": "zh", "ru": "ru"}.get(lang, "en")
+    return {"zh-hans": "zh", "zh": "zh", "ru": "ru"}.get(lang, "en")
+
+
+def localized_with_language(obj: Any, field: str, language: str | None = None) -> tuple[str, str]:
+    """`localized` and the language the value is in, so a page can mark a fallback visibly
+    ("(in English)") instead of passing it off as a translation (issue 11)."""
+    suffix = content_language(language)
     for candidate in (suffix, "en", "zh", "ru"):
         value = getattr(obj, f"{field}_{candidate}", "")
         if value:
-            return value
-    return ""
+            return value, candidate
+    return "", suffix
 
 
 def format_dated(value: dt.date | None, precision: str) -> str:
@@ -255,7 +278,14 @@ def tracked():
     )
 
 
-PROVENANCE_FIELDS = ("source", "source_url", "confidence", "is_illustrative", "notes")
+PROVENANCE_FIELDS = (
+    "source",
+    "source_url",
+    "confidence",
+    "is_illustrative",
+    "public_note",
+    "notes",
+)
 
 
 _T = TypeVar("_T")

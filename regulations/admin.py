@@ -40,6 +40,7 @@ class RegulationAdmin(ProvenanceAdmin):
                     "title_en",
                     "title_ru",
                     "title_zh",
+                    "title_original_language",
                     "kind",
                     ("country", "union"),
                     "topics",

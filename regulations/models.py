@@ -12,6 +12,7 @@ from registry.common import (
     Provenance,
     choices_constraint,
     localized,
+    localized_with_language,
     tracked,
     validity_constraint,
 )
@@ -46,6 +47,19 @@ class RegulationKind(models.TextChoices):
     PROGRAMME = "programme", _("programme")
 
 
+class TitleLanguage(models.TextChoices):
+    """The language a regulation was adopted in (its official title's language)."""
+
+    ENGLISH = "en", _("English")
+    RUSSIAN = "ru", _("Russian")
+    CHINESE = "zh", _("Chinese")
+    KAZAKH = "kk", _("Kazakh")
+    KYRGYZ = "ky", _("Kyrgyz")
+    TAJIK = "tg", _("Tajik")
+    TURKMEN = "tk", _("Turkmen")
+    UZBEK = "uz", _("Uzbek")
+
+
 class RegulationStatus(models.TextChoices):
     DRAFT = "draft", _("draft")
     ADOPTED = "adopted", _("adopted (in-force date not recorded)")
@@ -63,6 +77,13 @@ class Regulation(Provenance):
     title_en = models.CharField(_("title (English)"), max_length=500)
     title_ru = models.CharField(_("title (Russian)"), max_length=500, blank=True)
     title_zh = models.CharField(_("title (Chinese)"), max_length=500, blank=True)
+    title_original_language = models.CharField(
+        _("language of the original"),
+        max_length=2,
+        choices=TitleLanguage.choices,
+        blank=True,
+        help_text=_("Empty when the sources do not say."),
+    )
     kind = models.CharField(_("kind"), max_length=30, choices=RegulationKind.choices)
     country = models.ForeignKey(
         Country, on_delete=models.PROTECT, null=True, blank=True, related_name="regulations"
@@ -123,6 +144,11 @@ class Regulation(Provenance):
     @property
     def title(self) -> str:
         return localized(self, "title")
+
+    @property
+    def title_language(self) -> str:
+        """The language of `title` as shown now: "en" when the reader's is missing."""
+        return localized_with_language(self, "title")[1]
 
     @property
     def jurisdiction(self) -> Country | Union:

@@ -17,6 +17,7 @@ class _Permissions:
         self.watch = roles.may_watch(user)
         self.own_api_keys = roles.may(user, roles.Ability.OWN_API_KEYS)
         self.open_admin = roles.may_open_admin(user)
+        self.read_internal_notes = roles.may(user, roles.Ability.INTERNAL_NOTES)
 
 
 def permissions(request: HttpRequest) -> dict[str, Any]:

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 
 from accessions.models import AccessStatus, MarketAccess
 from registry import selectors as catalogue
+from registry.common import localized
 from registry.models import Category, OriginType, Port, Product
 from regulations.models import Regulation, RegulationProduct
 from regulations.selectors import regulation_of_country_q
@@ -165,7 +167,7 @@ def _fill(
     results.regulations = _paginate(regulations.order_by("code", "slug"), pages.get("regulations"))
     results.ports = _paginate(ports.order_by("name_en"), pages.get("ports"))
     results.facets = {
-        "country": _facet(accesses, "country__iso2"),
+        "country": _country_facet(accesses),
         "status": _facet(accesses, "status", AccessStatus),
         "category": _facet(products, "category", Category),
         "origin_type": _facet(products, "origin_type", OriginType),
@@ -207,6 +209,24 @@ def _filter_regulations(regulations: QuerySet, filters: SearchFilters, today: dt
     if filters.status or filters.port:
         regulations = regulations.none()  # access status and ports do not describe regulations
     return regulations
+
+
+def _country_facet(accesses: QuerySet) -> list[dict]:
+    """Access counts per country, labelled with the country's name in the active language (not
+    its code), in the same one query."""
+    names = ("country__name_en", "country__name_zh", "country__name_ru")
+    rows = (
+        accesses.order_by().values("country__iso2", *names).annotate(n=Count("pk", distinct=True))
+    )
+    facet = [
+        {
+            "value": row["country__iso2"],
+            "label": localized(SimpleNamespace(**{n[9:]: row[n] for n in names}), "name"),
+            "n": row["n"],
+        }
+        for row in rows
+    ]
+    return sorted(facet, key=lambda item: (-item["n"], str(item["label"])))
 
 
 def _facet(queryset: QuerySet, key: str, choices=None) -> list[dict]:

@@ -35,9 +35,10 @@ def test_main_seeds_then_the_new_ones_apply_exactly_the_corrections():
 
     report = seeds_load()
 
-    # Every sourced file gains URLs or references (item 5); the topics and events do not change.
+    # Every sourced file gains URLs or references (item 5), the events their public citation
+    # (issue 11: research file names moved to the internal note); the topics do not change.
     changed = _changed(report)
-    assert set(changed) == {f.name for f in report.files} - {"topics.csv", "events.csv"}
+    assert set(changed) == {f.name for f in report.files} - {"topics.csv"}
     assert changed["access_conditions.csv"] == (2, 0, 0)
     assert changed["product_aliases.csv"] == (5, 0, 2)
     assert changed["market_access.csv"][0] == 1  # UZ peanuts, the one new access row

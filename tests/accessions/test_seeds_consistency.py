@@ -152,7 +152,37 @@ def access_problems(directory: Path = SEEDS_DIR) -> list[str]:
     return problems
 
 
-@pytest.mark.parametrize("check", [source_problems, confidence_problems, access_problems])
+# What a public page must never show (issue 11): research file names, section marks, the research
+# compilation's name, the seed files' own wording and column names. The internal note (`notes`)
+# may hold all of them; every other column is shown somewhere.
+RESEARCH_REFERENCE = re.compile(
+    r"\.(?:csv|md|txt)\b|§|domain-facts|source-article|as named in the facts|\bthe facts\b"
+    r"|\b(?:valid_from|valid_until|green_channel_since|starts_on|ends_on|issued_on|in_force_from"
+    r"|instrument_date|title_ru|title_zh)\b",
+    re.IGNORECASE,
+)
+INTERNAL_COLUMNS = {"notes", "file", "key", "reason"}
+
+
+def public_text_problems(directory: Path = SEEDS_DIR) -> list[str]:
+    """No research reference in a column a page shows (everything but the internal note)."""
+    problems = []
+    for path in sorted(directory.glob("*.csv")):
+        if path.name == "removed.csv":
+            continue
+        for line, row in _rows(path.name, directory):
+            for column, value in row.items():
+                if column in INTERNAL_COLUMNS or not value:
+                    continue
+                match = RESEARCH_REFERENCE.search(value)
+                if match:
+                    problems.append(f"{path.name}:{line}: {column} cites {match.group(0)!r}")
+    return problems
+
+
+@pytest.mark.parametrize(
+    "check", [source_problems, confidence_problems, access_problems, public_text_problems]
+)
 def test_the_seeds_keep_the_readme_rules(check):
     problems = check()
     assert not problems, "\n".join(problems)
@@ -165,6 +195,7 @@ def test_the_seeds_keep_the_readme_rules(check):
         (access_problems, "undated FMD zones (item 2)"),
         (confidence_problems, "UZ poultry high, oleaster medium, Summit link high (item 3)"),
         (source_problems, "rows without a URL (item 5)"),
+        (public_text_problems, "research references on public pages (issue 11)"),
     ],
 )
 def test_the_checks_would_have_caught_the_audit_findings(check, item):

@@ -108,7 +108,8 @@ def test_port_facet_narrows_access_entries(client, world):
 
 def test_facet_counts_are_shown(client, world):
     page = client.get("/search/", {"q": "corn"}).content.decode()
-    assert "KZ (2)" in page  # maize and corn meal from Kazakhstan
+    assert "Kazakhstan (2)" in page  # maize and corn meal from Kazakhstan, named (issue 11)
+    assert "KZ (2)" not in page
 
 
 def test_results_are_paged_per_group(client, world):

@@ -57,6 +57,7 @@ class Ability(StrEnum):
     HIGHER_RATE = "higher_rate"  # the API's per-key rate limit instead of the per-address one
     DASHBOARD = "dashboard"  # the inspectors' dashboard: renewals, charts, alerts
     ACKNOWLEDGE_ALERTS = "acknowledge_alerts"
+    RUN_SWEEP = "run_sweep"  # run the expiry sweep now, from the dashboard
     ADMIN_SITE = "admin_site"  # open the admin (given by staff status, see module docstring)
     MANAGE_USERS = "manage_users"  # accounts and their roles
     MANAGE_ALL_API_KEYS = "manage_all_api_keys"  # issue and revoke keys for any owner
@@ -64,7 +65,7 @@ class Ability(StrEnum):
 
 
 _SIGNED_IN = {Ability.READ, Ability.WATCH, Ability.SUBSCRIBE, Ability.OWN_API_KEYS}
-_INSPECTING = _SIGNED_IN | {Ability.DASHBOARD, Ability.ACKNOWLEDGE_ALERTS}
+_INSPECTING = _SIGNED_IN | {Ability.DASHBOARD, Ability.ACKNOWLEDGE_ALERTS, Ability.RUN_SWEEP}
 
 ABILITIES: dict[str, frozenset[Ability]] = {
     ANONYMOUS: frozenset({Ability.READ}),

@@ -8,6 +8,7 @@ from web import account, views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("about/", views.about, name="about"),
     path("search/", views.search, name="search"),
     path("check/", views.check, name="check"),
     path("countries/<str:iso2>/", views.country_detail, name="country-detail"),
@@ -19,6 +20,7 @@ urlpatterns = [
     path("ports/<slug:code>/", views.port_detail, name="port-detail"),
     path("accessions/", views.accession_list, name="accession-list"),
     path("dashboard/", views.dashboard, name="dashboard"),
+    path("dashboard/sweep/", views.sweep_run, name="sweep-run"),
     path("alerts/<int:pk>/acknowledge/", views.alert_acknowledge, name="alert-acknowledge"),
     # A signed-in user's own pages.
     path("accounts/", account.account_home, name="account-home"),

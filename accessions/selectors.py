@@ -243,14 +243,15 @@ def coverage_overview(*, today: dt.date, accession_year: int = 2023) -> Coverage
     return CoverageOverview(today=today, accession_year=accession_year, rows=rows, total=total)
 
 
-# The home page's one line names its reporter (Urumqi Customs), so it is tied to that figure.
-HEADLINE_FIGURE = "urumqi-2023-products-with-access"
-
-
 def headline_figure(*, today: dt.date) -> FigureRow | None:
-    """The home page's one line: Urumqi Customs' count of products with access from the five
-    countries together, beside the registry's count on that figure's date."""
-    figure = ReportedFigure.objects.filter(key=HEADLINE_FIGURE).first()
+    """The home page's one line: the latest reported count of products with access from the
+    five countries together (on the seeds, Urumqi Customs' 96 for 2023), beside the registry's
+    count on that figure's date."""
+    figure = (
+        ReportedFigure.objects.filter(metric=Metric.PRODUCTS_WITH_ACCESS, country__isnull=True)
+        .order_by(F("as_of").desc(nulls_last=True), "key")
+        .first()
+    )
     if figure is None:
         return None
     countries = list(

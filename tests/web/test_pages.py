@@ -91,8 +91,11 @@ def test_home_opens_with_search_and_check_then_a_card_per_country(client, world)
         assert name in page
     assert "Recorded in the registry on" not in page  # the full tables are on the About page
     # The one line: the figure beside the count on the figure's own date, linking to About.
-    assert re.search(r"96 reported for 2023 \(Urumqi Customs press conference\); 4 recorded "
-                     r"here on 2024-01-23", page)
+    assert re.search(
+        r"96 reported for 2023 \(Urumqi Customs press conference\); 4 recorded "
+        r"here on 2024-01-23",
+        page,
+    )
     assert 'href="/about/"' in client.get("/").content.decode()
 
 

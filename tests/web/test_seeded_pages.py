@@ -44,8 +44,11 @@ def test_home_on_the_seeds_shows_96_reported_beside_the_count_on_its_date(client
         .count()
     )
     assert on_day != MarketAccess.objects.filter(status="in_force").count()
-    assert re.search(rf"96 reported for 2023 \(Urumqi Customs.*?\); {on_day} recorded here on "
-                     r"2023-12-31", page), page[:3000]
+    assert re.search(
+        rf"96 reported for 2023 \(Urumqi Customs.*?\); {on_day} recorded here on "
+        r"2023-12-31",
+        page,
+    ), page[:3000]
     about = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", client.get("/about/").content.decode()))
     assert f"96 reported {on_day} recorded (on 2023-12-31)" in about
 

@@ -299,6 +299,10 @@ EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="registry@localhost")
 
+# django-filter's empty choice in every filter form (the HTML lists reuse the API's FilterSets):
+# "any", translated, instead of "---------".
+FILTERS_EMPTY_CHOICE_LABEL = _("any")
+
 # --- REST framework and OpenAPI --------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

@@ -428,7 +428,7 @@ def _label_port_filters(form) -> None:
         if name in form.fields:
             form.fields[name].label = label
     if "site" in form.fields:
-        form.fields["site"].choices = [("", _("any")), *SiteKind.choices]
+        form.fields["site"].choices = SiteKind.choices  # the filter form adds "any" itself
     if "facing_country" in form.fields:
         form.fields["facing_country"].empty_label = _("any")
 

@@ -327,3 +327,11 @@ def test_the_menu_links_about_api_docs_and_subscriptions_for_who_may_open_them(
     page = client.get("/search/").content.decode()
     assert 'href="/accounts/subscriptions/"' in page
     assert client.get("/accounts/subscriptions/").status_code == 200
+
+
+@pytest.mark.parametrize("url", ["/ports/", "/regulations/", "/accessions/", "/search/?q=maize"])
+def test_filter_selects_offer_any_once_and_no_dashes(client, world, url):
+    body = client.get(url).content.decode()
+    assert "---------" not in body
+    for select in re.findall(r"<select name=\"(?!language)[^>]*>.*?</select>", body, re.S):
+        assert len(re.findall(r'<option value=""', select)) == 1, select[:200]

@@ -59,3 +59,16 @@ def test_history_admin_says_history_needs_postgresql(admin_client, monkeypatch):
 
 def test_history_admin_lists_events_on_postgresql(admin_client, world):
     assert admin_client.get("/admin/pghistory/events/").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("language", "heading"), [("ru", "Что-то пошло не так"), ("zh-hans", "出现错误")]
+)
+def test_the_500_page_is_translated_and_needs_no_request(language, heading):
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    with translation.override(language):
+        html = render_to_string("500.html")  # as Django's server_error renders it: no context
+    assert heading in html
+    assert f'lang="{language}"' in html

@@ -7,6 +7,8 @@ STAMP := $(VENV)/.installed
 export DATABASE_URL_TEST ?= postgres://postgres@127.0.0.1:5432/registry
 export REDIS_URL_TEST ?= redis://127.0.0.1:6379/15
 CHROMIUM := /usr/bin/chromium
+# Chinese glyphs for the browser tests' screenshots (without it Chromium draws empty boxes).
+CJK_FONT := /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
 
 .PHONY: help install run serve seed test lint migrations-check pytest bench messages clean
 
@@ -21,15 +23,29 @@ $(STAMP): pyproject.toml constraints.txt
 
 install: $(STAMP)  ## create .venv and install the pinned dependencies
 
-run: install  ## embedded mode: SQLite under var/, seeds + demo set, serve on http://127.0.0.1:8000
-	env -u DATABASE_URL -u REDIS_URL $(BIN)/python manage.py migrate --noinput
-	env -u DATABASE_URL -u REDIS_URL $(BIN)/python manage.py load_seeds
-	env -u DATABASE_URL -u REDIS_URL $(BIN)/python manage.py load_demo
-	@echo "To create the first real administrator (in another terminal):"
-	@echo "  env -u DATABASE_URL $(BIN)/python manage.py createsuperuser   # give an e-mail address"
-	@echo "then sign in at http://127.0.0.1:8000/accounts/login/ ; administrators make inspectors"
+PORT ?= 8000
+# The embedded mode serves as production does for its users (DEBUG off: translated 404 and 500
+# pages, static files from WhiteNoise after collectstatic) but over plain HTTP on this machine,
+# so the HTTPS-only switches are off. The secret key is made once and kept in var/.
+EMBEDDED_ENV := env -u DATABASE_URL -u REDIS_URL DJANGO_DEBUG=0 \
+  DJANGO_SECURE_SSL_REDIRECT=0 DJANGO_SESSION_COOKIE_SECURE=0 DJANGO_CSRF_COOKIE_SECURE=0 \
+  DJANGO_SECURE_HSTS_SECONDS=0 DJANGO_SECRET_KEY="$$(cat var/secret_key)"
+
+var/secret_key:
+	mkdir -p var
+	umask 077 && $(PY) -c "import secrets; print(secrets.token_urlsafe(50))" > $@
+
+run: install var/secret_key  ## embedded mode: SQLite under var/, seeds + demo set, serve on http://127.0.0.1:$(PORT) (make run PORT=8001)
+	$(EMBEDDED_ENV) $(BIN)/python manage.py migrate --noinput
+	$(EMBEDDED_ENV) $(BIN)/python manage.py load_seeds
+	$(EMBEDDED_ENV) $(BIN)/python manage.py load_demo
+	$(EMBEDDED_ENV) $(BIN)/python manage.py collectstatic --noinput -v 0
+	@echo "To create the first real administrator (in another terminal, in this directory):"
+	@echo "  env -u DATABASE_URL -u REDIS_URL $(BIN)/python manage.py createsuperuser   # give an e-mail address"
+	@echo "then sign in at http://127.0.0.1:$(PORT)/accounts/login/ ; administrators make inspectors"
 	@echo "in the admin (Users: action 'Make inspector'); traders register at /accounts/signup/."
-	env -u DATABASE_URL -u REDIS_URL $(BIN)/python manage.py runserver 127.0.0.1:8000
+	@echo "The expiry sweep runs now and then daily at 02:15 UTC in this process."
+	$(EMBEDDED_ENV) $(BIN)/python manage.py runserver --noreload 127.0.0.1:$(PORT)
 
 $(CHROMIUM):
 	@command -v apt-get >/dev/null || { echo "chromium missing and no apt-get"; exit 1; }
@@ -45,7 +61,13 @@ lint: install  ## ruff lint and format check, mypy type check of the apps (packa
 migrations-check: install  ## fail when a model change has no migration
 	DATABASE_URL=$${DATABASE_URL:-$(DATABASE_URL_TEST)} $(BIN)/python manage.py makemigrations --check --dry-run
 
-pytest: install $(CHROMIUM)  ## the whole pytest suite on the real PostgreSQL and Redis
+$(CJK_FONT):
+	@command -v apt-get >/dev/null || { echo "fonts-noto-cjk missing and no apt-get"; exit 1; }
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q fonts-noto-cjk >/dev/null || \
+	  { DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -q fonts-noto-cjk >/dev/null; }
+
+pytest: install $(CHROMIUM) $(CJK_FONT)  ## the whole pytest suite on the real PostgreSQL and Redis
 	DATABASE_URL=$${DATABASE_URL:-$(DATABASE_URL_TEST)} REDIS_URL=$${REDIS_URL:-$(REDIS_URL_TEST)} \
 	  $(BIN)/pytest $(PYTEST_ARGS)
 

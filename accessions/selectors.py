@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,6 +40,7 @@ class FigureRow:
     recorded: int | None
     recorded_illustrative: int = 0
     year: int | None = None
+    on: dt.date | None = None  # the day the registry's count is taken: the figure's own date
 
     @property
     def gap(self) -> int | None:
@@ -82,6 +83,88 @@ def reporting_year(figure: ReportedFigure, default: int) -> int:
     if figure.as_of_precision == DatePrecision.YEAR or figure.as_of.month > 3:
         return figure.as_of.year
     return figure.as_of.year - 1
+
+
+def recorded_counts_on(
+    days: Sequence[dt.date], country_ids: Sequence[int]
+) -> dict[tuple[dt.date, int | None], dict[str, int]]:
+    """What the registry recorded as in force on each of `days`, per country (key None: the
+    given countries together): access entries in force, regulations adopted (or undated),
+    green-channel ports, establishment registrations valid. Four queries however many days.
+
+    An access entry counts on a day when its validity covers the day and its status says it was
+    granted (in force now, or expired since): a suspension or revocation has no recorded date.
+    """
+    granted = [AccessStatus.IN_FORCE, AccessStatus.EXPIRED]
+    tables: dict[str, tuple[QuerySet, str, Any]] = {
+        Metric.PRODUCTS_WITH_ACCESS: (
+            MarketAccess.objects.filter(status__in=granted),
+            "country_id",
+            in_force_q,
+        ),
+        Metric.REGULATIONS_COLLECTED: (
+            Regulation.objects.all(),
+            "country_id",
+            lambda day: Q(adopted_on__isnull=True) | Q(adopted_on__lte=day),
+        ),
+        Metric.GREEN_CHANNEL_PORTS: (
+            Port.objects.filter(green_channel_since__isnull=False),
+            "facing_country_id",
+            lambda day: Q(green_channel_since__lte=day),
+        ),
+        Metric.REGISTERED_ENTERPRISES: (
+            EstablishmentRegistration.objects.all(),
+            "country_id",
+            lambda day: in_force_q(day, "registered_on", "valid_until"),
+        ),
+    }
+    counts: dict[tuple[dt.date, int | None], dict[str, int]] = {
+        (day, None): dict.fromkeys([*tables, "illustrative"], 0) for day in days
+    }
+    for metric, (queryset, key, on_day) in tables.items():
+        annotations = {f"d{i}": Count("pk", filter=on_day(day)) for i, day in enumerate(days)}
+        if metric == Metric.REGISTERED_ENTERPRISES:  # how many of them are demo records
+            annotations |= {
+                f"i{i}": Count("pk", filter=on_day(day) & Q(is_illustrative=True))
+                for i, day in enumerate(days)
+            }
+        for row in queryset.order_by().values(key).annotate(**annotations):
+            for i, day in enumerate(days):
+                scope = counts.setdefault((day, row[key]), {})
+                total = counts[(day, None)]
+                # Regulations of every jurisdiction count in the total; the rest only for
+                # the given countries.
+                in_total = metric == Metric.REGULATIONS_COLLECTED or row[key] in country_ids
+                for name, n in ((metric, row[f"d{i}"]), ("illustrative", row.get(f"i{i}", 0))):
+                    scope[name] = scope.get(name, 0) + n
+                    if in_total:
+                        total[name] += n
+    return counts
+
+
+def compare_figure(
+    figure: ReportedFigure,
+    recorded_on: Mapping[tuple[dt.date, int | None], Mapping[str, int]],
+    accessions_in: Callable[[int, int | None], int] | None,
+    countries_with_accessions: Callable[[int], int] | None,
+    today: dt.date,
+) -> FigureRow:
+    """The one comparison rule: a reported figure beside the registry's count for the same scope
+    on the figure's own date (today when the figure has none); annual accession figures beside
+    the accessions of the year they report."""
+    day = figure.as_of or today
+    year = reporting_year(figure, day.year)
+    recorded: int | None = recorded_on.get((day, figure.country_id), {}).get(figure.metric)
+    if recorded is None and figure.metric in recorded_on[(day, None)]:
+        recorded = 0  # the registry counts this metric; nothing recorded for this scope
+    if figure.metric == Metric.NEW_ACCESSIONS and accessions_in:
+        recorded = accessions_in(year, figure.country_id)
+    elif figure.metric == Metric.ACCESSION_COUNTRIES and countries_with_accessions:
+        recorded = countries_with_accessions(year)
+    illustrative = 0
+    if figure.metric == Metric.REGISTERED_ENTERPRISES:
+        illustrative = recorded_on.get((day, figure.country_id), {}).get("illustrative", 0)
+    return FigureRow(figure, recorded, illustrative, year, on=day)
 
 
 def _counts(queryset: QuerySet, key: str, **extra) -> dict:
@@ -151,27 +234,81 @@ def coverage_overview(*, today: dt.date, accession_year: int = 2023) -> Coverage
         registrations_illustrative=sum(r.registrations_illustrative for r in rows),
     )
 
+    recorded_on = recorded_counts_on(
+        sorted({figure.as_of or today for figure in figures}), [c.pk for c in countries]
+    )
     for figure in figures:
         scope = total if figure.country_id is None else by_id.get(figure.country_id)
         if scope is None:  # a figure about a country outside Central Asia: shown in the total
             scope = total
-        year = reporting_year(figure, accession_year)
-        by_metric: dict[str, int] = {
-            Metric.PRODUCTS_WITH_ACCESS: scope.access_in_force,
-            Metric.REGULATIONS_COLLECTED: scope.regulations,
-            Metric.GREEN_CHANNEL_PORTS: scope.green_channel_ports,
-            Metric.REGISTERED_ENTERPRISES: scope.registrations,
-        }
-        recorded: int | None = by_metric.get(figure.metric)
-        illustrative = 0
-        if figure.metric == Metric.NEW_ACCESSIONS:
-            recorded = accessions_in(year, figure.country_id)
-        elif figure.metric == Metric.ACCESSION_COUNTRIES:
-            recorded = countries_with_accessions(year)
-        elif figure.metric == Metric.REGISTERED_ENTERPRISES:
-            illustrative = scope.registrations_illustrative
-        scope.figures.append(FigureRow(figure, recorded, illustrative, year))
+        scope.figures.append(
+            compare_figure(figure, recorded_on, accessions_in, countries_with_accessions, today)
+        )
     return CoverageOverview(today=today, accession_year=accession_year, rows=rows, total=total)
+
+
+def headline_figure(*, today: dt.date) -> FigureRow | None:
+    """The home page's one line: the latest reported count of products with access from the
+    five countries together (on the seeds, Urumqi Customs' 96 for 2023), beside the registry's
+    count on that figure's date."""
+    figure = (
+        ReportedFigure.objects.filter(metric=Metric.PRODUCTS_WITH_ACCESS, country__isnull=True)
+        .order_by(F("as_of").desc(nulls_last=True), "key")
+        .first()
+    )
+    if figure is None:
+        return None
+    countries = list(
+        Country.objects.filter(region="central_asia").order_by().values_list("pk", flat=True)
+    )
+    day = figure.as_of or today
+    return compare_figure(figure, recorded_counts_on([day], countries), None, None, today)
+
+
+@dataclass
+class CountryCard:
+    country: Country
+    in_force: int
+    pending: int
+    latest: MarketAccess | None
+
+
+PENDING_STATUSES = (AccessStatus.NEGOTIATING, AccessStatus.PROTOCOL_SIGNED)
+
+
+def country_cards(*, today: dt.date) -> list[CountryCard]:
+    """One card per Central Asian country: access entries in force today, pending ones
+    (negotiating or protocol signed) and the entry with the latest instrument."""
+    countries = list(Country.objects.filter(region="central_asia").order_by("name_en"))
+    counts = _counts(
+        MarketAccess.objects.filter(country__in=countries),
+        "country_id",
+        in_force=Count("pk", filter=Q(status=AccessStatus.IN_FORCE) & in_force_q(today)),
+        pending=Count("pk", filter=Q(status__in=PENDING_STATUSES)),
+    )
+    dated = MarketAccess.objects.filter(instrument_date__isnull=False).select_related("product")
+    latest = {  # one small indexed query per country (five), not every entry in memory
+        country.pk: dated.filter(country=country).order_by("-instrument_date", "-pk").first()
+        for country in countries
+    }
+    return [
+        CountryCard(
+            country=country,
+            in_force=counts.get(country.pk, {}).get("in_force", 0),
+            pending=counts.get(country.pk, {}).get("pending", 0),
+            latest=latest.get(country.pk),
+        )
+        for country in countries
+    ]
+
+
+def latest_changes(*, limit: int = 6) -> list[MarketAccess]:
+    """Access entries by their latest instrument (the newest legal change first)."""
+    return list(
+        MarketAccess.objects.filter(instrument_date__isnull=False)
+        .select_related("product", "country")
+        .order_by("-instrument_date", "-pk")[:limit]
+    )
 
 
 # --- Lists and details for the web pages -------------------------------------------------------

@@ -10,6 +10,7 @@ import functools
 import hashlib
 import json
 import logging
+import os
 from collections import OrderedDict
 from typing import Any
 
@@ -122,19 +123,39 @@ def data_version() -> tuple[str, dt.datetime | None]:
     return result
 
 
+def sqlite_data_version() -> tuple[str, dt.datetime | None] | None:
+    """The embedded mode's data version: the SQLite file's size and modification time. Every
+    committed write changes them (sign-ins included, which only makes a validator change more
+    often than needed, never serve stale data). None for an in-memory database."""
+    name = str(connection.settings_dict.get("NAME") or "")
+    if connection.vendor != "sqlite" or not name or name == ":memory:" or "mode=memory" in name:
+        return None
+    try:
+        stat = os.stat(name)
+    except OSError:
+        return None
+    modified = dt.datetime.fromtimestamp(stat.st_mtime, tz=dt.UTC).replace(microsecond=0)
+    return f"sqlite:{stat.st_size}:{stat.st_mtime_ns}", modified
+
+
 class ConditionalGetMixin:
     """ETag and Last-Modified from the data version plus the request (path, parameters, format,
     language and today's date, since answers without `as_of` mean "today"); a matching
     If-None-Match or If-Modified-Since gets 304 for the price of one query.
-    History (and so the version) exists on PostgreSQL only; the embedded SQLite mode sends none.
+    On PostgreSQL the version comes from the history tables; the embedded SQLite mode (no history)
+    uses the database file's modification stamp instead (`sqlite_data_version`).
     """
 
     cache_privately = False
 
     def _validators(self, request) -> tuple[str, dt.datetime | None] | None:
-        if not history_supported():
-            return None
-        version, last_modified = data_version()
+        if history_supported():
+            version, last_modified = data_version()
+        else:
+            stamp = sqlite_data_version()
+            if stamp is None:
+                return None
+            version, last_modified = stamp
         params = sorted(request.query_params.lists())
         basis = json.dumps(
             [

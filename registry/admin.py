@@ -7,12 +7,14 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.db import models as db_models
+from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from pghistory.admin import EventsAdmin
 
 from registry import models, roles
 from registry.accounts import account_email_vouch
-from registry.common import PROVENANCE_FIELDS
+from registry.common import PROVENANCE_FIELDS, history_supported
 from registry.services import product_search_keys_refresh
 
 if TYPE_CHECKING:
@@ -303,3 +305,14 @@ class RegistryUserAdmin(UserAdmin):
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         account_email_vouch(obj)  # an administrator vouches for the address they typed
+
+
+class HistoryEventsAdmin(EventsAdmin):
+    """pghistory's events page (settings.PGHISTORY_ADMIN_CLASS). History is recorded by
+    PostgreSQL triggers; on the embedded SQLite database the page says so instead of failing."""
+
+    def changelist_view(self, request, extra_context=None):
+        if not history_supported():
+            context = {**self.admin_site.each_context(request), "title": _("History")}
+            return TemplateResponse(request, "admin/history_unavailable.html", context)
+        return super().changelist_view(request, extra_context)

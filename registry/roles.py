@@ -58,6 +58,7 @@ class Ability(StrEnum):
     DASHBOARD = "dashboard"  # the inspectors' dashboard: renewals, charts, alerts
     ACKNOWLEDGE_ALERTS = "acknowledge_alerts"
     INTERNAL_NOTES = "internal_notes"  # read records' internal notes (sources, reasoning)
+    RUN_SWEEP = "run_sweep"  # run the expiry sweep now, from the dashboard
     ADMIN_SITE = "admin_site"  # open the admin (given by staff status, see module docstring)
     MANAGE_USERS = "manage_users"  # accounts and their roles
     MANAGE_ALL_API_KEYS = "manage_all_api_keys"  # issue and revoke keys for any owner
@@ -70,7 +71,12 @@ class Ability(StrEnum):
 
 
 _SIGNED_IN = {Ability.READ, Ability.WATCH, Ability.SUBSCRIBE, Ability.OWN_API_KEYS}
-_INSPECTING = _SIGNED_IN | {Ability.DASHBOARD, Ability.ACKNOWLEDGE_ALERTS, Ability.INTERNAL_NOTES}
+_INSPECTING = _SIGNED_IN | {
+    Ability.DASHBOARD,
+    Ability.ACKNOWLEDGE_ALERTS,
+    Ability.INTERNAL_NOTES,
+    Ability.RUN_SWEEP,
+}
 
 ABILITIES: dict[str, frozenset[Ability]] = {
     ANONYMOUS: frozenset({Ability.READ}),

@@ -264,6 +264,15 @@ CELERY_BEAT_SCHEDULE: dict = {
     },
 }
 
+# Without a broker there is no Celery beat: the serving process itself runs the expiry sweep at
+# start and then daily at beat's time (accessions.scheduler). Started by registry.wsgi, so by
+# `runserver` and any WSGI server, never by management commands or the tests.
+REGISTRY_ON_SERVE: list[str] = (
+    env.list("REGISTRY_ON_SERVE")
+    if env.str("REGISTRY_ON_SERVE", default="")
+    else ([] if REDIS_URL else ["accessions.scheduler.start_embedded_sweep"])
+)
+
 # --- Webhook delivery ---------------------------------------------------------------------------
 REGISTRY_WEBHOOK_TIMEOUT = env.float("REGISTRY_WEBHOOK_TIMEOUT", default=5.0)
 REGISTRY_WEBHOOK_CONCURRENCY = env.int("REGISTRY_WEBHOOK_CONCURRENCY", default=8)
@@ -290,6 +299,10 @@ EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="registry@localhost")
 
+# django-filter's empty choice in every filter form (the HTML lists reuse the API's FilterSets):
+# "any", translated, instead of "---------".
+FILTERS_EMPTY_CHOICE_LABEL = _("any")
+
 # --- REST framework and OpenAPI --------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -312,6 +325,10 @@ REST_FRAMEWORK = {
     # Behind a proxy, trust this many X-Forwarded-For hops for the client address (throttling).
     "NUM_PROXIES": env.int("API_NUM_PROXIES", default=0),
 }
+# The admin's history pages (pghistory), which say so instead of failing on SQLite, where no
+# history is recorded.
+PGHISTORY_ADMIN_CLASS = "registry.admin.HistoryEventsAdmin"
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "Agri-food market-access registry API",
     "DESCRIPTION": (

@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -41,39 +42,96 @@ def _free_port():
         return s.getsockname()[1]
 
 
-def test_sqlite_mode_migrates_seeds_and_serves_the_home_page(tmp_path):
-    env = _env(DATABASE_URL=f"sqlite:///{tmp_path / 'registry.sqlite3'}")
+# What `make run` sets for the serving process (see the Makefile's EMBEDDED_ENV).
+EMBEDDED = {
+    "DJANGO_DEBUG": "0",
+    "DJANGO_SECURE_SSL_REDIRECT": "0",
+    "DJANGO_SESSION_COOKIE_SECURE": "0",
+    "DJANGO_CSRF_COOKIE_SECURE": "0",
+    "DJANGO_SECURE_HSTS_SECONDS": "0",
+    "DJANGO_SECRET_KEY": "embedded-test-secret-" + "y" * 40,
+}
+
+
+def _get(url: str, **headers) -> tuple[int, dict, str]:
+    request = urllib.request.Request(url, headers=headers)  # noqa: S310 (a local URL)
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+            return response.status, dict(response.headers), response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), error.read().decode()
+
+
+def test_sqlite_mode_migrates_seeds_and_serves_like_production(tmp_path):
+    """As `make run`: DEBUG off, static files collected and served by WhiteNoise, translated
+    error pages, the API's validators on SQLite, and the expiry sweep run at start."""
+    env = _env(
+        DATABASE_URL=f"sqlite:///{tmp_path / 'registry.sqlite3'}",
+        REGISTRY_ON_SERVE="accessions.scheduler.start_embedded_sweep",
+        **EMBEDDED,
+    )
     for command in (["migrate", "--noinput"], ["load_seeds"], ["load_demo"]):
         done = _manage(*command, env=env)
         assert done.returncode == 0, done.stderr
     assert "nothing changed" in _manage("load_seeds", env=env).stdout
+    done = _manage("collectstatic", "--noinput", "-v", "0", env=env)
+    assert done.returncode == 0, done.stderr
 
     port = _free_port()
-    server = subprocess.Popen(
-        [sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
+    log = tmp_path / "server.log"
+    with log.open("w") as out:
+        server = subprocess.Popen(
+            [sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
         while True:
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as response:
-                    body = response.read().decode()
-                    status = response.status
+                status, _headers, body = _get(f"{base}/")
                 break
             except OSError:
                 if time.monotonic() > deadline or server.poll() is not None:
                     raise
                 time.sleep(0.3)
+        not_found = _get(f"{base}/products/no-such-product/", **{"Accept-Language": "ru"})
+        css = _get(f"{base}/static/css/site.css")
+        api = _get(f"{base}/api/v1/access/?country=KZ")
+        again = _get(f"{base}/api/v1/access/?country=KZ", **{"If-None-Match": api[1]["ETag"]})
+        deadline = time.monotonic() + 60
+        while "embedded expiry sweep" not in log.read_text() and time.monotonic() < deadline:
+            time.sleep(0.3)
     finally:
         server.terminate()
         server.wait(timeout=20)
     assert status == 200
     assert "96" in body  # the reported figure, beside the registry's own count
     assert "Kazakhstan" in body
+    # DEBUG is off: the site's own 404 page, translated, not Django's technical page.
+    assert not_found[0] == 404
+    assert "URLconf" not in not_found[2]
+    assert "Не найдено" in not_found[2]
+    assert css[0] == 200 and "--ink" in css[2]  # WhiteNoise serves the collected files
+    assert api[0] == 200 and api[1]["ETag"] and api[1]["Last-Modified"]
+    assert again[0] == 304
+    assert "embedded expiry sweep" in log.read_text()  # the sweep ran when the server started
+
+
+def test_make_run_takes_a_port():
+    done = subprocess.run(
+        ["make", "-n", "run", "PORT=8001"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "runserver --noreload 127.0.0.1:8001" in done.stdout
+    assert "DJANGO_DEBUG=0" in done.stdout
 
 
 PRODUCTION = {

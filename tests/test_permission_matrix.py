@@ -159,6 +159,11 @@ def test_acknowledging_an_alert(world, users):
     assert got == INSPECTORS
 
 
+def test_running_the_expiry_sweep(world, users):
+    got = {role: _post(users[role], reverse("sweep-run"), {}) for role in ROLES}
+    assert got == INSPECTORS
+
+
 def test_following_a_product(world, users):
     got = {}
     for role in ROLES:

@@ -18,9 +18,11 @@ class _Permissions:
         self.own_api_keys = roles.may(user, roles.Ability.OWN_API_KEYS)
         self.open_admin = roles.may_open_admin(user)
         self.read_internal_notes = roles.may(user, roles.Ability.INTERNAL_NOTES)
+        self.run_sweep = roles.may(user, roles.Ability.RUN_SWEEP)
 
 
 def permissions(request: HttpRequest) -> dict[str, Any]:
-    """`may.see_dashboard`, `may.subscribe`, `may.watch`, `may.own_api_keys`, `may.open_admin`:
+    """`may.see_dashboard`, `may.subscribe`, `may.watch`, `may.own_api_keys`, `may.open_admin`,
+    `may.run_sweep`:
     computed only when a template reads them."""
     return {"may": SimpleLazyObject(lambda: _Permissions(request.user))}

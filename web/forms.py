@@ -6,6 +6,7 @@ import datetime as dt
 from typing import cast
 
 from django import forms
+from django.core.validators import ProhibitNullCharactersValidator
 from django.utils.translation import gettext_lazy as _
 
 from accessions.eligibility.answer import normalise_country, normalise_port
@@ -81,6 +82,11 @@ class EligibilityForm(forms.Form):
         return self.cleaned_data.get("date") or today
 
 
+NULL_CHARACTER = _(
+    "The search text contains a null character (often written %%00 in a link); remove it."
+)
+
+
 class SearchForm(forms.Form):
     """The search box and its facets. Long queries are shortened, never refused."""
 
@@ -101,6 +107,8 @@ class SearchForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.shortened = False
         self.fields["q"].widget.attrs.update({"type": "search", "autocomplete": "off"})
+        # "%00" in a link: say what is wrong with the search text, not "some filters".
+        self.fields["q"].validators = [ProhibitNullCharactersValidator(message=NULL_CHARACTER)]
         cast(forms.ChoiceField, self.fields["country"]).choices = [("", _("any"))] + [
             (c.iso2, c.name) for c in Country.objects.order_by("name_en")
         ]

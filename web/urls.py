@@ -8,6 +8,7 @@ from web import account, proposals, views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("about/", views.about, name="about"),
     path("search/", views.search, name="search"),
     path("check/", views.check, name="check"),
     path("countries/<str:iso2>/", views.country_detail, name="country-detail"),
@@ -21,6 +22,7 @@ urlpatterns = [
     path("accessions/pipeline/", views.accession_pipeline, name="accession-pipeline"),
     path("changes/between/", views.changes_between, name="changes-between"),
     path("dashboard/", views.dashboard, name="dashboard"),
+    path("dashboard/sweep/", views.sweep_run, name="sweep-run"),
     path("alerts/<int:pk>/acknowledge/", views.alert_acknowledge, name="alert-acknowledge"),
     # The maker-checker workflow (inspectors propose, senior inspectors publish).
     path("proposals/", proposals.proposal_queue, name="proposal-queue"),

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import cast
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
@@ -29,6 +30,7 @@ from accessions.filters import AccessionFilter, ChangesBetweenForm, PipelineForm
 from accessions.models import STAGE_ORDER, MarketAccess, Stage
 from accessions.pipeline import access_stages, pipeline, stage_timeline
 from accessions.services import expiry
+from accessions.tasks import sweep_expiring_task
 from registry import roles
 from registry.common import DomainError, event_data, history_changes, history_supported, in_force
 from registry.filters import PortFilter
@@ -64,15 +66,27 @@ def today() -> dt.date:
 
 
 def home(request):
+    """Search and check first; then a card per country, the latest accessions and changes, and
+    one line of reported versus recorded (the full comparison is on the About page)."""
     on = today()
-    context = {
-        "overview": selectors.coverage_overview(today=on),
-        "recent_accessions": selectors.recent_accessions(),
+    context: dict[str, object] = {
+        "cards": selectors.country_cards(today=on),
+        "headline": selectors.headline_figure(today=on),
+        "recent_accessions": selectors.recent_accessions(limit=6),
+        "latest_changes": selectors.latest_changes(limit=6),
         "today": on,
     }
     if roles.may_see_dashboard(request.user):
         context["renewals"] = selectors.renewal_overview(today=on, limit=5)
     return render(request, "web/home.html", context)
+
+
+def about(request):
+    """About the data: where the records come from, and every reported figure beside what the
+    registry records for the same scope on the figure's own date."""
+    return render(
+        request, "web/about.html", {"overview": selectors.coverage_overview(today=today())}
+    )
 
 
 def _did_you_mean(request, slugs: list[str]) -> list[dict]:
@@ -307,6 +321,24 @@ def alert_acknowledge(request, pk: int):
     return redirect(reverse("dashboard") + "#alerts")
 
 
+@require_POST
+@requires(roles.Ability.RUN_SWEEP, then="dashboard")
+def sweep_run(request):
+    """An inspector runs the expiry sweep now (the same task beat runs daily). Without a broker
+    (the embedded mode) it runs at once and the dashboard shows what it did."""
+    result = sweep_expiring_task.delay()
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        summary = result.get()
+        messages.success(
+            request,
+            _("Expiry sweep done: %(alerts)s new alerts, %(expired)s registrations expired.")
+            % {"alerts": summary["alerts_created"], "expired": summary["expired"]},
+        )
+    else:
+        messages.success(request, _("Expiry sweep started; reload the dashboard in a minute."))
+    return redirect(reverse("dashboard") + "#alerts")
+
+
 # --- catalogue pages: search, countries, products, ports ------------------------------------
 
 GROUPS = ("products", "access", "regulations", "ports")
@@ -420,7 +452,7 @@ def _label_port_filters(form) -> None:
         if name in form.fields:
             form.fields[name].label = label
     if "site" in form.fields:
-        form.fields["site"].choices = [("", _("any")), *SiteKind.choices]
+        form.fields["site"].choices = SiteKind.choices  # the filter form adds "any" itself
     if "facing_country" in form.fields:
         form.fields["facing_country"].empty_label = _("any")
 

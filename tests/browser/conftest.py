@@ -1,11 +1,12 @@
 """Real Chromium (Debian's /usr/bin/chromium) driven by playwright against pytest-django's
-live_server.
+live_server. ONE browser and ONE server (live_server is session-scoped) serve the whole browser
+suite: launching Chromium costs more than most of the tests.
 
 Playwright's sync API runs an event loop in the test thread, which trips Django's async-safety
 check on database access from that thread (fixtures, seeding, flushing); the test server is a
-separate thread, so allowing it is safe here. The allowance and the browser live only as long
-as one browser test module, so the rest of the suite (and `check --deploy` subprocesses) never
-see DJANGO_ALLOW_ASYNC_UNSAFE.
+separate thread, so allowing it is safe here. The allowance lives as long as the browser (from
+the first browser test to the end of the run); the subprocess tests (`check --deploy`, the
+embedded mode) drop DJANGO_ALLOW_ASYNC_UNSAFE from their environment.
 """
 
 from pathlib import Path
@@ -16,7 +17,7 @@ CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def browser():
     from playwright.sync_api import sync_playwright
 

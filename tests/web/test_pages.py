@@ -1,5 +1,6 @@
 """Every HTML page through its URL: content, provenance, 404s and permissions."""
 
+import datetime as dt
 import re
 
 import pytest
@@ -55,11 +56,11 @@ def test_unknown_record_is_a_404_page(client, world, url):
     assert "Not found" in text(response)
 
 
-def test_home_shows_reported_beside_recorded_with_source_and_confidence(client, world):
-    page = visible(client.get("/"))
-    # 4 access entries in force today (maize, wheat, corn meal, beef from KZ).
+def test_about_shows_reported_beside_recorded_with_source_and_confidence(client, world):
+    page = visible(client.get("/about/"))
+    # 4 access entries in force on the figure's date (maize, wheat, corn meal, beef from KZ).
     assert "96 reported" in page
-    assert "4 recorded" in page
+    assert "4 recorded (on 2024-01-23)" in page
     assert "Urumqi Customs press conference" in page
     assert "confidence: medium" in page
     assert "Sources are thin" in page
@@ -68,10 +69,34 @@ def test_home_shows_reported_beside_recorded_with_source_and_confidence(client, 
     assert "2 illustrative" in page  # the two registrations are factory (illustrative) data
 
 
-def test_home_recorded_counts_follow_the_database(client, world):
+def test_about_recorded_counts_follow_the_database(client, world):
     f.MarketAccessFactory(product=f.ProductFactory(), country=world.uz)
-    page = text(client.get("/"))
+    page = text(client.get("/about/"))
     assert "5 recorded" in page
+
+
+def test_about_counts_on_the_figures_date_not_today(client, world):
+    """An entry in force only from after the figure's date is not counted against it."""
+    f.MarketAccessFactory(
+        product=f.ProductFactory(), country=world.uz, valid_from=dt.date(2024, 6, 1)
+    )
+    assert "4 recorded (on 2024-01-23)" in visible(client.get("/about/"))
+
+
+def test_home_opens_with_search_and_check_then_a_card_per_country(client, world):
+    page = visible(client.get("/"))
+    assert page.index("Search products") < page.index("By country")
+    assert page.index("Check whether a product may enter") < page.index("By country")
+    for name in ("Kazakhstan", "Tajikistan", "Uzbekistan"):
+        assert name in page
+    assert "Recorded in the registry on" not in page  # the full tables are on the About page
+    # The one line: the figure beside the count on the figure's own date, linking to About.
+    assert re.search(
+        r"96 reported for 2023 \(Urumqi Customs press conference\); 4 recorded "
+        r"here on 2024-01-23",
+        page,
+    )
+    assert 'href="/about/"' in client.get("/").content.decode()
 
 
 def test_home_lists_recent_accessions(client, world):
@@ -186,7 +211,7 @@ def test_invalid_filter_is_a_400_with_a_form_error(client, world, url):
 def test_port_pages_show_dated_working_hours_green_channel_and_sites(client, world):
     page = text(client.get("/ports/"))
     assert "7 days × 24 hours" in page
-    assert "since 2020 (year only)" in page
+    assert 'since <time datetime="2020">2020</time> (year only)' in page  # kept whole
     page = text(client.get("/ports/khorgos/"))
     assert "7 days × 24 hours" in page
     assert "Sources are thin" in page  # the regime's confidence is medium
@@ -282,3 +307,31 @@ def test_the_menu_offers_the_dashboard_only_to_whom_roles_allow_it(
     client.force_login(trader)
     assert dashboard_link not in client.get("/search/").content.decode()
     assert client.get("/dashboard/").status_code == 403
+
+
+def test_the_menu_links_about_api_docs_and_subscriptions_for_who_may_open_them(
+    client, world, django_user_model
+):
+    from django.contrib.auth.models import Group
+
+    from registry.roles import roles_ensure
+
+    page = client.get("/search/").content.decode()
+    assert 'href="/about/"' in page and 'href="/api/v1/docs/"' in page
+    assert 'href="/accounts/subscriptions/"' not in page  # a visitor may not subscribe
+    assert 'rel="icon"' in page
+    roles_ensure()
+    trader = django_user_model.objects.create_user("trader-subs", password="pw-1234567890")
+    trader.groups.add(Group.objects.get(name="trader"))
+    client.force_login(trader)
+    page = client.get("/search/").content.decode()
+    assert 'href="/accounts/subscriptions/"' in page
+    assert client.get("/accounts/subscriptions/").status_code == 200
+
+
+@pytest.mark.parametrize("url", ["/ports/", "/regulations/", "/accessions/", "/search/?q=maize"])
+def test_filter_selects_offer_any_once_and_no_dashes(client, world, url):
+    body = client.get(url).content.decode()
+    assert "---------" not in body
+    for select in re.findall(r"<select name=\"(?!language)[^>]*>.*?</select>", body, re.S):
+        assert len(re.findall(r'<option value=""', select)) == 1, select[:200]

@@ -39,6 +39,13 @@ class ProposalAdminMixin:
     def _direct(self, request) -> bool:
         return roles.may_write_directly(request.user)
 
+    def get_actions(self, request):
+        # The bulk delete reports "deleted"; for proposers a deletion is one record at a time.
+        actions = super().get_actions(request)  # type: ignore[misc]
+        if not self._direct(request):
+            actions.pop("delete_selected", None)
+        return actions
+
     def has_delete_permission(self, request, obj=None):
         # Whoever may propose may ask for a deletion: for them it is a proposal, not a delete.
         if roles.may_propose(request.user):

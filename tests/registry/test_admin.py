@@ -30,12 +30,13 @@ def test_every_admin_page_answers_for_the_seeded_registry(admin_client, seeded, 
 def test_an_inspectors_delete_in_the_admin_is_only_a_proposal(client, inspector, seeded):
     from accessions.models import MarketAccess, Proposal
 
+    pk = MarketAccess.objects.order_by("pk").values_list("pk", flat=True).first()
     client.force_login(inspector)
     assert client.get("/admin/accessions/marketaccess/").status_code == 200
-    assert client.get("/admin/accessions/marketaccess/1/delete/").status_code == 200
-    client.post("/admin/accessions/marketaccess/1/delete/", {"post": "yes"})
-    assert MarketAccess.objects.filter(pk=1).exists()
-    assert Proposal.objects.filter(action="delete", object_id="1", author=inspector).exists()
+    assert client.get(f"/admin/accessions/marketaccess/{pk}/delete/").status_code == 200
+    client.post(f"/admin/accessions/marketaccess/{pk}/delete/", {"post": "yes"})
+    assert MarketAccess.objects.filter(pk=pk).exists()
+    assert Proposal.objects.filter(action="delete", object_id=str(pk), author=inspector).exists()
 
 
 def test_admin_shows_the_history_of_a_record(admin_client, seeded):

@@ -51,6 +51,8 @@ def fallback_marker(shown_language: str) -> str:
     return format_html(
         ' <span class="lang-marker" lang="{}">({})</span>', content_language(), words
     )
+
+
 def dated(value, precision: str = "") -> SafeString:
     """`{{ record.valid_from|dated:record.valid_from_precision }}` via registry.common; the date
     itself as a <time> element ("не позднее <time>2025-09-22</time> (дата перепечатки)")."""

@@ -55,5 +55,6 @@ def test_compiled_catalogue_matches_the_po_file(language):
 def _compiled_ids(catalogue: gettext.GNUTranslations) -> set[str]:
     ids = set()
     for key in catalogue._catalog:  # noqa: SLF001 - the stdlib exposes no public listing
-        ids.add(key[0] if isinstance(key, tuple) else key)
+        ident = key[0] if isinstance(key, tuple) else key
+        ids.add(ident.rpartition("\x04")[2])  # a message with a context is "context\x04msgid"
     return ids

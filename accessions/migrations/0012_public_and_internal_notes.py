@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accessions', '0009_plural_names'),
+        ('accessions', '0011_proposals'),
     ]
 
     operations = [

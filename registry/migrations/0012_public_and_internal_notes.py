@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('registry', '0009_product_search_keys'),
+        ('registry', '0011_country_aliases'),
     ]
 
     operations = [

@@ -22,6 +22,7 @@ from django.db.models import (
     Case,
     Count,
     Exists,
+    F,
     FloatField,
     OuterRef,
     Prefetch,
@@ -38,7 +39,6 @@ from registry.common import DomainError, covers, in_force_q
 from registry.models import (
     AliasKind,
     Country,
-    CountryAlias,
     Port,
     Product,
     ProductAlias,
@@ -77,21 +77,21 @@ def country_resolve(value: str) -> Country | None:
     """The country a trader names: its ISO alpha-2 or alpha-3 code, its name in English, Chinese
     or Russian, or another name it is known by (CountryAlias: «Киргизия», "Kyrgyz Republic"), in
     any case or script (folded in Python, so SQLite answers as PostgreSQL does). One query over
-    the countries (at most the ISO 3166-1 list); a second over the aliases only when no own name
-    matched."""
+    the countries and their aliases (at most the ISO 3166-1 list and a few names each)."""
     folded = fold(value)
     if not folded:
         return None
     if len(folded) == 2 and folded.isascii():
         return Country.objects.filter(iso2=folded.upper()).first()
-    for country in Country.objects.order_by("iso2"):
+    # One row per country and alias (a country without aliases once), in one query.
+    rows = list(Country.objects.annotate(alias=F("aliases__alias")).order_by("iso2", "alias"))
+    for country in rows:  # its own names first, so an alias never hides another's name
         names = (country.iso3, country.name_en, country.name_zh, country.name_ru)
         if folded in {fold(name) for name in names if name}:
             return country
-    # Not an own name: another name it is known by (a second query, only on this path).
-    for alias in CountryAlias.objects.select_related("country").order_by("country__iso2", "pk"):
-        if fold(alias.alias) == folded:
-            return alias.country
+    for country in rows:
+        if country.alias and fold(country.alias) == folded:
+            return country
     return None
 
 

@@ -53,6 +53,7 @@ def fallback_marker(shown_language: str) -> str:
     )
 
 
+@register.filter
 def dated(value, precision: str = "") -> SafeString:
     """`{{ record.valid_from|dated:record.valid_from_precision }}` via registry.common; the date
     itself as a <time> element ("не позднее <time>2025-09-22</time> (дата перепечатки)")."""

@@ -130,8 +130,10 @@ def exactly_one_of(*fields: str) -> models.Q:
     return condition
 
 
-def in_force_q(on: dt.date, start: str = "valid_from", end: str = "valid_until") -> models.Q:
-    """Records whose validity covers `on` (an empty end is open)."""
+def in_force_q(
+    on: dt.date | models.Expression, start: str = "valid_from", end: str = "valid_until"
+) -> models.Q:
+    """Records whose validity covers `on` (an empty end is open); `on` may be a date column."""
     return (models.Q(**{f"{start}__isnull": True}) | models.Q(**{f"{start}__lte": on})) & (
         models.Q(**{f"{end}__isnull": True}) | models.Q(**{f"{end}__gte": on})
     )

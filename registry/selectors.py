@@ -21,6 +21,7 @@ from django.db import connection, transaction
 from django.db.models import (
     Case,
     Exists,
+    Expression,
     FloatField,
     OuterRef,
     Prefetch,
@@ -33,7 +34,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Greatest
 from django.utils.translation import gettext as _
 
-from registry.common import DomainError, covers, in_force_q
+from registry.common import DomainError, in_force_q
 from registry.models import (
     AliasKind,
     Country,
@@ -87,11 +88,10 @@ def country_resolve(value: str) -> Country | None:
 
 # --- Binding union membership on a date ----------------------------------------------------------
 # A union's acts bind a country only while it is a binding member (EAEU: KZ from 2015-01-01,
-# KG from 2015-08-12), never an observer (UZ since 2020-12-11). SQL and Python side by side;
-# tests/registry/test_rules.py proves them equal.
+# KG from 2015-08-12), never an observer (UZ since 2020-12-11). One SQL predicate.
 
 
-def binding_membership_q(on: dt.date, prefix: str = "") -> Q:
+def binding_membership_q(on: dt.date | Expression, prefix: str = "") -> Q:
     """Memberships binding on `on`. `prefix` reaches them from another model, e.g.
     "union__memberships__" from a regulation."""
     return Q(**{f"{prefix}binding": True}) & in_force_q(
@@ -99,14 +99,11 @@ def binding_membership_q(on: dt.date, prefix: str = "") -> Q:
     )
 
 
-def membership_binds(membership: UnionMembership, on: dt.date) -> bool:
-    """The Python twin of `binding_membership_q`."""
-    return membership.binding and covers(membership.valid_from, membership.valid_until, on)
-
-
-def binding_union_ids(country: Country | str, on: dt.date) -> QuerySet:
-    """The ids of the unions whose acts bind `country` (a Country or its ISO code) on `on`."""
-    key = {"country": country} if isinstance(country, Country) else {"country__iso2": country}
+def binding_union_ids(country: Country | str | Expression, on: dt.date | Expression) -> QuerySet:
+    """The ids of the unions whose acts bind `country` (a Country or its ISO code) on `on`. Both
+    may be SQL expressions (a column of the eligibility engine's questions: one statement answers
+    many questions, each with its country and date)."""
+    key = {"country__iso2": country} if isinstance(country, str) else {"country": country}
     return (
         UnionMembership.objects.filter(binding_membership_q(on), **key)
         .order_by()

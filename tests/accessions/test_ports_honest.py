@@ -6,8 +6,11 @@ import datetime as dt
 import pytest
 
 from accessions.eligibility.answer import EligibilityQuestion
-from accessions.eligibility.batch import check_eligibility_batch
-from accessions.eligibility.check import check_eligibility, required_site_kind
+from accessions.eligibility.check import (
+    check_eligibility,
+    check_eligibility_batch,
+    required_site_kind,
+)
 from accessions.models import AccessStatus, MarketAccess
 from registry.common import covers
 from registry.models import Port, SupervisionSite

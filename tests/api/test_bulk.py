@@ -11,8 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from accessions.eligibility.answer import EligibilityQuestion
-from accessions.eligibility.batch import check_eligibility_batch
-from accessions.eligibility.check import check_eligibility
+from accessions.eligibility.check import check_eligibility, check_eligibility_batch
 from accessions.models import MarketAccess
 from registry.models import Country, Port, Product
 from tests import factories as f

@@ -40,6 +40,7 @@ from registry.models import (
     Product,
     ProductAlias,
     ReportedFigure,
+    ReportedSiteCount,
     SupervisionSite,
     Union,
     UnionMembership,
@@ -263,6 +264,9 @@ SPECS: list[Spec] = [
     Spec("supervision_sites.csv", SupervisionSite, ("port", "kind"),
          f"kind valid_from_precision {PROVENANCE}",
          {"port": PORT, "valid_from": optional_date}),
+    Spec("site_counts.csv", ReportedSiteCount, ("kind", "area", "as_of"),
+         f"kind area as_of_precision {PROVENANCE}",
+         {"ports_reported": required_int, "as_of": required_date}),
     Spec("topics.csv", Topic, ("slug",), "slug name_en name_zh name_ru"),
     Spec("regulations.csv", Regulation, ("slug",),
          "slug code title_en title_ru title_zh kind adopted_by adopted_on_precision "

@@ -202,6 +202,17 @@ class ReportedFigureAdmin(ProvenanceAdmin):
     )
 
 
+@admin.register(models.ReportedSiteCount)
+class ReportedSiteCountAdmin(ProvenanceAdmin):
+    list_display = ("kind", "area", "ports_reported", "as_of", "confidence")
+    list_filter = ("kind", *PROVENANCE_FILTERS)
+    search_fields = ("area", "source")
+    fieldsets = (
+        (None, {"fields": ("kind", "area", "ports_reported", "as_of", "as_of_precision")}),
+        PROVENANCE_FIELDSET,
+    )
+
+
 # --- Accounts: administrators manage users and their roles (registry.roles) ---------------------
 
 User = get_user_model()

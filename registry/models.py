@@ -424,6 +424,41 @@ class SupervisionSite(Provenance):
         return f"{self.port.code}: {self.kind}"
 
 
+@tracked()
+class ReportedSiteCount(Provenance):
+    """How many ports of an area a source reports as holding a designated supervision site of a
+    kind ("in 2019 Xinjiang had 7 designated meat ports"). When it exceeds the sites of that kind
+    the registry records, the recorded list is known to be incomplete: a port with no recorded
+    site may still hold one, so the checker answers "not recorded" there, never "not designated"
+    (registry.selectors.site_list_incomplete_q). `area` names where the count applies; the ports the
+    registry holds are the Xinjiang land ports.
+    """
+
+    kind = models.CharField(_("kind"), max_length=20, choices=SiteKind.choices)
+    area = models.CharField(_("area"), max_length=100)
+    ports_reported = models.PositiveIntegerField(_("ports reported"))
+    as_of = models.DateField(_("as of"))
+    as_of_precision = models.CharField(
+        _("precision"), max_length=10, choices=DatePrecision.choices, default=DatePrecision.EXACT
+    )
+
+    class Meta:
+        ordering = ["kind", "area", "as_of"]
+        verbose_name = _("reported count of designated sites")
+        verbose_name_plural = _("reported counts of designated sites")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "area", "as_of"], name="site_count_unique_per_date"
+            ),
+            choices_constraint("site_count", "kind", SiteKind),
+            choices_constraint("site_count", "as_of_precision", DatePrecision),
+            *Provenance.provenance_constraints("site_count"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.area}: {self.ports_reported} {self.kind} ({self.as_of:%Y})"
+
+
 class Metric(models.TextChoices):
     PRODUCTS_WITH_ACCESS = "products_with_access", _("products with access")
     NEW_ACCESSIONS = "new_accessions", _("new accessions")

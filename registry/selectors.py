@@ -20,6 +20,7 @@ from django.contrib.postgres.search import TrigramWordSimilarity
 from django.db import connection, transaction
 from django.db.models import (
     Case,
+    Count,
     Exists,
     Expression,
     FloatField,
@@ -42,6 +43,8 @@ from registry.models import (
     Product,
     ProductAlias,
     ProductSearchKey,
+    ReportedSiteCount,
+    SupervisionSite,
     UnionMembership,
 )
 from registry.text import distance, fold, stem, typo_limit
@@ -108,6 +111,30 @@ def binding_union_ids(country: Country | str | Expression, on: dt.date | Express
         UnionMembership.objects.filter(binding_membership_q(on), **key)
         .order_by()
         .values("union_id")
+    )
+
+
+# --- Is the recorded list of designated sites of a kind complete? --------------------------------
+# Where a source reports more ports holding a designated site of a kind than the registry records
+# (ReportedSiteCount: Xinjiang had 7 designated meat ports in 2019; two are recorded), a port with
+# no recorded site may still hold one. One SQL predicate (`kind` may be a column of the
+# eligibility engine's table of questions); tests/accessions/test_ports_honest.py pins it.
+
+
+def site_list_incomplete_q(kind: str | Expression) -> Exists:
+    """True (one value for every row) when a reported count of ports with a designated site of
+    `kind` exceeds the number of sites of that kind the registry records."""
+    recorded = (
+        SupervisionSite.objects.filter(kind=kind)
+        .order_by()
+        .values("kind")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Exists(
+        ReportedSiteCount.objects.filter(
+            kind=kind, ports_reported__gt=Coalesce(Subquery(recorded), 0)
+        )
     )
 
 

@@ -56,7 +56,12 @@ from accessions.models import (
 )
 from registry.common import DomainError, format_dated, in_force_q
 from registry.models import CATEGORY_SITE_KINDS, Country, Port, SiteKind, SupervisionSite
-from registry.selectors import ProductResolution, ambiguous_product, product_resolve_many
+from registry.selectors import (
+    ProductResolution,
+    ambiguous_product,
+    product_resolve_many,
+    site_list_incomplete_q,
+)
 from regulations.models import Regulation
 from regulations.selectors import regulation_binds_q, regulation_in_force_q
 
@@ -263,6 +268,21 @@ def sites_not_recorded(access: MarketAccess, ports: list[Port]) -> bool:
         p.is_listed or p.has_site  # type: ignore[attr-defined]
         for p in ports
     )
+
+
+def port_site_unknown(access: MarketAccess, port: Port, ports: list[Port]) -> bool:
+    """Whether the registry cannot tell if `port` holds the designated site the product needs:
+    no site of the kind is recorded anywhere (`sites_not_recorded`), or the port has none on
+    record while a source reports more such ports than the registry records
+    (registry.selectors.site_list_incomplete_q), and the access entry does not list its ports
+    (its own list, where it has one, decides)."""
+    if not required_site_kind(access):
+        return False
+    if sites_not_recorded(access, ports):
+        return True
+    if any(p.is_listed for p in ports) and not port.is_listed:  # type: ignore[attr-defined]
+        return False
+    return not port.has_site and bool(port.sites_incomplete)  # type: ignore[attr-defined]
 
 
 def _allowed(access: MarketAccess, ports: list[Port]) -> list[Port]:
@@ -572,6 +592,7 @@ def _ports_statement() -> QuerySet:
             n=Q_N,
             is_listed=Exists(listed),
             has_site=Exists(site.filter(in_force_q(Q_ON))),  # the validity rule (registry.common)
+            sites_incomplete=site_list_incomplete_q(Q_SITE_KIND),
         )
         .order_by("n", "name_en")
     )
@@ -734,7 +755,7 @@ def answer_with_access(
             )
             return answer
         answer.port = chosen
-        if ports_unknown:
+        if ports_unknown or port_site_unknown(access, chosen, ports):
             undecided.append(
                 Reason(
                     "designated_sites_not_recorded",

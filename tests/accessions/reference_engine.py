@@ -1,6 +1,7 @@
 """REFERENCE ONLY (issue 13): the eligibility engine as it was before the set-based engine, copied
-verbatim from accessions/eligibility/check.py so the differential test can compare answers. Kept
-in the test tree for that change only, then deleted."""
+verbatim from accessions/eligibility/check.py (with the port rule of issue 10 merged from main) so
+the differential test can compare answers. Kept in the test tree for that change only, then
+deleted."""
 
 # ruff: noqa
 # mypy: ignore-errors
@@ -37,6 +38,7 @@ from registry.selectors import (
     ambiguous_product,
     product_ids_matching,
     product_resolve,
+    site_list_incomplete_q,
 )
 from regulations.models import Regulation
 from regulations.selectors import applicable_regulations
@@ -144,7 +146,11 @@ def _ports_with_flags(access: MarketAccess, on: dt.date) -> list[Port]:
     )
     site = site.filter(in_force_q(on))  # the validity rule (registry.common)
     return list(
-        Port.objects.annotate(is_listed=Exists(listed), has_site=Exists(site))
+        Port.objects.annotate(
+            is_listed=Exists(listed),
+            has_site=Exists(site),
+            sites_incomplete=site_list_incomplete_q(required_site_kind(access) or "-"),
+        )
         .select_related("facing_country")
         .order_by("name_en")
     )
@@ -157,6 +163,21 @@ def sites_not_recorded(access: MarketAccess, ports: list[Port]) -> bool:
         p.is_listed or p.has_site  # type: ignore[attr-defined]
         for p in ports
     )
+
+
+def port_site_unknown(access: MarketAccess, port: Port, ports: list[Port]) -> bool:
+    """Whether the registry cannot tell if `port` holds the designated site the product needs:
+    no site of the kind is recorded anywhere (`sites_not_recorded`), or the port has none on
+    record while a source reports more such ports than the registry records
+    (registry.selectors.site_list_incomplete), and the access entry does not list its ports
+    (its own list, where it has one, decides)."""
+    if not required_site_kind(access):
+        return False
+    if sites_not_recorded(access, ports):
+        return True
+    if any(p.is_listed for p in ports) and not port.is_listed:  # type: ignore[attr-defined]
+        return False
+    return not port.has_site and bool(port.sites_incomplete)  # type: ignore[attr-defined]
 
 
 def _allowed(access: MarketAccess, ports: list[Port]) -> list[Port]:
@@ -561,7 +582,7 @@ def answer_with_access(
             )
             return answer
         answer.port = chosen
-        if ports_unknown:
+        if ports_unknown or port_site_unknown(access, chosen, ports):
             undecided.append(
                 Reason(
                     "designated_sites_not_recorded",

@@ -16,7 +16,7 @@ from accessions.eligibility.check import check_eligibility_batch
 from accessions.models import AccessCondition
 from api.eligibility import EligibilityAnswerSerializer, render_answer
 from registry.common import DomainError
-from registry.models import Country, Port, Product
+from registry.models import Country, Port, Product, ReportedSiteCount
 from tests import factories as f
 from tests.accessions import reference_engine
 
@@ -116,6 +116,15 @@ def _generated_registry(rng: random.Random) -> dict[str, list[str]]:
             valid_from=rng.choice([dt.date(2019, 1, 1), dt.date(2024, 1, 1)]),
             valid_until=rng.choice([None, dt.date(2027, 1, 1)]),
         )
+    # A source reporting more meat ports than recorded: the port rule's "not recorded" branch.
+    ReportedSiteCount.objects.create(
+        kind="meat",
+        area="Generated",
+        ports_reported=9,
+        as_of=dt.date(2019, 8, 21),
+        source="test fixture",
+        confidence="high",
+    )
     statuses = ["in_force"] * 5 + ["suspended", "revoked", "expired", "negotiating"]
     pairs = rng.sample(list(itertools.product(products, countries)), 140)
     for product, country in pairs:

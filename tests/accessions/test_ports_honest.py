@@ -13,7 +13,8 @@ from accessions.eligibility.check import (
 )
 from accessions.models import AccessStatus, MarketAccess
 from registry.common import covers
-from registry.models import Port, SupervisionSite
+from registry.models import Port, ReportedSiteCount, SiteKind, SupervisionSite
+from registry.selectors import site_list_incomplete_q
 
 pytestmark = pytest.mark.django_db
 ON = dt.date(2025, 6, 1)
@@ -111,3 +112,65 @@ def test_the_checklist_is_on_the_checker_page_the_access_page_and_in_the_api(see
         "registered_establishment",
         "designated_port",
     ]
+
+
+# The recorded list of designated meat ports is incomplete (a source reports 7 in Xinjiang in
+# 2019; Khorgos and Alashankou are recorded): a port with no recorded meat site is "not recorded".
+
+
+@pytest.mark.parametrize("port", ["bakhty", "dulata", "jeminay", "torugart"])
+def test_meat_at_a_port_with_no_recorded_site_is_unknown_while_the_list_is_incomplete(seeded, port):
+    answer = check_eligibility(product="beef", country="KZ", port=port, on=ON)
+    codes = [r.code for r in answer.reasons]
+    assert answer.verdict == "unknown", codes
+    assert "designated_sites_not_recorded" in codes and "port_not_designated" not in codes
+    reason = next(r for r in answer.reasons if r.code == "designated_sites_not_recorded")
+    assert "does not record whether" in reason.message and answer.port.code == port
+    [batch] = check_eligibility_batch(
+        [EligibilityQuestion(product="beef", country="KZ", port=port, on=ON)]
+    )
+    assert batch.verdict == "unknown"  # type: ignore[union-attr]
+    assert [r.code for r in batch.reasons] == codes  # type: ignore[union-attr]
+
+
+def test_meat_at_khorgos_is_allowed(seeded):
+    answer = check_eligibility(product="beef", country="KZ", port="khorgos", on=ON)
+    codes = [r.code for r in answer.reasons]
+    assert "port_allowed" in codes and answer.verdict != "unknown"
+
+
+def test_the_reported_count_is_what_makes_the_port_unknown(seeded):
+    """Data, not a hard-coded rule: without the reported count (or once every reported site is
+    recorded) a port with no recorded meat site is not designated."""
+    ReportedSiteCount.objects.update(ports_reported=2)  # as many as recorded: the list is whole
+    answer = check_eligibility(product="beef", country="KZ", port="bakhty", on=ON)
+    assert answer.verdict == "not_eligible"
+    assert "port_not_designated" in [r.code for r in answer.reasons]
+    ReportedSiteCount.objects.all().delete()
+    [batch] = check_eligibility_batch(
+        [EligibilityQuestion(product="beef", country="KZ", port="bakhty", on=ON)]
+    )
+    assert batch.verdict == "not_eligible"  # type: ignore[union-attr]
+
+
+def site_list_incomplete(kind, counts, sites) -> bool:
+    """The rule as the test states it (the code holds only the SQL, site_list_incomplete_q)."""
+    recorded = sum(1 for site in sites if site.kind == kind)
+    return any(count.kind == kind and count.ports_reported > recorded for count in counts)
+
+
+def test_site_list_incomplete_sql_matches_the_rule(seeded):
+    counts, sites = list(ReportedSiteCount.objects.all()), list(SupervisionSite.objects.all())
+    for kind in SiteKind.values:
+        sql = Port.objects.annotate(flag=site_list_incomplete_q(kind)).values_list("flag", flat=1)
+        assert set(sql) == {site_list_incomplete(kind, counts, sites)}, kind
+    assert site_list_incomplete("meat", counts, sites)
+    assert not site_list_incomplete("fruit", counts, sites)
+
+
+def test_the_checker_page_says_the_port_is_not_recorded(seeded, client):
+    page = client.get("/check/", {"product": "beef", "country": "KZ", "port": "bakhty"})
+    text = page.content.decode()
+    assert page.status_code == 200
+    assert "does not record whether Bakhty holds one" in text
+    assert "is not designated for this product" not in text

@@ -76,6 +76,8 @@ test: lint migrations-check pytest  ## install, lint, migration check, the whole
 bench: install  ## benchmarks on PostgreSQL (not part of the test run); see bench/README.md
 	DATABASE_URL=postgres://postgres@127.0.0.1:5432/registry_bench_eligibility \
 	  REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/12} $(BIN)/python bench/eligibility.py
+	DATABASE_URL=postgres://postgres@127.0.0.1:5432/registry_bench_eligibility \
+	  $(BIN)/python bench/bulk.py
 	DATABASE_URL=postgres://postgres@127.0.0.1:5432/registry_bench_sweep \
 	  $(BIN)/python bench/sweep.py
 

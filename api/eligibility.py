@@ -3,7 +3,9 @@ bulk (a fixed number of queries for up to 1,000 questions)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+from typing import Any
 
 from django.http import HttpResponse
 from django.utils import timezone
@@ -24,11 +26,11 @@ from accessions.eligibility.answer import (
     CONDITION_CODES,
     REASON_CODES,
     REQUIREMENT_KINDS,
+    EligibilityAnswer,
     EligibilityQuestion,
     Verdict,
 )
-from accessions.eligibility.batch import check_eligibility_batch
-from accessions.eligibility.check import check_eligibility
+from accessions.eligibility.check import check_eligibility, check_eligibility_batch
 from accessions.models import AccessStatus, InstrumentKind, MarketAccess
 from api.auth import HasApiKey
 from api.base import (
@@ -247,6 +249,94 @@ class EligibilityAnswerSerializer(serializers.Serializer):
         return request.build_absolute_uri(path) if request is not None else path
 
 
+# --- The answer as JSON, on the hot path ---------------------------------------------------------
+# The serializers above define the answer's shape (and the OpenAPI schema); rendering thousands of
+# answers through nested DRF serializers cost more than the engine's SQL, so the views render
+# with the plain functions below. tests/accessions/test_engine_differential.py renders every
+# answer both ways and requires them equal; tests/api/test_schema.py validates answers against
+# the schema.
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def _day(value: dt.date | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def _ref(record: Any, *fields: str) -> dict[str, Any] | None:
+    if record is None:
+        return None
+    return {name: _text(getattr(record, name)) for name in fields}
+
+
+def _access(access: MarketAccess | None) -> dict[str, Any] | None:
+    if access is None:
+        return None
+    return {
+        "id": access.pk,
+        "status": access.status,
+        "instrument_kind": access.instrument_kind,
+        "instrument_ref": access.instrument_ref,
+        "instrument_date": _day(access.instrument_date),
+        "valid_from": _day(access.valid_from),
+        "valid_from_precision": access.valid_from_precision,
+        "valid_until": _day(access.valid_until),
+        "requires_registered_establishments": access.requires_registered_establishments,
+        "required_site_kind": access.required_site_kind,
+        "treatment": access.treatment,
+        "pest_free_areas": access.pest_free_areas,
+        "conditions": access.conditions,
+    }
+
+
+def render_answer(answer: EligibilityAnswer, request: Any = None) -> dict[str, Any]:
+    """The answer as EligibilityAnswerSerializer shapes it, without building serializers."""
+    establishment = answer.establishment
+    path = f"/check/?{answer.permalink_query}"
+    return {
+        "verdict": str(answer.verdict),
+        "as_of": answer.as_of.isoformat(),
+        "query": {key: str(value) for key, value in answer.query.items()},
+        "reasons": [{"code": r.code, "message": str(r.message)} for r in answer.reasons],
+        "conditions": [{"code": c.code, "message": str(c.message)} for c in answer.conditions],
+        "checklist": [
+            {"kind": r.kind, "status": r.status, "text": str(r.text), "source": str(r.source)}
+            for r in answer.checklist
+        ],
+        "product": _ref(answer.product, "slug", "name", "hs_code"),
+        "country": _ref(answer.country, "iso2", "name"),
+        "port": _ref(answer.port, "code", "name"),
+        "establishment": None
+        if establishment is None
+        else {
+            "registration_number": establishment.registration_number,
+            "name": establishment.name,
+            "country": establishment.country.iso2,
+            "status": establishment.status,
+            "registered_on": _day(establishment.registered_on),
+            "effective_until": _day(establishment.effective_until),
+        },
+        "access": _access(answer.access),
+        "regulations": [
+            {
+                "id": r.pk,
+                "slug": r.slug,
+                "code": r.code,
+                "title": str(r.title),
+                "jurisdiction": r.jurisdiction_code,
+                "status": r.status,
+            }
+            for r in answer.regulations
+        ],
+        "allowed_ports": [{"code": p.code, "name": str(p.name)} for p in answer.allowed_ports],
+        "sources": answer.sources,
+        "is_illustrative": answer.is_illustrative,
+        "permalink": request.build_absolute_uri(path) if request is not None else path,
+    }
+
+
 class BulkLineErrorSerializer(serializers.Serializer):
     code = serializers.CharField()
     detail = serializers.CharField()
@@ -313,8 +403,7 @@ class EligibilityAnswerView(ApiView):
             on=data["date"] or timezone.localdate(),
             establishment=data["establishment"],
         )
-        body = EligibilityAnswerSerializer(answer, context={"request": request}).data
-        rendered = JSONRenderer().render(body)
+        rendered = JSONRenderer().render(render_answer(answer, request))
         if cache_key is not None:
             answer_cache_set(cache_key, rendered)
         return HttpResponse(rendered, content_type="application/json")
@@ -373,7 +462,6 @@ class EligibilityBulkView(ApiView):
             for item in payload.validated_data["checks"]
         ]
         results = []
-        context = {"request": request}
         for line, (question, outcome) in enumerate(
             zip(questions, check_eligibility_batch(questions), strict=True), start=1
         ):
@@ -410,6 +498,7 @@ class EligibilityBulkView(ApiView):
                     }
                 )
                 continue
-            body = dict(EligibilityAnswerSerializer(outcome, context=context).data)
-            results.append({"line": line, "ok": True, "error": None, **body})
+            results.append(
+                {"line": line, "ok": True, "error": None, **render_answer(outcome, request)}
+            )
         return Response({"count": len(results), "results": results})

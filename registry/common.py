@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 import pghistory
 from django.conf import settings
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import RegexValidator
 from django.db import connection, models
@@ -142,8 +142,10 @@ def exactly_one_of(*fields: str) -> models.Q:
     return condition
 
 
-def in_force_q(on: dt.date, start: str = "valid_from", end: str = "valid_until") -> models.Q:
-    """Records whose validity covers `on` (an empty end is open)."""
+def in_force_q(
+    on: dt.date | models.Expression, start: str = "valid_from", end: str = "valid_until"
+) -> models.Q:
+    """Records whose validity covers `on` (an empty end is open); `on` may be a date column."""
     return (models.Q(**{f"{start}__isnull": True}) | models.Q(**{f"{start}__lte": on})) & (
         models.Q(**{f"{end}__isnull": True}) | models.Q(**{f"{end}__gte": on})
     )
@@ -351,6 +353,38 @@ class RedisBreaker:
 redis_breaker = RedisBreaker()
 
 
+# One Redis client (and its connection pool) per server per process. Django builds a cache handle
+# per thread, each with its own pools, and a new `redis.Redis` on every call (`get_client`); the
+# rate limit and the answer cache run on every API request, so that was a client construction per
+# request and a pool per thread. redis-py's clients and pools are thread-safe and reset their
+# connections after a fork (gunicorn, Celery prefork), so one per process serves every thread.
+_REDIS_CLIENTS: dict[tuple[str, str], Any] = {}
+_REDIS_CLIENTS_LOCK = threading.Lock()
+
+
+class SharedRedisCacheClient(RedisCacheClient):
+    """Django's Redis cache client, its clients and pools shared by the whole process."""
+
+    # Set by RedisCacheClient.__init__ (undeclared in the stubs).
+    _pool_options: dict[str, Any]
+    _client: Any
+    _servers: list[str]
+    _pool_class: Any
+    _get_connection_pool_index: Callable[[bool], int]
+
+    def get_client(self, key=None, *, write=False):
+        server = self._servers[self._get_connection_pool_index(write)]
+        ident = (server, repr(sorted(self._pool_options.items(), key=lambda item: item[0])))
+        client = _REDIS_CLIENTS.get(ident)
+        if client is None:
+            with _REDIS_CLIENTS_LOCK:
+                client = _REDIS_CLIENTS.get(ident)
+                if client is None:
+                    pool = self._pool_class.from_url(server, **self._pool_options)
+                    client = _REDIS_CLIENTS[ident] = self._client(connection_pool=pool)
+        return client
+
+
 class FailOpenRedisCache(RedisCache):
     """Django's Redis cache, except that a Redis outage reads as a cache miss instead of a 500,
     behind the process's circuit breaker (a hung Redis is waited for once, not per call).
@@ -370,6 +404,10 @@ class FailOpenRedisCache(RedisCache):
 
         method.__name__ = name
         return method
+
+    def __init__(self, server, params) -> None:
+        super().__init__(server, params)
+        self._class = SharedRedisCacheClient
 
     get = _guarded("get")
     get_many = _guarded("get_many", dict)

@@ -103,7 +103,17 @@ DATABASES = {
         DATABASE_URL or f"sqlite:///{VAR_DIR / 'registry.sqlite3'}"
     )
 }
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=0)
+# Persistent connections by default, with a health check before a kept connection is reused.
+# gunicorn's sync workers (and Celery's prefork children) serve one request (task) at a time, so
+# one kept connection per process is exactly what a pool would hold, without psycopg_pool and
+# without a pool's connections sitting idle in every worker; Celery's Django fix-up closes a kept
+# connection past its age after each task as Django does after each request. Opening a PostgreSQL
+# connection per request cost the eligibility API most of its throughput (issue 13). SQLite opens
+# a file, so the embedded mode keeps 0.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int(
+    "DJANGO_CONN_MAX_AGE", default=0 if EMBEDDED else 600
+)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("DJANGO_CONN_HEALTH_CHECKS", default=True)
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

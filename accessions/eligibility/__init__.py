@@ -6,9 +6,8 @@ so a pair with no access in force on the date is `not_eligible`. Requirements th
 ask about become conditions (`eligible_with_conditions`). `unknown` is for what the registry cannot
 decide from what it holds.
 
-Query budget: at most 4 queries on the path that finds access (access with product and country,
-applicable regulations, ports, establishment), whatever the size of the data.
+Query budget: a batch of questions (one for the single check, up to 1,000 for bulk) is answered
+in a fixed number of statements (check.MAX_STATEMENTS), whatever the batch size or the data.
 
-The question and the answer: `answer`; the check of one question: `check`; many questions in a
-fixed number of queries: `batch`.
+The question and the answer: `answer`; the one set-based engine: `check`.
 """

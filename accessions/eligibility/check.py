@@ -1,13 +1,41 @@
-"""The rules of the eligibility answer, and the check of one question (at most four queries on
-the path that finds access, whatever the size of the data)."""
+"""The eligibility engine: the rules of the answer, and one set-based check for a batch of
+questions (one for the single check, up to 1,000 for bulk) in a fixed number of SQL statements,
+whatever the number of questions and the size of the data.
+
+Each question becomes a row of a table of questions (`eligibility_q`: a PostgreSQL `unnest` of
+arrays, a JSON array on SQLite, so the statement text never depends on the batch size). The
+statements join it to the data and decide in SQL what depends on the data and the question's
+date: the access entry and its dated conditions in force, the applicable regulations (the
+regulations app's predicates, given the question's country and date as columns), the ports with
+their designated sites in force, the establishment and whether it covers the product. The verdict
+is then composed from those rows by the rules below, once for every surface.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Protocol, cast
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, cast
 
-from django.db.models import Aggregate, Exists, F, Func, JSONField, OuterRef, Subquery
+from django.db import connection
+from django.db.models import (
+    Aggregate,
+    BigIntegerField,
+    CharField,
+    DateField,
+    Exists,
+    F,
+    IntegerField,
+    JSONField,
+    OuterRef,
+    QuerySet,
+    Subquery,
+)
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import JSONObject
+from django.db.models.sql import Query
 from django.utils.translation import gettext as _
 
 from accessions.eligibility.answer import (
@@ -26,20 +54,118 @@ from accessions.models import (
     MarketAccess,
     RegistrationStatus,
 )
-from registry.common import covers, format_dated, in_force_q
-from registry.models import CATEGORY_SITE_KINDS, Country, Port, Product, SiteKind, SupervisionSite
+from registry.common import DomainError, format_dated, in_force_q
+from registry.models import CATEGORY_SITE_KINDS, Country, Port, SiteKind, SupervisionSite
 from registry.selectors import (
     ProductResolution,
     ambiguous_product,
-    product_ids_matching,
-    product_resolve,
+    product_resolve_many,
     site_list_incomplete_q,
 )
 from regulations.models import Regulation
-from regulations.selectors import applicable_regulations
+from regulations.selectors import regulation_binds_q, regulation_in_force_q
 
 # Whether an access entry restricts entry to listed ports (annotated on every access it reads).
 LISTED_PORTS = MarketAccess.allowed_ports.through.objects.filter(marketaccess_id=OuterRef("pk"))
+
+# --- The table of questions -----------------------------------------------------------------------
+# One row per question: its position `n`, the resolved product and country, the date, and what the
+# later statements need (the access entry found, the kind of designated site it requires, the
+# registration number). The statements read these as columns, so one statement serves a batch.
+
+QUESTIONS = "eligibility_q"
+_COLUMNS = (
+    ("n", "integer"),
+    ("product_id", "bigint"),
+    ("country_id", "bigint"),
+    ("on_date", "date"),
+    ("access_id", "bigint"),
+    ("site_kind", "text"),
+    ("number", "text"),
+)
+
+
+def _column(name: str, output_field: Any) -> RawSQL:
+    # Constant text (a column of the table of questions); the questions are parameters.
+    return RawSQL(f"{QUESTIONS}.{name}", (), output_field=output_field)  # noqa: S611
+
+
+Q_N = _column("n", IntegerField())
+Q_PRODUCT = _column("product_id", BigIntegerField())
+Q_COUNTRY = _column("country_id", BigIntegerField())
+Q_ON = _column("on_date", DateField())
+Q_ACCESS = _column("access_id", BigIntegerField())
+Q_SITE_KIND = _column("site_kind", CharField())
+Q_NUMBER = _column("number", CharField())
+
+QuestionRow = tuple[int, int | None, int | None, str, int | None, str, str]
+
+
+def _questions_table(rows: Sequence[QuestionRow]) -> tuple[str, list[Any]]:
+    """The WITH clause of the table of questions. Its text is the same for any number of rows
+    (PostgreSQL: one array per column; SQLite: one JSON array), so a statement is compiled once
+    and planned alike for 1 and 1,000 questions."""
+    names = ", ".join(name for name, _type in _COLUMNS)
+    if connection.vendor == "postgresql":
+        arrays = ", ".join(f"%s::{sql_type}[]" for _name, sql_type in _COLUMNS)
+        columns = [list(column) for column in zip(*rows, strict=True)]
+        return f"{QUESTIONS} ({names}) AS (SELECT * FROM unnest({arrays}))", columns  # noqa: S608
+    picks = ", ".join(f"json_extract(value, '$[{i}]')" for i in range(len(_COLUMNS)))
+    table = f"{QUESTIONS} ({names}) AS (SELECT {picks} FROM json_each(%s))"  # noqa: S608
+    return table, [json.dumps(rows)]
+
+
+class _OverQuestions(Query):
+    """A query with the table of questions in front (WITH ...): the ORM builds the statement once
+    per process, compiles it once per database connection settings, and each batch only passes
+    its questions (the statement's own parameters are constants)."""
+
+    questions: tuple[str, list[Any]]
+    compiled: dict[
+        tuple[Any, ...], tuple[str, tuple, bool]
+    ]  # shared by every clone of the statement
+
+    def get_compiler(self, using=None, connection=None, elide_empty=True):
+        compiler = super().get_compiler(using, connection, elide_empty)
+        plain = compiler.as_sql
+        table, table_params = self.questions
+        compiled = self.compiled
+
+        def as_sql(with_limits=True, with_col_aliases=False):
+            vendor = compiler.connection.vendor
+            key = (compiler.connection.alias, vendor, with_limits, with_col_aliases)
+            if key in compiled:
+                # What reading the rows needs (the select list, the related models); the text
+                # and its constant parameters are the compiled ones.
+                compiler.setup_query(with_col_aliases=with_col_aliases)
+                sql, params, compiler.has_extra_select = compiled[key]
+            else:
+                sql, params = plain(with_limits, with_col_aliases)
+                compiled[key] = (sql, tuple(params), compiler.has_extra_select)
+            return f"WITH {table} {sql}", (*table_params, *params)
+
+        compiler.as_sql = as_sql
+        return compiler
+
+
+_STATEMENTS: dict[str, QuerySet] = {}
+
+
+def _over_questions(
+    name: str, build: Callable[[], QuerySet], rows: Sequence[QuestionRow], where: str = ""
+) -> QuerySet:
+    """The statement `name` (the queryset `build` makes, joined to the table of questions by
+    `where`, or every pair when empty), built once per process, over `rows`."""
+    statement = _STATEMENTS.get(name)
+    if statement is None:
+        # `where` is constant text (column names); the questions are parameters.
+        statement = build().extra(tables=[QUESTIONS], where=[where] if where else [])  # noqa: S610
+        statement.query.__class__ = _OverQuestions
+        statement.query.compiled = {}  # type: ignore[attr-defined]
+        _STATEMENTS[name] = statement
+    batch = statement.all()
+    batch.query.questions = _questions_table(rows)  # type: ignore[attr-defined]
+    return batch
 
 
 class _JSONArray(Aggregate):
@@ -53,11 +179,11 @@ class _JSONArray(Aggregate):
         return self.as_sql(compiler, connection, function="JSONB_AGG", **extra_context)
 
 
-# Every dated condition of an access entry (annotated on every access the checks read); which of
-# them hold on the date asked is decided in Python by `conditions_in_force`, for the single and the
-# bulk check alike.
+# The dated conditions of an access entry in force on the question's date (the validity rule,
+# `in_force_q`, on the date column), as one JSON array on the access row.
 DATED_CONDITIONS = Subquery(
     AccessCondition.objects.filter(market_access=OuterRef("pk"))
+    .filter(in_force_q(Q_ON))
     .order_by()
     .values("market_access")
     .annotate(
@@ -83,15 +209,18 @@ def _as_date(value: str | None) -> dt.date | None:
 
 
 def conditions_in_force(access: MarketAccess, on: dt.date) -> list[dict]:
-    """The access entry's dated conditions in force on `on` (from the DATED_CONDITIONS
-    annotation), oldest first. A condition from a later instrument is not shown for an earlier
-    day."""
+    """The access entry's dated conditions in force on the date asked (chosen in SQL by
+    DATED_CONDITIONS), oldest first. A condition from a later instrument is not shown for an
+    earlier day."""
     items = getattr(access, "dated_conditions_data", None) or []
-    found = []
-    for item in items:
-        start, end = _as_date(item.get("valid_from")), _as_date(item.get("valid_until"))
-        if covers(start, end, on):
-            found.append({**item, "valid_from": start, "valid_until": end})
+    found = [
+        {
+            **item,
+            "valid_from": _as_date(item.get("valid_from")),
+            "valid_until": _as_date(item.get("valid_until")),
+        }
+        for item in items
+    ]
     return sorted(found, key=lambda item: (item["valid_from"], item["kind"], item["text"]))
 
 
@@ -133,25 +262,6 @@ def required_site_kind(access: MarketAccess) -> str:
     return access.required_site_kind or CATEGORY_SITE_KINDS.get(access.product.category, "")
 
 
-def _ports_with_flags(access: MarketAccess, on: dt.date) -> list[Port]:
-    listed = access.allowed_ports.through.objects.filter(
-        marketaccess_id=access.pk, port_id=OuterRef("pk")
-    )
-    site = SupervisionSite.objects.filter(
-        port=OuterRef("pk"), kind=required_site_kind(access) or "-"
-    )
-    site = site.filter(in_force_q(on))  # the validity rule (registry.common)
-    return list(
-        Port.objects.annotate(
-            is_listed=Exists(listed),
-            has_site=Exists(site),
-            sites_incomplete=site_list_incomplete_q(required_site_kind(access) or "-"),
-        )
-        .select_related("facing_country")
-        .order_by("name_en")
-    )
-
-
 def sites_not_recorded(access: MarketAccess, ports: list[Port]) -> bool:
     """The product needs a designated site, yet the registry records no port holding one of the
     kind and the access entry lists no ports: which ports may receive it is unknown."""
@@ -165,7 +275,7 @@ def port_site_unknown(access: MarketAccess, port: Port, ports: list[Port]) -> bo
     """Whether the registry cannot tell if `port` holds the designated site the product needs:
     no site of the kind is recorded anywhere (`sites_not_recorded`), or the port has none on
     record while a source reports more such ports than the registry records
-    (registry.selectors.site_list_incomplete), and the access entry does not list its ports
+    (registry.selectors.site_list_incomplete_q), and the access entry does not list its ports
     (its own list, where it has one, decides)."""
     if not required_site_kind(access):
         return False
@@ -193,67 +303,13 @@ def _site_kind_label(access: MarketAccess) -> str:
     return str(dict(SiteKind.choices).get(kind, kind))
 
 
-def _find_establishment(access: MarketAccess, number: str) -> EstablishmentRegistration | None:
-    """The registration by number, annotated with whether it covers the access's product."""
-    product_link = EstablishmentRegistration.products.through.objects.filter(
-        establishmentregistration_id=OuterRef("pk"), product_id=access.product_id
-    )
-    return (
-        EstablishmentRegistration.objects.filter(registration_number=number.strip().upper())
-        .annotate(covers_product=Exists(product_link))
-        .select_related("country", "regime")
-        .first()
-    )
-
-
-class RecordSource(Protocol):
-    """Where the answer's records come from. The single check reads each with one query
-    (`QUERIES`); the bulk check (eligibility.batch) serves the same records from a few batch
-    queries. Both run the same rules below, so their answers are identical."""
-
-    def resolve(self, identifier: str) -> ProductResolution: ...
-
-    def country(self, iso2: str) -> Country | None: ...
-
-    def regulations(self, product: Product, country: Country, on: dt.date) -> list[Regulation]: ...
-
-    def ports(self, access: MarketAccess, on: dt.date) -> list[Port]: ...
-
-    def establishment(
-        self, access: MarketAccess, number: str
-    ) -> EstablishmentRegistration | None: ...
-
-
-class _Queries:
-    """One query per record: the single check's RecordSource."""
-
-    def resolve(self, identifier: str) -> ProductResolution:
-        return product_resolve(identifier)
-
-    def country(self, iso2: str) -> Country | None:
-        return Country.objects.filter(iso2=iso2).first()
-
-    def regulations(self, product: Product, country: Country, on: dt.date) -> list[Regulation]:
-        return applicable_regulations(product=product, country=country, on=on)
-
-    def ports(self, access: MarketAccess, on: dt.date) -> list[Port]:
-        return _ports_with_flags(access, on)
-
-    def establishment(self, access: MarketAccess, number: str) -> EstablishmentRegistration | None:
-        return _find_establishment(access, number)
-
-
-QUERIES = _Queries()
-
-
 def _establishment_reasons(
     access: MarketAccess,
     number: str,
     on: dt.date,
     answer: EligibilityAnswer,
-    fetch: RecordSource = QUERIES,
+    establishment: EstablishmentRegistration | None,
 ) -> list[Reason]:
-    establishment = fetch.establishment(access, number)
     if establishment is None:
         return [
             Reason(
@@ -500,6 +556,12 @@ def requirements_checklist(
     ]
 
 
+# The most statements a batch costs, whatever its size and the data's: the product resolver (2),
+# the countries, then over the table of questions the access entries, the regulations, the ports
+# and the establishments. Words no product's name matches add the resolver's close-words read.
+MAX_STATEMENTS = 7
+
+
 def check_eligibility(
     *,
     product: str,
@@ -508,50 +570,166 @@ def check_eligibility(
     on: dt.date,
     establishment: str = "",
 ) -> EligibilityAnswer:
-    """Answer the eligibility question as of `on` (the caller decides what "today" is).
+    """Answer the eligibility question as of `on` (the caller decides what "today" is): the
+    engine's batch of one.
 
     Raises DomainError('ambiguous_product') when an HS code or name matches several products.
     """
     question = EligibilityQuestion(
         product=product, country=country, port=port, on=on, establishment=establishment
     )
-    answer = EligibilityAnswer(verdict=Verdict.UNKNOWN, as_of=on, query=question.query)
-    matching = product_ids_matching(question.product)
-    # COUNT over the whole subquery (a Func, not an aggregate, so no GROUP BY per product).
-    candidate_count = (
-        Product.objects.filter(pk__in=matching)
-        .order_by()
-        .annotate(n=Func(F("pk"), function="COUNT"))
+    (outcome,) = check_eligibility_batch([question])
+    if isinstance(outcome, DomainError):
+        raise outcome
+    return outcome
+
+
+@dataclass
+class _Records:
+    """What the statements found for one question."""
+
+    resolution: ProductResolution
+    country: Country | None = None
+    access: MarketAccess | None = None
+    regulations: list[Regulation] = field(default_factory=list)
+    ports: list[Port] = field(default_factory=list)
+    establishment: EstablishmentRegistration | None = None
+
+
+# Whether a registration covers the question's product.
+PRODUCT_COVERED = EstablishmentRegistration.products.through.objects.filter(
+    establishmentregistration_id=OuterRef("pk"), product_id=Q_PRODUCT
+)
+
+
+def _ports_statement() -> QuerySet:
+    listed = MarketAccess.allowed_ports.through.objects.filter(
+        marketaccess_id=Q_ACCESS, port_id=OuterRef("pk")
     )
-    access = (
-        MarketAccess.objects.filter(country__iso2=question.country, product_id__in=matching)
-        .select_related("product", "country")
+    site = SupervisionSite.objects.filter(port=OuterRef("pk"), kind=Q_SITE_KIND)
+    return (
+        Port.objects.select_related("facing_country")
         .annotate(
-            candidates=Subquery(candidate_count.values("n")[:1]),
-            has_listed_ports=Exists(LISTED_PORTS),
-            dated_conditions_data=DATED_CONDITIONS,
+            n=Q_N,
+            is_listed=Exists(listed),
+            has_site=Exists(site.filter(in_force_q(Q_ON))),  # the validity rule (registry.common)
+            sites_incomplete=site_list_incomplete_q(Q_SITE_KIND),
         )
-        .order_by("pk")
-        .first()
+        .order_by("n", "name_en")
     )
-    if access is None:
-        return answer_without_access(answer, question)
-    if access.candidates and access.candidates > 1:
-        raise ambiguous_product(question.product, product_resolve(question.product))
-    return answer_with_access(answer, access, question)
+
+
+def _read_records(questions: list[EligibilityQuestion]) -> list[_Records]:
+    """The records of every question in a fixed number of statements: the products (the
+    resolver: 2, a third only for words it must guess), the countries, then over the table of
+    questions the access entries, the applicable regulations, the ports and the establishments
+    (each read only when some question needs it)."""
+    resolutions = product_resolve_many(q.product for q in questions if q.product)
+    iso2s = {q.country for q in questions if q.country}
+    countries = {c.iso2: c for c in Country.objects.filter(iso2__in=iso2s)} if iso2s else {}
+    records = [
+        _Records(
+            resolutions.get(q.product) or ProductResolution(q.product),
+            countries.get(q.country),
+        )
+        for q in questions
+    ]
+    rows: list[QuestionRow] = []
+    for n, (question, found) in enumerate(zip(questions, records, strict=True)):
+        product = found.resolution.product
+        if product is not None and found.country is not None:
+            rows.append((n, product.pk, found.country.pk, question.on.isoformat(), None, "", ""))
+    if not rows:
+        return records
+    accesses = _over_questions(
+        "access",
+        lambda: MarketAccess.objects.select_related("product", "country").annotate(
+            n=Q_N, has_listed_ports=Exists(LISTED_PORTS), dated_conditions_data=DATED_CONDITIONS
+        ),
+        rows,
+        f"{QUESTIONS}.product_id = {MarketAccess._meta.db_table}.product_id AND "
+        f"{QUESTIONS}.country_id = {MarketAccess._meta.db_table}.country_id",
+    )
+    for access in accesses:
+        records[access.n].access = access
+    # Regulations for every question with a product and a country (with access or without).
+    regulations = _over_questions(
+        "regulations",
+        lambda: (
+            Regulation.objects.filter(product_links__product_id=Q_PRODUCT)
+            .filter(regulation_binds_q(Q_COUNTRY, Q_ON), regulation_in_force_q(Q_ON))
+            .select_related("country", "union")
+            .annotate(n=Q_N)
+            .distinct()
+            .order_by("n", "union__code", "country__iso2", "code")
+        ),
+        rows,
+    )
+    shared: dict[int, Regulation] = {}
+    for regulation in regulations:
+        n = regulation.n
+        records[n].regulations.append(shared.setdefault(regulation.pk, regulation))
+    with_access = [
+        (n, product_id, country_id, on, access.pk, required_site_kind(access) or "-", "")
+        for n, product_id, country_id, on, *_rest in rows
+        if (access := records[n].access) is not None
+    ]
+    if not with_access:
+        return records
+    ports = _over_questions("ports", _ports_statement, with_access)
+    for port in ports:
+        records[port.n].ports.append(port)
+    with_number = [
+        (n, product_id, country_id, on, access_id, kind, questions[n].establishment)
+        for n, product_id, country_id, on, access_id, kind, _number in with_access
+        if questions[n].establishment
+    ]
+    if not with_number:
+        return records
+    establishments = _over_questions(
+        "establishments",
+        lambda: EstablishmentRegistration.objects.select_related("country", "regime").annotate(
+            n=Q_N, covers_product=Exists(PRODUCT_COVERED)
+        ),
+        with_number,
+        f"{QUESTIONS}.number = {EstablishmentRegistration._meta.db_table}.registration_number",
+    )
+    for registration in establishments:
+        records[registration.n].establishment = registration
+    return records
+
+
+def check_eligibility_batch(
+    questions: list[EligibilityQuestion],
+) -> list[EligibilityAnswer | DomainError]:
+    """Answer many eligibility questions (the single check is a batch of one) in a fixed number
+    of statements. Each result is the answer, or the DomainError of a product identifier that
+    names several products or none exactly (ambiguous_product, product_not_found), in the order
+    asked."""
+    results: list[EligibilityAnswer | DomainError] = []
+    for question, records in zip(questions, _read_records(questions), strict=True):
+        answer = EligibilityAnswer(verdict=Verdict.UNKNOWN, as_of=question.on, query=question.query)
+        resolution = records.resolution
+        if question.product and resolution.ambiguous:
+            results.append(ambiguous_product(question.product, resolution))
+        elif records.access is None:
+            results.append(answer_without_access(answer, question, records))
+        else:
+            results.append(answer_with_access(answer, records.access, question, records))
+    return results
 
 
 def answer_with_access(
     answer: EligibilityAnswer,
     access: MarketAccess,
     question: EligibilityQuestion,
-    fetch: RecordSource = QUERIES,
+    records: _Records,
 ) -> EligibilityAnswer:
-    """The rules once the access record is found (shared by the single and the bulk check)."""
+    """The rules once the access record is found."""
     on, port_code, number = question.on, question.port, question.establishment
     answer.access, answer.product, answer.country = access, access.product, access.country
     answer.query["product"] = access.product.slug
-    answer.regulations = fetch.regulations(access.product, access.country, on)
+    answer.regulations = records.regulations
 
     blocking = _access_message(access, on)
     if blocking:
@@ -581,7 +759,7 @@ def answer_with_access(
                 % {"date": on.isoformat()},
             )
         )
-    ports = fetch.ports(access, on)
+    ports = records.ports
     answer.allowed_ports = _allowed(access, ports)
     answer.checklist = requirements_checklist(access, on, ports)
     ports_unknown = sites_not_recorded(access, ports)
@@ -626,7 +804,7 @@ def answer_with_access(
                 )
             )
     if number:
-        found = _establishment_reasons(access, number, on, answer, fetch)
+        found = _establishment_reasons(access, number, on, answer, records.establishment)
         blocking_reasons.extend(found)
         if not found:
             # _establishment_reasons found the registration and put it on the answer.
@@ -659,15 +837,12 @@ def answer_with_access(
 def answer_without_access(
     answer: EligibilityAnswer,
     question: EligibilityQuestion,
-    fetch: RecordSource = QUERIES,
+    records: _Records,
 ) -> EligibilityAnswer:
     """No access row matched: find out why (unknown product, unknown country, or no access)."""
-    product_ident, iso2, on = question.product, question.country, question.on
-    resolution = fetch.resolve(product_ident) if product_ident else ProductResolution("")
-    if resolution.ambiguous:  # several products, or none exactly: the asker chooses
-        raise ambiguous_product(product_ident, resolution)
-    candidates = resolution.candidates
-    country = fetch.country(iso2) if iso2 else None
+    product_ident, iso2 = question.product, question.country
+    candidates = records.resolution.candidates if product_ident else []
+    country = records.country
     answer.country = country
     if not candidates:
         answer.reasons.append(
@@ -688,7 +863,7 @@ def answer_without_access(
         return answer
     answer.product = candidates[0]
     answer.query["product"] = answer.product.slug
-    answer.regulations = fetch.regulations(answer.product, country, on)
+    answer.regulations = records.regulations
     answer.verdict = Verdict.NOT_ELIGIBLE
     answer.reasons.append(
         Reason(

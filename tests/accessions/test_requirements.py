@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from accessions.eligibility.answer import EligibilityQuestion
-from accessions.eligibility.batch import check_eligibility_batch
+from accessions.eligibility.check import check_eligibility_batch
 from accessions.eligibility.check import check_eligibility
 from accessions.models import AccessCondition, ConditionKind, MarketAccess
 

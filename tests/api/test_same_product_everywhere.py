@@ -9,8 +9,7 @@ import pytest
 from django.contrib.auth.models import Group
 
 from accessions.eligibility.answer import EligibilityQuestion
-from accessions.eligibility.batch import check_eligibility_batch
-from accessions.eligibility.check import check_eligibility
+from accessions.eligibility.check import check_eligibility, check_eligibility_batch
 from notifications import services
 from registry.common import DomainError
 from registry.models import Product, ProductAlias

@@ -11,7 +11,6 @@ from registry.common import covers, in_force_q
 from registry.models import Country, Product, ProductAlias, SupervisionSite, UnionMembership
 from registry.selectors import (
     binding_membership_q,
-    membership_binds,
     product_resolve,
     product_resolve_many,
 )
@@ -21,6 +20,12 @@ from tests.factories import (
     UnionFactory,
     UnionMembershipFactory,
 )
+
+
+def membership_binds(membership: UnionMembership, on: dt.date) -> bool:
+    """The rule as the test states it (the code holds only the SQL, binding_membership_q)."""
+    return membership.binding and covers(membership.valid_from, membership.valid_until, on)
+
 
 EDGES = [None, dt.date(2020, 1, 1), dt.date(2020, 6, 30)]
 DAYS = [

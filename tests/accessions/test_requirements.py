@@ -7,8 +7,7 @@ import datetime as dt
 import pytest
 
 from accessions.eligibility.answer import EligibilityQuestion
-from accessions.eligibility.check import check_eligibility_batch
-from accessions.eligibility.check import check_eligibility
+from accessions.eligibility.check import check_eligibility, check_eligibility_batch
 from accessions.models import AccessCondition, ConditionKind, MarketAccess
 
 pytestmark = pytest.mark.django_db

@@ -169,3 +169,14 @@ def test_close_words_give_did_you_mean_links_not_unknown_product(client, world):
     html = response.content.decode()
     assert 'data-slug="maize"' in html and "product=maize" in html
     assert "unknown_product" not in html
+
+
+def test_dates_in_reasons_and_checklist_are_kept_whole(client, world):
+    """A reason or checklist line that names a day shows it as one <time> element (the stylesheet
+    keeps it on one line): at 360 px "2019-08-15" once broke into "2019-" and "08-15"."""
+    page = text(client.get("/check/", {"product": "maize", "country": "KZ"}))
+    reasons = re.search(r'<ul class="reasons">(.*?)</ul>', page).group(1)
+    dates = re.findall(r"\d{4}-\d{2}-\d{2}", re.sub(r'datetime="[^"]*"', "", reasons))
+    assert dates, reasons  # the access reason names the day access began
+    for day in dates:
+        assert f'<time datetime="{day}">{day}</time>' in reasons

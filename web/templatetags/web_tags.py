@@ -53,6 +53,17 @@ def fallback_marker(shown_language: str) -> str:
     )
 
 
+_FULL_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
+
+
+@register.filter
+def whole_dates(value) -> SafeString:
+    """Free text (a reason, a condition, a checklist line) with each full date in a <time>
+    element, so the stylesheet keeps it on one line ("2019-08-15", never "2019-" / "08-15")."""
+    text = str(conditional_escape(value))
+    return mark_safe(_FULL_DATE.sub(_time, text))  # noqa: S308 (escaped above; digits only added)
+
+
 @register.filter
 def dated(value, precision: str = "") -> SafeString:
     """`{{ record.valid_from|dated:record.valid_from_precision }}` via registry.common; the date

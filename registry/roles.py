@@ -230,6 +230,11 @@ def may_publish(user: Any, author_id: int | None) -> bool:
     return may_review(user) and _active(user) and user.pk != author_id
 
 
+def may_reject(user: Any, author_id: int | None) -> bool:
+    """Reject a proposal: any reviewer, or its own author withdrawing it."""
+    return may_review(user) or (may_propose(user) and user.pk == author_id)
+
+
 def may_write_directly(user: Any) -> bool:
     return may(user, Ability.WRITE_DIRECTLY)
 

@@ -149,7 +149,7 @@ def proposal_detail(request, pk: int):
             "own": proposal.author_id == request.user.pk,
             "may_reject": pending
             and proposal.batch_id is None
-            and (roles.may_review(request.user) or proposal.author_id == request.user.pk),
+            and roles.may_reject(request.user, proposal.author_id),
             "may_rebase": stale and proposal.batch_id is None,
         },
     )
@@ -194,8 +194,7 @@ def batch_detail(request, pk: int):
             "report": _report_display(batch.kind, batch.report),
             "items": batch.proposals.select_related("content_type").order_by("id"),
             "may_publish": pending and roles.may_publish(request.user, batch.author_id),
-            "may_reject": pending
-            and (roles.may_review(request.user) or batch.author_id == request.user.pk),
+            "may_reject": pending and roles.may_reject(request.user, batch.author_id),
         },
     )
 

@@ -393,7 +393,7 @@ def _mark(proposal: Proposal, state: str, *, by: Any, comment: str) -> None:
 
 def proposal_reject(*, proposal: Proposal, by: Any, comment: str) -> Proposal:
     """Reject a pending proposal with a reason (a reviewer), or withdraw one's own."""
-    if not (roles.may_review(by) or (roles.may_propose(by) and by.pk == proposal.author_id)):
+    if not roles.may_reject(by, proposal.author_id):
         raise DomainError("not_allowed", _("Only senior inspectors reject proposals."))
     if proposal.batch_id is not None:
         raise DomainError("in_batch", _("An import is published or rejected as a whole."))
@@ -459,7 +459,7 @@ def batch_publish(*, batch: ProposalBatch, by: Any, comment: str = "") -> Propos
 
 
 def batch_reject(*, batch: ProposalBatch, by: Any, comment: str) -> ProposalBatch:
-    if not (roles.may_review(by) or (roles.may_propose(by) and by.pk == batch.author_id)):
+    if not roles.may_reject(by, batch.author_id):
         raise DomainError("not_allowed", _("Only senior inspectors reject proposals."))
     if not comment.strip():
         raise DomainError("comment_required", _("Say why the proposal is rejected."))

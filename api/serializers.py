@@ -84,6 +84,7 @@ class CountryListSerializer(serializers.ModelSerializer):
             "source_url",
             "confidence",
             "is_illustrative",
+            "public_note",
         ]
 
 
@@ -128,6 +129,7 @@ class ProductListSerializer(serializers.ModelSerializer):
             "source_url",
             "confidence",
             "is_illustrative",
+            "public_note",
         ]
 
 
@@ -181,6 +183,7 @@ class PortSerializer(serializers.ModelSerializer):
             "source_url",
             "confidence",
             "is_illustrative",
+            "public_note",
         ]
 
     @extend_schema_field(
@@ -243,6 +246,7 @@ class RegulationListSerializer(serializers.ModelSerializer):
             "source_url",
             "confidence",
             "is_illustrative",
+            "public_note",
         ]
 
 
@@ -288,6 +292,7 @@ class MarketAccessListSerializer(serializers.ModelSerializer):
             "source_url",
             "confidence",
             "is_illustrative",
+            "public_note",
             "updated_at",
         ]
 
@@ -339,6 +344,7 @@ class AccessionSerializer(serializers.ModelSerializer):
             "source_url",
             "confidence",
             "is_illustrative",
+            "public_note",
         ]
 
 

@@ -206,3 +206,23 @@ def test_allowed_port_link_is_a_new_version(seeded, api):
     changed = api.get(url, HTTP_IF_NONE_MATCH=etag)
     assert changed.status_code == 200
     assert len(changed.json()["allowed_ports"]) == access.allowed_ports.count()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/countries/",
+        "/api/v1/products/",
+        "/api/v1/ports/",
+        "/api/v1/access/",
+        "/api/v1/accessions/",
+        "/api/v1/regulations/",
+    ],
+)
+def test_lists_carry_the_public_note_and_never_the_internal_one(seeded, api, url):
+    """API consumers get what the public pages show (issue 11): the public note beside the
+    provenance, never the internal note of sources and reasoning."""
+    rows = api.get(url, {"page_size": 200}).json()["results"]
+    assert rows and all("public_note" in row and "notes" not in row for row in rows)
+    if url == "/api/v1/access/":
+        assert any(row["public_note"] for row in rows)  # 33 seeded entries have one

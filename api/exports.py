@@ -149,9 +149,13 @@ class ExportMixin(_ListView):
         context = self.get_serializer_context()
         header = list(serializer_class().fields)
 
+        # One serializer for every row: a ModelSerializer builds its fields when first asked, so
+        # a new instance per row rebuilt them all each time (~90% of an export's time).
+        serializer = serializer_class(context=context)
+
         def rows():
             for obj in queryset.iterator(chunk_size=self.export_chunk_size):
-                data = serializer_class(obj, context=context).data
+                data = serializer.to_representation(obj)
                 yield [export_cell(data.get(name)) for name in header]
 
         stamp = timezone.now().strftime("%Y%m%d")

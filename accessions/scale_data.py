@@ -353,7 +353,7 @@ def _countries(
     )
 
 
-def _product_fields(i: int) -> dict[str, Any]:
+def synthetic_product_fields(i: int) -> dict[str, Any]:
     adjective, noun = i % len(_EN_WORDS), (i // len(_EN_WORDS)) % len(_EN_NOUNS)
     categories, origins = Category.values, OriginType.values
     return {
@@ -368,7 +368,7 @@ def _product_fields(i: int) -> dict[str, Any]:
     }
 
 
-def _product_aliases(i: int) -> list[tuple[str, str]]:
+def synthetic_product_aliases(i: int) -> list[tuple[str, str]]:
     noun = (i // len(_EN_WORDS)) % len(_EN_NOUNS)
     return [
         (f"{_EN_NOUNS[noun]} lot {i}", "en"),
@@ -383,10 +383,10 @@ def _products(
     """Ids of the synthetic products in slug order, with their aliases and search keys."""
     synthetic = Product.objects.filter(slug__startswith=PRODUCT_SLUG_PREFIX)
     have = set(synthetic.values_list("slug", flat=True))
-    missing = [i for i in range(sizes.products) if _product_fields(i)["slug"] not in have]
+    missing = [i for i in range(sizes.products) if synthetic_product_fields(i)["slug"] not in have]
     added["products"] = _load(
         model=Product,
-        rows=(_product_fields(i) for i in missing),
+        rows=(synthetic_product_fields(i) for i in missing),
         total=len(missing),
         progress=progress("products", len(missing)),
         now=now,
@@ -397,8 +397,8 @@ def _products(
 
     def aliases() -> Iterator[dict[str, Any]]:
         for i in missing:
-            product_id = ids[_product_fields(i)["slug"]]
-            for alias, language in _product_aliases(i):
+            product_id = ids[synthetic_product_fields(i)["slug"]]
+            for alias, language in synthetic_product_aliases(i):
                 yield {
                     "product_id": product_id,
                     "alias": alias,
@@ -416,11 +416,10 @@ def _products(
 
     def keys() -> Iterator[dict[str, Any]]:
         for i in missing:
-            fields = _product_fields(i)
+            fields = synthetic_product_fields(i)
             product = Product(**fields)
-            texts = product_search_key_texts(
-                product, [ProductAlias(alias=a, language=lang) for a, lang in _product_aliases(i)]
-            )
+            aliases = [ProductAlias(alias=a, language=g) for a, g in synthetic_product_aliases(i)]
+            texts = product_search_key_texts(product, aliases)
             for text in texts:
                 yield {
                     "product_id": ids[fields["slug"]],
@@ -435,7 +434,7 @@ def _products(
         progress=progress("product search keys", len(missing)),
         now=now,
     )
-    return [ids[_product_fields(i)["slug"]] for i in range(sizes.products)]
+    return [ids[synthetic_product_fields(i)["slug"]] for i in range(sizes.products)]
 
 
 def _pair(i: int, countries: int, products: int) -> tuple[int, int]:

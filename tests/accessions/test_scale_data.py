@@ -11,7 +11,7 @@ from django.db import connection
 
 from accessions.eligibility.check import check_eligibility
 from accessions.models import EstablishmentRegistration, MarketAccess
-from accessions.scale_data import SCALE_SOURCE
+from accessions.scale_data import SCALE_SOURCE, synthetic_product_aliases, synthetic_product_fields
 from registry.models import Country, Product, ProductAlias, ProductSearchKey
 from regulations.models import Regulation, RegulationProduct
 from tests.factories import RegistrationRegimeFactory
@@ -97,3 +97,10 @@ def test_refuses_sqlite(db, monkeypatch):
 def test_refuses_without_a_regime(db):
     with pytest.raises(CommandError, match="load_seeds"):
         generate()
+
+
+@pytest.mark.parametrize("index", [0, 619, 620, 9_999, 99_999])
+def test_every_product_index_has_names_in_three_languages(index):
+    fields = synthetic_product_fields(index)
+    assert all(fields[f"name_{lang}"] for lang in ("en", "zh", "ru"))
+    assert [language for _alias, language in synthetic_product_aliases(index)] == ["en", "zh", "ru"]

@@ -258,8 +258,9 @@ def main() -> None:
         MarketAccess.objects.order_by("?").values_list("product__slug", "country__iso2")[:150]
     )
     ports = ["", *Port.objects.values_list("code", flat=True)[:3]]
+    # No port: the parameter left out (the API refuses an empty `port=` with a 400).
     questions = [
-        {"product": slug, "country": iso2, "port": ports[i % len(ports)]}
+        {"product": slug, "country": iso2, **({"port": p} if (p := ports[i % len(ports)]) else {})}
         for i, (slug, iso2) in enumerate(pairs)
     ]
     questions += [{"product": "maize", "country": iso2} for iso2 in ("KZ", "KG", "TJ", "TM", "UZ")]

@@ -73,13 +73,20 @@ pytest: install $(CHROMIUM) $(CJK_FONT)  ## the whole pytest suite on the real P
 
 test: lint migrations-check pytest  ## install, lint, migration check, the whole suite (PostgreSQL + Redis)
 
-bench: install  ## benchmarks on PostgreSQL (not part of the test run); see bench/README.md
+BENCH_RESULTS ?= var/bench/results.jsonl
+export BENCH_RESULTS
+bench: install  ## every benchmark on PostgreSQL (not part of the test run), then ONE table; see bench/README.md
+	rm -f $(BENCH_RESULTS)
 	DATABASE_URL=postgres://postgres@127.0.0.1:5432/registry_bench_eligibility \
 	  REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/12} $(BIN)/python bench/eligibility.py
 	DATABASE_URL=postgres://postgres@127.0.0.1:5432/registry_bench_eligibility \
 	  $(BIN)/python bench/bulk.py
 	DATABASE_URL=postgres://postgres@127.0.0.1:5432/registry_bench_sweep \
 	  $(BIN)/python bench/sweep.py
+	DATABASE_URL=postgres://postgres@127.0.0.1:5432/registry_bench_scale \
+	  REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/12} $(BIN)/python bench/scale.py $(SCALE_ARGS)
+	@echo
+	@$(BIN)/python bench/table.py
 
 messages: install  ## rebuild and compile the translation catalogues
 	$(BIN)/python manage.py makemessages -l zh_Hans -l ru --ignore '.venv/*' --ignore 'var/*' --ignore 'bench/*' --ignore 'tests/*'

@@ -228,6 +228,19 @@ def main() -> None:
             f"{k} " + "/".join(f"{t:.2f}" for t in v) for k, v in timings.items()
         ))  # fmt: skip
     print(f"process max RSS: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+    from table import record
+
+    size, timings, summary, growth = results[-1]
+    update, swept = min(timings["update"]), min(timings["sweep"])
+    small_growth = results[0][3]
+    record(
+        f"expiry sweep over {size:,} registrations vs hand-written UPDATE",
+        f"{swept:.1f} s vs {update:.1f} s; peak memory +{growth:.0f} MB "
+        f"(+{small_growth:.0f} MB at {results[0][0]:,})",
+        f"{swept / update:.2f}×",
+        "≤ 2×, memory flat",
+        swept / update <= 2 and growth <= small_growth + 20,
+    )
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 
+from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.search import TrigramWordSimilarity
 from django.db import connection, transaction
 from django.db.models import (
@@ -25,11 +26,13 @@ from django.db.models import (
     Expression,
     F,
     FloatField,
+    Func,
     OuterRef,
     Prefetch,
     Q,
     QuerySet,
     Subquery,
+    TextField,
     Value,
     When,
 )
@@ -539,16 +542,42 @@ def _similar_arms(query: str) -> list[QuerySet]:
     products = Product.objects.order_by()
     aliases = ProductAlias.objects.filter(kind=AliasKind.NAME).order_by()
     arms: list[QuerySet] = [
-        products.filter(**{f"{name}__{contains}": query}).values("pk") for name in substring
+        _contains(products, name, contains, query).values("pk") for name in substring
     ]
     arms += [
         products.filter(**{f"{name}__trigram_word_similar": query}).values("pk") for name in similar
     ]
     arms += [
-        aliases.filter(**{f"alias__{contains}": query}).values("product_id"),
+        _contains(aliases, "alias", contains, query).values("product_id"),
         aliases.filter(alias__trigram_word_similar=query).values("product_id"),
     ]
     return arms
+
+
+def cjk_grams(text: str) -> list[str]:
+    """The Chinese characters of `text` and its pairs of adjacent ones: what the database's
+    `registry_cjk_grams()` lists (migration registry 0014)."""
+    singles = [c for c in text if CJK.match(c)]
+    pairs = [
+        text[i : i + 2]
+        for i in range(len(text) - 1)
+        if CJK.match(text[i]) and CJK.match(text[i + 1])
+    ]
+    return list(dict.fromkeys([*pairs, *singles]))
+
+
+def _contains(queryset: QuerySet, name: str, lookup: str, query: str) -> QuerySet:
+    """`name` contains `query`. With Chinese in the query (and on the columns that hold Chinese:
+    name_zh and aliases), first the GIN index on the text's characters and character pairs, which
+    serves one- and two-character queries that pg_trgm cannot; then the substring itself."""
+    grams = cjk_grams(query) if name in ("name_zh", "alias") else []
+    if grams:
+        queryset = queryset.alias(
+            cjk_grams=Func(
+                F(name), function="registry_cjk_grams", output_field=ArrayField(TextField())
+            )
+        ).filter(cjk_grams__contains=grams)
+    return queryset.filter(**{f"{name}__{lookup}": query})
 
 
 def _substring_arms(query: str) -> list[QuerySet]:

@@ -1,0 +1,583 @@
+"""Synthetic data at internet scale for the benchmarks (issue 13): countries, products with aliases
+in three languages, market access, establishment registrations and regulations with product
+links. Every row is illustrative (`is_illustrative`, confidence low, source SCALE_SOURCE); none of
+it is a fact and none of it reaches the seeds.
+
+PostgreSQL only: rows go in with `COPY ... FROM STDIN` (psycopg 3 `cursor.copy()`) into a
+temporary table and then `INSERT ... SELECT ... ON CONFLICT DO NOTHING` on the natural keys, so a
+second run adds nothing and a larger run adds only the missing rows.
+
+History: the tracked tables' history triggers (django-pghistory, "user" triggers) are disabled
+for the load with `ALTER TABLE ... DISABLE TRIGGER USER` inside the load's transaction and
+enabled again before it commits. Synthetic rows need no history, and a million history rows would
+only slow the load and swell the history tables. Foreign keys are PostgreSQL's internal triggers,
+which DISABLE TRIGGER USER leaves on, and check and unique constraints are not triggers: every
+constraint still holds.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import string
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import connection, models, transaction
+from django.utils import timezone
+
+from accessions.models import EstablishmentRegistration, MarketAccess, RegistrationRegime
+from registry.common import DomainError
+from registry.models import Category, Country, OriginType, Product, ProductAlias, ProductSearchKey
+from registry.services import product_search_key_texts
+from registry.text import stem
+from regulations.models import Regulation, RegulationProduct
+
+SCALE_SOURCE = "generate_scale_data: synthetic benchmark data, not a fact"
+PRODUCT_SLUG_PREFIX = "scale-product-"
+REGULATION_SLUG_PREFIX = "scale-regulation-"
+
+# ISO 3166-1 leaves these alpha-2 codes to users; the synthetic countries take them first and then
+# any other free pair of letters (their names say "Synthetic country", and they are illustrative).
+_USER_ASSIGNED = [
+    "AA",
+    *[f"Q{c}" for c in "MNOPQRSTUVWXYZ"],
+    *[f"X{c}" for c in string.ascii_uppercase],
+    "ZZ",
+]
+
+# Words the synthetic names are made of, so that searches in every script find many products.
+_EN_WORDS = [
+    "dried",
+    "fresh",
+    "frozen",
+    "chilled",
+    "roasted",
+    "ground",
+    "salted",
+    "smoked",
+    "organic",
+    "wild",
+    "sweet",
+    "sour",
+    "white",
+    "red",
+    "black",
+    "green",
+    "golden",
+    "mountain",
+    "river",
+    "valley",
+]
+_EN_NOUNS = [
+    "grape",
+    "apricot",
+    "apple",
+    "cherry",
+    "melon",
+    "walnut",
+    "almond",
+    "pistachio",
+    "barley",
+    "wheat",
+    "maize",
+    "rice",
+    "lentil",
+    "chickpea",
+    "bean",
+    "pea",
+    "flax",
+    "sunflower",
+    "rapeseed",
+    "honey",
+    "mutton",
+    "beef",
+    "lamb",
+    "milk",
+    "cheese",
+    "cotton",
+    "tomato",
+    "onion",
+    "pepper",
+    "cumin",
+    "raisin",
+]
+_RU_WORDS = [
+    "сушёный",
+    "свежий",
+    "мороженый",
+    "охлаждённый",
+    "жареный",
+    "молотый",
+    "солёный",
+    "копчёный",
+    "дикий",
+    "сладкий",
+    "белый",
+    "красный",
+    "чёрный",
+    "зелёный",
+    "золотой",
+    "горный",
+    "речной",
+]
+_RU_NOUNS = [
+    "виноград",
+    "абрикос",
+    "яблоко",
+    "вишня",
+    "дыня",
+    "орех",
+    "миндаль",
+    "фисташка",
+    "ячмень",
+    "пшеница",
+    "кукуруза",
+    "рис",
+    "чечевица",
+    "нут",
+    "фасоль",
+    "горох",
+    "лён",
+    "подсолнечник",
+    "рапс",
+    "мёд",
+    "баранина",
+    "говядина",
+    "ягнятина",
+    "молоко",
+    "сыр",
+    "хлопок",
+    "томат",
+    "лук",
+    "перец",
+    "зира",
+    "изюм",
+]
+_ZH_WORDS = list("干鲜冻冷烤磨盐熏野甜酸白红黑绿金山河谷")
+_ZH_NOUNS = [
+    "葡萄", "杏", "苹果", "樱桃", "甜瓜", "核桃", "杏仁", "开心果", "大麦", "小麦", "玉米",
+    "大米", "扁豆", "鹰嘴豆", "菜豆", "豌豆", "亚麻籽", "葵花籽", "油菜籽", "蜂蜜", "羊肉",
+    "牛肉", "羔羊肉", "牛奶", "奶酪", "棉花", "番茄", "洋葱", "辣椒", "孜然", "葡萄干",
+]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ScaleSizes:
+    countries: int = 200
+    products: int = 20_000
+    accesses: int = 500_000
+    registrations: int = 1_000_000
+    regulations: int = 10_000
+    links_per_regulation: int = 3
+
+
+Progress = Callable[[str, int], Callable[[int], None]]
+
+
+def _no_progress(label: str, total: int) -> Callable[[int], None]:
+    return lambda n: None
+
+
+def _columns(model: type[models.Model]) -> list[models.Field]:
+    return [f for f in model._meta.concrete_fields if not f.primary_key]
+
+
+def _defaults(model: type[models.Model], now: dt.datetime) -> dict[str, Any]:
+    """Every column's value when a row does not give it: the model default, `now` for automatic
+    timestamps, and the synthetic provenance."""
+    values: dict[str, Any] = {}
+    for field in _columns(model):
+        if isinstance(field, models.DateTimeField) and (field.auto_now or field.auto_now_add):
+            values[str(field.column)] = now
+        else:
+            values[str(field.column)] = field.get_default()
+    provenance = {
+        "source": SCALE_SOURCE,
+        "source_url": "",
+        "confidence": "low",
+        "is_illustrative": True,
+    }
+    values.update({k: v for k, v in provenance.items() if k in values})
+    return values
+
+
+def _load(
+    *,
+    model: type[models.Model],
+    rows: Iterable[dict[str, Any]],
+    total: int,
+    progress: Callable[[int], None],
+    extra: Sequence[tuple[str, str]] = (),
+    after: Sequence[str] = (),
+    now: dt.datetime,
+) -> int:
+    """COPY `rows` into a temporary table shaped like `model`'s table (plus `extra` columns),
+    insert the rows whose natural key is new, run the `after` statements (which may read the
+    temporary table `scale_rows`), and return the number of rows inserted."""
+    table = model._meta.db_table
+    columns = [str(f.column) for f in _columns(model)]
+    defaults = _defaults(model, now)
+    names = [*columns, *(name for name, _ in extra)]
+    quoted = ", ".join(f'"{c}"' for c in columns)
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS scale_rows")
+        cursor.execute(
+            f'CREATE TEMP TABLE scale_rows ON COMMIT DROP AS SELECT {quoted} FROM "{table}" '  # noqa: S608 (names from the model's meta)
+            "WITH NO DATA"
+        )
+        for name, kind in extra:
+            cursor.execute(f"ALTER TABLE scale_rows ADD COLUMN {name} {kind}")
+        raw = cursor.cursor  # the psycopg 3 cursor under Django's wrapper
+        column_list = ", ".join(f'"{c}"' for c in names)
+        with raw.copy(f"COPY scale_rows ({column_list}) FROM STDIN") as copy:
+            for batch in _batches(rows, 5000):
+                for row in batch:
+                    copy.write_row([row.get(name, defaults.get(name)) for name in names])
+                progress(len(batch))
+        cursor.execute(
+            f'INSERT INTO "{table}" ({quoted}) SELECT {quoted} FROM scale_rows '  # noqa: S608 (names from the model's meta)
+            "ON CONFLICT DO NOTHING"
+        )
+        inserted = cursor.rowcount
+        for statement in after:
+            cursor.execute(statement)
+        cursor.execute("DROP TABLE scale_rows")
+    return inserted
+
+
+def _batches(rows: Iterable[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
+    iterator = iter(rows)
+    while batch := list(itertools.islice(iterator, size)):
+        yield batch
+
+
+def _synthetic_count(model: type[models.Model]) -> int:
+    return model._default_manager.filter(source=SCALE_SOURCE).count()
+
+
+def _add_years(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+def scale_data_generate(
+    *, sizes: ScaleSizes, today: dt.date, progress: Progress = _no_progress
+) -> dict[str, int]:
+    """Add the synthetic rows that are missing for `sizes`; returns the rows added per table.
+
+    Raises DomainError('scale_data_needs_postgresql') on any other database and
+    DomainError('scale_data_no_regime') when no registration regime is loaded (load_seeds first).
+    """
+    if connection.vendor != "postgresql":
+        raise DomainError(
+            "scale_data_needs_postgresql",
+            "generate_scale_data needs PostgreSQL (it loads with COPY); "
+            f"this database is {connection.vendor}.",
+        )
+    regimes = list(RegistrationRegime.objects.order_by("valid_from"))
+    if not regimes:
+        raise DomainError(
+            "scale_data_no_regime",
+            "No registration regime in the database: run `manage.py load_seeds` first.",
+        )
+    now = timezone.now()
+    added: dict[str, int] = {}
+    tracked: list[type[models.Model]] = [
+        Country,
+        Product,
+        ProductAlias,
+        MarketAccess,
+        EstablishmentRegistration,
+        EstablishmentRegistration.products.through,
+        Regulation,
+        RegulationProduct,
+    ]
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            for model in tracked:
+                cursor.execute(f'ALTER TABLE "{model._meta.db_table}" DISABLE TRIGGER USER')
+        countries = _countries(sizes, progress, now, added)
+        products = _products(sizes, progress, now, added)
+        _accesses(sizes, countries, products, progress, now, added)
+        _registrations(sizes, countries, products, regimes, today, progress, now, added)
+        _regulations(sizes, countries, products, progress, now, added)
+        with connection.cursor() as cursor:
+            # Check the deferred foreign keys now: PostgreSQL refuses to alter a table with
+            # pending trigger events.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            for model in tracked:
+                cursor.execute(f'ALTER TABLE "{model._meta.db_table}" ENABLE TRIGGER USER')
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")  # Django's foreign keys, as before
+    return added
+
+
+def _countries(
+    sizes: ScaleSizes, progress: Progress, now: dt.datetime, added: dict[str, int]
+) -> list[tuple[int, str]]:
+    """(id, iso3) of the synthetic countries, ordered by ISO code."""
+    existing = list(
+        Country.objects.filter(source=SCALE_SOURCE).order_by("iso2").values_list("iso2", flat=True)
+    )
+    need = max(0, sizes.countries - len(existing))
+    taken = set(Country.objects.values_list("iso2", flat=True))
+    taken |= {iso3[1:] for iso3 in Country.objects.values_list("iso3", flat=True) if iso3[0] == "X"}
+    pairs = ("".join(p) for p in itertools.product(string.ascii_uppercase, repeat=2))
+    candidates = [c for c in dict.fromkeys([*_USER_ASSIGNED, *pairs]) if c not in taken]
+    new = candidates[:need]
+    rows = [
+        {
+            "iso2": code,
+            "iso3": f"X{code}",
+            "name_en": f"Synthetic country {code}",
+            "name_zh": f"合成国家 {code}",
+            "name_ru": f"Синтетическая страна {code}",
+            "region": "other",
+        }
+        for code in new
+    ]
+    added["countries"] = _load(
+        model=Country,
+        rows=rows,
+        total=len(rows),
+        progress=progress("countries", len(rows)),
+        now=now,
+    )
+    return list(
+        Country.objects.filter(source=SCALE_SOURCE)
+        .order_by("iso2")
+        .values_list("pk", "iso3")[: sizes.countries]
+    )
+
+
+def synthetic_product_fields(i: int) -> dict[str, Any]:
+    adjective, noun = i % len(_EN_WORDS), (i // len(_EN_WORDS)) % len(_EN_NOUNS)
+    categories, origins = Category.values, OriginType.values
+    return {
+        "slug": f"{PRODUCT_SLUG_PREFIX}{i:06d}",
+        "name_en": f"{_EN_WORDS[adjective]} {_EN_NOUNS[noun]} {i}",
+        "name_zh": f"{_ZH_WORDS[adjective % len(_ZH_WORDS)]}{_ZH_NOUNS[noun]}{i}",
+        "name_ru": f"{_RU_WORDS[adjective % len(_RU_WORDS)]} {_RU_NOUNS[noun]} {i}",
+        "category": categories[i % len(categories)],
+        "origin_type": origins[i % len(origins)],
+        "hs_code": "",
+        "hs_basis": "uncertain",
+    }
+
+
+def synthetic_product_aliases(i: int) -> list[tuple[str, str]]:
+    noun = (i // len(_EN_WORDS)) % len(_EN_NOUNS)
+    return [
+        (f"{_EN_NOUNS[noun]} lot {i}", "en"),
+        (f"{_ZH_NOUNS[noun]}批{i}", "zh"),
+        (f"{_RU_NOUNS[noun]} партия {i}", "ru"),
+    ]
+
+
+def _products(
+    sizes: ScaleSizes, progress: Progress, now: dt.datetime, added: dict[str, int]
+) -> list[int]:
+    """Ids of the synthetic products in slug order, with their aliases and search keys."""
+    synthetic = Product.objects.filter(slug__startswith=PRODUCT_SLUG_PREFIX)
+    have = set(synthetic.values_list("slug", flat=True))
+    missing = [i for i in range(sizes.products) if synthetic_product_fields(i)["slug"] not in have]
+    added["products"] = _load(
+        model=Product,
+        rows=(synthetic_product_fields(i) for i in missing),
+        total=len(missing),
+        progress=progress("products", len(missing)),
+        now=now,
+    )
+    ids = dict(
+        Product.objects.filter(slug__startswith=PRODUCT_SLUG_PREFIX).values_list("slug", "pk")
+    )
+
+    def aliases() -> Iterator[dict[str, Any]]:
+        for i in missing:
+            product_id = ids[synthetic_product_fields(i)["slug"]]
+            for alias, language in synthetic_product_aliases(i):
+                yield {
+                    "product_id": product_id,
+                    "alias": alias,
+                    "language": language,
+                    "kind": "name",
+                }
+
+    added["product aliases"] = _load(
+        model=ProductAlias,
+        rows=aliases(),
+        total=3 * len(missing),
+        progress=progress("product aliases", 3 * len(missing)),
+        now=now,
+    )
+
+    def keys() -> Iterator[dict[str, Any]]:
+        for i in missing:
+            fields = synthetic_product_fields(i)
+            product = Product(**fields)
+            aliases = [ProductAlias(alias=a, language=g) for a, g in synthetic_product_aliases(i)]
+            texts = product_search_key_texts(product, aliases)
+            for text in texts:
+                yield {
+                    "product_id": ids[fields["slug"]],
+                    "key": text[:200],
+                    "stem": stem(text)[:200],
+                }
+
+    added["product search keys"] = _load(
+        model=ProductSearchKey,
+        rows=keys(),
+        total=len(missing),
+        progress=progress("product search keys", len(missing)),
+        now=now,
+    )
+    return [ids[synthetic_product_fields(i)["slug"]] for i in range(sizes.products)]
+
+
+def _pair(i: int, countries: int, products: int) -> tuple[int, int]:
+    """The i-th (country, product) index pair: every country gets an equal share, and no pair
+    repeats while i < countries × products."""
+    country = i % countries
+    return country, (i // countries + country * 97) % products
+
+
+def _accesses(
+    sizes: ScaleSizes,
+    countries: list[tuple[int, str]],
+    products: list[int],
+    progress: Progress,
+    now: dt.datetime,
+    added: dict[str, int],
+) -> None:
+    total = min(sizes.accesses, len(countries) * len(products))
+    if _synthetic_count(MarketAccess) >= total:
+        added["market access"] = 0
+        return
+
+    def rows() -> Iterator[dict[str, Any]]:
+        for i in range(total):
+            c, p = _pair(i, len(countries), len(products))
+            status = "suspended" if i % 10 == 9 else "expired" if i % 25 == 24 else "in_force"
+            start = dt.date(2015, 1, 1) + dt.timedelta(days=i % 3650)
+            yield {
+                "product_id": products[p],
+                "country_id": countries[c][0],
+                "status": status,
+                "instrument_kind": "reported",
+                "valid_from": start,
+                "valid_from_precision": "exact",
+                "valid_until": _add_years(start, 3) if status == "expired" else None,
+                "requires_registered_establishments": True if i % 3 == 0 else None,
+                "registered_establishments_basis": "inference" if i % 3 == 0 else "",
+            }
+
+    added["market access"] = _load(
+        model=MarketAccess,
+        rows=rows(),
+        total=total,
+        progress=progress("market access", total),
+        now=now,
+    )
+
+
+def _registrations(
+    sizes: ScaleSizes,
+    countries: list[tuple[int, str]],
+    products: list[int],
+    regimes: list[RegistrationRegime],
+    today: dt.date,
+    progress: Progress,
+    now: dt.datetime,
+    added: dict[str, int],
+) -> None:
+    if _synthetic_count(EstablishmentRegistration) >= sizes.registrations:
+        added["establishment registrations"] = 0
+        return
+    spans = [
+        (regime, max(1, ((regime.valid_until or today) - regime.valid_from).days))
+        for regime in regimes
+    ]
+
+    def rows() -> Iterator[dict[str, Any]]:
+        for i in range(sizes.registrations):
+            c = i % len(countries)
+            regime, span = spans[i % len(spans)]
+            registered = regime.valid_from + dt.timedelta(days=(i * 7) % span)
+            yield {
+                "registration_number": f"C{countries[c][1]}{i:014d}",
+                "name": f"Synthetic establishment {i}",
+                "country_id": countries[c][0],
+                "registered_on": registered,
+                "valid_until": _add_years(registered, regime.validity_years),
+                "status": "registered",
+                "regime_id": regime.pk,
+                "product_x": products[(i * 7919) % len(products)],
+            }
+
+    table = EstablishmentRegistration._meta.db_table
+    through = EstablishmentRegistration.products.through._meta.db_table
+    added["establishment registrations"] = _load(
+        model=EstablishmentRegistration,
+        rows=rows(),
+        total=sizes.registrations,
+        progress=progress("establishment registrations", sizes.registrations),
+        extra=[("product_x", "bigint")],
+        after=[
+            f'INSERT INTO "{through}" (establishmentregistration_id, product_id) '  # noqa: S608
+            f'SELECT r.id, s.product_x FROM scale_rows s JOIN "{table}" r '
+            "USING (registration_number) ON CONFLICT DO NOTHING"
+        ],
+        now=now,
+    )
+
+
+def _regulations(
+    sizes: ScaleSizes,
+    countries: list[tuple[int, str]],
+    products: list[int],
+    progress: Progress,
+    now: dt.datetime,
+    added: dict[str, int],
+) -> None:
+    if _synthetic_count(Regulation) >= sizes.regulations:
+        added["regulations"] = 0
+        return
+
+    def rows() -> Iterator[dict[str, Any]]:
+        for i in range(sizes.regulations):
+            yield {
+                "slug": f"{REGULATION_SLUG_PREFIX}{i:06d}",
+                "title_en": f"Synthetic regulation {i}",
+                "title_ru": f"Синтетический регламент {i}",
+                "title_zh": f"合成法规 {i}",
+                "kind": "standard",
+                "country_id": countries[i % len(countries)][0],
+                "status": "in_force",
+                "in_force_from": dt.date(2015, 1, 1) + dt.timedelta(days=i % 3650),
+                "in_force_from_precision": "exact",
+                "links_x": [
+                    products[(i * sizes.links_per_regulation + k) % len(products)]
+                    for k in range(sizes.links_per_regulation)
+                ],
+            }
+
+    table = Regulation._meta.db_table
+    links = RegulationProduct._meta.db_table
+    added["regulations"] = _load(
+        model=Regulation,
+        rows=rows(),
+        total=sizes.regulations,
+        progress=progress("regulations", sizes.regulations),
+        extra=[("links_x", "bigint[]")],
+        after=[
+            f'INSERT INTO "{links}" '  # noqa: S608 (names from the model's meta)
+            "(regulation_id, product_id, clause, note, source, confidence) "
+            "SELECT r.id, p.product_id, '', '', s.source, 'low' FROM scale_rows s "
+            f'JOIN "{table}" r USING (slug) '
+            "CROSS JOIN LATERAL unnest(s.links_x) AS p(product_id) ON CONFLICT DO NOTHING"
+        ],
+        now=now,
+    )

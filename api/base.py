@@ -76,9 +76,10 @@ FORMAT_PARAMETER = OpenApiParameter(
 
 
 class ApiView(APIView):
-    """Base of every v1 view: JSON plus problem+json for errors, strict format negotiation, and
-    no empty query parameter (`?as_of=` is a 400 naming it: give a value or leave it out; `?=x`
-    is a 400 too)."""
+    """Base of every v1 view: JSON plus problem+json for errors, strict format negotiation, no
+    empty query parameter (`?as_of=` is a 400 naming it: give a value or leave it out; `?=x`
+    is a 400 too) and no parameter given twice (every query parameter of the API takes one value:
+    `?country=KZ&country=UZ` would silently mean only the last)."""
 
     renderer_classes = [JSONRenderer]
     content_negotiation_class = StrictContentNegotiation
@@ -89,6 +90,8 @@ class ApiView(APIView):
                 raise ParameterError(name, _("A query parameter needs a name."))
             if any(value == "" for value in values):
                 raise ParameterError(name, _("Give a value, or leave the parameter out."))
+            if len(values) > 1:
+                raise ParameterError(name, _("Give this parameter once: it takes one value."))
         super().initial(request, *args, **kwargs)
 
 

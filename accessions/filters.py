@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from drf_spectacular.utils import extend_schema_field
 
-from accessions.changes import Meaning
+from accessions.changes.base import Meaning
 from accessions.models import (
     Accession,
     AccessStatus,

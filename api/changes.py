@@ -24,14 +24,14 @@ from rest_framework import serializers
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
-from accessions.changes import (
+from accessions.changes.base import (
     Change,
     ChangeKind,
     ChangesBetween,
     Meaning,
     RecordKind,
-    changes_between,
 )
+from accessions.changes.between import changes_between
 from accessions.filters import ChangesBetweenForm
 from api.auth import HasApiKey
 from api.base import (

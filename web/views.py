@@ -23,8 +23,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accessions import selectors
-from accessions.changes import Meaning
-from accessions.changes import changes_between as changes_between_selector
+from accessions.changes.base import Meaning
+from accessions.changes.between import changes_between as changes_between_selector
 from accessions.eligibility.check import check_eligibility
 from accessions.filters import AccessionFilter, ChangesBetweenForm, PipelineForm
 from accessions.models import STAGE_ORDER, MarketAccess, Stage
@@ -592,7 +592,7 @@ def supersession_chain(regulation: Regulation) -> list[Regulation]:
 
 def changes_between(request):
     """What changed between two dates, in one of two meanings (legal validity or registry edits);
-    the one selector (accessions.changes) answers, as it does for the API."""
+    the one selector (accessions.changes.between) answers, as it does for the API."""
     params = request.GET.copy()
     if params and not params.get("meaning"):
         params["meaning"] = Meaning.LEGAL  # the default meaning, shown chosen

@@ -6,7 +6,8 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from accessions.changes import ChangeKind, Meaning, RecordKind, changes_between
+from accessions.changes.base import ChangeKind, Meaning, RecordKind
+from accessions.changes.between import changes_between
 from accessions.models import Accession, AccessStatus, MarketAccess
 from registry.common import history_context
 from tests import factories as f

@@ -252,9 +252,9 @@ class EligibilityAnswerSerializer(serializers.Serializer):
 # --- The answer as JSON, on the hot path ---------------------------------------------------------
 # The serializers above define the answer's shape (and the OpenAPI schema); rendering thousands of
 # answers through nested DRF serializers cost more than the engine's SQL, so the views render
-# with the plain functions below. tests/accessions/test_engine_differential.py renders every
-# answer both ways and requires them equal; tests/api/test_schema.py validates answers against
-# the schema.
+# with the plain functions below. tests/api/test_eligibility_render.py renders every answer to
+# every seeded question both ways and requires them equal; tests/api/test_schema.py validates
+# answers against the schema.
 
 
 def _text(value: Any) -> str | None:

@@ -245,11 +245,17 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers")
     parser.add_argument("--clients", type=int, default=4, help="load-generating processes")
+    parser.add_argument(
+        "--as-loaded",
+        action="store_true",
+        help="measure the database as it is (e.g. loaded by manage.py generate_scale_data at the "
+        "issue's full scale, as bench/scale.py does): no synthetic rows added",
+    )
     args = parser.parse_args()
 
     print(f"database {os.environ['DATABASE_URL']}; preparing data", flush=True)
     ensure_database()
-    prepare_data(args.products)
+    prepare_data(0 if args.as_loaded else args.products)
     from accessions.models import MarketAccess
     from registry.models import Port, Product
 
@@ -302,7 +308,13 @@ def main() -> None:
     print(f"  non-200 answers: {errors}   (target: ratio ≥ 0.8×)")
     from table import record
 
-    scale = f"{Product.objects.count():,} products, HTTP, gunicorn {args.workers} workers"
+    from accessions.models import EstablishmentRegistration
+
+    scale = (
+        f"{Product.objects.count():,} products, {MarketAccess.objects.count():,} access entries, "
+        f"{EstablishmentRegistration.objects.count():,} registrations, HTTP, gunicorn "
+        f"{args.workers} workers"
+    )
     record(
         f"eligibility, new question vs the floor ({scale})",
         f"{cold:.0f} vs {bare:.0f} req/s; non-200: {errors}",

@@ -392,17 +392,27 @@ def product_resolve_many(identifiers: Iterable[str]) -> dict[str, ProductResolut
     codes = [ident for ident in idents if HS6.match(ident)]
     headings = [ident for ident in idents if HS4.match(ident)]
     names = [ident for ident in idents if not ident.isdigit()]
-    match = Q(slug__in=[ident.lower() for ident in idents]) | Q(hs_code__in=codes)
-    match |= Q(aliases__alias__in=codes, aliases__kind=AliasKind.HS_CODE)
-    match |= Q(search_keys__key__in=[fold(n) for n in names])
-    match |= Q(search_keys__stem__in=[stem(n) for n in names])
+    # A UNION of index probes (as `product_ids_matching`), not an OR across joined aliases and
+    # keys with DISTINCT, which scanned every product (~50 ms at 20,000 products; issue 13).
+    probes: list[QuerySet] = [Product.objects.filter(slug__in=[i.lower() for i in idents])]
+    if codes:
+        probes += [
+            Product.objects.filter(hs_code__in=codes),
+            ProductAlias.objects.filter(alias__in=codes, kind=AliasKind.HS_CODE),
+        ]
+    if names:
+        probes += [
+            ProductSearchKey.objects.filter(key__in={fold(n) for n in names}),
+            ProductSearchKey.objects.filter(stem__in={stem(n) for n in names}),
+        ]
     for heading in headings:
-        upper = str(int(heading) + 1).zfill(4)
-        match |= Q(hs_code__gte=heading, hs_code__lt=upper)
-        match |= Q(
-            aliases__kind=AliasKind.HS_CODE, aliases__alias__gte=heading, aliases__alias__lt=upper
-        )
-    products = list(Product.objects.filter(match).distinct().order_by("slug")) if idents else []
+        probes += _hs_arms(heading)
+    first, *rest = [
+        probe.order_by().values("pk" if probe.model is Product else "product_id")
+        for probe in probes
+    ]
+    matching = first.union(*rest)
+    products = list(Product.objects.filter(pk__in=matching).order_by("slug")) if idents else []
     keys: dict[int, list[ProductSearchKey]] = {}
     for key in ProductSearchKey.objects.filter(product__in=products) if products else []:
         keys.setdefault(key.product_id, []).append(key)

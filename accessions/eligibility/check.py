@@ -115,14 +115,63 @@ def _questions_table(rows: Sequence[QuestionRow]) -> tuple[str, list[Any]]:
     return table, [json.dumps(rows)]
 
 
+class _ServerBound:
+    """The database connection as one statement's compiler sees it, whose cursor binds the
+    parameters on the server (psycopg's plain `Cursor`, not Django's default `ClientCursor`), so
+    psycopg prepares a statement the process runs often (its `prepare_threshold`, 5) and
+    PostgreSQL stops planning it anew: planning the statements cost more than running them
+    (~2 ms against ~0.5 ms for a new question; issue 13). The cursor is Django's wrapper, so the
+    statements are counted and logged like any other. Everything else is the connection's."""
+
+    def __init__(self, connection: Any) -> None:
+        self._connection = connection
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._connection, name)
+
+    def cursor(self) -> Any:
+        import psycopg  # PostgreSQL only (`_server_bound`)
+        from django.db.backends.postgresql.psycopg_any import register_tzloader
+
+        wrapped = self._connection
+        wrapped.close_if_health_check_failed()
+        wrapped.ensure_connection()
+        with wrapped.wrap_database_errors:
+            cursor = psycopg.Cursor(wrapped.connection)
+            # As Django's create_cursor: the connection's time zone for timestamptz values.
+            timestamptz = psycopg.postgres.types["timestamptz"].oid
+            loader = wrapped.connection.adapters.get_loader(timestamptz, psycopg.pq.Format.TEXT)
+            if wrapped.timezone != loader.timezone:
+                register_tzloader(wrapped.timezone, cursor)
+            return wrapped._prepare_cursor(cursor)
+
+
+def _server_bound(connection: Any) -> Any:
+    """`_ServerBound` on PostgreSQL (psycopg 3), unless an execute wrapper is installed: one may
+    rewrite the statement into several commands, which a prepared statement cannot hold
+    (pghistory's context, on POST requests such as bulk, prepends a `SELECT set_config(...);`)."""
+    if (
+        connection.vendor == "postgresql"
+        and not connection.execute_wrappers
+        and not connection.settings_dict["OPTIONS"].get("server_side_binding")
+    ):
+        from django.db.backends.postgresql.psycopg_any import is_psycopg3
+
+        if is_psycopg3:
+            return _ServerBound(connection)
+    return connection
+
+
 class _OverQuestions(Query):
     """A query with the table of questions in front (WITH ...): the ORM builds the statement once
-    per process, compiles it once per database connection settings, and each batch only passes
-    its questions (the statement's own parameters are constants)."""
+    per process, compiles it once per database connection settings (its text and what reading
+    its rows needs: the select list, the related models), and each batch only passes its
+    questions (the statement's own parameters are constants), on a cursor that binds them on
+    the server so PostgreSQL plans the statement once per connection (`_ServerBound`)."""
 
     questions: tuple[str, list[Any]]
     compiled: dict[
-        tuple[Any, ...], tuple[str, tuple, bool]
+        tuple[Any, ...], tuple[str, tuple, bool, tuple]
     ]  # shared by every clone of the statement
 
     def get_compiler(self, using=None, connection=None, elide_empty=True):
@@ -135,16 +184,17 @@ class _OverQuestions(Query):
             vendor = compiler.connection.vendor
             key = (compiler.connection.alias, vendor, with_limits, with_col_aliases)
             if key in compiled:
-                # What reading the rows needs (the select list, the related models); the text
-                # and its constant parameters are the compiled ones.
-                compiler.setup_query(with_col_aliases=with_col_aliases)
-                sql, params, compiler.has_extra_select = compiled[key]
+                sql, params, compiler.has_extra_select, selected = compiled[key]
+                compiler.select, compiler.klass_info, compiler.annotation_col_map = selected
+                compiler.col_count = len(compiler.select)
             else:
                 sql, params = plain(with_limits, with_col_aliases)
-                compiled[key] = (sql, tuple(params), compiler.has_extra_select)
+                selected = (compiler.select, compiler.klass_info, compiler.annotation_col_map)
+                compiled[key] = (sql, tuple(params), compiler.has_extra_select, selected)
             return f"WITH {table} {sql}", (*table_params, *params)
 
         compiler.as_sql = as_sql
+        compiler.connection = _server_bound(compiler.connection)
         return compiler
 
 

@@ -456,7 +456,8 @@ CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 LATIN = re.compile(r"[A-Za-z0-9]")
 # Past this many matching products the query is too vague to rank them all; the first ones are
-# listed and the caller says the list is cut.
+# listed and the caller says the list is cut. On PostgreSQL each index probe reads at most this
+# many + 1 rows (ten pages of 20; the probes' work is linear in it: bench/RESULTS.md).
 MAX_MATCHES = 200
 # Room for the resolver's own matches (an identifier names a handful of products at most).
 EXACT_MATCHES_KEPT = 50

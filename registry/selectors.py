@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import json
 import re
 from collections.abc import Iterable, Iterator
 from contextvars import ContextVar
@@ -36,7 +37,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, Greatest
+from django.db.models.functions import Cast, Coalesce, Greatest
 from django.utils.translation import gettext as _
 
 from registry.common import DomainError, in_force_q
@@ -465,8 +466,9 @@ CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 LATIN = re.compile(r"[A-Za-z0-9]")
 # Past this many matching products the query is too vague to rank them all; the first ones are
-# listed and the caller says the list is cut.
-MAX_MATCHES = 1000
+# listed and the caller says the list is cut. On PostgreSQL each index probe reads at most this
+# many + 1 rows (ten pages of 20; the probes' work is linear in it: bench/RESULTS.md).
+MAX_MATCHES = 200
 # Room for the resolver's own matches (an identifier names a handful of products at most).
 EXACT_MATCHES_KEPT = 50
 
@@ -540,11 +542,16 @@ def _fields_for_script(query: str) -> tuple[list[str], list[str]]:
     return substring, similar
 
 
-def _similar_arms(query: str) -> list[QuerySet]:
+def _similar_arms(query: str, cap: int) -> list[QuerySet]:
     """The arms of a UNION of index-friendly probes for the products a query finds (PostgreSQL
-    only, inside `similarity_threshold`): each
-    arm is one column with one operator and uses its GIN trigram index, where one WHERE with ORs
-    across columns and an alias subquery scans the whole table.
+    only, inside `similarity_threshold`), each giving (product id, word similarity of the column
+    it probes, 0) for at most `cap` rows: each arm is one column with one operator and uses one
+    index, where one WHERE with ORs across columns and an alias subquery scans the whole table.
+
+    The similarity arms (`%>`) walk the GiST trigram index nearest first (`ORDER BY query <<->
+    column`, migration registry 0015), so they read their best `cap` rows and no more; the
+    substring arms read the first `cap` rows their GIN index finds (a substring that is not also
+    word-similar ranks below every similarity match, so which of those are kept matters less).
     """
     substring, similar = _fields_for_script(query)
     # Text without letter case (Chinese) needs no UPPER(): a plain LIKE is half the work.
@@ -552,16 +559,29 @@ def _similar_arms(query: str) -> list[QuerySet]:
     products = Product.objects.order_by()
     aliases = ProductAlias.objects.filter(kind=AliasKind.NAME).order_by()
     arms: list[QuerySet] = [
-        _contains(products, name, contains, query).values("pk") for name in substring
+        _scored(_contains(products, name, contains, query), "pk", query, name)[:cap]
+        for name in substring
     ]
     arms += [
-        products.filter(**{f"{name}__trigram_word_similar": query}).values("pk") for name in similar
+        _scored(products.filter(**{f"{name}__trigram_word_similar": query}), "pk", query, name)[
+            :cap
+        ]
+        for name in similar
     ]
     arms += [
-        _contains(aliases, "alias", contains, query).values("product_id"),
-        aliases.filter(alias__trigram_word_similar=query).values("product_id"),
+        _scored(_contains(aliases, "alias", contains, query), "product_id", query, "alias")[:cap],
+        _scored(aliases.filter(alias__trigram_word_similar=query), "product_id", query, "alias")[
+            :cap
+        ],
     ]
     return arms
+
+
+def _scored(queryset: QuerySet, key: str, query: str, name: str) -> QuerySet:
+    """(the product's id, the word similarity of `name` to the query, 0: not a resolver match)."""
+    return queryset.annotate(score=TrigramWordSimilarity(query, name), exact=Value(0)).values_list(
+        key, "score", "exact"
+    )
 
 
 def cjk_grams(text: str) -> list[str]:
@@ -612,34 +632,110 @@ def product_search(query: str) -> ProductSearch:
     prefix, typos tolerated on PostgreSQL; what `product_resolve` finds comes first."""
     query = normalise_identifier(query)
     prefix = hs_prefix(query)
-    if prefix:
-        arms = _hs_arms(prefix)
-    elif trigram_available():
-        arms = _similar_arms(query)
-    else:
-        arms = _substring_arms(query)
+    if not prefix and trigram_available():
+        return _ranked_search(query)
+    arms = _hs_arms(prefix) if prefix else _substring_arms(query)
     # One statement: the forgiving arms, and the resolver's own probes flagged, so whatever the
     # resolver names is always listed, and first.
     flagged = [arm.annotate(exact=Value(0)) for arm in arms]
     flagged += [probe.annotate(exact=Value(1)) for probe in _identifier_probes(query)]
     union = flagged[0].union(*flagged[1:]).order_by("-exact")
-    with similarity_threshold():
-        rows = list(union.values_list("pk", "exact")[: MAX_MATCHES + EXACT_MATCHES_KEPT + 1])
+    rows = list(union.values_list("pk", "exact")[: MAX_MATCHES + EXACT_MATCHES_KEPT + 1])
     exact = [pk for pk, flag in rows if flag]
     found = list(dict.fromkeys(pk for pk, flag in rows if not flag))
     if not rows and not prefix:
-        # Nothing by substring or trigram: the resolver's close words (typos, plurals, words
-        # of a longer name), the same on SQLite and PostgreSQL ("mazie" -> maize).
+        # Nothing by substring: the resolver's close words (typos, plurals, words of a longer
+        # name), the same on SQLite and PostgreSQL ("mazie" -> maize).
         found = [p.pk for p in product_resolve(query).candidates]
     truncated = len(found) > MAX_MATCHES
-    products = Product.objects.filter(pk__in={*exact, *found[:MAX_MATCHES]}).annotate(
+    products = _flagged(exact, found[:MAX_MATCHES])
+    if prefix:
+        return ProductSearch(products.order_by("-exact", "hs_code", "name_en"), truncated)
+    return ProductSearch(products.order_by("-exact", "name_en"), truncated)
+
+
+def _flagged(exact: list[int], found: list[int]) -> QuerySet:
+    """The products listed, `exact` (the resolver's) flagged 1."""
+    return Product.objects.filter(pk__in={*exact, *found}).annotate(
         exact=Case(When(pk__in=exact or [0], then=Value(1)), default=Value(0))
     )
-    first = ["-exact"]
-    if prefix:
-        return ProductSearch(products.order_by(*first, "hs_code", "name_en"), truncated)
-    if not trigram_available():
-        return ProductSearch(products.order_by(*first, "name_en"), truncated)
+
+
+def _ranked_search(query: str) -> ProductSearch:
+    """PostgreSQL: one statement reads each arm's best `MAX_MATCHES + 1` rows with their word
+    similarity, and the resolver's own matches flagged; a product ranks by its best similarity in
+    any arm, and ties by English name. Ranking only the rows the arms keep spares computing the
+    similarity of the thousands of products a vague query matches (issue 13)."""
+    arms = _similar_arms(query, MAX_MATCHES + 1)
+    arms += [
+        probe.annotate(score=Value(0.0, output_field=FloatField()), exact=Value(1))
+        for probe in _identifier_probes(query)
+    ]
+    with _ranking_settings():
+        rows = list(arms[0].union(*arms[1:], all=True))
+    exact = list(dict.fromkeys(pk for pk, _score, flag in rows if flag))
+    scores: dict[int, float] = {}
+    for pk, score, _flag in rows:
+        scores[pk] = max(score, scores.get(pk, 0.0))
+    found = sorted((pk for pk in scores if pk not in exact), key=scores.__getitem__, reverse=True)
+    if not rows:
+        # Nothing by substring or trigram: the resolver's close words (typos, plurals, words of
+        # a longer name) ranked by their similarity to the query ("mazie" -> maize).
+        found = [p.pk for p in product_resolve(query).candidates]
+        ranked = _flagged([], found).annotate(rank=_similarity_rank(query))
+        return ProductSearch(ranked.order_by("-rank", "name_en"), False)
+    truncated = len(found) > MAX_MATCHES
+    exact, found = exact[:EXACT_MATCHES_KEPT], found[:MAX_MATCHES]
+    kept = [*exact, *found]
+    # The scores travel as one JSON object (a binary-searched key per row), not a CASE per id.
+    rank = Func(
+        Value(json.dumps({str(pk): scores[pk] for pk in kept})),
+        Cast("pk", TextField()),
+        arg_joiner="::jsonb ->> ",
+        template="((%(expressions)s)::float)",
+        output_field=FloatField(),
+    )
+    ranked = _flagged(exact, found).annotate(rank=rank)
+    return ProductSearch(ranked.order_by("-exact", "-rank", "name_en"), truncated)
+
+
+@contextlib.contextmanager
+def _ranking_settings() -> Iterator[None]:
+    """The similarity threshold, and index scans only, for the statements of the block.
+
+    With `LIMIT` on an arm the planner reads a table in order and stops at the limit when it
+    expects the matches to be many, and pg_trgm's estimates for `%>` often are (21,000 of
+    100,000 for 3,000): a sequential scan computing the similarity of 17,000 rows, 55 ms, where
+    the GIN index finds the 3,000 in a millisecond. One statement sets both in a transaction of
+    its own; inside an enclosing `similarity_threshold` block the scan setting is put back after.
+    """
+    if _THRESHOLD_SET.get():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT current_setting('enable_seqscan'), "
+                "set_config('enable_seqscan', 'off', true)"
+            )
+            before = cursor.fetchone()[0]
+            try:
+                yield
+            finally:
+                cursor.execute("SELECT set_config('enable_seqscan', %s, true)", [before])
+        return
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT set_config('pg_trgm.word_similarity_threshold', %s, true), "
+            "set_config('enable_seqscan', 'off', true)",
+            [str(WORD_SIMILARITY_THRESHOLD)],
+        )
+        token = _THRESHOLD_SET.set(True)
+        try:
+            yield
+        finally:
+            _THRESHOLD_SET.reset(token)
+
+
+def _similarity_rank(query: str) -> Expression:
+    """How well a product's names or its best alias match the query (word similarity)."""
     alias_rank = Subquery(
         ProductAlias.objects.filter(product=OuterRef("pk"), kind=AliasKind.NAME)
         .annotate(rank=_word_similarity(query, "alias"))
@@ -647,10 +743,7 @@ def product_search(query: str) -> ProductSearch:
         .values("rank")[:1],
         output_field=FloatField(),
     )
-    ranked = products.annotate(
-        rank=Greatest(
-            _word_similarity(query, "name_en", "name_zh", "name_ru"),
-            Coalesce(alias_rank, Value(0.0)),
-        )
+    return Greatest(
+        _word_similarity(query, "name_en", "name_zh", "name_ru"),
+        Coalesce(alias_rank, Value(0.0)),
     )
-    return ProductSearch(ranked.order_by(*first, "-rank", "name_en"), truncated)

@@ -518,6 +518,57 @@ def market_access_api_list() -> QuerySet[MarketAccess]:
     )
 
 
+# The access list's hot path reads these plain values (no model instances): the entry's columns,
+# its product and country, and the annotations the list may be ordered by (the cursor reads them).
+MARKET_ACCESS_ROW_FIELDS = (
+    "id",
+    "status",
+    "instrument_kind",
+    "instrument_ref",
+    "instrument_date",
+    "instrument_date_precision",
+    "protocol_signed_on",
+    "valid_from",
+    "valid_from_precision",
+    "valid_until",
+    "requires_registered_establishments",
+    "required_site_kind",
+    "treatment",
+    "pest_free_areas",
+    "conditions",
+    "source",
+    "source_url",
+    "confidence",
+    "is_illustrative",
+    "public_note",
+    "updated_at",
+    "product__slug",
+    "product__name_en",
+    "product__name_zh",
+    "product__name_ru",
+    "product__hs_code",
+    "country__iso2",
+    "country__name_en",
+    "country__name_zh",
+    "country__name_ru",
+)
+
+
+def market_access_rows(queryset: QuerySet[MarketAccess], *extra: str) -> QuerySet:
+    """The access list's rows as plain dicts (the queryset's filters and ordering kept); `extra`
+    names annotations to read too."""
+    return queryset.prefetch_related(None).values(*MARKET_ACCESS_ROW_FIELDS, *extra)
+
+
+def market_access_port_codes(ids: Sequence[int]) -> dict[int, list[str]]:
+    """The allowed ports' codes of these entries, each list ordered by code: one query."""
+    codes: dict[int, list[str]] = {pk: [] for pk in ids}
+    links = MarketAccess.allowed_ports.through.objects.filter(marketaccess_id__in=ids)
+    for pk, code in links.order_by("port__code").values_list("marketaccess_id", "port__code"):
+        codes[pk].append(code)
+    return codes
+
+
 def accession_api_list() -> QuerySet[Accession]:
     return (
         Accession.objects.select_related(

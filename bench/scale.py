@@ -98,6 +98,12 @@ def main() -> None:  # noqa: C901 (one script, one section per benchmark)
     parser.add_argument("--events", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--skip", nargs="*", default=[], help="access csv xlsx search feed")
+    parser.add_argument(
+        "--reuse-data",
+        action="store_true",
+        help="the database was filled by an earlier run: migrate only (no seeds, generator or "
+        "VACUUM ANALYZE)",
+    )
     args = parser.parse_args()
 
     ensure_database()
@@ -120,19 +126,20 @@ def main() -> None:  # noqa: C901 (one script, one section per benchmark)
 
     started = time.perf_counter()
     call_command("migrate", verbosity=0)
-    if not RegistrationRegime.objects.exists():
-        call_command("load_seeds", verbosity=0)
-    call_command(
-        "generate_scale_data",
-        f"--countries={args.countries}",
-        f"--products={args.products}",
-        f"--accesses={args.accesses}",
-        f"--registrations={args.registrations}",
-        f"--regulations={args.regulations}",
-        "--date=2026-06-01",
-    )
-    with connection.cursor() as cursor:
-        cursor.execute("VACUUM ANALYZE")
+    if not args.reuse_data:
+        if not RegistrationRegime.objects.exists():
+            call_command("load_seeds", verbosity=0)
+        call_command(
+            "generate_scale_data",
+            f"--countries={args.countries}",
+            f"--products={args.products}",
+            f"--accesses={args.accesses}",
+            f"--registrations={args.registrations}",
+            f"--regulations={args.regulations}",
+            "--date=2026-06-01",
+        )
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE")
     print(f"data ready in {time.perf_counter() - started:.0f} s", flush=True)
     scale = f"{MarketAccess.objects.count():,} access entries"
     client = Client()

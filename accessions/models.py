@@ -13,6 +13,7 @@ from registry.common import (
     Provenance,
     choices_constraint,
     exactly_one_of,
+    history_meta,
     localized,
     tracked,
     validity_constraint,
@@ -681,6 +682,7 @@ pghistory.track(
     pghistory.InsertEvent("link.add"),
     pghistory.DeleteEvent("link.remove"),
     obj_field=None,
+    meta=history_meta(),
     model_name="MarketAccessAllowedPortEvent",
     app_label="accessions",
 )(MarketAccess.allowed_ports.through)
@@ -688,6 +690,7 @@ pghistory.track(
     pghistory.InsertEvent("link.add"),
     pghistory.DeleteEvent("link.remove"),
     obj_field=None,
+    meta=history_meta(),
     model_name="EstablishmentProductEvent",
     app_label="accessions",
 )(EstablishmentRegistration.products.through)

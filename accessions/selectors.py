@@ -7,7 +7,20 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Case, Count, DateField, F, Prefetch, Q, QuerySet, Value, When
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db import connection
+from django.db.models import (
+    Case,
+    Count,
+    DateField,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce, TruncMonth
 
 from accessions.models import (
@@ -516,6 +529,71 @@ def market_access_api_list() -> QuerySet[MarketAccess]:
     return MarketAccess.objects.select_related("product", "country").prefetch_related(
         Prefetch("allowed_ports", queryset=Port.objects.order_by("code"))
     )
+
+
+# The access list's hot path reads these plain values (no model instances): the entry's columns,
+# its product and country, and the annotations the list may be ordered by (the cursor reads them).
+MARKET_ACCESS_ROW_FIELDS = (
+    "id",
+    "status",
+    "instrument_kind",
+    "instrument_ref",
+    "instrument_date",
+    "instrument_date_precision",
+    "protocol_signed_on",
+    "valid_from",
+    "valid_from_precision",
+    "valid_until",
+    "requires_registered_establishments",
+    "required_site_kind",
+    "treatment",
+    "pest_free_areas",
+    "conditions",
+    "source",
+    "source_url",
+    "confidence",
+    "is_illustrative",
+    "public_note",
+    "updated_at",
+    "product__slug",
+    "product__name_en",
+    "product__name_zh",
+    "product__name_ru",
+    "product__hs_code",
+    "country__iso2",
+    "country__name_en",
+    "country__name_zh",
+    "country__name_ru",
+)
+
+
+def market_access_rows(queryset: QuerySet[MarketAccess], *extra: str) -> QuerySet:
+    """The access list's rows as plain dicts (the queryset's filters and ordering kept); `extra`
+    names annotations to read too. On PostgreSQL each row carries its allowed ports' codes
+    (`port_codes`, ordered by code) from the same statement; elsewhere
+    `market_access_page_ports` reads them with one more query."""
+    rows = queryset.prefetch_related(None)
+    if connection.vendor != "postgresql":
+        return rows.values(*MARKET_ACCESS_ROW_FIELDS, *extra)
+    links = MarketAccess.allowed_ports.through.objects.filter(marketaccess_id=OuterRef("pk"))
+    codes = ArraySubquery(links.order_by("port__code").values("port__code"))
+    return rows.annotate(port_codes=codes).values(*MARKET_ACCESS_ROW_FIELDS, *extra, "port_codes")
+
+
+def market_access_page_ports(rows: Sequence[Mapping[str, Any]]) -> dict[int, list[str]]:
+    """The allowed ports' codes of these rows (`market_access_rows`), by entry."""
+    if rows and "port_codes" in rows[0]:
+        return {row["id"]: row["port_codes"] for row in rows}
+    return market_access_port_codes([row["id"] for row in rows])
+
+
+def market_access_port_codes(ids: Sequence[int]) -> dict[int, list[str]]:
+    """The allowed ports' codes of these entries, each list ordered by code: one query."""
+    codes: dict[int, list[str]] = {pk: [] for pk in ids}
+    links = MarketAccess.allowed_ports.through.objects.filter(marketaccess_id__in=ids)
+    for pk, code in links.order_by("port__code").values_list("marketaccess_id", "port__code"):
+        codes[pk].append(code)
+    return codes
 
 
 def accession_api_list() -> QuerySet[Accession]:

@@ -14,6 +14,9 @@ import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
+from django.db import connection, models
+from django.db.models import F
+from django.db.models.expressions import RawSQL
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -183,7 +186,12 @@ class ExportMixin(_ListView):
 
         stamp = timezone.now().strftime("%Y%m%d")
         filename = f"{self.export_title}-{stamp}.{fmt}"
-        if fmt == "csv":
+        if fmt == "csv" and self.export_paths is not None and sql_lines_supported():
+            response = StreamingHttpResponse(
+                stream_csv_lines(header, self._sql_lines(queryset, header)),
+                content_type=f"{CSV_CONTENT_TYPE}; charset=utf-8",
+            )
+        elif fmt == "csv":
             response = StreamingHttpResponse(
                 stream_csv(header, rows()), content_type=f"{CSV_CONTENT_TYPE}; charset=utf-8"
             )
@@ -234,3 +242,108 @@ class ExportMixin(_ListView):
                             value = convert[name](value)
                     out.append(export_cell(value))
                 yield out
+
+    def _sql_lines(self, queryset: QuerySet, header: Sequence[str]) -> Iterator[str]:
+        """The CSV lines of the export, each formatted by PostgreSQL (`csv_line_sql`): Python only
+        joins them, so the export runs at a good fraction of PostgreSQL's own COPY."""
+        paths = cast(dict[str, str], self.export_paths)
+        model = queryset.model
+        values: dict[str, Any] = {}
+        kinds: dict[str, str] = {}
+        for index, name in enumerate(header):
+            alias = f"export_{index}"
+            if name in self.export_many:
+                relation, attribute = self.export_many[name]
+                values[alias] = RawSQL(joined_list_sql(model, relation, attribute), [])  # noqa: S611
+                kinds[alias] = "text"
+            else:
+                values[alias] = F(paths.get(name, name))
+                kinds[alias] = cell_kind(model, paths.get(name, name))
+        inner, params = queryset.prefetch_related(None).values(**values).query.sql_with_params()
+        # A projection of the ordered subquery: PostgreSQL keeps its order (no join, no grouping).
+        sql = f"SELECT {csv_line_sql(kinds)} FROM ({inner}) AS export"  # noqa: S608 (no input)
+        with connection.chunked_cursor() as cursor:
+            cursor.execute(sql, params)
+            while lines := cursor.fetchmany(self.export_chunk_size):
+                yield "".join([line for (line,) in lines])
+
+
+def sql_lines_supported() -> bool:
+    """PostgreSQL formats the CSV lines itself when times are written in UTC (what the
+    serializer's DateTimeField writes then, with a Z); elsewhere (SQLite, another time zone) the
+    Python path writes them."""
+    return connection.vendor == "postgresql" and timezone.get_current_timezone_name() == "UTC"
+
+
+def cell_kind(model: type[models.Model], path: str) -> str:
+    """How a column's value is written: 'text', 'date', 'datetime', 'bool' or 'number'."""
+    field: Any = None
+    for part in path.split("__"):
+        field = model._meta.get_field(part)
+        if field.is_relation:
+            model = field.related_model
+    if isinstance(field, models.DateTimeField):
+        return "datetime"
+    if isinstance(field, models.DateField):
+        return "date"
+    if isinstance(field, models.BooleanField):
+        return "bool"
+    if isinstance(field, models.IntegerField | models.AutoField | models.BigAutoField):
+        return "number"
+    return "text"
+
+
+def joined_list_sql(model: type[models.Model], relation: str, attribute: str) -> str:
+    """A correlated subquery: the related records' `attribute`, ordered and joined with '; ' (as
+    `_plain` joins a list). Names from model metadata only (no input)."""
+    qn = connection.ops.quote_name
+    field: Any = model._meta.get_field(relation)  # a ManyToManyField
+    through = field.remote_field.through._meta.db_table
+    related: Any = field.related_model
+    column = qn(related._meta.get_field(attribute).column)
+    return (
+        f"(SELECT string_agg(r.{column}, '; ' ORDER BY r.{column}) "  # noqa: S608
+        f"FROM {qn(through)} l JOIN {qn(related._meta.db_table)} r "
+        f"ON r.{qn(related._meta.pk.column)} = l.{qn(field.m2m_reverse_name())} "
+        f"WHERE l.{qn(field.m2m_column_name())} = {qn(model._meta.db_table)}."
+        f"{qn(str(model._meta.pk.column))})"
+    )
+
+
+# PostgreSQL's spelling of `export_cell` and csv.writer (excel dialect, QUOTE_MINIMAL) for one
+# cell: a formula trigger gets its apostrophe, a cell holding a comma, quote, CR or LF is quoted
+# with its quotes doubled, NULL is empty. The line ends in CRLF, as csv.writer's does.
+_NEUTRALISED = (
+    "(CASE WHEN left({v}, 1) IN ('=', '+', '-', '@', chr(9), chr(13)) "
+    "THEN '''' || {v} ELSE {v} END)"
+)
+_CELL_SQL = {
+    "text": (
+        "CASE WHEN {v} IS NULL THEN '' "
+        "WHEN strpos({v}, ',') > 0 OR strpos({v}, '\"') > 0 OR strpos({v}, chr(13)) > 0 "
+        "OR strpos({v}, chr(10)) > 0 "
+        "THEN '\"' || replace(" + _NEUTRALISED + ", '\"', '\"\"') || '\"' "
+        "ELSE " + _NEUTRALISED + " END"
+    ),
+    "number": "COALESCE({v}::text, '')",
+    "bool": "CASE WHEN {v} THEN 'True' WHEN NOT {v} THEN 'False' ELSE '' END",
+    "date": "COALESCE(to_char({v}, 'YYYY-MM-DD'), '')",
+    # DRF's ISO 8601: microseconds only when there are any, UTC as Z.
+    "datetime": (
+        "CASE WHEN {v} IS NULL THEN '' ELSE to_char({v} AT TIME ZONE 'UTC', "
+        "'YYYY-MM-DD\"T\"HH24:MI:SS') || CASE WHEN date_trunc('second', {v}) = {v} THEN '' "
+        "ELSE to_char({v} AT TIME ZONE 'UTC', '.US') END || 'Z' END"
+    ),
+}
+
+
+def csv_line_sql(kinds: dict[str, str]) -> str:
+    """One CSV line per row of the columns named in `kinds` (alias → kind)."""
+    cells = [_CELL_SQL[kind].format(v=f"export.{alias}") for alias, kind in kinds.items()]
+    return "(" + ") || ',' || (".join(cells) + ") || chr(13) || chr(10)"
+
+
+def stream_csv_lines(header: list[str], lines: Iterable[str]) -> Iterator[str]:
+    """`stream_csv` for lines already written (by `csv_line_sql`)."""
+    yield "\ufeff" + csv.writer(_Echo()).writerow(header)
+    yield from lines

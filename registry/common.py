@@ -271,12 +271,22 @@ class HistoryContextMiddleware:
             return self.get_response(request)
 
 
+def history_meta() -> dict[str, Any]:
+    """The Meta of every history event model: an index in the change feed's order (time, then
+    event id), so each feed page is an index range scan, not a sort of the whole event table
+    (api/changes.py; 100,000 events: bench/RESULTS.md). A new Index per model (Django names it)."""
+    return {"indexes": [models.Index(fields=["pgh_created_at", "pgh_id"])]}
+
+
 def tracked():
     """History for a model with legal effect: every insert, update and delete, written by
     PostgreSQL triggers (django-pghistory), so `QuerySet.update()` and raw SQL are recorded too.
     """
     return pghistory.track(
-        pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent()
+        pghistory.InsertEvent(),
+        pghistory.UpdateEvent(),
+        pghistory.DeleteEvent(),
+        meta=history_meta(),
     )
 
 

@@ -102,6 +102,7 @@ def test_sqlite_mode_migrates_seeds_and_serves_like_production(tmp_path):
         css = _get(f"{base}/static/css/site.css")
         api = _get(f"{base}/api/v1/access/?country=KZ")
         again = _get(f"{base}/api/v1/access/?country=KZ", **{"If-None-Match": api[1]["ETag"]})
+        export = _get(f"{base}/api/v1/access/?country=KZ&format=csv")
         deadline = time.monotonic() + 60
         while "embedded expiry sweep" not in log.read_text() and time.monotonic() < deadline:
             time.sleep(0.3)
@@ -118,6 +119,9 @@ def test_sqlite_mode_migrates_seeds_and_serves_like_production(tmp_path):
     assert css[0] == 200 and "--ink" in css[2]  # WhiteNoise serves the collected files
     assert api[0] == 200 and api[1]["ETag"] and api[1]["Last-Modified"]
     assert again[0] == 304
+    # The CSV export on SQLite: the Python path (PostgreSQL formats the lines itself).
+    assert export[0] == 200 and export[2].startswith("\ufeffid,product,country,")
+    assert ",KZ," in export[2] and export[2].count("\r\n") > 1
     assert "embedded expiry sweep" in log.read_text()  # the sweep ran when the server started
 
 

@@ -176,7 +176,10 @@ def _transition_sql(*, subject: str, sets: str, batch_sql: str) -> str:
     `changed` is the UPDATE (rows changed first, then referenced, as in the portable step);
     `raised` the alerts it inserts (ON CONFLICT DO NOTHING skips a duplicate); `alerted` those
     alerts plus any alert of the same kind raised today for the same expiry before this statement
-    (what `_insert_events` joins: a CTE cannot see its sibling's rows, hence the union); `sent`
+    (what `_insert_events` joins: a CTE cannot see its sibling's rows, hence the union; at most
+    one alert matches (unique constraint), and LATERAL ... LIMIT 1 keeps the lookup a probe of the
+    alerts' subject index per changed row, whatever the planner thinks of the CTE's size; joined
+    plainly, it was planned as a scan of every alert of the kind, per batch); `sent`
     the events (the unique alert link skips an alert that has one). Answers the number of rows
     changed, the last id, and the numbers of alerts and events inserted. Placeholders, in order:
     the SET values, the batch's, then alert kind, today, now, alert kind, today, event kind, today,
@@ -193,8 +196,9 @@ def _transition_sql(*, subject: str, sets: str, batch_sql: str) -> str:
         "SELECT %s, 0, c.due, %s, c.id, %s FROM changed c ORDER BY c.id "
         f"ON CONFLICT DO NOTHING RETURNING id, {column} AS subject_id), "
         "alerted AS (SELECT id, subject_id FROM raised UNION ALL "
-        f"SELECT a.id, a.{column} FROM changed c JOIN {alerts} a ON a.{column} = c.id "
-        "AND a.kind = %s AND a.threshold_days = 0 AND a.due_on = c.due AND a.raised_on = %s), "
+        f"SELECT a.id, c.id FROM changed c CROSS JOIN LATERAL (SELECT id FROM {alerts} a "
+        f"WHERE a.{column} = c.id AND a.kind = %s AND a.threshold_days = 0 AND a.due_on = c.due "
+        "AND a.raised_on = %s LIMIT 1) a), "
         f"sent AS (INSERT INTO {events} (kind, occurred_on, created_at, {column}, country_id, "
         "product_id, status_from, status_to, alert_id, data) "
         "SELECT %s, %s, %s, c.id, c.country_id, c.product_id, %s, %s, al.id, '{}' "

@@ -107,24 +107,24 @@ def _regime_range(regime: RegistrationRegime) -> tuple[dt.date, dt.date]:
     return regime.valid_from, regime.valid_until or dt.date.max
 
 
-# Per subject: the model, the alert's and event's column for it, its expiry, its product.
-_SUBJECTS: dict[str, tuple[type[EstablishmentRegistration] | type[MarketAccess], str, str, str]] = {
-    "registration": (EstablishmentRegistration, "registration_id", _EFFECTIVE_SQL, "NULL"),
-    "market_access": (MarketAccess, "market_access_id", "r.valid_until", "r.product_id"),
-}
-
-
 def _insert_alerts(
     ids: list[int], *, subject: str, kind: str, threshold: int, today: dt.date
 ) -> int:
     """One alert per row of `ids`; a duplicate (same subject, kind, threshold, expiry) is refused
     by the unique constraint and skipped (ON CONFLICT DO NOTHING: PostgreSQL and SQLite)."""
-    model, column, due, _product = _SUBJECTS[subject]
+    if subject == "registration":
+        table, column, due = (
+            EstablishmentRegistration._meta.db_table,
+            "registration_id",
+            _EFFECTIVE_SQL,
+        )
+    else:
+        table, column, due = MarketAccess._meta.db_table, "market_access_id", "r.valid_until"
     where, where_params = sql_in_ids("r.id", ids)
     sql = (
         f"INSERT INTO {Alert._meta.db_table} "  # noqa: S608 - table names from model meta
         f"(kind, threshold_days, due_on, raised_on, {column}, created_at) "
-        f"SELECT %s, %s, {due}, %s, r.id, %s FROM {model._meta.db_table} r "
+        f"SELECT %s, %s, {due}, %s, r.id, %s FROM {table} r "
         f"WHERE {where} ON CONFLICT DO NOTHING"
     )
     return sql_execute(sql, [kind, threshold, sql_date(today), sql_now(), *where_params])
@@ -140,8 +140,7 @@ def _insert_events(
     status_to: str,
     today: dt.date,
 ) -> int:
-    """One outbox event per alert just raised for `ids`, in the same transaction as the change
-    (the portable batch step; PostgreSQL runs `_transition_sql` instead).
+    """One outbox event per alert just raised for `ids`, in the same transaction as the change.
 
     Runs after the UPDATE (rows changed first, then referenced: inserting rows that reference a row
     before updating it makes PostgreSQL lock it twice and turns the UPDATE 3× slower). The batch
@@ -150,14 +149,27 @@ def _insert_events(
     from the alerts' subject index, with no anti-join, so the plan stays linear even when the
     planner's statistics say the tables are empty (a first sweep over a fresh table).
     """
-    model, column, due, product = _SUBJECTS[subject]
+    if subject == "registration":
+        table, column, due, product = (
+            EstablishmentRegistration._meta.db_table,
+            "registration_id",
+            _EFFECTIVE_SQL,
+            "NULL",
+        )
+    else:
+        table, column, due, product = (
+            MarketAccess._meta.db_table,
+            "market_access_id",
+            "r.valid_until",
+            "r.product_id",
+        )
     events, alerts = OutboxEvent._meta.db_table, Alert._meta.db_table
     where, where_params = sql_in_ids(f"a.{column}", ids)
     sql = (
         f"INSERT INTO {events} (kind, occurred_on, created_at, {column}, country_id, "  # noqa: S608
         "product_id, status_from, status_to, alert_id, data) "
         f"SELECT %s, %s, %s, r.id, r.country_id, {product}, %s, %s, a.id, '{{}}' "
-        f"FROM {alerts} a JOIN {model._meta.db_table} r ON r.id = a.{column} AND a.due_on = {due} "
+        f"FROM {alerts} a JOIN {table} r ON r.id = a.{column} AND a.due_on = {due} "
         f"WHERE {where} AND a.kind = %s "
         "AND a.threshold_days = 0 AND a.raised_on = %s "
         "ON CONFLICT DO NOTHING"
@@ -165,48 +177,6 @@ def _insert_events(
     params = [event_kind, sql_date(today), sql_now(), status_from, status_to, *where_params]
     params += [alert_kind, sql_date(today)]
     return sql_execute(sql, params)
-
-
-def _transition_sql(*, subject: str, sets: str, batch_sql: str) -> str:
-    """PostgreSQL: a whole batch step in one statement, the same three writes as the portable
-    step (UPDATE ... RETURNING, then `_insert_alerts`, then `_insert_events`) chained by
-    data-modifying CTEs, so the changed rows are not read again by id, twice, for the alert and the
-    event, and no id travels to Python and back.
-
-    `changed` is the UPDATE (rows changed first, then referenced, as in the portable step);
-    `raised` the alerts it inserts (ON CONFLICT DO NOTHING skips a duplicate); `alerted` those
-    alerts plus any alert of the same kind raised today for the same expiry before this statement
-    (what `_insert_events` joins: a CTE cannot see its sibling's rows, hence the union; at most
-    one alert matches (unique constraint), and LATERAL ... LIMIT 1 keeps the lookup a probe of the
-    alerts' subject index per changed row, whatever the planner thinks of the CTE's size; joined
-    plainly, it was planned as a scan of every alert of the kind, per batch); `sent`
-    the events (the unique alert link skips an alert that has one). Answers the number of rows
-    changed, the last id, and the numbers of alerts and events inserted. Placeholders, in order:
-    the SET values, the batch's, then alert kind, today, now, alert kind, today, event kind, today,
-    now, status from, status to.
-    """
-    model, column, due, product = _SUBJECTS[subject]
-    alerts, events = Alert._meta.db_table, OutboxEvent._meta.db_table
-    return (
-        f"WITH changed AS (UPDATE {model._meta.db_table} r SET {sets} "  # noqa: S608
-        f"WHERE r.id = ANY(ARRAY({batch_sql})) "
-        f"RETURNING r.id, r.country_id, {product}::bigint AS product_id, {due} AS due), "
-        f"raised AS (INSERT INTO {alerts} "
-        f"(kind, threshold_days, due_on, raised_on, {column}, created_at) "
-        "SELECT %s, 0, c.due, %s, c.id, %s FROM changed c ORDER BY c.id "
-        f"ON CONFLICT DO NOTHING RETURNING id, {column} AS subject_id), "
-        "alerted AS (SELECT id, subject_id FROM raised UNION ALL "
-        f"SELECT a.id, c.id FROM changed c CROSS JOIN LATERAL (SELECT id FROM {alerts} a "
-        f"WHERE a.{column} = c.id AND a.kind = %s AND a.threshold_days = 0 AND a.due_on = c.due "
-        "AND a.raised_on = %s LIMIT 1) a), "
-        f"sent AS (INSERT INTO {events} (kind, occurred_on, created_at, {column}, country_id, "
-        "product_id, status_from, status_to, alert_id, data) "
-        "SELECT %s, %s, %s, c.id, c.country_id, c.product_id, %s, %s, al.id, '{}' "
-        "FROM alerted al JOIN changed c ON c.id = al.subject_id ORDER BY al.id "
-        "ON CONFLICT DO NOTHING RETURNING 1) "
-        "SELECT (SELECT count(*) FROM changed), (SELECT max(id) FROM changed), "
-        "(SELECT count(*) FROM raised), (SELECT count(*) FROM sent)"
-    )
 
 
 def _extended_until_sql(years: int) -> tuple[str, list[Any]]:
@@ -228,15 +198,15 @@ def _relax_commit_durability() -> None:
 
 def _in_batches(
     queryset: QuerySet,
-    apply: Callable[[QuerySet], tuple[int, int]],
+    apply: Callable[[QuerySet], list[int]],
     *,
     dry_run: bool,
     batch_size: int,
     progress: Callable[[int], object] | None,
 ) -> int:
     """Run `apply` batch by batch, each batch one transaction; `apply` gets the batch as a
-    subquery (the next `batch_size` ids, locked FOR NO KEY UPDATE SKIP LOCKED) and returns how
-    many rows it changed and the last id.
+    subquery (the next `batch_size` ids, locked FOR NO KEY UPDATE SKIP LOCKED) and returns the ids
+    it changed.
 
     Two sweeps at the same time never work on the same row (SKIP LOCKED); a changed row leaves the
     selection (state-based), and keyset pagination on id means no batch rescans what earlier ones
@@ -257,12 +227,12 @@ def _in_batches(
                 .select_for_update(skip_locked=True, no_key=True)
                 .values("id")[:batch_size]
             )
-            changed, last_id = apply(batch)
-            if not changed:
+            ids = apply(batch)
+            if not ids:
                 return done
-        done += changed
+        done, last_id = done + len(ids), max(ids)
         if progress:
-            progress(changed)
+            progress(len(ids))
 
 
 def expiry_sweep(
@@ -410,56 +380,47 @@ def _transition(
     today: dt.date,
     summary: SweepSummary,
     extend: RegistrationRegime | None = None,
-) -> Callable[[QuerySet], tuple[int, int]]:
+) -> Callable[[QuerySet], list[int]]:
     """A batch step: one UPDATE ... WHERE id IN (<batch>) RETURNING id changes the status (and,
     for an automatic extension, extended_until and its basis), then one alert and one outbox event
-    per changed row, all in the caller's transaction; on PostgreSQL the three are one statement
-    (`_transition_sql`). Answers the number of rows changed and the last id."""
+    per changed row, all in the caller's transaction."""
     model = EstablishmentRegistration if subject == "registration" else MarketAccess
 
-    def apply(batch: QuerySet) -> tuple[int, int]:
+    def apply(batch: QuerySet) -> list[int]:
         sets, params = ["status = %s", "updated_at = %s"], [status_to, sql_now()]
         if extend is not None:
             expression, expression_params = _extended_until_sql(extend.auto_extend_years or 0)
             sets += [f"extended_until = {expression}", "extension_basis = %s"]
             params += [*expression_params, _extension_basis(extend, today)]
         batch_sql, batch_params = batch.query.sql_with_params()
-        if connection.vendor == "postgresql":
-            # ANY(ARRAY(...)) runs the batch subquery once and updates by primary key; `IN
-            # (subquery)` let the planner hash-join against a scan of the whole table per batch.
-            now, on = sql_now(), sql_date(today)
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    _transition_sql(subject=subject, sets=", ".join(sets), batch_sql=batch_sql),
-                    [*params, *batch_params, alert_kind, on, now, alert_kind, on]
-                    + [event_kind, on, now, status_from, status_to],
-                )
-                changed, last_id, alerts, events = cursor.fetchone()
-            summary.alerts_created += alerts
-            summary.events_created += events
-            return changed, last_id or 0
+        # PostgreSQL: ANY(ARRAY(...)) runs the batch subquery once and updates by primary key;
+        # `IN (subquery)` let the planner hash-join against a scan of the whole table per batch.
+        where = (
+            f"id = ANY(ARRAY({batch_sql}))"
+            if connection.vendor == "postgresql"
+            else f"id IN ({batch_sql})"
+        )
         sql = (
             f"UPDATE {model._meta.db_table} SET {', '.join(sets)} "  # noqa: S608
-            f"WHERE id IN ({batch_sql}) RETURNING id"
+            f"WHERE {where} RETURNING id"
         )
         with connection.cursor() as cursor:
             cursor.execute(sql, [*params, *batch_params])
             ids = [row[0] for row in cursor.fetchall()]
-        if not ids:
-            return 0, 0
-        summary.alerts_created += _insert_alerts(
-            ids, subject=subject, kind=alert_kind, threshold=0, today=today
-        )
-        summary.events_created += _insert_events(
-            ids,
-            subject=subject,
-            alert_kind=alert_kind,
-            event_kind=event_kind,
-            status_from=status_from,
-            status_to=status_to,
-            today=today,
-        )
-        return len(ids), max(ids)
+        if ids:
+            summary.alerts_created += _insert_alerts(
+                ids, subject=subject, kind=alert_kind, threshold=0, today=today
+            )
+            summary.events_created += _insert_events(
+                ids,
+                subject=subject,
+                alert_kind=alert_kind,
+                event_kind=event_kind,
+                status_from=status_from,
+                status_to=status_to,
+                today=today,
+            )
+        return ids
 
     return apply
 
@@ -511,7 +472,7 @@ def _threshold_alerts(
         if dry_run:
             # A dry run only counts: _in_batches never calls its batch step then.
             created += _in_batches(
-                bucket, lambda batch: (0, 0), dry_run=True, batch_size=batch_size, progress=progress
+                bucket, lambda batch: [], dry_run=True, batch_size=batch_size, progress=progress
             )
         else:
             created += _insert_in_batches(bucket, apply, batch_size=batch_size, progress=progress)

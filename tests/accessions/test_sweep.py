@@ -446,20 +446,3 @@ def test_a_change_again_on_the_day_of_its_alert_gets_one_event_linked_to_that_al
     assert set(Alert.objects.values_list("pk", flat=True)) - alerts == {
         Alert.objects.get(registration=other).pk
     }
-
-
-def test_a_batch_is_one_statement_whatever_its_size(regimes):
-    """Per batch: the savepoint, SET LOCAL synchronous_commit, the batch step, the release; the
-    change, its alert and its event are one statement on PostgreSQL."""
-    from django.test.utils import CaptureQueriesContext
-
-    def queries(n: int) -> int:
-        for i in range(n):
-            registration(regimes, D(2026, 5, 31) - dt.timedelta(days=i))
-        with CaptureQueriesContext(connection) as captured:
-            expiry.expiry_sweep(today=D(2026, 6, 1), batch_size=2)
-        EstablishmentRegistration.objects.all().delete()
-        return len(captured)
-
-    assert queries(8) - queries(4) == 2 * 4
-    assert queries(4) == queries(3)

@@ -140,10 +140,10 @@ def main() -> None:
         untimed(
             f"INSERT INTO {reg_table} (registration_number, name, country_id, registered_on, "
             "valid_until, extension_basis, extension_exclusion, status, regime_id, source, "
-            "source_url, confidence, is_illustrative, notes, updated_at) "
+            "source_url, confidence, is_illustrative, notes, public_note, updated_at) "
             "SELECT 'CZZZ' || lpad(g::text, 14, '0'), 'Synthetic establishment ' || g, %s, "
             "DATE '2020-01-01', DATE '2025-01-01' + (g %% 516), '', '', 'registered', %s, "
-            "'benchmark (synthetic)', '', 'low', true, '', now() "
+            "'benchmark (synthetic)', '', 'low', true, '', '', now() "
             "FROM generate_series(%s, %s) AS g",
             [country.pk, regime.pk, start, stop - 1],
         )

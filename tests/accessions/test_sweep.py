@@ -417,3 +417,32 @@ def test_database_refuses_a_second_alert_for_the_same_subject_kind_threshold_and
 
     with pytest.raises(IntegrityError), transaction.atomic():
         Alert.objects.create(raised_on=D(2026, 3, 2), **fields)
+
+
+def test_a_change_again_on_the_day_of_its_alert_gets_one_event_linked_to_that_alert(regimes):
+    """The alert raised earlier today is reused (no second alert) and the change gets its event,
+    linked to that alert, when the first event is gone; a fresh alert gets one as usual."""
+    reg = registration(regimes, D(2026, 5, 31))
+    access = MarketAccessFactory(valid_until=D(2026, 5, 1))
+    expiry.expiry_sweep(today=D(2026, 6, 1))
+    alerts = set(Alert.objects.values_list("pk", flat=True))
+    OutboxEvent.objects.all().delete()
+    EstablishmentRegistration.objects.filter(pk=reg.pk).update(status="registered")
+    MarketAccess.objects.filter(pk=access.pk).update(status=AccessStatus.IN_FORCE)
+    other = registration(regimes, D(2026, 5, 30))
+
+    summary = expiry.expiry_sweep(today=D(2026, 6, 1))
+
+    assert (summary.expired, summary.access_expired) == (2, 1)
+    assert (summary.alerts_created, summary.events_created) == (1, 3)
+    events = {
+        (e.registration_id or e.market_access_id, e.alert_id) for e in OutboxEvent.objects.all()
+    }
+    assert events == {
+        (reg.pk, Alert.objects.get(registration=reg, kind=AlertKind.EXPIRED).pk),
+        (access.pk, Alert.objects.get(market_access=access, kind=AlertKind.ACCESS_EXPIRED).pk),
+        (other.pk, Alert.objects.get(registration=other, kind=AlertKind.EXPIRED).pk),
+    }
+    assert set(Alert.objects.values_list("pk", flat=True)) - alerts == {
+        Alert.objects.get(registration=other).pk
+    }

@@ -623,6 +623,48 @@ def _ports_statement() -> QuerySet:
     )
 
 
+_PORT_FIELDS = [f.attname for f in Port._meta.concrete_fields]
+_COUNTRY_FIELDS = [f.attname for f in Country._meta.concrete_fields]
+_PORT_FLAGS = ("is_listed", "has_site", "sites_incomplete")
+
+
+def _ports_on_questions(rows: Sequence[QuestionRow]) -> list[tuple[int, Port]]:
+    """The ports of every question with an access entry, each with the question's flags
+    (`is_listed`, `has_site`, `sites_incomplete`): one statement of plain rows, one model
+    instance per port (and its facing country) per batch, and per question a shallow copy that
+    carries its flags (a batch of 1,000 questions built 16,000 instances of the same 8 ports and
+    their countries; issue 13)."""
+
+    def build() -> QuerySet:
+        return _ports_statement().values_list(
+            "n",
+            *_PORT_FLAGS,
+            *_PORT_FIELDS,
+            *(f"facing_country__{name}" for name in _COUNTRY_FIELDS),
+        )
+
+    alias = connection.alias
+    width, flags = len(_PORT_FIELDS), len(_PORT_FLAGS)
+    shared: dict[int, Port] = {}
+    found: list[tuple[int, Port]] = []
+    for n, *values in _over_questions("ports", build, rows):
+        port_id = values[flags]
+        port = shared.get(port_id)
+        if port is None:
+            port = Port.from_db(alias, _PORT_FIELDS, values[flags : flags + width])
+            facing = values[flags + width :]
+            port._state.fields_cache["facing_country"] = (
+                Country.from_db(alias, _COUNTRY_FIELDS, facing) if facing[0] is not None else None
+            )
+            shared[port_id] = port
+        on_question = Port.__new__(Port)
+        on_question.__dict__.update(port.__dict__)
+        on_question.__dict__.update(zip(_PORT_FLAGS, values[:flags], strict=True))
+        on_question.n = n  # type: ignore[attr-defined]
+        found.append((n, on_question))
+    return found
+
+
 def _read_records(questions: list[EligibilityQuestion]) -> list[_Records]:
     """The records of every question in a fixed number of statements: the products (the
     resolver: 1, a second only for words it must guess), the countries, then over the table of
@@ -680,9 +722,8 @@ def _read_records(questions: list[EligibilityQuestion]) -> list[_Records]:
     ]
     if not with_access:
         return records
-    ports = _over_questions("ports", _ports_statement, with_access)
-    for port in ports:
-        records[port.n].ports.append(port)
+    for n, port in _ports_on_questions(with_access):
+        records[n].ports.append(port)
     with_number = [
         (n, product_id, country_id, on, access_id, kind, questions[n].establishment)
         for n, product_id, country_id, on, access_id, kind, _number in with_access

@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.search import TrigramWordSimilarity
@@ -52,6 +53,7 @@ from registry.models import (
     SupervisionSite,
     UnionMembership,
 )
+from registry.sql import server_bound
 from registry.text import distance, fold, stem, typo_limit
 
 # --- Lists --------------------------------------------------------------------------------------
@@ -269,7 +271,7 @@ def _identifier_probes(ident: str) -> list[QuerySet]:
 
 
 def product_match_reason(
-    product: Product, keys: Iterable[ProductSearchKey], identifier: str
+    product: Product, keys: Iterable[ProductSearchKey | _Key], identifier: str
 ) -> str | None:
     """The Python twin of `product_ids_matching` for one loaded product and its search keys
     (which hold its HS codes too; the bulk check resolves many identifiers from one batch read):
@@ -383,40 +385,127 @@ def _stage_one_reasons(ident: str, found: list[Product]) -> dict[str, str]:
     }
 
 
+class _Key(NamedTuple):
+    """A product's search key as the rule reads it (`product_match_reason`)."""
+
+    key: str
+    stem: str
+
+
+# The table of identifiers of `product_resolve_many`, one row each: the slug asked for, the HS
+# code (HS6 identifiers), the folded and stemmed words (identifiers not all digits), the HS
+# heading's range (HS4). A column is NULL where its probe does not apply, so one statement text
+# serves every batch.
+_IDENT_COLUMNS = ("lowered", "code", "folded", "stemmed", "lo", "hi")
+_STAGE_ONE_SQL: dict[str, str] = {}
+
+
+def _stage_one_sql(vendor: str) -> str:
+    """The one statement of stage one for a batch (built once per process and vendor): the
+    products any identifier's index probes find (a UNION, as `product_ids_matching`, so matching
+    costs the same with 50 products or 100,000), each with its search keys, as plain rows."""
+    sql = _STAGE_ONE_SQL.get(vendor)
+    if sql is not None:
+        return sql
+    names = ", ".join(_IDENT_COLUMNS)
+    if vendor == "postgresql":
+        arrays = ", ".join("%s::text[]" for _name in _IDENT_COLUMNS)
+        table = f"idents ({names}) AS (SELECT * FROM unnest({arrays}))"  # noqa: S608
+        # An array of the ids found, so PostgreSQL reads each product and its keys by index
+        # whatever it guesses of an HS heading's range (a generic plan guesses thousands).
+        among = "= ANY(ARRAY({}))"
+    else:
+        picks = ", ".join(f"json_extract(value, '$[{i}]')" for i in range(len(_IDENT_COLUMNS)))
+        table = f"idents ({names}) AS (SELECT {picks} FROM json_each(%s))"  # noqa: S608
+        among = "IN ({})"
+    product, key = Product._meta.db_table, ProductSearchKey._meta.db_table
+    alias = ProductAlias._meta.db_table
+    hs = f"'{AliasKind.HS_CODE.value}'"
+    columns = ", ".join(f"p.{f.column}" for f in Product._meta.concrete_fields)
+    # Table and column names only; the identifiers are parameters.
+    found = (
+        f"SELECT x.id FROM {product} x JOIN idents i ON x.slug = i.lowered "  # noqa: S608
+        f"UNION SELECT x.id FROM {product} x JOIN idents i ON x.hs_code = i.code "
+        f"UNION SELECT a.product_id FROM {alias} a JOIN idents i "
+        f"ON a.alias = i.code AND a.kind = {hs} "
+        f"UNION SELECT s.product_id FROM {key} s JOIN idents i ON s.key = i.folded "
+        f"UNION SELECT s.product_id FROM {key} s JOIN idents i ON s.stem = i.stemmed "
+        f"UNION SELECT x.id FROM {product} x JOIN idents i "
+        f"ON x.hs_code >= i.lo AND x.hs_code < i.hi "
+        f"UNION SELECT a.product_id FROM {alias} a JOIN idents i "
+        f"ON a.alias >= i.lo AND a.alias < i.hi AND a.kind = {hs}"
+    )
+    sql = (
+        f"WITH {table} SELECT {columns}, k.key, k.stem FROM {product} p "  # noqa: S608
+        f"LEFT JOIN {key} k ON k.product_id = p.id WHERE p.id {among.format(found)} "
+        "ORDER BY p.slug, k.id"
+    )
+    _STAGE_ONE_SQL[vendor] = sql
+    return sql
+
+
+def _ident_row(ident: str) -> tuple[str | None, ...]:
+    digits = ident.isdigit()
+    heading = bool(HS4.match(ident))
+    return (
+        ident.lower(),
+        ident if HS6.match(ident) else None,
+        None if digits else fold(ident),
+        None if digits else stem(ident),
+        ident if heading else None,
+        str(int(ident) + 1).zfill(len(ident)) if heading else None,
+    )
+
+
+def _stage_one(idents: set[str]) -> tuple[list[Product], dict[int, list[_Key]]]:
+    """The products stage one may match for `idents` (by slug) and their search keys, in one
+    statement; a model instance only for each product, none for its keys."""
+    if not idents:
+        return [], {}
+    rows = [_ident_row(ident) for ident in sorted(idents)]
+    vendor = connection.vendor
+    if vendor == "postgresql":
+        params: list = [list(column) for column in zip(*rows, strict=True)]
+    else:
+        params = [json.dumps(rows)]
+    fields = Product._meta.concrete_fields
+    attnames = [f.attname for f in fields]
+    converters = [
+        (i, [*connection.ops.get_db_converters(col), *f.get_db_converters(connection)], col)
+        for i, f in enumerate(fields)
+        if (col := f.get_col(Product._meta.db_table))
+    ]
+    converters = [(i, found, col) for i, found, col in converters if found]
+    products: dict[int, Product] = {}
+    keys: dict[int, list[_Key]] = {}
+    width = len(fields)
+    with server_bound(connection).cursor() as cursor:  # planned once per connection
+        cursor.execute(_stage_one_sql(vendor), params)
+        for row in cursor.fetchall():
+            pk = row[0]
+            if pk not in products:
+                values = list(row[:width])
+                for i, found, col in converters:
+                    for convert in found:
+                        values[i] = convert(values[i], col, connection)
+                products[pk] = Product.from_db(connection.alias, attnames, values)
+            if row[width] is not None:
+                keys.setdefault(pk, []).append(_Key(row[width], row[width + 1]))
+    return list(products.values()), keys
+
+
 def product_resolve_many(identifiers: Iterable[str]) -> dict[str, ProductResolution]:
-    """`product_resolve` for many identifiers in a fixed number of queries (products and their
-    keys; then, only for identifiers stage one leaves unmatched, the close keys and
+    """`product_resolve` for many identifiers in a fixed number of queries (one for the products
+    and their keys; then, only for identifiers stage one leaves unmatched, the close keys and
     their products), keyed by the identifier as given. The rule is `product_match_reason`, the
     twin of the SQL."""
     given = {ident: normalise_identifier(ident) for ident in identifiers}
     idents = {ident for ident in given.values() if ident}
-    codes = [ident for ident in idents if HS6.match(ident)]
-    headings = [ident for ident in idents if HS4.match(ident)]
-    names = [ident for ident in idents if not ident.isdigit()]
     # A UNION of index probes (as `product_ids_matching`), not an OR across joined aliases and
-    # keys with DISTINCT, which scanned every product (~50 ms at 20,000 products; issue 13).
-    probes: list[QuerySet] = [Product.objects.filter(slug__in=[i.lower() for i in idents])]
-    if codes:
-        probes += [
-            Product.objects.filter(hs_code__in=codes),
-            ProductAlias.objects.filter(alias__in=codes, kind=AliasKind.HS_CODE),
-        ]
-    if names:
-        probes += [
-            ProductSearchKey.objects.filter(key__in={fold(n) for n in names}),
-            ProductSearchKey.objects.filter(stem__in={stem(n) for n in names}),
-        ]
-    for heading in headings:
-        probes += _hs_arms(heading)
-    first, *rest = [
-        probe.order_by().values("pk" if probe.model is Product else "product_id")
-        for probe in probes
-    ]
-    matching = first.union(*rest)
-    products = list(Product.objects.filter(pk__in=matching).order_by("slug")) if idents else []
-    keys: dict[int, list[ProductSearchKey]] = {}
-    for key in ProductSearchKey.objects.filter(product__in=products) if products else []:
-        keys.setdefault(key.product_id, []).append(key)
+    # keys with DISTINCT, which scanned every product (~50 ms at 20,000 products; issue 13); its
+    # SQL is written once, and its rows are read as plain tuples (building and compiling the
+    # probes' querysets was a third of a new question's time; issue 13).
+    products, keys = _stage_one(idents)
     # Which products could match an identifier, by the values the rule compares (slug, key, stem,
     # HS code and heading), so the rule runs on those few and not on every product read: a batch
     # of 1,000 identifiers over 1,000 products was 1,000,000 rule calls (issue 13).

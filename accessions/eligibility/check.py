@@ -62,6 +62,7 @@ from registry.selectors import (
     product_resolve_many,
     site_list_incomplete_q,
 )
+from registry.sql import server_bound
 from regulations.models import Regulation
 from regulations.selectors import regulation_binds_q, regulation_in_force_q
 
@@ -115,59 +116,12 @@ def _questions_table(rows: Sequence[QuestionRow]) -> tuple[str, list[Any]]:
     return table, [json.dumps(rows)]
 
 
-class _ServerBound:
-    """The database connection as one statement's compiler sees it, whose cursor binds the
-    parameters on the server (psycopg's plain `Cursor`, not Django's default `ClientCursor`), so
-    psycopg prepares a statement the process runs often (its `prepare_threshold`, 5) and
-    PostgreSQL stops planning it anew: planning the statements cost more than running them
-    (~2 ms against ~0.5 ms for a new question; issue 13). The cursor is Django's wrapper, so the
-    statements are counted and logged like any other. Everything else is the connection's."""
-
-    def __init__(self, connection: Any) -> None:
-        self._connection = connection
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._connection, name)
-
-    def cursor(self) -> Any:
-        import psycopg  # PostgreSQL only (`_server_bound`)
-        from django.db.backends.postgresql.psycopg_any import register_tzloader
-
-        wrapped = self._connection
-        wrapped.close_if_health_check_failed()
-        wrapped.ensure_connection()
-        with wrapped.wrap_database_errors:
-            cursor = psycopg.Cursor(wrapped.connection)
-            # As Django's create_cursor: the connection's time zone for timestamptz values.
-            timestamptz = psycopg.postgres.types["timestamptz"].oid
-            loader = wrapped.connection.adapters.get_loader(timestamptz, psycopg.pq.Format.TEXT)
-            if wrapped.timezone != loader.timezone:
-                register_tzloader(wrapped.timezone, cursor)
-            return wrapped._prepare_cursor(cursor)
-
-
-def _server_bound(connection: Any) -> Any:
-    """`_ServerBound` on PostgreSQL (psycopg 3), unless an execute wrapper is installed: one may
-    rewrite the statement into several commands, which a prepared statement cannot hold
-    (pghistory's context, on POST requests such as bulk, prepends a `SELECT set_config(...);`)."""
-    if (
-        connection.vendor == "postgresql"
-        and not connection.execute_wrappers
-        and not connection.settings_dict["OPTIONS"].get("server_side_binding")
-    ):
-        from django.db.backends.postgresql.psycopg_any import is_psycopg3
-
-        if is_psycopg3:
-            return _ServerBound(connection)
-    return connection
-
-
 class _OverQuestions(Query):
     """A query with the table of questions in front (WITH ...): the ORM builds the statement once
     per process, compiles it once per database connection settings (its text and what reading
     its rows needs: the select list, the related models), and each batch only passes its
     questions (the statement's own parameters are constants), on a cursor that binds them on
-    the server so PostgreSQL plans the statement once per connection (`_ServerBound`)."""
+    the server so PostgreSQL plans the statement once per connection (registry.sql.server_bound)."""
 
     questions: tuple[str, list[Any]]
     compiled: dict[
@@ -194,7 +148,7 @@ class _OverQuestions(Query):
             return f"WITH {table} {sql}", (*table_params, *params)
 
         compiler.as_sql = as_sql
-        compiler.connection = _server_bound(compiler.connection)
+        compiler.connection = server_bound(compiler.connection)
         return compiler
 
 
@@ -606,10 +560,10 @@ def requirements_checklist(
     ]
 
 
-# The most statements a batch costs, whatever its size and the data's: the product resolver (2),
+# The most statements a batch costs, whatever its size and the data's: the product resolver (1),
 # the countries, then over the table of questions the access entries, the regulations, the ports
 # and the establishments. Words no product's name matches add the resolver's close-words read.
-MAX_STATEMENTS = 7
+MAX_STATEMENTS = 6
 
 
 def check_eligibility(
@@ -669,9 +623,51 @@ def _ports_statement() -> QuerySet:
     )
 
 
+_PORT_FIELDS = [f.attname for f in Port._meta.concrete_fields]
+_COUNTRY_FIELDS = [f.attname for f in Country._meta.concrete_fields]
+_PORT_FLAGS = ("is_listed", "has_site", "sites_incomplete")
+
+
+def _ports_on_questions(rows: Sequence[QuestionRow]) -> list[tuple[int, Port]]:
+    """The ports of every question with an access entry, each with the question's flags
+    (`is_listed`, `has_site`, `sites_incomplete`): one statement of plain rows, one model
+    instance per port (and its facing country) per batch, and per question a shallow copy that
+    carries its flags (a batch of 1,000 questions built 16,000 instances of the same 8 ports and
+    their countries; issue 13)."""
+
+    def build() -> QuerySet:
+        return _ports_statement().values_list(
+            "n",
+            *_PORT_FLAGS,
+            *_PORT_FIELDS,
+            *(f"facing_country__{name}" for name in _COUNTRY_FIELDS),
+        )
+
+    alias = connection.alias
+    width, flags = len(_PORT_FIELDS), len(_PORT_FLAGS)
+    shared: dict[int, Port] = {}
+    found: list[tuple[int, Port]] = []
+    for n, *values in _over_questions("ports", build, rows):
+        port_id = values[flags]
+        port = shared.get(port_id)
+        if port is None:
+            port = Port.from_db(alias, _PORT_FIELDS, values[flags : flags + width])
+            facing = values[flags + width :]
+            port._state.fields_cache["facing_country"] = (
+                Country.from_db(alias, _COUNTRY_FIELDS, facing) if facing[0] is not None else None
+            )
+            shared[port_id] = port
+        on_question = Port.__new__(Port)
+        on_question.__dict__.update(port.__dict__)
+        on_question.__dict__.update(zip(_PORT_FLAGS, values[:flags], strict=True))
+        on_question.n = n  # type: ignore[attr-defined]
+        found.append((n, on_question))
+    return found
+
+
 def _read_records(questions: list[EligibilityQuestion]) -> list[_Records]:
     """The records of every question in a fixed number of statements: the products (the
-    resolver: 2, a third only for words it must guess), the countries, then over the table of
+    resolver: 1, a second only for words it must guess), the countries, then over the table of
     questions the access entries, the applicable regulations, the ports and the establishments
     (each read only when some question needs it)."""
     resolutions = product_resolve_many(q.product for q in questions if q.product)
@@ -726,9 +722,8 @@ def _read_records(questions: list[EligibilityQuestion]) -> list[_Records]:
     ]
     if not with_access:
         return records
-    ports = _over_questions("ports", _ports_statement, with_access)
-    for port in ports:
-        records[port.n].ports.append(port)
+    for n, port in _ports_on_questions(with_access):
+        records[n].ports.append(port)
     with_number = [
         (n, product_id, country_id, on, access_id, kind, questions[n].establishment)
         for n, product_id, country_id, on, access_id, kind, _number in with_access

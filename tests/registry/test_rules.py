@@ -107,16 +107,16 @@ def test_the_batch_resolver_agrees_with_the_single_one_on_every_seeded_identifie
 
 
 @pytest.mark.django_db
-def test_the_batch_resolver_costs_two_queries_whatever_the_number_of_identifiers(
+def test_the_batch_resolver_costs_one_query_whatever_the_number_of_identifiers(
     seeded, django_assert_num_queries
 ):
     idents = sorted(seeded_identifiers())
-    # Products and their keys (2); then one read of close keys for the words nothing matches
+    # Products with their keys (1); then one read of close keys for the words nothing matches
     # ("no such product"), which PostgreSQL wraps in a savepoint to SET LOCAL the pg_trgm
     # threshold (3 statements more). Fixed, whatever the number of identifiers.
     extra = 1 + (3 if connection.vendor == "postgresql" else 0)
-    with django_assert_num_queries(2 + extra):
+    with django_assert_num_queries(1 + extra):
         product_resolve_many(idents)
     known = [ident for ident in idents if product_resolve_many([ident])[ident].exact]
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(1):
         product_resolve_many(known)

@@ -1,0 +1,52 @@
+"""Running a statement the process runs often so PostgreSQL plans it once per connection."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class ServerBound:
+    """The database connection as one statement's compiler sees it, whose cursor binds the
+    parameters on the server (psycopg's plain `Cursor`, not Django's default `ClientCursor`), so
+    psycopg prepares a statement the process runs often (its `prepare_threshold`, 5) and
+    PostgreSQL stops planning it anew: planning the statements cost more than running them
+    (~2 ms against ~0.5 ms for a new question; issue 13). The cursor is Django's wrapper, so the
+    statements are counted and logged like any other. Everything else is the connection's."""
+
+    def __init__(self, connection: Any) -> None:
+        self._connection = connection
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._connection, name)
+
+    def cursor(self) -> Any:
+        import psycopg  # PostgreSQL only (`server_bound`)
+        from django.db.backends.postgresql.psycopg_any import register_tzloader
+
+        wrapped = self._connection
+        wrapped.close_if_health_check_failed()
+        wrapped.ensure_connection()
+        with wrapped.wrap_database_errors:
+            cursor = psycopg.Cursor(wrapped.connection)
+            # As Django's create_cursor: the connection's time zone for timestamptz values.
+            timestamptz = psycopg.postgres.types["timestamptz"].oid
+            loader = wrapped.connection.adapters.get_loader(timestamptz, psycopg.pq.Format.TEXT)
+            if wrapped.timezone != loader.timezone:
+                register_tzloader(wrapped.timezone, cursor)
+            return wrapped._prepare_cursor(cursor)
+
+
+def server_bound(connection: Any) -> Any:
+    """`ServerBound` on PostgreSQL (psycopg 3), unless an execute wrapper is installed: one may
+    rewrite the statement into several commands, which a prepared statement cannot hold
+    (pghistory's context, on POST requests such as bulk, prepends a `SELECT set_config(...);`)."""
+    if (
+        connection.vendor == "postgresql"
+        and not connection.execute_wrappers
+        and not connection.settings_dict["OPTIONS"].get("server_side_binding")
+    ):
+        from django.db.backends.postgresql.psycopg_any import is_psycopg3
+
+        if is_psycopg3:
+            return ServerBound(connection)
+    return connection

@@ -305,7 +305,7 @@ def main() -> None:
     print(f"  bare view (1 indexed lookup)      {bare:8.1f} req/s")
     print(f"  eligibility, repeated questions   {warm:8.1f} req/s   ratio {warm / bare:.2f}×")
     print(f"  eligibility, every question new   {cold:8.1f} req/s   ratio {cold / bare:.2f}×")
-    print(f"  non-200 answers: {errors}   (target: ratio ≥ 0.8×)")
+    print(f"  non-200 answers: {errors}   (targets: new ≥ 0.5×, repeated ≥ 0.9×)")
     from table import record
 
     from accessions.models import EstablishmentRegistration

@@ -400,7 +400,7 @@ _IDENT_COLUMNS = ("lowered", "code", "folded", "stemmed", "lo", "hi")
 _STAGE_ONE_SQL: dict[str, str] = {}
 
 
-def _stage_one_sql(vendor: str) -> str:
+def stage_one_sql(vendor: str) -> str:
     """The one statement of stage one for a batch (built once per process and vendor): the
     products any identifier's index probes find (a UNION, as `product_ids_matching`, so matching
     costs the same with 50 products or 100,000), each with its search keys, as plain rows."""
@@ -444,7 +444,7 @@ def _stage_one_sql(vendor: str) -> str:
     return sql
 
 
-def _ident_row(ident: str) -> tuple[str | None, ...]:
+def ident_row(ident: str) -> tuple[str | None, ...]:
     digits = ident.isdigit()
     heading = bool(HS4.match(ident))
     return (
@@ -462,7 +462,7 @@ def _stage_one(idents: set[str]) -> tuple[list[Product], dict[int, list[_Key]]]:
     statement; a model instance only for each product, none for its keys."""
     if not idents:
         return [], {}
-    rows = [_ident_row(ident) for ident in sorted(idents)]
+    rows = [ident_row(ident) for ident in sorted(idents)]
     vendor = connection.vendor
     if vendor == "postgresql":
         params: list = [list(column) for column in zip(*rows, strict=True)]
@@ -480,7 +480,7 @@ def _stage_one(idents: set[str]) -> tuple[list[Product], dict[int, list[_Key]]]:
     keys: dict[int, list[_Key]] = {}
     width = len(fields)
     with server_bound(connection).cursor() as cursor:  # planned once per connection
-        cursor.execute(_stage_one_sql(vendor), params)
+        cursor.execute(stage_one_sql(vendor), params)
         for row in cursor.fetchall():
             pk = row[0]
             if pk not in products:

@@ -6,7 +6,7 @@ Plans, not timings (the time is in bench/eligibility.py --as-loaded)."""
 import pytest
 from django.db import connection
 
-from registry.selectors import _ident_row, _stage_one_sql, product_resolve_many
+from registry.selectors import ident_row, product_resolve_many, stage_one_sql
 from tests.factories import ProductAliasFactory, ProductFactory
 
 pytestmark = pytest.mark.django_db
@@ -16,12 +16,12 @@ pytestmark = pytest.mark.django_db
 def test_stage_one_reads_hs_code_aliases_through_their_index(identifier):
     product = ProductFactory(slug="maize-test", hs_code="100590")
     ProductAliasFactory(product=product, alias="100510", kind="hs_code", language="en")
-    arrays = [[value] for value in _ident_row(identifier)]  # one question: one-row columns
+    arrays = [[value] for value in ident_row(identifier)]  # one question: one-row columns
     with connection.cursor() as cursor:
         # Sequential scans priced out: without a fitting index the planner reads a whole
         # index (the primary key) with a filter instead, which names another index.
         cursor.execute("SET LOCAL enable_seqscan = off")
-        cursor.execute("EXPLAIN " + _stage_one_sql("postgresql"), arrays)
+        cursor.execute("EXPLAIN " + stage_one_sql("postgresql"), arrays)
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "Seq Scan" not in plan, plan
     assert plan.count("alias_hs_code_idx") == 2, plan  # the exact code's arm and the heading's

@@ -22,8 +22,12 @@ from registry.models import Country, Port, Product, SiteKind
 
 
 class AccessStatus(models.TextChoices):
+    """The entry's status on one day (today), derived from its series of dated states
+    (accessions.validity.derived_status) for lists; never read for another date."""
+
     NEGOTIATING = "negotiating", _("negotiating")
     PROTOCOL_SIGNED = "protocol_signed", _("protocol signed")
+    PENDING = "pending", _("not yet in force")
     IN_FORCE = "in_force", _("in force")
     SUSPENDED = "suspended", _("suspended")
     REVOKED = "revoked", _("revoked")
@@ -175,6 +179,82 @@ class MarketAccess(Provenance):
     @property
     def establishments_inferred(self) -> bool:
         return self.registered_establishments_basis == EstablishmentsBasis.INFERENCE
+
+
+class StateKind(models.TextChoices):
+    """The legal states of an access entry, each valid from its start until the next one takes
+    over (DESIGN.md, "Time"; uktrade/tamato's ValidityStartMixin)."""
+
+    NEGOTIATING = "negotiating", _("negotiating")
+    PROTOCOL_SIGNED = "protocol_signed", _("protocol signed")
+    IN_FORCE = "in_force", _("in force")
+    SUSPENDED = "suspended", _("suspended")
+    RESTORED = "restored", _("restored")
+    ENDED = "ended", _("ended")
+    REVOKED = "revoked", _("revoked")
+
+
+class StateOrigin(models.TextChoices):
+    # The protocol, the start and the end recorded on the entry itself are written into the series
+    # by accessions.validity.access_states_sync; suspensions, restorations and revocations are
+    # recorded as states of their own.
+    ENTRY = "entry", _("the entry's own dates")
+    RECORDED = "recorded", _("recorded as a state")
+
+
+@tracked()
+class AccessState(Provenance):
+    """One dated legal state of an access entry (valid time). The state on a date is the latest
+    state starting on or before it; a state with no start date known comes before every dated
+    one. `limited_to` narrows a state to listed zones, regions or establishments (a partial
+    suspension or restoration: access holds only for them)."""
+
+    market_access = models.ForeignKey(MarketAccess, on_delete=models.CASCADE, related_name="states")
+    kind = models.CharField(_("state"), max_length=20, choices=StateKind.choices)
+    starts_on = models.DateField(_("from"), null=True, blank=True)
+    starts_on_precision = models.CharField(
+        _("precision"), max_length=10, choices=DatePrecision.choices, blank=True
+    )
+    limited_to = models.TextField(
+        _("only for"),
+        blank=True,
+        help_text=_(
+            "Empty: the whole entry. Otherwise the zones, regions or establishments for which "
+            "access holds in this state (e.g. a suspension of all but listed zones)."
+        ),
+    )
+    instrument_kind = models.CharField(
+        _("instrument"), max_length=20, choices=InstrumentKind.choices, blank=True
+    )
+    instrument_ref = models.CharField(_("instrument reference"), max_length=150, blank=True)
+    origin = models.CharField(
+        _("origin"), max_length=10, choices=StateOrigin.choices, default=StateOrigin.RECORDED
+    )
+    note_written_on = models.DateField(_("public note written on"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["market_access", models.F("starts_on").asc(nulls_first=True), "id"]
+        verbose_name = _("legal state")
+        verbose_name_plural = _("legal states")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["market_access", "kind", "starts_on"],
+                name="access_state_once_per_kind_start",
+                violation_error_message=_("This entry already has this state from this date."),
+            ),
+            choices_constraint("access_state", "kind", StateKind),
+            choices_constraint("access_state", "origin", StateOrigin),
+            choices_constraint("access_state", "starts_on_precision", DatePrecision, blank=True),
+            choices_constraint("access_state", "instrument_kind", InstrumentKind, blank=True),
+            *Provenance.provenance_constraints("access_state"),
+        ]
+        indexes = [
+            models.Index(fields=["market_access", "starts_on"], name="access_state_on"),
+        ]
+
+    def __str__(self) -> str:
+        start = self.starts_on.isoformat() if self.starts_on else gettext("date not known")
+        return f"{self.get_kind_display()} {start}"
 
 
 class ConditionKind(models.TextChoices):

@@ -23,15 +23,18 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import IntegrityError, models, transaction
+from django.utils import timezone
 
 from accessions.models import (
     AccessCondition,
     Accession,
     AccessionStage,
+    AccessState,
     DiplomaticEvent,
     MarketAccess,
     RegistrationRegime,
 )
+from accessions.validity import access_states_sync
 from registry.common import history_context
 from registry.models import (
     Country,
@@ -308,6 +311,13 @@ SPECS: list[Spec] = [
           "protocol_signed_on": optional_date, "valid_from": optional_date,
           "valid_until": optional_date, "requires_registered_establishments": tri_state},
          m2m={"allowed_ports": refs(Port, "code", "port")}),
+    # Dated legal states recorded on their own (suspensions, restorations, revocations); the
+    # protocol, start and end of each entry come from market_access.csv (access_states_sync).
+    Spec("access_states.csv", AccessState, ("market_access", "kind", "starts_on"),
+         f"kind starts_on_precision limited_to instrument_kind instrument_ref {PROVENANCE}",
+         {"starts_on": optional_date},
+         derived=lambda row: {"market_access": market_access_ref(row), "origin": "recorded"},
+         ignored=("country", "product")),
     Spec("access_conditions.csv", AccessCondition, ("market_access", "kind", "valid_from"),
          f"kind text instrument_ref valid_from_precision {PROVENANCE}",
          {"valid_from": required_date, "valid_until": optional_date},
@@ -515,6 +525,10 @@ def seeds_load(*, directory: Path = SEEDS_DIR, dry_run: bool = False) -> SeedRep
                 deferred += _load_file(spec, Path(directory), report)
             _load_deferred(deferred, report)
             _load_removals(Path(directory), report)
+            # Derived, not seeded: each entry's own dates in its series, its status for today.
+            today = timezone.localdate()
+            for access in MarketAccess.objects.order_by("pk"):
+                access_states_sync(access, today=today)
             # Derived, not seeded: rebuilt from the names and aliases just loaded.
             product_search_keys_refresh()
             if report.errors:

@@ -38,6 +38,7 @@ from accessions.models import (
     RegistrationStatus,
 )
 from accessions.services.proposals import proposal_is_stale
+from accessions.validity import granted_on_filter
 from registry.common import Confidence, DatePrecision, add_months, in_force, in_force_q
 from registry.models import Country, Metric, Port, Product, ReportedFigure
 from regulations.models import Regulation
@@ -651,4 +652,42 @@ def proposal_counts() -> dict[str, int]:
     return {
         "pending": Proposal.objects.filter(state=ProposalState.PENDING, batch__isnull=True).count(),
         "imports": ProposalBatch.objects.filter(state=ProposalState.PENDING).count(),
+    }
+
+
+@dataclass
+class CountryRecordCoverage:
+    """What the registry records for one country on a date, beside the official counts of
+    products with access that include it: the words a `not_recorded` answer gives a trader."""
+
+    country: Country
+    on: dt.date
+    recorded: int
+    figures: list[ReportedFigure]
+
+
+def country_record_coverage(*, countries: Sequence[Country], on: dt.date) -> dict[int, Any]:
+    """Per country: the access entries whose state on `on` lets products in, and the reported
+    figures of products with access for that country or for all countries together (two
+    statements whatever the number of countries)."""
+    ids = [c.pk for c in countries]
+    counts = dict(
+        granted_on_filter(MarketAccess.objects.filter(country_id__in=ids), on)
+        .order_by()
+        .values_list("country_id")
+        .annotate(n=Count("pk"))
+    )
+    figures = list(
+        ReportedFigure.objects.filter(metric=Metric.PRODUCTS_WITH_ACCESS)
+        .filter(Q(country__isnull=True) | Q(country_id__in=ids))
+        .order_by(F("as_of").desc(nulls_last=True), "key")
+    )
+    return {
+        c.pk: CountryRecordCoverage(
+            country=c,
+            on=on,
+            recorded=counts.get(c.pk, 0),
+            figures=[f for f in figures if f.country_id in (None, c.pk)],
+        )
+        for c in countries
     }

@@ -169,6 +169,28 @@ class MarketAccessFactory(ProvenanceFactory):
     requires_registered_establishments = False
     registered_establishments_basis = "instrument"
 
+    @factory.post_generation
+    def states(obj, create, extracted, **kwargs):  # noqa: N805
+        """The series from the entry's own dates, as every service that writes an entry does
+        (accessions.validity.access_states_sync); `states=[dict(...)]` adds recorded states. A
+        status of suspended or revoked given without states is recorded as a state from today,
+        as the migration to dated states converts such a status."""
+        if not create:
+            return
+        from django.utils import timezone
+
+        from accessions.validity import access_states_sync
+
+        today = timezone.localdate()
+        recorded = list(extracted or [])
+        if not recorded and obj.status in ("suspended", "revoked"):
+            recorded = [{"kind": obj.status, "starts_on": today}]
+        for values in recorded:
+            acc.AccessState.objects.create(
+                market_access=obj, **{"source": "test fixture", "confidence": "high", **values}
+            )
+        access_states_sync(obj, today=today)
+
 
 class DiplomaticEventFactory(factory.django.DjangoModelFactory):
     class Meta:

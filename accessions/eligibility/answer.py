@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 from accessions.models import (
     EstablishmentRegistration,
     MarketAccess,
+    StateKind,
 )
 from registry.models import Country, Port, Product
 from registry.selectors import (
@@ -25,6 +26,10 @@ class Verdict(models.TextChoices):
     ELIGIBLE = "eligible", gettext_lazy("eligible")
     ELIGIBLE_WITH_CONDITIONS = "eligible_with_conditions", gettext_lazy("eligible with conditions")
     NOT_ELIGIBLE = "not_eligible", gettext_lazy("not eligible")
+    # The registry holds no record that decides the question (no entry for the pair, or a
+    # protocol with no announcement recorded): not a refusal (DESIGN.md, "The eligibility
+    # question").
+    NOT_RECORDED = "not_recorded", gettext_lazy("not recorded")
     UNKNOWN = "unknown", gettext_lazy("cannot be decided")
 
 
@@ -32,6 +37,10 @@ REASON_CODES = (
     "access_in_force",
     "start_date_unknown",
     "no_access",
+    "not_recorded",
+    "registry_coverage",
+    "no_state_recorded",
+    "port_not_recorded",
     "protocol_only",
     "access_negotiating",
     "access_suspended",
@@ -55,6 +64,7 @@ REASON_CODES = (
 )
 
 CONDITION_CODES = (
+    "access_limited",
     "registered_establishment_required",
     "registered_establishment_not_stated",
     "designated_port_required",
@@ -151,6 +161,23 @@ class EligibilityAnswer:
     regulations: list[Regulation] = field(default_factory=list)
     allowed_ports: list[Port] = field(default_factory=list)
     checklist: list[Requirement] = field(default_factory=list)
+    # What the registry covers for the country (accessions.selectors.CountryRecordCoverage),
+    # on `not_recorded` answers.
+    coverage: Any = None
+    # The access entry's legal state on the date asked (accessions.validity), as read with it.
+    state: dict[str, Any] | None = None
+
+    @property
+    def state_display(self) -> str:
+        """The state on the date asked in words ("suspended"), '' when none has started."""
+        if not self.state:
+            return ""
+        return str(StateKind(self.state["kind"]).label)
+
+    @property
+    def state_starts_on(self) -> dt.date | None:
+        value = (self.state or {}).get("starts_on")
+        return dt.date.fromisoformat(str(value)[:10]) if value else None
 
     @property
     def is_illustrative(self) -> bool:

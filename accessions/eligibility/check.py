@@ -48,12 +48,14 @@ from accessions.eligibility.answer import (
 from accessions.models import (
     STOPPED_REGISTRATION_STATUSES,
     AccessCondition,
-    AccessStatus,
     ConditionKind,
     EstablishmentRegistration,
+    InstrumentKind,
     MarketAccess,
-    RegistrationStatus,
+    StateKind,
 )
+from accessions.selectors import CountryRecordCoverage, country_record_coverage
+from accessions.validity import GRANTING_KINDS, next_state_subquery, state_on_subquery
 from registry.common import DomainError, format_dated, in_force_q
 from registry.models import CATEGORY_SITE_KINDS, Country, Port, SiteKind, SupervisionSite
 from registry.selectors import (
@@ -228,36 +230,152 @@ def conditions_in_force(access: MarketAccess, on: dt.date) -> list[dict]:
     return sorted(found, key=lambda item: (item["valid_from"], item["kind"], item["text"]))
 
 
-def _access_message(access: MarketAccess, on: dt.date) -> Reason | None:
-    """The blocking reason for an access record on a date, or None when it is in force."""
-    status = access.status
-    if status == AccessStatus.PROTOCOL_SIGNED:
-        return Reason(
-            "protocol_only",
-            _(
-                "A protocol was signed (%(date)s), but the registry holds no GACC announcement; "
-                "access starts only with the announcement."
+def _state_line(state: dict[str, Any]) -> dict[str, str]:
+    """The words of a state's start and instrument, for the messages below."""
+    instrument = state.get("instrument_ref") or ""
+    if not instrument and state.get("instrument_kind"):
+        instrument = str(dict(InstrumentKind.choices).get(state["instrument_kind"], ""))
+    return {
+        "date": format_dated(
+            _as_date(state.get("starts_on")), state.get("starts_on_precision") or ""
+        )
+        if state.get("starts_on")
+        else _("a date the sources do not give"),
+        "instrument": instrument or _("instrument not recorded"),
+    }
+
+
+def access_state_reasons(
+    access: MarketAccess, on: dt.date
+) -> tuple[str | None, list[Reason], list[Reason]]:
+    """What the entry's state on `on` (accessions.validity, read in SQL with the entry) says:
+    the verdict it forces (None when access holds), its reasons, and the conditions it adds (the
+    zones of a partial suspension or restoration). Every branch reads the dated series, never
+    the status kept for lists."""
+    state = getattr(access, "state_on_data", None)
+    upcoming = getattr(access, "next_state_data", None)
+    kind = state["kind"] if state else None
+    if kind is None or kind == StateKind.PROTOCOL_SIGNED:
+        if upcoming and upcoming["kind"] in GRANTING_KINDS:
+            return (
+                Verdict.NOT_ELIGIBLE,
+                [
+                    Reason(
+                        "not_yet_in_force",
+                        _("Access starts on %(date)s (%(instrument)s), after the date asked about.")
+                        % _state_line(upcoming),
+                    )
+                ],
+                [],
             )
-            % {"date": format_dated(access.protocol_signed_on, access.protocol_signed_precision)},
+        if state is None and upcoming is None:
+            return (
+                Verdict.NOT_RECORDED,
+                [
+                    Reason(
+                        "no_state_recorded",
+                        _("The registry records no legal state for this entry on that date."),
+                    )
+                ],
+                [],
+            )
+        protocol = state or upcoming
+        return (
+            Verdict.NOT_RECORDED,
+            [
+                Reason(
+                    "protocol_only",
+                    _(
+                        "A protocol was signed (%(date)s), but the registry holds no GACC "
+                        "announcement of access. Announcements follow protocols and the registry "
+                        "may not hold one: access is not confirmed."
+                    )
+                    % _state_line(protocol),
+                )
+            ],
+            [],
         )
-    if status == AccessStatus.NEGOTIATING:
-        return Reason("access_negotiating", _("Access is still being negotiated."))
-    if status == AccessStatus.SUSPENDED:
-        return Reason("access_suspended", _("Access is suspended."))
-    if status == AccessStatus.REVOKED:
-        return Reason("access_revoked", _("Access has been revoked."))
-    if status == AccessStatus.EXPIRED or (access.valid_until and on > access.valid_until):
-        return Reason(
-            "access_expired",
-            _("Access ended on %(date)s.") % {"date": access.valid_until or _("an earlier date")},
+    words = _state_line(state)
+    if kind == StateKind.NEGOTIATING:
+        return (
+            Verdict.NOT_ELIGIBLE,
+            [Reason("access_negotiating", _("Access is still being negotiated."))],
+            [],
         )
-    if access.valid_from and on < access.valid_from:
-        return Reason(
-            "not_yet_in_force",
-            _("Access starts on %(date)s, after the date asked about.")
-            % {"date": format_dated(access.valid_from, access.valid_from_precision)},
+    if kind == StateKind.REVOKED:
+        return (
+            Verdict.NOT_ELIGIBLE,
+            [
+                Reason(
+                    "access_revoked", _("Access was revoked on %(date)s (%(instrument)s).") % words
+                )
+            ],
+            [],
         )
-    return None
+    if kind == StateKind.ENDED:
+        start = _as_date(state.get("starts_on"))
+        last = (start - dt.timedelta(days=1)).isoformat() if start else _("an earlier date")
+        return (
+            Verdict.NOT_ELIGIBLE,
+            [
+                Reason(
+                    "access_expired", _("Access ended: its last day was %(date)s.") % {"date": last}
+                )
+            ],
+            [],
+        )
+    limited = (state.get("limited_to") or "").strip()
+    if kind == StateKind.SUSPENDED and not limited:
+        return (
+            Verdict.NOT_ELIGIBLE,
+            [
+                Reason(
+                    "access_suspended",
+                    _("Access is suspended since %(date)s (%(instrument)s).") % words,
+                )
+            ],
+            [],
+        )
+    conditions = []
+    if limited:
+        conditions.append(
+            Reason(
+                "access_limited",
+                _("Only from: %(zones)s (%(instrument)s; since %(date)s).")
+                % {**words, "zones": limited},
+            )
+        )
+    if kind == StateKind.IN_FORCE:
+        message = _(
+            "%(product)s from %(country)s has access (%(instrument)s; in force since: %(date)s)."
+        )
+    elif kind == StateKind.RESTORED:
+        message = _(
+            "%(product)s from %(country)s has access again (%(instrument)s; restored on %(date)s)."
+        )
+    else:
+        message = _(
+            "%(product)s from %(country)s is suspended except for listed areas (%(instrument)s; "
+            "since %(date)s)."
+        )
+    reasons = [
+        Reason(
+            "access_in_force",
+            message % {**words, "product": access.product.name, "country": access.country.name},
+        )
+    ]
+    if not state.get("starts_on"):
+        reasons.append(
+            Reason(
+                "start_date_unknown",
+                _(
+                    "The sources give no start date for this access; the registry cannot confirm "
+                    "that it was already in force on %(date)s."
+                )
+                % {"date": on.isoformat()},
+            )
+        )
+    return None, reasons, conditions
 
 
 def required_site_kind(access: MarketAccess) -> str:
@@ -291,15 +409,18 @@ def port_site_unknown(access: MarketAccess, port: Port, ports: list[Port]) -> bo
 
 
 def _allowed(access: MarketAccess, ports: list[Port]) -> list[Port]:
-    """The ports the data shows may receive the product: those the entry lists, narrowed to the
-    ones with a recorded designated site when the product needs one and any is recorded."""
+    """The ports the records show may receive the product on the date: those the entry lists
+    (narrowed to the ones with a recorded designated site when the product needs one and any is
+    recorded), else those holding a recorded designated site of the required kind. A port no
+    record names is never "allowed" (DESIGN.md: "a port nobody recorded is not allowed")."""
     listed = [p for p in ports if p.is_listed]  # type: ignore[attr-defined]
-    if sites_not_recorded(access, ports):
-        return []
-    candidates = listed or ports
-    if required_site_kind(access) and any(p.has_site for p in ports):  # type: ignore[attr-defined]
-        candidates = [p for p in candidates if p.has_site]  # type: ignore[attr-defined]
-    return candidates
+    kind = required_site_kind(access)
+    with_site = [p for p in ports if p.has_site]  # type: ignore[attr-defined]
+    if listed:
+        if kind and with_site:
+            return [p for p in listed if p.has_site]  # type: ignore[attr-defined]
+        return listed
+    return with_site if kind else []
 
 
 def _site_kind_label(access: MarketAccess) -> str:
@@ -363,7 +484,7 @@ def _establishment_reasons(
                 },
             )
         ]
-    if on > establishment.effective_until or establishment.status == RegistrationStatus.EXPIRED:
+    if on > establishment.effective_until:
         return [
             Reason(
                 "establishment_registration_expired",
@@ -690,7 +811,11 @@ def _read_records(questions: list[EligibilityQuestion]) -> list[_Records]:
     accesses = _over_questions(
         "access",
         lambda: MarketAccess.objects.select_related("product", "country").annotate(
-            n=Q_N, has_listed_ports=Exists(LISTED_PORTS), dated_conditions_data=DATED_CONDITIONS
+            n=Q_N,
+            has_listed_ports=Exists(LISTED_PORTS),
+            dated_conditions_data=DATED_CONDITIONS,
+            state_on_data=state_on_subquery(Q_ON),
+            next_state_data=next_state_subquery(Q_ON),
         ),
         rows,
         f"{QUESTIONS}.product_id = {MarketAccess._meta.db_table}.product_id AND "
@@ -761,6 +886,13 @@ def check_eligibility_batch(
             results.append(answer_without_access(answer, question, records))
         else:
             results.append(answer_with_access(answer, records.access, question, records))
+    _add_coverage(
+        [
+            (question, outcome)
+            for question, outcome in zip(questions, results, strict=True)
+            if isinstance(outcome, EligibilityAnswer)
+        ]
+    )
     return results
 
 
@@ -776,34 +908,12 @@ def answer_with_access(
     answer.query["product"] = access.product.slug
     answer.regulations = records.regulations
 
-    blocking = _access_message(access, on)
-    if blocking:
-        answer.verdict, answer.reasons = Verdict.NOT_ELIGIBLE, [blocking]
+    answer.state = getattr(access, "state_on_data", None)
+    forced, state_reasons, state_conditions = access_state_reasons(access, on)
+    if forced is not None:
+        answer.verdict, answer.reasons = forced, state_reasons
         return answer
-
-    answer.reasons.append(
-        Reason(
-            "access_in_force",
-            _("%(product)s from %(country)s has access (%(instrument)s; in force since: %(date)s).")
-            % {
-                "product": access.product.name,
-                "country": access.country.name,
-                "instrument": access.instrument_ref or access.get_instrument_kind_display(),
-                "date": format_dated(access.valid_from, access.valid_from_precision),
-            },
-        )
-    )
-    if access.valid_from is None:
-        answer.reasons.append(
-            Reason(
-                "start_date_unknown",
-                _(
-                    "The sources give no start date for this access; the registry cannot confirm "
-                    "that it was already in force on %(date)s."
-                )
-                % {"date": on.isoformat()},
-            )
-        )
+    answer.reasons.extend(state_reasons)
     ports = records.ports
     answer.allowed_ports = _allowed(access, ports)
     answer.checklist = requirements_checklist(access, on, ports)
@@ -841,11 +951,34 @@ def answer_with_access(
             answer.reasons.append(
                 Reason("port_allowed", _("%(port)s is allowed for it.") % {"port": chosen.name})
             )
-        else:
+        elif access.has_listed_ports or required_site_kind(access):  # type: ignore[attr-defined]
+            # A list the registry records as complete (the entry's own ports, or the designated
+            # sites of the kind with no source reporting more) leaves this port out.
             blocking_reasons.append(
                 Reason(
                     "port_not_designated",
                     _("%(port)s is not designated for this product.") % {"port": chosen.name},
+                )
+            )
+        else:
+            # Nothing recorded restricts the ports, and nothing records this one: not "allowed".
+            facing = chosen.facing_country
+            text = _(
+                "The registry records no port for %(product)s from %(country)s: whether "
+                "%(port)s may receive it is not recorded."
+            )
+            if facing is not None and facing.pk != access.country_id:
+                text += " " + _("%(port)s faces %(facing)s.")
+            answer.reasons.append(
+                Reason(
+                    "port_not_recorded",
+                    text
+                    % {
+                        "product": access.product.name,
+                        "country": access.country.name,
+                        "port": chosen.name,
+                        "facing": facing.name if facing is not None else "",
+                    },
                 )
             )
     if number:
@@ -870,7 +1003,9 @@ def answer_with_access(
         answer.reasons = blocking_reasons + answer.reasons
         return answer
 
-    answer.conditions = _conditions(access, on, bool(port_code), bool(number), ports_unknown)
+    answer.conditions = state_conditions + _conditions(
+        access, on, bool(port_code), bool(number), ports_unknown
+    )
     if undecided:  # unknown only where the registry cannot decide (DESIGN.md)
         answer.verdict = Verdict.UNKNOWN
         answer.reasons = undecided + answer.reasons
@@ -909,12 +1044,49 @@ def answer_without_access(
     answer.product = candidates[0]
     answer.query["product"] = answer.product.slug
     answer.regulations = records.regulations
-    answer.verdict = Verdict.NOT_ELIGIBLE
+    # The registry holds no record of the pair: it does not know that there is no access
+    # (DESIGN.md). The coverage of the country is added by `_add_coverage`.
+    answer.verdict = Verdict.NOT_RECORDED
     answer.reasons.append(
         Reason(
-            "no_access",
-            _("China's access list has no entry for %(product)s from %(country)s.")
+            "not_recorded",
+            _(
+                "The registry holds no record of %(product)s from %(country)s. It records only "
+                "part of China's access list, so this is not a refusal: check GACC's official "
+                "list of admitted products before shipping."
+            )
             % {"product": answer.product.name, "country": country.name},
         )
     )
     return answer
+
+
+def coverage_reason(coverage: CountryRecordCoverage) -> Reason:
+    """The registry's coverage of a country in words: its own count beside the official ones."""
+    recorded = _(
+        "For %(country)s the registry records %(count)s products with access on %(date)s."
+    ) % {
+        "country": coverage.country.name,
+        "count": coverage.recorded,
+        "date": coverage.on.isoformat(),
+    }
+    reported = "; ".join(str(figure.label) for figure in coverage.figures)
+    if reported:
+        recorded += " " + _("Official figures: %(figures)s.") % {"figures": reported}
+    return Reason("registry_coverage", recorded)
+
+
+def _add_coverage(pairs: list[tuple[EligibilityQuestion, EligibilityAnswer]]) -> None:
+    """Every `not_recorded` answer states what the registry covers for its country (two
+    statements per distinct date asked, only when some answer needs it)."""
+    by_date: dict[dt.date, list[EligibilityAnswer]] = {}
+    for question, answer in pairs:
+        if answer.verdict == Verdict.NOT_RECORDED and answer.country is not None:
+            by_date.setdefault(question.on, []).append(answer)
+    for on, answers in by_date.items():
+        countries = list({a.country.pk: a.country for a in answers if a.country}.values())
+        coverage = country_record_coverage(countries=countries, on=on)
+        for answer in answers:
+            found = coverage[answer.country.pk]  # type: ignore[union-attr]
+            answer.coverage = found
+            answer.reasons.append(coverage_reason(found))

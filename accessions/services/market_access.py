@@ -1,4 +1,4 @@
-"""Writes to the access list: add an entry, save an edited one, change its status. Each writes
+"""Writes to the access list: add an entry, save an edited one, record a dated state. Each writes
 its outbox event in the same transaction, so subscribers hear of exactly the changes that commit.
 """
 
@@ -11,9 +11,16 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accessions.models import AccessStatus, EventKind, MarketAccess
+from accessions.models import (
+    AccessState,
+    EventKind,
+    MarketAccess,
+    StateKind,
+    StateOrigin,
+)
 from accessions.outbox import event_record
-from registry.common import DomainError, history_context
+from accessions.validity import access_states_sync, access_status_refresh_one
+from registry.common import DatePrecision, DomainError, history_context
 from registry.models import Country, Product
 
 
@@ -43,6 +50,7 @@ def market_access_create(
     access.full_clean()
     with transaction.atomic(), history_context(user=getattr(by, "pk", None), action="create"):
         access.save()
+        access_states_sync(access, today=timezone.localdate())
         event_record(
             kind=EventKind.NEW_ACCESS,
             occurred_on=valid_from or timezone.localdate(),
@@ -66,6 +74,7 @@ def market_access_save(*, access: MarketAccess, by: Any = None) -> MarketAccess:
         )
         access.full_clean()
         access.save()
+        access_states_sync(access, today=timezone.localdate())
         if previous is None:
             event_record(
                 kind=EventKind.NEW_ACCESS,
@@ -85,29 +94,66 @@ def market_access_save(*, access: MarketAccess, by: Any = None) -> MarketAccess:
     return access
 
 
-def market_access_status_change(
-    *, access: MarketAccess, status: str, on: dt.date, by: Any = None, reason: str = ""
-) -> MarketAccess:
-    """Change an access entry's status (suspend, revoke, restore); subscribers hear of it."""
-    if status not in AccessStatus.values:
-        raise DomainError("invalid_status", _("Unknown status: %(status)s.") % {"status": status})
+def market_access_state_record(
+    *,
+    access: MarketAccess,
+    kind: str,
+    starts_on: dt.date,
+    source: str,
+    confidence: str,
+    starts_on_precision: str = DatePrecision.EXACT,
+    limited_to: str = "",
+    instrument_kind: str = "",
+    instrument_ref: str = "",
+    source_url: str = "",
+    public_note: str = "",
+    by: Any = None,
+    reason: str = "",
+    today: dt.date | None = None,
+) -> AccessState:
+    """Record a dated legal state of an access entry: a suspension (whole, or of all but the
+    zones in `limited_to`), a restoration, a revocation or an end. It holds from `starts_on`
+    until the next state takes over (accessions.validity); the entry's kept status is refreshed
+    for today and subscribers hear of a change of it (event status_changed, dated `starts_on`).
+    """
+    if kind not in (StateKind.SUSPENDED, StateKind.RESTORED, StateKind.REVOKED, StateKind.ENDED):
+        raise DomainError(
+            "invalid_state",
+            _(
+                "A state recorded on its own is a suspension, a restoration, a revocation or an "
+                "end, not '%(kind)s'."
+            )
+            % {"kind": kind},
+        )
+    today = today or timezone.localdate()
     with transaction.atomic(), history_context(user=getattr(by, "pk", None), reason=reason):
         locked = MarketAccess.objects.select_for_update().get(pk=access.pk)
-        if locked.status == status:
-            raise DomainError(
-                "status_unchanged",
-                _("The entry already has status %(status)s.") % {"status": status},
-            )
+        state = AccessState(
+            market_access=locked,
+            kind=kind,
+            starts_on=starts_on,
+            starts_on_precision=starts_on_precision,
+            limited_to=limited_to,
+            instrument_kind=instrument_kind,
+            instrument_ref=instrument_ref,
+            source=source,
+            source_url=source_url,
+            confidence=confidence,
+            public_note=public_note,
+            note_written_on=today if public_note else None,
+            origin=StateOrigin.RECORDED,
+        )
+        state.full_clean()
+        state.save()
         previous = locked.status
-        locked.status = status
-        locked.full_clean()
-        locked.save(update_fields=["status", "updated_at"])
+        status = access_status_refresh_one(locked, today=today)
         event_record(
             kind=EventKind.STATUS_CHANGED,
-            occurred_on=on,
+            occurred_on=starts_on,
             market_access=locked,
             status_from=previous,
-            status_to=status,
-            data={"reason": reason} if reason else {},
+            status_to=status if status != previous else kind,
+            data={"reason": reason, "state": kind} if reason else {"state": kind},
         )
-    return locked
+    access.status = locked.status
+    return state

@@ -1,0 +1,319 @@
+"""The one home of the access list's temporal rules (valid time, DESIGN.md "Time").
+
+- **The state of an access entry on a date** is the latest of its dated legal states that starts
+  on or before the date ("valid until the next one takes over", uktrade/tamato's
+  ValidityStartMixin); a state whose start is not known comes before every dated one. SQL form:
+  `state_on_subquery` / `access_granted_on`; Python twin: `state_on` / `grants_access`. A test
+  (hypothesis) proves the two agree over generated series.
+- **The series from the entry's own dates**: the protocol, the start of access and its end
+  recorded on the entry are states too (origin "entry"); `access_states_sync` writes them, and
+  every write of an entry calls it. Suspensions, restorations and revocations are states of
+  their own (origin "recorded"), written by `accessions.services.market_access`.
+- **The current status** kept on the entry for lists is derived from the series for one day
+  (`derived_status`), refreshed on every write and by the daily sweep; nothing reads it for a
+  date.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any, Protocol
+
+from django.db.models import (
+    BooleanField,
+    Case,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.expressions import BaseExpression, Combinable
+from django.db.models.functions import JSONObject
+
+from accessions.models import (
+    AccessState,
+    AccessStatus,
+    InstrumentKind,
+    MarketAccess,
+    StateKind,
+    StateOrigin,
+)
+
+# Two states starting on the same day: the later step of the procedure takes over.
+KIND_RANK = {
+    StateKind.NEGOTIATING: 0,
+    StateKind.PROTOCOL_SIGNED: 1,
+    StateKind.IN_FORCE: 2,
+    StateKind.SUSPENDED: 3,
+    StateKind.RESTORED: 4,
+    StateKind.ENDED: 5,
+    StateKind.REVOKED: 6,
+}
+GRANTING_KINDS = (StateKind.IN_FORCE, StateKind.RESTORED)
+# States after which the entry once held access (a question in them is answered from the record).
+STOPPING_KINDS = (StateKind.SUSPENDED, StateKind.ENDED, StateKind.REVOKED)
+
+
+class StateLike(Protocol):
+    kind: str
+    starts_on: dt.date | None
+    limited_to: str
+    id: Any
+
+
+def _order_key(state: StateLike) -> tuple:
+    return (
+        state.starts_on is not None,
+        state.starts_on or dt.date.min,
+        KIND_RANK.get(state.kind, 0),  # type: ignore[call-overload]
+        state.id or 0,
+    )
+
+
+def state_on(states: Iterable[StateLike], on: dt.date) -> StateLike | None:
+    """The Python twin of `state_on_subquery`: the state in force on `on`, or None when no
+    state has started by then."""
+    started = [s for s in states if s.starts_on is None or s.starts_on <= on]
+    return max(started, key=_order_key, default=None)
+
+
+def next_state(states: Iterable[StateLike], on: dt.date) -> StateLike | None:
+    """The first state that takes over after `on` (the end of the window an answer holds for)."""
+    later = [s for s in states if s.starts_on is not None and s.starts_on > on]
+    return min(later, key=_order_key, default=None)
+
+
+def grants_access(state: StateLike | None) -> bool:
+    """Whether a state lets the product in (wholly, or only for the zones it lists): in force,
+    restored, or suspended for all but listed zones."""
+    if state is None:
+        return False
+    if state.kind in GRANTING_KINDS:
+        return True
+    return state.kind == StateKind.SUSPENDED and bool(state.limited_to.strip())
+
+
+# --- The SQL form ---------------------------------------------------------------------------
+
+_RANK = Case(
+    *(When(kind=kind, then=Value(rank)) for kind, rank in KIND_RANK.items()),
+    default=Value(0),
+    output_field=IntegerField(),
+)
+_GRANTS = Case(
+    When(kind__in=GRANTING_KINDS, then=Value(True)),
+    When(Q(kind=StateKind.SUSPENDED) & ~Q(limited_to=""), then=Value(True)),
+    default=Value(False),
+    output_field=BooleanField(),
+)
+
+
+def started_by_q(on: dt.date | Combinable | BaseExpression) -> Q:
+    """States that have started by `on` (a date or a date column)."""
+    return Q(starts_on__isnull=True) | Q(starts_on__lte=on)
+
+
+def _states_started(on: Any, outer: str = "pk"):
+    return (
+        AccessState.objects.filter(market_access=OuterRef(outer))
+        .filter(started_by_q(on))
+        .annotate(rank=_RANK)
+        .order_by(F("starts_on").desc(nulls_last=True), "-rank", "-id")
+    )
+
+
+STATE_FIELDS = (
+    "id",
+    "kind",
+    "starts_on",
+    "starts_on_precision",
+    "limited_to",
+    "instrument_kind",
+    "instrument_ref",
+    "source",
+    "source_url",
+    "confidence",
+    "public_note",
+    "note_written_on",
+)
+
+
+def state_on_subquery(on: Any, outer: str = "pk") -> Subquery:
+    """The state of the outer access entry on `on` as one JSON object (the fields of
+    STATE_FIELDS), or NULL when none has started: one correlated subquery."""
+    return Subquery(
+        _states_started(on, outer)
+        .annotate(data=JSONObject(**{name: F(name) for name in STATE_FIELDS}))
+        .values("data")[:1]
+    )
+
+
+def next_state_subquery(on: Any, outer: str = "pk") -> Subquery:
+    """The first state of the outer entry that takes over after `on`, as one JSON object (the
+    end of the window the answer holds for, and the start of access not yet in force)."""
+    return Subquery(
+        AccessState.objects.filter(market_access=OuterRef(outer), starts_on__gt=on)
+        .annotate(rank=_RANK)
+        .order_by("starts_on", "rank", "id")
+        .annotate(data=JSONObject(**{name: F(name) for name in STATE_FIELDS}))
+        .values("data")[:1]
+    )
+
+
+def access_granted_on(on: Any, outer: str = "pk") -> Subquery:
+    """The SQL form of `grants_access(state_on(...))`: true when the outer entry's state on `on`
+    lets the product in, false otherwise (NULL when no state has started)."""
+    return Subquery(
+        _states_started(on, outer).annotate(grants=_GRANTS).values("grants")[:1],
+        output_field=BooleanField(),
+    )
+
+
+def state_kind_on(on: Any, outer: str = "pk") -> Subquery:
+    """The kind of the outer entry's state on `on` (NULL when none has started)."""
+    return Subquery(_states_started(on, outer).values("kind")[:1])
+
+
+def granted_on_filter(queryset, on: Any):
+    """A queryset of MarketAccess narrowed to the entries whose state on `on` lets the product
+    in (the list's `as_of`, the dashboard's count, the change feed's "in force on")."""
+    return queryset.alias(granted_on=access_granted_on(on)).filter(granted_on=True)
+
+
+# --- The series from the entry's own dates -----------------------------------------------------
+
+
+def _entry_states(access: MarketAccess) -> list[dict[str, Any]]:
+    """The states the entry's own dates stand for: its protocol, its start (an entry whose
+    instrument is not a protocol holds access from `valid_from`, unknown when empty) and its end
+    (the day after `valid_until`)."""
+    provenance = {
+        "source": access.source,
+        "source_url": access.source_url,
+        "confidence": access.confidence,
+        "is_illustrative": access.is_illustrative,
+    }
+    found: list[dict[str, Any]] = []
+    if access.protocol_signed_on or access.instrument_kind == InstrumentKind.PROTOCOL:
+        negotiating = (
+            access.status == AccessStatus.NEGOTIATING and access.protocol_signed_on is None
+        )
+        found.append(
+            {
+                "kind": StateKind.NEGOTIATING if negotiating else StateKind.PROTOCOL_SIGNED,
+                "starts_on": access.protocol_signed_on,
+                "starts_on_precision": access.protocol_signed_precision,
+                "instrument_kind": InstrumentKind.PROTOCOL,
+                "instrument_ref": ""
+                if access.instrument_kind != InstrumentKind.PROTOCOL
+                else access.instrument_ref,
+                **provenance,
+            }
+        )
+    if access.instrument_kind != InstrumentKind.PROTOCOL:
+        found.append(
+            {
+                "kind": StateKind.IN_FORCE,
+                "starts_on": access.valid_from,
+                "starts_on_precision": access.valid_from_precision if access.valid_from else "",
+                "instrument_kind": access.instrument_kind,
+                "instrument_ref": access.instrument_ref,
+                **provenance,
+                "public_note": access.public_note,
+            }
+        )
+    if access.valid_until is not None:
+        found.append(
+            {
+                "kind": StateKind.ENDED,
+                "starts_on": access.valid_until + dt.timedelta(days=1),
+                "starts_on_precision": access.valid_from_precision or "exact",
+                "instrument_kind": access.instrument_kind,
+                "instrument_ref": access.instrument_ref,
+                **provenance,
+            }
+        )
+    return found
+
+
+def access_states_sync(access: MarketAccess, *, today: dt.date) -> str:
+    """Write the entry's own dates into its series (replacing the states they stood for before)
+    and refresh the entry's current status from the series for `today`. Returns the status."""
+    wanted = _entry_states(access)
+    kept = {
+        (s.kind, s.starts_on): s
+        for s in AccessState.objects.filter(market_access=access, origin=StateOrigin.ENTRY)
+    }
+    for values in wanted:
+        key = (values["kind"], values["starts_on"])
+        state = kept.pop(key, None)
+        if state is None:
+            # A recorded state on the same day and kind already says it.
+            if AccessState.objects.filter(
+                market_access=access, kind=key[0], starts_on=key[1]
+            ).exists():
+                continue
+            AccessState.objects.create(market_access=access, origin=StateOrigin.ENTRY, **values)
+            continue
+        changed = [name for name, value in values.items() if getattr(state, name) != value]
+        if changed:
+            for name in changed:
+                setattr(state, name, values[name])
+            state.save(update_fields=changed)
+    for stale in kept.values():
+        stale.delete()
+    return access_status_refresh_one(access, today=today)
+
+
+def derived_status(states: Iterable[StateLike], today: dt.date) -> str:
+    """The entry's status for lists on `today`, from its series alone."""
+    states = list(states)
+    current = state_on(states, today)
+    if current is None:
+        return AccessStatus.PENDING if states else AccessStatus.NEGOTIATING
+    return {
+        StateKind.NEGOTIATING: AccessStatus.NEGOTIATING,
+        StateKind.PROTOCOL_SIGNED: AccessStatus.PROTOCOL_SIGNED,
+        StateKind.IN_FORCE: AccessStatus.IN_FORCE,
+        StateKind.RESTORED: AccessStatus.IN_FORCE,
+        StateKind.SUSPENDED: AccessStatus.IN_FORCE
+        if grants_access(current)
+        else AccessStatus.SUSPENDED,
+        StateKind.ENDED: AccessStatus.EXPIRED,
+        StateKind.REVOKED: AccessStatus.REVOKED,
+    }[current.kind]  # type: ignore[index]
+
+
+def access_status_refresh_one(access: MarketAccess, *, today: dt.date) -> str:
+    """Refresh one entry's kept status from its series (no event: the caller writes it)."""
+    status = derived_status(AccessState.objects.filter(market_access=access), today)
+    if access.status != status:
+        MarketAccess.objects.filter(pk=access.pk).update(status=status)
+        access.status = status
+    return status
+
+
+def status_on_annotations(on: Any) -> dict[str, Any]:
+    """The SQL form of `derived_status` for a queryset of MarketAccess: alias these, then read
+    `status_on` (the daily refresh)."""
+    status_on = Case(
+        When(Q(kind_on__isnull=True) & Q(has_states=True), then=Value(AccessStatus.PENDING)),
+        When(kind_on__isnull=True, then=Value(AccessStatus.NEGOTIATING)),
+        When(kind_on=StateKind.NEGOTIATING, then=Value(AccessStatus.NEGOTIATING)),
+        When(kind_on=StateKind.PROTOCOL_SIGNED, then=Value(AccessStatus.PROTOCOL_SIGNED)),
+        When(kind_on=StateKind.ENDED, then=Value(AccessStatus.EXPIRED)),
+        When(kind_on=StateKind.REVOKED, then=Value(AccessStatus.REVOKED)),
+        When(granted_on=True, then=Value(AccessStatus.IN_FORCE)),
+        default=Value(AccessStatus.SUSPENDED),
+    )
+    return {
+        "kind_on": state_kind_on(on),
+        "granted_on": access_granted_on(on),
+        "has_states": Exists(AccessState.objects.filter(market_access=OuterRef("pk"))),
+        "status_on": status_on,
+    }

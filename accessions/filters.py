@@ -10,6 +10,7 @@ import datetime as dt
 import django_filters
 from django import forms
 from django.core.validators import RegexValidator
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -18,14 +19,16 @@ from drf_spectacular.utils import extend_schema_field
 from accessions.changes.base import Meaning
 from accessions.models import (
     Accession,
+    AccessState,
     AccessStatus,
     DiplomaticEvent,
     EstablishmentRegistration,
     MarketAccess,
     RegistrationStatus,
     Stage,
+    StateKind,
 )
-from registry.common import in_force_q
+from accessions.validity import granted_on_filter
 from registry.filters import (
     CountryChoiceFilter,
     HsPrefixFilter,
@@ -128,7 +131,7 @@ class MarketAccessFilter(django_filters.FilterSet):
         help_text=_("Entries that list this port as allowed."),
     )
     as_of = django_filters.DateFilter(
-        field_name="valid_from",
+        field_name="states__starts_on",
         lookup_expr="lte",
         method="filter_as_of",
         help_text=_("Only access in force on this date (YYYY-MM-DD)."),
@@ -137,8 +140,9 @@ class MarketAccessFilter(django_filters.FilterSet):
         field_name="updated_at", lookup_expr="gte", help_text=_("Changed at or after (ISO 8601).")
     )
     expiring_within = ExpiringWithinFilter(
-        field_name="valid_until",
+        field_name="states__starts_on",
         lookup_expr="range",
+        method="filter_expiring_within",
         help_text=_("Access that ends within this many days from today."),
     )
 
@@ -147,9 +151,25 @@ class MarketAccessFilter(django_filters.FilterSet):
         fields: list[str] = []
 
     def filter_as_of(self, queryset, name, value):
-        """In force on the date: status in force and the date inside its validity (the rule the
-        eligibility check applies)."""
-        return queryset.filter(status=AccessStatus.IN_FORCE).filter(in_force_q(value))
+        """In force on the date: the entry's state on that day lets the product in (its series of
+        legal states, accessions.validity: the rule the eligibility check applies), whatever
+        its status today."""
+        return granted_on_filter(queryset, value)
+
+    def filter_expiring_within(self, queryset, name, value):
+        """Ends within N days from today: an end or a revocation in the entry's series whose
+        first day falls after today and at most the day after today + N (an entry's last day
+        `valid_until` is the day before its `ended` state)."""
+        if value in (None, ""):
+            return queryset
+        today = timezone.localdate()
+        ends = AccessState.objects.filter(
+            market_access=OuterRef("pk"),
+            kind__in=(StateKind.ENDED, StateKind.REVOKED),
+            starts_on__gt=today,
+            starts_on__lte=today + dt.timedelta(days=value + 1),
+        )
+        return queryset.filter(Exists(ends))
 
 
 class ApiAccessionFilter(AccessionFilter):

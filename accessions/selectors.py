@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,7 +38,7 @@ from accessions.models import (
     RegistrationStatus,
 )
 from accessions.services.proposals import proposal_is_stale
-from accessions.validity import granted_on_filter
+from accessions.validity import access_granted_on, granted_on_filter, status_on_annotations
 from registry.common import Confidence, DatePrecision, add_months, in_force, in_force_q
 from registry.models import Country, Metric, Port, Product, ReportedFigure
 from regulations.models import Regulation
@@ -106,15 +106,20 @@ def recorded_counts_on(
     given countries together): access entries in force, regulations adopted (or undated),
     green-channel ports, establishment registrations valid. Four queries however many days.
 
-    An access entry counts on a day when its validity covers the day and its status says it was
-    granted (in force now, or expired since): a suspension or revocation has no recorded date.
+    An access entry counts on a day when its state on that day lets the product in (its series
+    of legal states, accessions.validity): a suspension, an end or a revocation counts from the
+    day it took effect, whatever the entry's status today.
     """
-    granted = [AccessStatus.IN_FORCE, AccessStatus.EXPIRED]
+    # One correlated subquery per day, aliased (never selected, so not grouped by).
+    granted_alias = {day: f"granted_{i}" for i, day in enumerate(days)}
+    access_entries = MarketAccess.objects.alias(
+        **{name: access_granted_on(day) for day, name in granted_alias.items()}
+    )
     tables: dict[str, tuple[QuerySet, str, Any]] = {
         Metric.PRODUCTS_WITH_ACCESS: (
-            MarketAccess.objects.filter(status__in=granted),
+            access_entries,
             "country_id",
-            in_force_q,
+            lambda day: Q(**{granted_alias[day]: True}),
         ),
         Metric.REGULATIONS_COLLECTED: (
             Regulation.objects.all(),
@@ -192,10 +197,7 @@ def coverage_overview(*, today: dt.date, accession_year: int = 2023) -> Coverage
     """
     countries = list(Country.objects.filter(region="central_asia").order_by("name_en"))
     figures = list(ReportedFigure.objects.select_related("country").order_by("metric", "as_of"))
-    in_force = _counts(
-        MarketAccess.objects.filter(status=AccessStatus.IN_FORCE).filter(in_force_q(today)),
-        "country_id",
-    )
+    in_force = _counts(granted_on_filter(MarketAccess.objects.all(), today), "country_id")
     regulations = _counts(Regulation.objects.all(), "country_id")
     accession_rows = list(
         Accession.objects.order_by()
@@ -292,13 +294,15 @@ PENDING_STATUSES = (AccessStatus.NEGOTIATING, AccessStatus.PROTOCOL_SIGNED)
 
 def country_cards(*, today: dt.date) -> list[CountryCard]:
     """One card per Central Asian country: access entries in force today, pending ones
-    (negotiating or protocol signed) and the entry with the latest instrument."""
+    (negotiating or protocol signed) and the entry with the latest instrument. Both counts come
+    from the entries' series of legal states on `today` (accessions.validity), not from the
+    status kept for lists."""
     countries = list(Country.objects.filter(region="central_asia").order_by("name_en"))
     counts = _counts(
-        MarketAccess.objects.filter(country__in=countries),
+        MarketAccess.objects.filter(country__in=countries).alias(**status_on_annotations(today)),
         "country_id",
-        in_force=Count("pk", filter=Q(status=AccessStatus.IN_FORCE) & in_force_q(today)),
-        pending=Count("pk", filter=Q(status__in=PENDING_STATUSES)),
+        in_force=Count("pk", filter=Q(granted_on=True)),
+        pending=Count("pk", filter=Q(status_on__in=PENDING_STATUSES)),
     )
     dated = MarketAccess.objects.filter(instrument_date__isnull=False).select_related("product")
     latest = {  # one small indexed query per country (five), not every entry in memory
@@ -666,28 +670,11 @@ class CountryRecordCoverage:
     figures: list[ReportedFigure]
 
 
-def country_record_coverage(*, countries: Sequence[Country], on: dt.date) -> dict[int, Any]:
-    """Per country: the access entries whose state on `on` lets products in, and the reported
-    figures of products with access for that country or for all countries together (two
-    statements whatever the number of countries)."""
-    ids = [c.pk for c in countries]
-    counts = dict(
-        granted_on_filter(MarketAccess.objects.filter(country_id__in=ids), on)
-        .order_by()
-        .values_list("country_id")
-        .annotate(n=Count("pk"))
-    )
-    figures = list(
+def reported_access_figures(*, country_ids: Iterable[int]) -> list[ReportedFigure]:
+    """The reported figures of products with access for these countries or for all countries
+    together, latest first (what a `not_recorded` answer sets beside the registry's count)."""
+    return list(
         ReportedFigure.objects.filter(metric=Metric.PRODUCTS_WITH_ACCESS)
-        .filter(Q(country__isnull=True) | Q(country_id__in=ids))
+        .filter(Q(country__isnull=True) | Q(country_id__in=list(country_ids)))
         .order_by(F("as_of").desc(nulls_last=True), "key")
     )
-    return {
-        c.pk: CountryRecordCoverage(
-            country=c,
-            on=on,
-            recorded=counts.get(c.pk, 0),
-            figures=[f for f in figures if f.country_id in (None, c.pk)],
-        )
-        for c in countries
-    }

@@ -82,9 +82,16 @@ def state_on(states: Iterable[StateLike], on: dt.date) -> StateLike | None:
     return max(started, key=_order_key, default=None)
 
 
-def next_state(states: Iterable[StateLike], on: dt.date) -> StateLike | None:
-    """The first state that takes over after `on` (the end of the window an answer holds for)."""
-    later = [s for s in states if s.starts_on is not None and s.starts_on > on]
+def next_state(
+    states: Iterable[StateLike], on: dt.date, kinds: Iterable[str] | None = None
+) -> StateLike | None:
+    """The first state (of `kinds`, any when None) that starts after `on`."""
+    wanted = set(kinds) if kinds is not None else None
+    later = [
+        s
+        for s in states
+        if s.starts_on is not None and s.starts_on > on and (wanted is None or s.kind in wanted)
+    ]
     return min(later, key=_order_key, default=None)
 
 
@@ -153,12 +160,15 @@ def state_on_subquery(on: Any, outer: str = "pk") -> Subquery:
     )
 
 
-def next_state_subquery(on: Any, outer: str = "pk") -> Subquery:
-    """The first state of the outer entry that takes over after `on`, as one JSON object (the
-    end of the window the answer holds for, and the start of access not yet in force)."""
+def next_state_subquery(on: Any, outer: str = "pk", kinds: Iterable[str] | None = None) -> Subquery:
+    """The SQL form of `next_state`: the first state of the outer entry (of `kinds`, any when
+    None) that starts after `on`, as one JSON object (e.g. the start of access not yet in
+    force)."""
+    later = AccessState.objects.filter(market_access=OuterRef(outer), starts_on__gt=on)
+    if kinds is not None:
+        later = later.filter(kind__in=list(kinds))
     return Subquery(
-        AccessState.objects.filter(market_access=OuterRef(outer), starts_on__gt=on)
-        .annotate(rank=_RANK)
+        later.annotate(rank=_RANK)
         .order_by("starts_on", "rank", "id")
         .annotate(data=JSONObject(**{name: F(name) for name in STATE_FIELDS}))
         .values("data")[:1]
@@ -241,9 +251,10 @@ def _entry_states(access: MarketAccess) -> list[dict[str, Any]]:
     return found
 
 
-def access_states_sync(access: MarketAccess, *, today: dt.date) -> str:
+def access_states_sync(access: MarketAccess, *, today: dt.date | None) -> str:
     """Write the entry's own dates into its series (replacing the states they stood for before)
-    and refresh the entry's current status from the series for `today`. Returns the status."""
+    and refresh the entry's current status from the series for `today` (None: leave the kept
+    status to the daily sweep, as test fixtures dated in the past do). Returns the status."""
     wanted = _entry_states(access)
     kept = {
         (s.kind, s.starts_on): s
@@ -267,6 +278,8 @@ def access_states_sync(access: MarketAccess, *, today: dt.date) -> str:
             state.save(update_fields=changed)
     for stale in kept.values():
         stale.delete()
+    if today is None:
+        return access.status
     return access_status_refresh_one(access, today=today)
 
 

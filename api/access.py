@@ -3,11 +3,15 @@ registrations."""
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 from collections.abc import Callable, Sequence
 from typing import Any, cast
 
-from django.db.models import F
+from django.contrib.postgres.aggregates import StringAgg
+from django.core.exceptions import ValidationError
+from django.db.models import Case, F, Func, OuterRef, Subquery, TextField, Value, When
+from django.db.models.functions import Concat
 from django.http import Http404
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import (
@@ -18,7 +22,7 @@ from drf_spectacular.utils import (
 from rest_framework import generics
 
 from accessions.filters import ApiAccessionFilter, EstablishmentFilter, MarketAccessFilter
-from accessions.models import MarketAccess
+from accessions.models import AccessState, MarketAccess
 from accessions.selectors import (
     accession_api_list,
     establishment_api_list,
@@ -27,6 +31,7 @@ from accessions.selectors import (
     market_access_page_ports,
     market_access_rows,
 )
+from accessions.validity import status_on_annotations
 from api.base import (
     ApiView,
     DetailApiView,
@@ -46,6 +51,10 @@ from api.serializers import (
     HistoryEntrySerializer,
     MarketAccessDetailSerializer,
     MarketAccessListSerializer,
+    state_series_by_entry,
+    state_series_order,
+    state_series_prefetch,
+    state_series_text,
 )
 from registry.common import HISTORY_ACTIONS, content_language, event_data, history_changes
 
@@ -70,12 +79,19 @@ def _day(value: Any) -> str | None:
 
 
 def access_entries(
-    rows: Sequence[dict[str, Any]], ports: dict[int, list[str]], language: str | None = None
+    rows: Sequence[dict[str, Any]],
+    ports: dict[int, list[str]],
+    states: dict[int, list[dict[str, Any]]] | None = None,
+    language: str | None = None,
 ) -> list[dict[str, Any]]:
-    """The access list's entries from plain rows (`market_access_rows`) and their ports, exactly
+    """The access list's entries from plain rows (`market_access_rows`), their ports and their
+    series of states (`state_series_by_entry`; read here with one query when not given), exactly
     as MarketAccessListSerializer renders them (tests/api/test_access_plain.py compares both for
     every seeded entry, in every language, and checks them against the schema). Names are in the
-    active language with the model's fallback (`registry.common.localized`)."""
+    active language with the model's fallback (`registry.common.localized`). A row that carries
+    `status_shown` (the status on the date a list is asked `as_of`) shows it as its status."""
+    if states is None:
+        states = state_series_by_entry([row["id"] for row in rows])
     suffix = content_language(language)
     order = list(dict.fromkeys((suffix, "en", "zh", "ru")))
     product_names = [f"product__name_{candidate}" for candidate in order]
@@ -94,7 +110,7 @@ def access_entries(
                 "iso2": row["country__iso2"],
                 "name": next((row[key] for key in country_names if row[key]), ""),
             },
-            "status": row["status"],
+            "status": row.get("status_shown") or row["status"],
             "instrument_kind": row["instrument_kind"],
             "instrument_ref": row["instrument_ref"],
             "instrument_date": _day(row["instrument_date"]),
@@ -115,6 +131,7 @@ def access_entries(
             "is_illustrative": row["is_illustrative"],
             "public_note": row["public_note"],
             "updated_at": updated_at(row["updated_at"]),
+            "states": states[row["id"]],
         }
         for row in rows
     ]
@@ -145,7 +162,8 @@ def access_entries(
 )
 class MarketAccessListView(ListApiView):
     """China's access list: one entry per product and exporting country, with its instrument,
-    validity, conditions and allowed ports. `as_of` keeps what was in force on that date.
+    validity, conditions, allowed ports and its dated legal states (`states`, oldest first).
+    `as_of` keeps what was in force on that date, and `status` is then the status on that date.
     Cursor-paged: follow `next`; rows inserted meanwhile never shift a page.
     """
 
@@ -157,27 +175,92 @@ class MarketAccessListView(ListApiView):
     ordering = ["id"]
     export_title = "access"
     # 500,000 rows stream from plain values (bench/scale.py): the serializer per row was ~95%
-    # of the export's time.
-    export_paths = {"product": "product__slug", "country": "country__iso2"}  # noqa: RUF012
+    # of the export's time. The status is the one shown (on the date asked `as_of`).
+    export_paths = {  # noqa: RUF012
+        "product": "product__slug",
+        "country": "country__iso2",
+        "status": "status_shown",
+    }
     export_many = {"allowed_ports": ("allowed_ports", "code")}  # noqa: RUF012
+    export_computed = ("states",)
 
     def get_queryset(self):
         # Plain columns to order by: the cursor stores the value of the first ordering field.
-        return market_access_api_list().annotate(
-            country_iso2=F("country__iso2"), product_slug=F("product__slug")
+        queryset = (
+            market_access_api_list()
+            .prefetch_related(state_series_prefetch())
+            .annotate(country_iso2=F("country__iso2"), product_slug=F("product__slug"))
         )
+        on = list_status_date(self.request)
+        if on is None:
+            return queryset.annotate(status_shown=F("status"))
+        # Asked `as_of` a date: each entry shows its status on that date, read from its series
+        # as accessions.validity reads it (the SQL form of `derived_status`).
+        annotations = status_on_annotations(on)
+        status_on = annotations.pop("status_on")
+        return queryset.alias(**annotations).annotate(status_shown=status_on)
 
     def list(self, request, *args, **kwargs):
         """A JSON page from plain rows (no model instances, no nested serializers: ~75% of the
         page's time at 500,000 entries, bench/RESULTS.md): on PostgreSQL one statement reads
-        the page's rows with their ports (the data-version probe is the other query)."""
+        the page's rows with their ports, one more their series of states (the data-version
+        probe is the other query)."""
         if getattr(request.accepted_renderer, "format", "json") != "json":
             return super().list(request, *args, **kwargs)  # the exports
         queryset = self.filter_queryset(self.get_queryset())
-        rows = market_access_rows(queryset, "country_iso2", "product_slug")
+        rows = market_access_rows(queryset, "country_iso2", "product_slug", "status_shown")
         page = cast(list, self.paginate_queryset(rows))  # the view is cursor-paged
         ports = market_access_page_ports(page)  # read with the rows on PostgreSQL
-        return self.get_paginated_response(access_entries(page, ports))
+        states = state_series_by_entry([row["id"] for row in page])
+        return self.get_paginated_response(access_entries(page, ports, states))
+
+    def export_value(self, name: str, value: Any) -> Any:
+        return state_series_text(value) if name == "states" else value
+
+    def export_batch(self, name: str, ids: Sequence[Any]) -> dict[Any, Any]:
+        return {pk: state_series_text(found) for pk, found in state_series_by_entry(ids).items()}
+
+    def export_expression(self, name: str) -> Any:
+        return state_series_text_sql()
+
+
+def list_status_date(request) -> dt.date | None:
+    """The date the access list is asked `as_of` (None when not asked; a malformed value is the
+    filter's 400)."""
+    value = request.query_params.get("as_of") if request is not None else None
+    if not value:
+        return None
+    try:
+        return MarketAccessFilter.base_filters["as_of"].field.clean(value)
+    except ValidationError:
+        return None
+
+
+def state_series_text_sql() -> Subquery:
+    """`state_series_text` in SQL, over the outer access entry (the PostgreSQL export)."""
+    day = Func(F("starts_on"), Value("YYYY-MM-DD"), function="to_char", output_field=TextField())
+    text = Concat(
+        F("kind"),
+        Case(
+            When(starts_on__isnull=True, then=Value("")),
+            default=Concat(Value(" "), day, output_field=TextField()),
+            output_field=TextField(),
+        ),
+        Case(
+            When(limited_to="", then=Value("")),
+            default=Concat(Value(" ("), F("limited_to"), Value(")"), output_field=TextField()),
+            output_field=TextField(),
+        ),
+        output_field=TextField(),
+    )
+    return Subquery(
+        AccessState.objects.filter(market_access=OuterRef("pk"))
+        .order_by()
+        .values("market_access")
+        .annotate(text=StringAgg(text, delimiter="; ", order_by=state_series_order()))
+        .values("text")[:1],
+        output_field=TextField(),
+    )
 
 
 @extend_schema_view(get=detail_schema(MarketAccessDetailSerializer, summary="An access entry"))
@@ -185,7 +268,7 @@ class MarketAccessDetailView(DetailApiView):
     serializer_class = MarketAccessDetailSerializer
 
     def get_queryset(self):
-        return market_access_api_list()
+        return market_access_api_list().prefetch_related(state_series_prefetch())
 
 
 @extend_schema_view(

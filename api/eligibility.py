@@ -40,13 +40,17 @@ from api.base import (
 from api.caching import ConditionalGetMixin, answer_cache_get, answer_cache_key, answer_cache_set
 from api.errors import ParameterError
 from api.serializers import (
+    AccessStateSerializer,
     CountryRefSerializer,
     PortRefSerializer,
     ProductRefSerializer,
     RegulationRefSerializer,
+    state_entry,
+    state_series_by_entry,
 )
 from api.text import NOT_BLANK_PATTERN, is_blank, strip_blank
 from registry.common import DomainError
+from registry.models import Qualifier
 from registry.selectors import country_resolve
 
 MAX_BULK_CHECKS = 1000
@@ -220,8 +224,98 @@ class AnswerAccessSerializer(serializers.ModelSerializer):
         ]
 
 
+class ReportedFigureSerializer(serializers.Serializer):
+    # Shadows Field.label in the stubs only: the metaclass takes declared fields off.
+    label = serializers.CharField()  # type: ignore[assignment]
+    value = serializers.IntegerField()
+    qualifier = serializers.ChoiceField(
+        choices=list(Qualifier.values), help_text="exact, more_than, at_least or approximately."
+    )
+    as_of = serializers.DateField(allow_null=True)
+    # Shadows Field.source in the stubs only: the metaclass takes declared fields off.
+    source = serializers.CharField()  # type: ignore[assignment]
+    source_url = serializers.CharField(allow_blank=True)
+
+
+class CoverageSerializer(serializers.Serializer):
+    """What the registry records for the country, beside the official counts: it records only
+    part of China's access list."""
+
+    country = serializers.CharField(source="country.iso2", help_text="ISO alpha-2 code.")
+    on = serializers.DateField(help_text="The date asked about.")
+    recorded = serializers.IntegerField(
+        help_text="Access entries the registry records for the country whose state on that date "
+        "lets products in."
+    )
+    reported = ReportedFigureSerializer(
+        source="figures",
+        many=True,
+        help_text="Official figures of products with access (for the country, or for the five "
+        "countries together).",
+    )
+
+
+VERDICT_HELP = (
+    "`eligible`; `eligible_with_conditions` (see `conditions`); `not_eligible` (a record the "
+    "registry holds refuses it, see `reasons`); `not_recorded`: the registry holds no record that "
+    "decides the question (no entry for the product and country, or a protocol with no GACC "
+    "announcement recorded). `not_recorded` is not a refusal: the registry records only part of "
+    "China's access list (see `coverage`), so check GACC's official list before shipping; "
+    "`unknown`: the question cannot be decided (an unknown product, country or port, or a fact "
+    "the registry does not hold)."
+)
+
+
+def answer_series(answer: EligibilityAnswer) -> list[dict[str, Any]]:
+    """The series of states of the answer's access entry, oldest first (read by
+    `answer_series_read`, or here with one query)."""
+    access = answer.access
+    if access is None:
+        return []
+    series = getattr(access, "api_state_series", None)
+    if series is None:
+        series = state_series_by_entry([access.pk])[access.pk]
+        access.api_state_series = series  # type: ignore[attr-defined]
+    return series
+
+
+def answer_series_read(answers: list[Any]) -> None:
+    """Read the series of every answer's access entry: one query for all of them."""
+    accesses = [a.access for a in answers if isinstance(a, EligibilityAnswer) and a.access]
+    found = state_series_by_entry(list({access.pk for access in accesses}))
+    for access in accesses:
+        access.api_state_series = found[access.pk]  # type: ignore[attr-defined]
+
+
+def answer_state(answer: EligibilityAnswer) -> dict[str, Any] | None:
+    """The state of the access entry on the date asked, as a state of the series."""
+    return None if not answer.state else state_entry(answer.state)
+
+
+def answer_coverage(answer: EligibilityAnswer) -> dict[str, Any] | None:
+    coverage = answer.coverage
+    if coverage is None:
+        return None
+    return {
+        "country": coverage.country.iso2,
+        "on": coverage.on.isoformat(),
+        "recorded": coverage.recorded,
+        "reported": [
+            {
+                "label": str(figure.label),
+                "value": figure.value,
+                "qualifier": figure.qualifier,
+                "as_of": _day(figure.as_of),
+                "source": figure.source,
+                "source_url": figure.source_url,
+            }
+            for figure in coverage.figures
+        ],
+    }
+
+
 class EligibilityAnswerSerializer(serializers.Serializer):
-    verdict = serializers.ChoiceField(choices=Verdict.choices)
+    verdict = serializers.ChoiceField(choices=Verdict.choices, help_text=VERDICT_HELP)
     as_of = serializers.DateField()
     query = serializers.DictField(child=serializers.CharField(allow_blank=True))
     reasons = ReasonSerializer(many=True)
@@ -236,11 +330,38 @@ class EligibilityAnswerSerializer(serializers.Serializer):
     port = PortRefSerializer(allow_null=True)
     establishment = AnswerEstablishmentSerializer(allow_null=True)
     access = AnswerAccessSerializer(allow_null=True)
+    state = serializers.SerializerMethodField(
+        help_text="The access entry's legal state on the date asked (the latest state starting "
+        "on or before it); null when there is no entry or no state has started by then."
+    )
+    states = serializers.SerializerMethodField(
+        help_text="The access entry's dated legal states, oldest first (empty without an entry)."
+    )
+    coverage = serializers.SerializerMethodField(
+        help_text="On `not_recorded` answers about a known country: what the registry records "
+        "for it on that date, beside the official figures; null otherwise."
+    )
     regulations = RegulationRefSerializer(many=True)
     allowed_ports = PortRefSerializer(many=True)
     sources = SourceSerializer(many=True)
     is_illustrative = serializers.BooleanField()
     permalink = serializers.SerializerMethodField()
+
+    @extend_schema_field(AccessStateSerializer(allow_null=True))
+    def get_state(self, answer) -> dict[str, Any] | None:
+        if not answer.state:
+            return None
+        return AccessStateSerializer(answer.state).data
+
+    @extend_schema_field(AccessStateSerializer(many=True))
+    def get_states(self, answer) -> Any:
+        return AccessStateSerializer(answer_series(answer), many=True).data
+
+    @extend_schema_field(CoverageSerializer(allow_null=True))
+    def get_coverage(self, answer) -> dict[str, Any] | None:
+        if answer.coverage is None:
+            return None
+        return CoverageSerializer(answer.coverage).data
 
     @extend_schema_field(serializers.URLField())
     def get_permalink(self, answer) -> str:
@@ -319,6 +440,9 @@ def render_answer(answer: EligibilityAnswer, request: Any = None) -> dict[str, A
             "effective_until": _day(establishment.effective_until),
         },
         "access": _access(answer.access),
+        "state": answer_state(answer),
+        "states": answer_series(answer),
+        "coverage": answer_coverage(answer),
         "regulations": [
             {
                 "id": r.pk,
@@ -421,8 +545,13 @@ class EligibilityAnswerView(ApiView):
 )
 class EligibilityView(ConditionalGetMixin, EligibilityAnswerView):
     """The eligibility answer: verdict, reasons (stable codes, translated messages), conditions,
-    the access record, applicable regulations (a union's acts included), allowed ports, sources
-    and a permalink. An HS code or name matching several products is a 400 listing them.
+    the access record with its legal state on the date asked (`state`) and its dated series
+    (`states`), applicable regulations (a union's acts included), allowed ports, sources and a
+    permalink. An HS code or name matching several products is a 400 listing them.
+
+    `not_recorded` means the registry holds no record that decides the question (no entry for
+    the pair, or a protocol with no announcement recorded): it is not a refusal. Such answers
+    carry `coverage`, what the registry records for the country beside the official figures.
 
     Answers are cached per data version, so a repeated question costs one query and a change to
     the registry is never answered from a stale cache.
@@ -461,10 +590,10 @@ class EligibilityBulkView(ApiView):
             )
             for item in payload.validated_data["checks"]
         ]
+        outcomes = check_eligibility_batch(questions)
+        answer_series_read(outcomes)  # one query for every answer's series of states
         results = []
-        for line, (question, outcome) in enumerate(
-            zip(questions, check_eligibility_batch(questions), strict=True), start=1
-        ):
+        for line, (question, outcome) in enumerate(zip(questions, outcomes, strict=True), start=1):
             if isinstance(outcome, DomainError):
                 results.append(
                     {
@@ -489,6 +618,9 @@ class EligibilityBulkView(ApiView):
                         "port": None,
                         "establishment": None,
                         "access": None,
+                        "state": None,
+                        "states": [],
+                        "coverage": None,
                         "regulations": [],
                         "allowed_ports": [],
                         "checklist": [],

@@ -14,6 +14,7 @@ import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
+from django.core.exceptions import FieldDoesNotExist
 from django.db import connection, models
 from django.db.models import F
 from django.db.models.expressions import RawSQL
@@ -158,6 +159,23 @@ class ExportMixin(_ListView):
     # maps a list column to (many-to-many field, the related field listed). None: serialize.
     export_paths: dict[str, str] | None = None
     export_many: dict[str, tuple[str, str]] = {}  # noqa: RUF012 (read only)
+    # Columns whose cell the view computes (e.g. the access list's series of states): from the
+    # serialized value (`export_value`), for a chunk of rows (`export_batch`, the Python fast
+    # path) and as one SQL expression (`export_expression`, the PostgreSQL path). All three write
+    # the same cell.
+    export_computed: tuple[str, ...] = ()
+
+    def export_value(self, name: str, value: Any) -> Any:
+        """The cell of a computed column from its serialized value."""
+        return value
+
+    def export_batch(self, name: str, ids: Sequence[Any]) -> dict[Any, Any]:
+        """The cells of a computed column for these rows (by primary key): one query."""
+        raise NotImplementedError(name)
+
+    def export_expression(self, name: str) -> Any:
+        """The cell of a computed column as an SQL expression over the list's model (text)."""
+        raise NotImplementedError(name)
 
     def list(self, request, *args, **kwargs):
         fmt = getattr(request.accepted_renderer, "format", "json")
@@ -179,7 +197,7 @@ class ExportMixin(_ListView):
         def rows():
             for obj in queryset.iterator(chunk_size=self.export_chunk_size):
                 data = serializer.to_representation(obj)
-                yield [export_cell(data.get(name)) for name in header]
+                yield [export_cell(self.export_value(name, data.get(name))) for name in header]
 
         if self.export_paths is not None:
             rows = functools.partial(self._plain_rows, queryset, header, serializer)
@@ -209,7 +227,11 @@ class ExportMixin(_ListView):
         (as a prefetch would), dates converted by the serializer's own fields."""
         paths = cast(dict[str, str], self.export_paths)
         fields = serializer.fields
-        single = [name for name in header if name not in self.export_many]
+        single = [
+            name
+            for name in header
+            if name not in self.export_many and name not in self.export_computed
+        ]
         convert = {
             name: fields[name].to_representation
             for name in single
@@ -230,6 +252,8 @@ class ExportMixin(_ListView):
                 pairs = model._default_manager.filter(pk__in=ids, **{f"{related}__isnull": False})
                 for pk, item in pairs.order_by(related).values_list("pk", related):
                     lists[name][pk].append(item)
+            for name in self.export_computed:
+                lists[name] = self.export_batch(name, ids)
             for row in batch:
                 cells = dict(zip(single, row[1:], strict=True))
                 out: builtins.list[Any] = []
@@ -256,6 +280,9 @@ class ExportMixin(_ListView):
                 relation, attribute = self.export_many[name]
                 values[alias] = RawSQL(joined_list_sql(model, relation, attribute), [])  # noqa: S611
                 kinds[alias] = "text"
+            elif name in self.export_computed:
+                values[alias] = self.export_expression(name)
+                kinds[alias] = "text"
             else:
                 values[alias] = F(paths.get(name, name))
                 kinds[alias] = cell_kind(model, paths.get(name, name))
@@ -279,7 +306,10 @@ def cell_kind(model: type[models.Model], path: str) -> str:
     """How a column's value is written: 'text', 'date', 'datetime', 'bool' or 'number'."""
     field: Any = None
     for part in path.split("__"):
-        field = model._meta.get_field(part)
+        try:
+            field = model._meta.get_field(part)
+        except FieldDoesNotExist:  # an annotation (the access list's status on a date): text
+            return "text"
         if field.is_relation:
             model = field.related_model
     if isinstance(field, models.DateTimeField):

@@ -4,19 +4,27 @@ accessions and registrations. They never write.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from django.db.models import Case, F, IntegerField, OrderBy, Prefetch, QuerySet, Value, When
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accessions.models import (
     Accession,
     AccessionStage,
+    AccessState,
     AccessStatus,
     DiplomaticEvent,
     EstablishmentRegistration,
     InstrumentKind,
     MarketAccess,
     RegistrationStatus,
+    StateKind,
 )
+from accessions.validity import KIND_RANK
+from registry.common import DatePrecision
 from registry.models import (
     Category,
     Country,
@@ -254,18 +262,155 @@ class RegulationDetailSerializer(RegulationListSerializer):
     pass
 
 
+# --- The series of an entry's legal states (accessions.validity) --------------------------------
+
+# What the API shows of each state, in this order.
+STATE_SERIES_FIELDS = (
+    "kind",
+    "starts_on",
+    "starts_on_precision",
+    "limited_to",
+    "instrument_kind",
+    "instrument_ref",
+    "source",
+    "source_url",
+    "confidence",
+    "public_note",
+)
+
+
+def state_series_order() -> tuple[OrderBy, ...]:
+    """The series oldest first, in the order accessions.validity reads it: a state whose start is
+    not known first, then by start; on one day the later step of the procedure (KIND_RANK) last."""
+    rank = Case(
+        *(When(kind=kind, then=Value(value)) for kind, value in KIND_RANK.items()),
+        default=Value(0),
+        output_field=IntegerField(),
+    )
+    return (F("starts_on").asc(nulls_first=True), rank.asc(), F("id").asc())
+
+
+def state_series_queryset() -> QuerySet[AccessState]:
+    return AccessState.objects.order_by(*state_series_order())
+
+
+def state_series_prefetch() -> Prefetch:
+    return Prefetch("states", queryset=state_series_queryset())
+
+
+def _iso(value: Any) -> str | None:
+    # A state read as a model or plain values holds a date; one read as JSON (the state on a
+    # date, accessions.validity.state_on_subquery) holds its ISO text already.
+    if value is None or isinstance(value, str):
+        return value
+    return value.isoformat()
+
+
+def state_entry(state: Mapping[str, Any]) -> dict[str, Any]:
+    """One state as AccessStateSerializer renders it, from plain values (a dict of
+    STATE_SERIES_FIELDS at least)."""
+    return {
+        name: _iso(state[name]) if name == "starts_on" else state[name]
+        for name in STATE_SERIES_FIELDS
+    }
+
+
+def state_series_by_entry(ids: Sequence[int]) -> dict[int, list[dict[str, Any]]]:
+    """The series of these access entries, oldest first, each state as `state_entry` renders
+    it: one query."""
+    found: dict[int, list[dict[str, Any]]] = {pk: [] for pk in ids}
+    if not ids:
+        return found
+    rows = (
+        state_series_queryset()
+        .filter(market_access_id__in=ids)
+        .values("market_access_id", *STATE_SERIES_FIELDS)
+    )
+    for row in rows:
+        found[row["market_access_id"]].append(state_entry(row))
+    return found
+
+
+def state_series_text(states: Iterable[Mapping[str, Any]]) -> str:
+    """The series in one export cell: "in_force 2019-05-01; suspended 2022-03-01 (zone A)"
+    (the kind, its start when known, the zones it is limited to). The PostgreSQL export writes
+    the same text (api.access.state_series_text_sql)."""
+    parts = []
+    for state in states:
+        text = state["kind"]
+        if state["starts_on"]:
+            text += " " + str(_iso(state["starts_on"]))
+        if state["limited_to"]:
+            text += f" ({state['limited_to']})"
+        parts.append(text)
+    return "; ".join(parts)
+
+
+class AccessStateSerializer(serializers.ModelSerializer):
+    """One dated legal state of an access entry. The state on a date is the latest one starting
+    on or before it; a state whose start is not known (`starts_on` null) comes before every
+    dated one."""
+
+    kind = serializers.ChoiceField(
+        choices=StateKind.choices,
+        help_text="The legal state, from `starts_on` until the next state takes over.",
+    )
+    starts_on = serializers.DateField(
+        allow_null=True, help_text="The first day of the state; null when not known."
+    )
+    starts_on_precision = serializers.ChoiceField(
+        choices=[("", "not known"), *DatePrecision.choices], allow_blank=True
+    )
+    limited_to = serializers.CharField(
+        allow_blank=True,
+        help_text="Empty: the whole entry. Otherwise the zones, regions or establishments for "
+        "which access holds in this state (a partial suspension or restoration).",
+    )
+    instrument_kind = serializers.ChoiceField(
+        choices=[("", "not recorded"), *InstrumentKind.choices], allow_blank=True
+    )
+    instrument_ref = serializers.CharField(allow_blank=True)
+    # Shadows Field.source in the stubs only: the metaclass takes declared fields off.
+    source = serializers.CharField()  # type: ignore[assignment]
+    source_url = serializers.CharField(allow_blank=True)
+    confidence = serializers.CharField()
+    public_note = serializers.CharField(allow_blank=True)
+
+    class Meta:
+        model = AccessState
+        fields = list(STATE_SERIES_FIELDS)
+
+
 # --- The access list, accessions and registrations -----------------------------------------------
+
+
+class StatusShownField(serializers.ChoiceField):
+    """The entry's status today; on a list asked `as_of` a date, its status on that date (the
+    view annotates `status_shown`, accessions.validity.status_on_annotations)."""
+
+    def get_attribute(self, instance):
+        shown = getattr(instance, "status_shown", None)
+        return shown if shown is not None else instance.status
 
 
 class MarketAccessListSerializer(serializers.ModelSerializer):
     product = ProductRefSerializer()
     country = CountryRefSerializer()
-    status = serializers.ChoiceField(choices=AccessStatus.choices)
+    status = StatusShownField(
+        choices=AccessStatus.choices,
+        help_text="The status today; with `as_of`, the status on that date (from `states`).",
+    )
     instrument_kind = serializers.ChoiceField(choices=InstrumentKind.choices)
     required_site_kind = serializers.ChoiceField(
         choices=[("", "none"), *SiteKind.choices], allow_blank=True
     )
     allowed_ports = serializers.SlugRelatedField[Port](slug_field="code", many=True, read_only=True)
+    states = AccessStateSerializer(
+        many=True,
+        read_only=True,
+        help_text="The entry's dated legal states, oldest first: the state on a date is the "
+        "latest one starting on or before it.",
+    )
 
     class Meta:
         model = MarketAccess
@@ -294,6 +439,7 @@ class MarketAccessListSerializer(serializers.ModelSerializer):
             "is_illustrative",
             "public_note",
             "updated_at",
+            "states",
         ]
 
 

@@ -48,7 +48,13 @@ from notifications.models import (
 from registry import roles
 from registry.common import DomainError, sql_execute, sql_in_ids, sql_now
 from registry.models import AccountProfile, Product
-from registry.selectors import ambiguous_product, country_resolve, product_resolve
+from registry.selectors import (
+    ambiguous_product,
+    country_resolve,
+    hs_prefix_match_sql,
+    hs_prefix_q,
+    product_resolve,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -127,7 +133,7 @@ def subscription_create(
     elif target == "registration":
         found = EstablishmentRegistration.objects.filter(registration_number=value.upper()).first()
     elif re.match(HS_PREFIX_REGEX, value):
-        found = value if Product.objects.filter(hs_code__startswith=value).exists() else None
+        found = value if Product.objects.filter(hs_prefix_q(value)).exists() else None
     else:
         raise DomainError("invalid_hs_prefix", _("An HS prefix is 2 to 6 digits."))
     if found is None:
@@ -279,7 +285,7 @@ def events_fan_out(*, batch_size: int = 1000) -> int:
                 f" OR EXISTS (SELECT 1 FROM {through} rp WHERE rp.establishmentregistration_id"
                 " = e.registration_id AND rp.product_id = s.product_id)"
                 f" OR (s.hs_prefix IS NOT NULL AND EXISTS (SELECT 1 FROM {products} p"
-                " WHERE p.hs_code LIKE s.hs_prefix || '%%' AND (p.id = e.product_id"
+                f" WHERE {hs_prefix_match_sql('p', 's.hs_prefix')} AND (p.id = e.product_id"
                 f" OR EXISTS (SELECT 1 FROM {through} rp WHERE rp.establishmentregistration_id"
                 " = e.registration_id AND rp.product_id = p.id))))"
                 ") ON CONFLICT DO NOTHING"

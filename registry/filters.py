@@ -12,13 +12,11 @@ import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django_filters.fields import IsoDateTimeField
 from drf_spectacular.utils import extend_schema_field
 
 from registry.models import (
-    AliasKind,
     Category,
     Country,
     OriginType,
@@ -27,7 +25,7 @@ from registry.models import (
     Region,
     SiteKind,
 )
-from registry.selectors import product_resolve, product_search
+from registry.selectors import hs_prefix_q, product_resolve, product_search
 
 HS_PREFIX_VALIDATOR = RegexValidator(
     r"^[0-9]{2,6}$", _("An HS code or prefix has 2 to 6 digits, e.g. 1005 or 100590.")
@@ -68,11 +66,7 @@ class HsPrefixFilter(django_filters.CharFilter):
     def filter(self, qs, value):
         if not value:
             return qs
-        p = self.product_path
-        return qs.filter(
-            Q(**{f"{p}hs_code__startswith": value})
-            | Q(**{f"{p}aliases__kind": AliasKind.HS_CODE, f"{p}aliases__alias__startswith": value})
-        ).distinct()
+        return qs.filter(hs_prefix_q(value, self.product_path)).distinct()
 
 
 class UpperCaseModelChoiceField(forms.ModelChoiceField):

@@ -570,6 +570,28 @@ def hs_prefix(query: str) -> str:
     return digits if 2 <= len(digits) <= 6 else ""
 
 
+def hs_prefix_q(prefix: str, path: str = "") -> Q:
+    """Products whose HS code starts with `prefix`, their further HS codes (aliases of kind
+    hs_code) included: the one rule every HS filter, subscription and fan-out follows (`path`
+    leads from the queried model to the product, e.g. "product__"). Add `.distinct()`: the alias
+    arm joins."""
+    return Q(**{f"{path}hs_code__startswith": prefix}) | Q(
+        **{f"{path}aliases__kind": AliasKind.HS_CODE, f"{path}aliases__alias__startswith": prefix}
+    )
+
+
+def hs_prefix_match_sql(product: str, prefix: str) -> str:
+    """The raw-SQL form of `hs_prefix_q`: the product row aliased `product` matches the prefix
+    expression `prefix` by its own code or a further HS code (for the notification fan-out)."""
+    aliases = ProductAlias._meta.db_table
+    # Constant text: table and column names of this code, no input.
+    return (
+        f"({product}.hs_code LIKE {prefix} || '%%' OR EXISTS (SELECT 1 FROM {aliases} pa "  # noqa: S608
+        f"WHERE pa.product_id = {product}.id AND pa.kind = '{AliasKind.HS_CODE.value}' "
+        f"AND pa.alias LIKE {prefix} || '%%'))"
+    )
+
+
 def trigram_available() -> bool:
     return connection.vendor == "postgresql"
 

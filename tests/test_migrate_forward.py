@@ -397,3 +397,182 @@ def test_database_at_the_old_head_migrates_forward_with_nothing_lost(database_ur
             f"a new {new} row got id {new_ids[new]}, not after the old maximum "
             f"{before['max_ids'][old]}"
         )
+
+
+# Entries as the old head kept them become their series of dated legal states (accessions 0014),
+# and the engine answers from the series on the migrated database.
+STATES_AFTER_MIGRATION = """
+import datetime as dt, json
+from accessions.eligibility.check import check_eligibility
+from accessions.models import MarketAccess
+
+def ask(pk, day):
+    access = MarketAccess.objects.select_related("product", "country").get(pk=pk)
+    answer = check_eligibility(
+        product=access.product.slug, country=access.country.iso2, on=dt.date.fromisoformat(day)
+    )
+    return [answer.verdict, [r.code for r in answer.reasons][:1]]
+
+print(json.dumps({f"{pk} {day}": ask(pk, day) for pk, day in QUESTIONS}))
+"""
+
+
+def _states(connection, access_id):
+    return [
+        {
+            "kind": kind,
+            "starts_on": starts_on.isoformat() if starts_on else None,
+            "precision": precision,
+            "origin": origin,
+            "instrument_kind": instrument_kind,
+            "noted": bool(notes),
+        }
+        for kind, starts_on, precision, origin, instrument_kind, notes in connection.execute(
+            "SELECT kind, starts_on, starts_on_precision, origin, instrument_kind, notes "
+            "FROM accessions_accessstate WHERE market_access_id = %s "
+            "ORDER BY starts_on NULLS FIRST, id",
+            [access_id],
+        )
+    ]
+
+
+def test_entries_of_the_old_head_become_dated_legal_states(database_url):
+    env = _env(database_url)
+    _restore(OLD_HEAD_DUMP, database_url)
+    with _connect(database_url) as connection:
+        # Three entries in force with an announcement, no protocol date and no end, as seeded.
+        dated, suspended, revoked = [
+            pk
+            for (pk,) in connection.execute(
+                "SELECT id FROM accessions_marketaccess WHERE instrument_kind <> 'protocol' "
+                "AND status = 'in_force' AND protocol_signed_on IS NULL AND valid_until IS NULL "
+                "AND valid_from IS NOT NULL ORDER BY id LIMIT 3"
+            )
+        ]
+        # An entry with a protocol, a start and an end (its kept status: expired).
+        connection.execute(
+            "UPDATE accessions_marketaccess SET protocol_signed_on = '2016-03-01', "
+            "protocol_signed_precision = 'exact', valid_from = '2017-05-10', "
+            "valid_from_precision = 'exact', valid_until = '2021-12-31', status = 'expired' "
+            "WHERE id = %s",
+            [dated],
+        )
+        # A status the old head kept without a date: suspended, last edited on 2025-03-04.
+        connection.execute(
+            "UPDATE accessions_marketaccess SET status = 'suspended', "
+            "updated_at = '2025-03-04 10:00:00+00' WHERE id = %s",
+            [suspended],
+        )
+        assert not connection.execute(
+            "SELECT 1 FROM accessions_outboxevent WHERE market_access_id = %s", [suspended]
+        ).fetchone()
+        # Revoked, with the status change's event dated 2022-04-05.
+        connection.execute(
+            "UPDATE accessions_marketaccess SET status = 'revoked', "
+            "updated_at = '2025-03-04 10:00:00+00' WHERE id = %s",
+            [revoked],
+        )
+        connection.execute(
+            "INSERT INTO accessions_outboxevent (kind, occurred_on, created_at, status_from, "
+            "status_to, data, country_id, market_access_id, product_id) "
+            "SELECT 'status_changed', '2022-04-05', now(), 'in_force', 'revoked', '{}', "
+            "country_id, id, product_id FROM accessions_marketaccess WHERE id = %s",
+            [revoked],
+        )
+        (dated_instrument,) = connection.execute(
+            "SELECT instrument_kind FROM accessions_marketaccess WHERE id = %s", [dated]
+        ).fetchone()
+        entries = connection.execute(
+            "SELECT id, instrument_kind, protocol_signed_on IS NOT NULL, valid_from, valid_until "
+            "FROM accessions_marketaccess ORDER BY id"
+        ).fetchall()
+        valid_from = dict(
+            connection.execute(
+                "SELECT id, valid_from FROM accessions_marketaccess WHERE id = ANY(%s)",
+                [[suspended, revoked]],
+            ).fetchall()
+        )
+
+    _manage("migrate", "--noinput", env=env)
+
+    with _connect(database_url) as connection:
+        assert _states(connection, dated) == [
+            {
+                "kind": "protocol_signed",
+                "starts_on": "2016-03-01",
+                "precision": "exact",
+                "origin": "entry",
+                "instrument_kind": "protocol",
+                "noted": False,
+            },
+            {
+                "kind": "in_force",
+                "starts_on": "2017-05-10",
+                "precision": "exact",
+                "origin": "entry",
+                "instrument_kind": dated_instrument,
+                "noted": False,
+            },
+            {
+                "kind": "ended",
+                "starts_on": "2022-01-01",  # the day after valid_until
+                "precision": "exact",
+                "origin": "entry",
+                "instrument_kind": dated_instrument,
+                "noted": False,
+            },
+        ]
+        # The kept status becomes a recorded state: dated the day the entry was last edited,
+        # marked inferred and said so in the internal note.
+        kinds = [(s["kind"], s["starts_on"]) for s in _states(connection, suspended)]
+        assert kinds == [
+            ("in_force", valid_from[suspended].isoformat()),
+            ("suspended", "2025-03-04"),
+        ]
+        assert _states(connection, suspended)[1] == {
+            "kind": "suspended",
+            "starts_on": "2025-03-04",
+            "precision": "inferred",
+            "origin": "recorded",
+            "instrument_kind": "",
+            "noted": True,
+        }
+        # Where the status change's event is kept, its date is the state's, exact.
+        revoked_states = _states(connection, revoked)
+        assert [(s["kind"], s["starts_on"]) for s in revoked_states] == [
+            ("in_force", valid_from[revoked].isoformat()),
+            ("revoked", "2022-04-05"),
+        ]
+        assert revoked_states[1]["precision"] == "exact" and not revoked_states[1]["noted"]
+        assert revoked_states[1]["origin"] == "recorded"
+        # Every other entry: its protocol, its start (unknown when not given), its end.
+        for pk, instrument_kind, has_protocol, start, end in entries:
+            kinds = [s["kind"] for s in _states(connection, pk)]
+            assert ("protocol_signed" in kinds) == (has_protocol or instrument_kind == "protocol")
+            assert ("in_force" in kinds) == (instrument_kind != "protocol"), (pk, kinds)
+            if instrument_kind != "protocol":
+                (in_force,) = [s for s in _states(connection, pk) if s["kind"] == "in_force"]
+                assert in_force["starts_on"] == (start.isoformat() if start else None), pk
+            assert ("ended" in kinds) == (end is not None), (pk, kinds)
+
+    questions = [
+        (dated, "2016-12-01"),
+        (dated, "2019-06-01"),
+        (dated, "2021-12-31"),
+        (dated, "2022-01-01"),
+        (suspended, "2025-03-03"),
+        (suspended, "2025-06-01"),
+        (revoked, "2022-04-04"),
+        (revoked, "2022-04-05"),
+    ]
+    script = STATES_AFTER_MIGRATION.replace("QUESTIONS", repr(questions))
+    answers = json.loads(_manage("shell", "--no-imports", "-c", script, env=env).stdout)
+    granted = ("eligible", "eligible_with_conditions", "unknown")
+    assert answers[f"{dated} 2016-12-01"] == ["not_eligible", ["not_yet_in_force"]]
+    assert answers[f"{dated} 2019-06-01"][0] in granted
+    assert answers[f"{dated} 2021-12-31"][0] in granted
+    assert answers[f"{dated} 2022-01-01"] == ["not_eligible", ["access_expired"]]
+    assert answers[f"{suspended} 2025-03-03"][0] in granted
+    assert answers[f"{suspended} 2025-06-01"] == ["not_eligible", ["access_suspended"]]
+    assert answers[f"{revoked} 2022-04-04"][0] in granted
+    assert answers[f"{revoked} 2022-04-05"] == ["not_eligible", ["access_revoked"]]

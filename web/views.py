@@ -31,6 +31,7 @@ from accessions.models import STAGE_ORDER, MarketAccess, Stage
 from accessions.pipeline import access_stages, pipeline, stage_timeline
 from accessions.services import expiry
 from accessions.tasks import sweep_expiring_task
+from api.serializers import state_series_queryset
 from registry import roles
 from registry.common import DomainError, event_data, history_changes, history_supported, in_force
 from registry.filters import PortFilter
@@ -152,6 +153,9 @@ def access_detail(request, pk: int):
     # for an earlier day).
     dated_conditions = [c for c in access.dated_conditions.all() if in_force(c, on)]
     accessions = list(access.accessions.all())
+    # The entry's dated legal states, oldest first (accessions.validity reads the state on a date).
+    states = list(state_series_queryset().filter(market_access=access))
+    current = (answer.state or {}).get("id") if answer is not None else None
     timeline = stage_timeline(access, access_stages(access), today=on)
     for accession in accessions:
         accession.ordered_stages = sorted(  # type: ignore[attr-defined]
@@ -166,6 +170,8 @@ def access_detail(request, pk: int):
             "accessions": accessions,
             "timeline": timeline,
             "dated_conditions": dated_conditions,
+            "states": states,
+            "current_state": current,
             "history": _history(access) if history_supported() else None,
             "history_supported": history_supported(),
             "today": on,

@@ -1,10 +1,12 @@
-"""Legal validity: what took legal effect between two dates, read from the records' own
-validity dates (see the package's docstring)."""
+"""Legal validity: what took legal effect between two dates, read from the access entries'
+series of legal states (accessions.validity) and the other records' own validity dates (see the
+package's docstring)."""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from collections.abc import Iterable
+from typing import Any, cast
 
 from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
@@ -25,12 +27,16 @@ from accessions.changes.base import (
 )
 from accessions.models import (
     AccessCondition,
+    AccessState,
     AccessStatus,
     EstablishmentRegistration,
     InstrumentKind,
     MarketAccess,
     RegistrationStatus,
+    StateKind,
+    StateOrigin,
 )
+from accessions.validity import KIND_RANK, derived_status, grants_access, state_on
 from registry.common import covers
 from registry.models import Product
 from regulations.models import Regulation, RegulationStatus
@@ -46,26 +52,23 @@ def _access_instrument(access: MarketAccess) -> str:
     return f"{kind} {access.instrument_ref}".strip()
 
 
-# Statuses whose entry was in force between its validity dates (an expired entry was in force
-# until it ended; a revoked or suspended one until its `valid_until`, when that is recorded).
-ONCE_IN_FORCE = (
-    AccessStatus.IN_FORCE,
-    AccessStatus.EXPIRED,
-    AccessStatus.REVOKED,
-    AccessStatus.SUSPENDED,
-)
+# The change a state starting in the window stands for (negotiating is no legal effect).
+STATE_CHANGES = {
+    StateKind.PROTOCOL_SIGNED: ChangeKind.PROTOCOL_SIGNED,
+    StateKind.IN_FORCE: ChangeKind.CAME_INTO_FORCE,
+    StateKind.SUSPENDED: ChangeKind.SUSPENDED,
+    StateKind.RESTORED: ChangeKind.RESTORED,
+    StateKind.ENDED: ChangeKind.ENDED,
+    StateKind.REVOKED: ChangeKind.REVOKED,
+}
+# States whose start the records may not hold: listed apart as undated, never given a date.
+UNDATED_KINDS = (StateKind.SUSPENDED, StateKind.RESTORED, StateKind.ENDED, StateKind.REVOKED)
 
 
-def access_in_force_legally(access: MarketAccess, on: dt.date) -> bool | None:
-    """Was the entry legally in force on `on`, by its validity dates? None: the records cannot
-    say (it is suspended or revoked, and the day that took effect is not recorded)."""
-    if access.status == AccessStatus.IN_FORCE:
-        return covers(access.valid_from, access.valid_until, on)
-    if access.status in ONCE_IN_FORCE:
-        if access.valid_until is None:
-            return None
-        return covers(access.valid_from, access.valid_until, on)
-    return False
+def access_in_force_legally(states: Iterable[AccessState], on: dt.date) -> bool:
+    """Was the entry legally in force on `on`? Its state on that day lets the product in (the
+    rule of accessions.validity, the one the eligibility check applies)."""
+    return grants_access(state_on(states, on))
 
 
 def legal_changes(result: ChangesBetween, scope: Scope) -> None:
@@ -74,7 +77,14 @@ def legal_changes(result: ChangesBetween, scope: Scope) -> None:
     _legal_registrations(result, scope)
 
 
-def _access_change(access: MarketAccess, kind: str, on: dt.date | None, **extra: Any) -> Change:
+def _access_change(
+    access: MarketAccess,
+    kind: str,
+    on: dt.date | None,
+    provenance: AccessState | MarketAccess | None = None,
+    **extra: Any,
+) -> Change:
+    provenance = provenance or access
     extra.setdefault("instrument", _access_instrument(access))
     extra.setdefault("instrument_date", access.instrument_date)
     return Change(
@@ -86,18 +96,68 @@ def _access_change(access: MarketAccess, kind: str, on: dt.date | None, **extra:
         on=on,
         country=access.country,
         products=[access.product],
-        source=access.source,
-        source_url=access.source_url,
-        confidence=access.confidence,
-        is_illustrative=access.is_illustrative,
+        source=provenance.source,
+        source_url=provenance.source_url,
+        confidence=provenance.confidence,
+        is_illustrative=provenance.is_illustrative,
         access_id=access.pk,
         **extra,
     )
 
 
+def _status_shown(states: list[AccessState], on: dt.date) -> str:
+    """The entry's status on `on` as people read it, derived from its series."""
+    return str(AccessStatus(derived_status(states, on)).label)
+
+
+def _state_change(access: MarketAccess, state: AccessState, states: list[AccessState]) -> Change:
+    """One dated state as a change on its first day. A state the entry's own dates stand for
+    keeps the shape those dates were listed in (the date field it comes from); every other
+    state says the status before and after it, and the zones it is limited to."""
+    day = cast(dt.date, state.starts_on)
+    before = _status_shown(states, day - ONE_DAY) if day > dt.date.min else None
+    status = field_change(MarketAccess, "status", before, _status_shown(states, day))
+    fields: list[FieldChange] = [status]
+    extra: dict[str, Any] = {}
+    if state.origin == StateOrigin.ENTRY:
+        if state.kind == StateKind.IN_FORCE:
+            fields = [FieldChange("valid_from", field_label(MarketAccess, "valid_from"), None, day)]
+        elif state.kind == StateKind.ENDED:
+            fields = [field_change(MarketAccess, "valid_until", None, day - ONE_DAY), status]
+        elif state.kind == StateKind.PROTOCOL_SIGNED:
+            fields = [field_change(MarketAccess, "protocol_signed_on", None, day)]
+            extra["instrument_date"] = day
+        if state.kind in (StateKind.PROTOCOL_SIGNED, StateKind.NEGOTIATING):
+            extra["instrument"] = f"{InstrumentKind.PROTOCOL.label} {state.instrument_ref}".strip()
+    else:
+        # A state recorded on its own names its own instrument (a suspension notice, ...).
+        kind = str(state.get_instrument_kind_display()) if state.instrument_kind else ""
+        extra["instrument"] = f"{kind} {state.instrument_ref}".strip()
+        extra["instrument_date"] = None
+    if state.limited_to.strip():
+        fields.append(
+            FieldChange(
+                "limited_to", field_label(AccessState, "limited_to"), None, state.limited_to
+            )
+        )
+    return _access_change(
+        access,
+        STATE_CHANGES[cast(StateKind, state.kind)],
+        day,
+        provenance=state,
+        on_precision=state.starts_on_precision,
+        fields=fields,
+        **extra,
+    )
+
+
 def _legal_access(result: ChangesBetween, scope: Scope) -> None:
+    """Access entries: every state of an entry's series that starts in the window is a change on
+    its first day (accessions.validity: the state on a date is the latest state started by
+    then); the entries in force on the eve and on `end` are counted by the same rule."""
     entries = MarketAccess.objects.select_related("product", "country").prefetch_related(
-        Prefetch("dated_conditions", queryset=AccessCondition.objects.order_by("valid_from"))
+        Prefetch("states", queryset=AccessState.objects.order_by()),
+        Prefetch("dated_conditions", queryset=AccessCondition.objects.order_by("valid_from")),
     )
     if scope.country is not None:
         entries = entries.filter(country=scope.country)
@@ -105,68 +165,38 @@ def _legal_access(result: ChangesBetween, scope: Scope) -> None:
         entries = entries.filter(scope.products_q("product")).distinct()
     eve = result.start - ONE_DAY if result.start > dt.date.min else None
     before = after = 0
-    in_force = field_label(MarketAccess, "valid_from")
     for access in entries:
-        before += eve is not None and access_in_force_legally(access, eve) is True
-        after += access_in_force_legally(access, result.end) is True
-        if access.status in ONCE_IN_FORCE and within(access.valid_from, result):
-            result.changes.append(
-                _access_change(
-                    access,
-                    ChangeKind.CAME_INTO_FORCE,
-                    access.valid_from,
-                    on_precision=access.valid_from_precision,
-                    fields=[FieldChange("valid_from", in_force, None, access.valid_from)],
-                )
-            )
-        ended = day_after(access.valid_until)
-        if access.status in ONCE_IN_FORCE and within(ended, result):
-            result.changes.append(
-                _access_change(
-                    access,
-                    ChangeKind.ENDED,
-                    ended,
-                    fields=[
-                        field_change(MarketAccess, "valid_until", None, access.valid_until),
-                        field_change(
-                            MarketAccess,
-                            "status",
-                            AccessStatus.IN_FORCE.label,
-                            access.get_status_display(),
-                        ),
-                    ],
-                )
-            )
-        if within(access.protocol_signed_on, result):
-            result.changes.append(
-                _access_change(
-                    access,
-                    ChangeKind.PROTOCOL_SIGNED,
-                    access.protocol_signed_on,
-                    on_precision=access.protocol_signed_precision,
-                    instrument=str(InstrumentKind.PROTOCOL.label),
-                    instrument_date=access.protocol_signed_on,
-                    fields=[
-                        field_change(
-                            MarketAccess, "protocol_signed_on", None, access.protocol_signed_on
-                        )
-                    ],
-                )
-            )
-        if access.status in ONCE_IN_FORCE and access_in_force_legally(access, result.end) is None:
-            result.undated.append(
-                _access_change(
-                    access,
-                    ChangeKind.STATUS_UNDATED,
-                    None,
-                    fields=[
-                        field_change(MarketAccess, "status", None, access.get_status_display())
-                    ],
-                )
-            )
+        states = list(access.states.all())
+        before += eve is not None and access_in_force_legally(states, eve)
+        after += access_in_force_legally(states, result.end)
+        dated = sorted(
+            (s for s in states if s.starts_on is not None),
+            key=lambda s: (s.starts_on, KIND_RANK.get(s.kind, 0), s.id),  # type: ignore[call-overload]
+        )
+        for state in dated:
+            if state.kind in STATE_CHANGES and within(state.starts_on, result):
+                result.changes.append(_state_change(access, state, states))
+        # A state without a date comes before every dated one: it may have taken effect in the
+        # window only when no dated state started before it.
+        if not dated or cast(dt.date, dated[0].starts_on) >= result.start:
+            for state in states:
+                if state.starts_on is None and state.kind in UNDATED_KINDS:
+                    result.undated.append(_undated_change(access, state))
         for condition in access.dated_conditions.all():
             _legal_condition(result, access, condition)
     result.in_force_before, result.in_force_after = before, after
+
+
+def _undated_change(access: MarketAccess, state: AccessState) -> Change:
+    shown = str(AccessStatus(derived_status([state], dt.date.max)).label)
+    fields = [field_change(MarketAccess, "status", None, shown)]
+    if state.limited_to.strip():
+        fields.append(
+            FieldChange(
+                "limited_to", field_label(AccessState, "limited_to"), None, state.limited_to
+            )
+        )
+    return _access_change(access, ChangeKind.STATUS_UNDATED, None, provenance=state, fields=fields)
 
 
 def _legal_condition(result: ChangesBetween, access: MarketAccess, condition: AccessCondition):

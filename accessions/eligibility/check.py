@@ -24,6 +24,7 @@ from django.db.models import (
     Aggregate,
     BigIntegerField,
     CharField,
+    Count,
     DateField,
     Exists,
     F,
@@ -54,8 +55,13 @@ from accessions.models import (
     MarketAccess,
     StateKind,
 )
-from accessions.selectors import CountryRecordCoverage, country_record_coverage
-from accessions.validity import GRANTING_KINDS, next_state_subquery, state_on_subquery
+from accessions.selectors import CountryRecordCoverage, reported_access_figures
+from accessions.validity import (
+    GRANTING_KINDS,
+    access_granted_on,
+    next_state_subquery,
+    state_on_subquery,
+)
 from registry.common import DomainError, format_dated, in_force_q
 from registry.models import CATEGORY_SITE_KINDS, Country, Port, SiteKind, SupervisionSite
 from registry.selectors import (
@@ -253,10 +259,10 @@ def access_state_reasons(
     zones of a partial suspension or restoration). Every branch reads the dated series, never
     the status kept for lists."""
     state = getattr(access, "state_on_data", None)
-    upcoming = getattr(access, "next_state_data", None)
+    upcoming = getattr(access, "next_grant_data", None)
     kind = state["kind"] if state else None
     if kind is None or kind == StateKind.PROTOCOL_SIGNED:
-        if upcoming and upcoming["kind"] in GRANTING_KINDS:
+        if upcoming:
             return (
                 Verdict.NOT_ELIGIBLE,
                 [
@@ -268,18 +274,20 @@ def access_state_reasons(
                 ],
                 [],
             )
-        if state is None and upcoming is None:
+        if state is None:
             return (
                 Verdict.NOT_RECORDED,
                 [
                     Reason(
                         "no_state_recorded",
-                        _("The registry records no legal state for this entry on that date."),
+                        _(
+                            "The registry records nothing about this entry on that date: its "
+                            "first recorded state starts later."
+                        ),
                     )
                 ],
                 [],
             )
-        protocol = state or upcoming
         return (
             Verdict.NOT_RECORDED,
             [
@@ -290,7 +298,7 @@ def access_state_reasons(
                         "announcement of access. Announcements follow protocols and the registry "
                         "may not hold one: access is not confirmed."
                     )
-                    % _state_line(protocol),
+                    % _state_line(state),
                 )
             ],
             [],
@@ -683,8 +691,10 @@ def requirements_checklist(
 
 # The most statements a batch costs, whatever its size and the data's: the product resolver (1),
 # the countries, then over the table of questions the access entries, the regulations, the ports
-# and the establishments. Words no product's name matches add the resolver's close-words read.
+# and the establishments. Words no product's name matches add the resolver's close-words read;
+# answers that are `not_recorded` add the coverage of their countries (COVERAGE_STATEMENTS).
 MAX_STATEMENTS = 6
+COVERAGE_STATEMENTS = 2
 
 
 def check_eligibility(
@@ -815,7 +825,7 @@ def _read_records(questions: list[EligibilityQuestion]) -> list[_Records]:
             has_listed_ports=Exists(LISTED_PORTS),
             dated_conditions_data=DATED_CONDITIONS,
             state_on_data=state_on_subquery(Q_ON),
-            next_state_data=next_state_subquery(Q_ON),
+            next_grant_data=next_state_subquery(Q_ON, kinds=GRANTING_KINDS),
         ),
         rows,
         f"{QUESTIONS}.product_id = {MarketAccess._meta.db_table}.product_id AND "
@@ -1077,16 +1087,46 @@ def coverage_reason(coverage: CountryRecordCoverage) -> Reason:
 
 
 def _add_coverage(pairs: list[tuple[EligibilityQuestion, EligibilityAnswer]]) -> None:
-    """Every `not_recorded` answer states what the registry covers for its country (two
-    statements per distinct date asked, only when some answer needs it)."""
-    by_date: dict[dt.date, list[EligibilityAnswer]] = {}
-    for question, answer in pairs:
-        if answer.verdict == Verdict.NOT_RECORDED and answer.country is not None:
-            by_date.setdefault(question.on, []).append(answer)
-    for on, answers in by_date.items():
-        countries = list({a.country.pk: a.country for a in answers if a.country}.values())
-        coverage = country_record_coverage(countries=countries, on=on)
-        for answer in answers:
-            found = coverage[answer.country.pk]  # type: ignore[union-attr]
-            answer.coverage = found
-            answer.reasons.append(coverage_reason(found))
+    """Every `not_recorded` answer states what the registry covers for its country on the date
+    asked: the entries granting access then (one statement over the table of questions) beside
+    the reported figures (one statement), only when some answer needs it."""
+    needing = [
+        (n, answer)
+        for n, (_question, answer) in enumerate(pairs)
+        if answer.verdict == Verdict.NOT_RECORDED and answer.country is not None
+    ]
+    if not needing:
+        return
+    rows: list[QuestionRow] = [
+        (n, None, cast(Country, answer.country).pk, pairs[n][0].on.isoformat(), None, "", "")
+        for n, answer in needing
+    ]
+    table = MarketAccess._meta.db_table
+    counts = dict(
+        _over_questions(
+            "coverage",
+            lambda: (
+                MarketAccess.objects.alias(granted=access_granted_on(Q_ON))
+                .filter(granted=True)
+                .annotate(n=Q_N)
+                .order_by()
+                .values_list("n")
+                .annotate(c=Count("pk"))
+            ),
+            rows,
+            f"{QUESTIONS}.country_id = {table}.country_id",
+        )
+    )
+    figures = reported_access_figures(
+        country_ids={cast(Country, answer.country).pk for _n, answer in needing}
+    )
+    for n, answer in needing:
+        country = cast(Country, answer.country)
+        coverage = CountryRecordCoverage(
+            country=country,
+            on=pairs[n][0].on,
+            recorded=counts.get(n, 0),
+            figures=[f for f in figures if f.country_id in (None, country.pk)],
+        )
+        answer.coverage = coverage
+        answer.reasons.append(coverage_reason(coverage))

@@ -31,7 +31,8 @@ from accessions.models import (
     RegistrationRegime,
     RegistrationStatus,
 )
-from accessions.outbox import dispatch_enqueue
+from accessions.outbox import dispatch_enqueue, event_record
+from accessions.validity import status_on_annotations
 from registry import roles
 from registry.common import (
     DomainError,
@@ -252,7 +253,9 @@ def expiry_sweep(
     - past expiry: status `expired`, or `extended` with `extended_until` and `extension_basis`;
     - renewal window opened: status `renewal_due` (alert `window_opened`, event `window_entered`);
     - 180/90/30 days before expiry: an `expiring` alert for the bucket the date falls in;
-    - access entries in force past `valid_until`: status `expired`; 180/90/30-day alerts before.
+    - access entries: the status kept for lists follows the series of dated legal states on
+      `today` (an `access_expired` alert when the recorded end has passed; 180/90/30-day alerts
+      before); the legal states are never written.
 
     Safe to run twice and at the same time: state-based selection, FOR UPDATE SKIP LOCKED, and
     unique constraints on alerts (per subject, kind, threshold, expiry date) and on the event of an
@@ -338,12 +341,16 @@ def expiry_sweep(
             **run,
         )
 
-        # 4. Access entries: expired past valid_until, alerts before.
+        # 4. Access entries: the status kept for lists follows the series on `today`
+        #    (accessions.validity); the legal states themselves are never written here. An
+        #    entry whose recorded end has passed gets the `access_expired` alert; any other
+        #    change of the kept status (a suspension or restoration starting today) an event.
         in_force = MarketAccess.objects.order_by().filter(
             status=AccessStatus.IN_FORCE, valid_until__isnull=False
         )
+        on_today = MarketAccess.objects.order_by().alias(**status_on_annotations(today))
         summary.access_expired = _in_batches(
-            in_force.filter(valid_until__lt=today),
+            on_today.filter(status=AccessStatus.IN_FORCE, status_on=AccessStatus.EXPIRED),
             _transition(
                 subject="market_access",
                 status_from=AccessStatus.IN_FORCE,
@@ -355,6 +362,8 @@ def expiry_sweep(
             ),
             **run,
         )
+        if not dry_run:
+            summary.events_created += _access_status_follow(on_today, today)
         summary.access_expiring_alerts = _threshold_alerts(
             in_force.annotate(effective=F("valid_until")),
             subject="market_access",
@@ -368,6 +377,29 @@ def expiry_sweep(
         # The one place the sweep wakes the dispatcher (the task and the command both call this).
         transaction.on_commit(dispatch_enqueue)
     return summary
+
+
+def _access_status_follow(entries: QuerySet, today: dt.date) -> int:
+    """Every other entry whose kept status differs from its series on `today` takes the
+    series' status, with a status_changed event (a few rows a day: a state starting today)."""
+    changed = 0
+    for access in entries.exclude(status=F("status_on")).annotate(now=F("status_on")).iterator():
+        previous = access.status
+        with transaction.atomic():
+            updated = MarketAccess.objects.filter(pk=access.pk, status=previous).update(
+                status=access.now
+            )
+            if updated:
+                event_record(
+                    kind=EventKind.STATUS_CHANGED,
+                    occurred_on=today,
+                    market_access=access,
+                    status_from=previous,
+                    status_to=access.now,
+                    data={"by": "expiry_sweep"},
+                )
+                changed += 1
+    return changed
 
 
 def _transition(

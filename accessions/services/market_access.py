@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from accessions.models import (
     AccessState,
+    AccessStatus,
     EventKind,
     MarketAccess,
     StateKind,
@@ -60,9 +61,21 @@ def market_access_create(
     return access
 
 
+# A status chosen on the entry's form (the admin, a proposal, an import) is a state recorded from
+# the day it is saved: the series stays the one record of legal states (accessions.validity).
+STATUS_AS_STATE = {
+    AccessStatus.SUSPENDED: StateKind.SUSPENDED,
+    AccessStatus.REVOKED: StateKind.REVOKED,
+    AccessStatus.IN_FORCE: StateKind.RESTORED,
+}
+
+
 def market_access_save(*, access: MarketAccess, by: Any = None) -> MarketAccess:
-    """Save an access entry edited as a whole (the admin's form), with the events the dedicated
-    services write: new_access for a new entry, status_changed when its status moved."""
+    """Save an access entry edited as a whole (the admin's form, a published proposal), with
+    the events the dedicated services write: new_access for a new entry, status_changed when its
+    status moved. The entry's own dates go into its series; a status chosen on the form
+    (suspended, revoked, or in force again after either) is recorded as a state from today."""
+    today = timezone.localdate()
     with transaction.atomic():
         previous = (
             MarketAccess.objects.select_for_update()
@@ -72,20 +85,44 @@ def market_access_save(*, access: MarketAccess, by: Any = None) -> MarketAccess:
             if access.pk
             else None
         )
+        requested = access.status
         access.full_clean()
         access.save()
-        access_states_sync(access, today=timezone.localdate())
+        access_states_sync(access, today=None)
+        stopped = (AccessStatus.SUSPENDED, AccessStatus.REVOKED)
+        if (
+            previous is not None
+            and requested != previous
+            and requested in STATUS_AS_STATE
+            and (requested != AccessStatus.IN_FORCE or previous in stopped)
+        ):
+            AccessState.objects.get_or_create(
+                market_access=access,
+                kind=STATUS_AS_STATE[requested],
+                starts_on=today,
+                defaults={
+                    "starts_on_precision": DatePrecision.EXACT,
+                    "origin": StateOrigin.RECORDED,
+                    "source": access.source,
+                    "source_url": access.source_url,
+                    "confidence": access.confidence,
+                    "is_illustrative": access.is_illustrative,
+                    "notes": "Recorded from the status chosen on the entry's form; the date is "
+                    "the day it was saved.",
+                },
+            )
+        access_status_refresh_one(access, today=today)
         if previous is None:
             event_record(
                 kind=EventKind.NEW_ACCESS,
-                occurred_on=access.valid_from or timezone.localdate(),
+                occurred_on=access.valid_from or today,
                 market_access=access,
                 status_to=access.status,
             )
         elif previous != access.status:
             event_record(
                 kind=EventKind.STATUS_CHANGED,
-                occurred_on=timezone.localdate(),
+                occurred_on=today,
                 market_access=access,
                 status_from=previous,
                 status_to=access.status,

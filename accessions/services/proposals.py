@@ -28,6 +28,7 @@ from accessions.models import (
     AccessCondition,
     Accession,
     AccessionStage,
+    AccessState,
     EstablishmentRegistration,
     MarketAccess,
     Proposal,
@@ -37,6 +38,7 @@ from accessions.models import (
     RegistrationRegime,
 )
 from accessions.services.market_access import market_access_save
+from accessions.validity import access_status_refresh_one
 from registry import roles
 from registry.common import DomainError, history_changes, history_context
 from registry.models import Port, PortRegime, SupervisionSite
@@ -151,6 +153,8 @@ def record_save(
         else:
             _validate(obj)
             obj.save()
+            if isinstance(obj, AccessState):  # the entry's kept status follows its series
+                access_status_refresh_one(obj.market_access, today=timezone.localdate())
         for name, pks in (links or {}).items():
             getattr(obj, name).set(pks)
     return obj

@@ -8,7 +8,8 @@ from django.utils import timezone
 
 from accessions.changes.base import ChangeKind, Meaning, RecordKind
 from accessions.changes.between import changes_between
-from accessions.models import Accession, AccessStatus, MarketAccess
+from accessions.models import Accession, AccessState, AccessStatus, MarketAccess
+from accessions.validity import access_states_sync, grants_access, state_on
 from registry.common import history_context
 from tests import factories as f
 
@@ -28,44 +29,32 @@ def _pairs(result, kind, record=RecordKind.ACCESS):
 def test_2023_legal_answer_lists_the_2023_accessions_and_matches_the_access_rows(seeded):
     result = changes_between(**YEAR_2023, meaning=Meaning.LEGAL)
 
-    # An independent computation, in plain Python over the access rows themselves.
-    rows = list(
-        MarketAccess.objects.values(
-            "country__iso2",
-            "product__slug",
-            "status",
-            "valid_from",
-            "valid_until",
-            "protocol_signed_on",
-        )
-    )
+    # An independent computation, in plain Python over the states series themselves.
     start, end = YEAR_2023["start"], YEAR_2023["end"]
-    was_in_force = {"in_force", "expired", "revoked", "suspended"}
-    came = {
-        (r["country__iso2"], r["product__slug"])
-        for r in rows
-        if r["status"] in was_in_force and r["valid_from"] and start <= r["valid_from"] <= end
-    }
-    ended = {
-        (r["country__iso2"], r["product__slug"])
-        for r in rows
-        if r["status"] in was_in_force
-        and r["valid_until"]
-        and start <= r["valid_until"] + dt.timedelta(days=1) <= end
-    }
-    protocols = {
-        (r["country__iso2"], r["product__slug"])
-        for r in rows
-        if r["protocol_signed_on"] and start <= r["protocol_signed_on"] <= end
-    }
-
-    def in_force_on(row, day):
-        return (
-            row["status"] == "in_force"
-            and (row["valid_from"] is None or row["valid_from"] <= day)
-            and (row["valid_until"] is None or day <= row["valid_until"])
+    series: dict[int, list] = {}
+    for state in AccessState.objects.all():
+        series.setdefault(state.market_access_id, []).append(state)
+    pairs = {
+        pk: (iso2, slug)
+        for pk, iso2, slug in MarketAccess.objects.values_list(
+            "pk", "country__iso2", "product__slug"
         )
+    }
 
+    def starting(kind):
+        return {
+            pairs[s.market_access_id]
+            for states in series.values()
+            for s in states
+            if s.kind == kind and s.starts_on and start <= s.starts_on <= end
+        }
+
+    came, ended, protocols = starting("in_force"), starting("ended"), starting("protocol_signed")
+
+    def in_force_on(pk, day):
+        return grants_access(state_on(series.get(pk, []), day))
+
+    rows = list(pairs)
     accessions_2023 = set(
         Accession.objects.filter(year=2023).values_list(
             "market_access__country__iso2", "market_access__product__slug"
@@ -78,6 +67,9 @@ def test_2023_legal_answer_lists_the_2023_accessions_and_matches_the_access_rows
     assert _pairs(result, ChangeKind.PROTOCOL_SIGNED) == protocols
     assert result.in_force_before == sum(in_force_on(r, dt.date(2022, 12, 31)) for r in rows)
     assert result.in_force_after == sum(in_force_on(r, end) for r in rows)
+    # The Kazakh FMD suspension of 2022 still held through 2023: beef was not in force.
+    kz_beef = MarketAccess.objects.get(country__iso2="KZ", product__slug="beef")
+    assert not in_force_on(kz_beef.pk, end)
     # Each change names its instrument: the 2023 announcements carry their numbers.
     peas = next(
         c
@@ -134,11 +126,99 @@ def test_an_entry_that_starts_and_ends_inside_the_window_is_listed_twice():
 
 
 def test_a_suspension_without_a_date_is_undated_never_given_a_date():
-    access = f.MarketAccessFactory(status=AccessStatus.SUSPENDED, valid_from=dt.date(2020, 1, 1))
+    access = f.MarketAccessFactory(
+        status=AccessStatus.SUSPENDED,
+        valid_from=None,
+        states=[{"kind": "suspended", "starts_on": None}],
+    )
     result = changes_between(start=dt.date(2024, 1, 1), end=dt.date(2024, 12, 31))
     assert [c.record_id for c in result.changes] == []
     undated = [c for c in result.undated if c.record_id == access.pk]
     assert [(c.kind, c.on) for c in undated] == [(ChangeKind.STATUS_UNDATED, None)]
+    assert [(x.field, x.new) for x in undated[0].fields] == [("status", "suspended")]
+    assert (result.in_force_before, result.in_force_after) == (0, 0)
+
+
+def test_an_undated_state_before_a_dated_one_is_not_a_change_of_a_later_window():
+    """A state whose date is not known comes before every dated one (accessions.validity): once
+    a dated state started before the window, the undated one cannot have taken effect in it."""
+    access = f.MarketAccessFactory(
+        valid_from=dt.date(2020, 1, 1), states=[{"kind": "suspended", "starts_on": None}]
+    )
+    result = changes_between(start=dt.date(2024, 1, 1), end=dt.date(2024, 12, 31))
+    assert [c for c in result.undated if c.record_id == access.pk] == []
+    assert (result.in_force_before, result.in_force_after) == (1, 1)
+
+
+def test_a_suspension_and_restoration_recorded_as_states_are_changes_on_their_days():
+    """The series, not the status kept for lists: an entry in force today was suspended in
+    2022 and restored in 2024; each state is a change on its first day and the counts of the
+    eve and the end follow the series (the old reading saw neither)."""
+    access = f.MarketAccessFactory(
+        valid_from=dt.date(2019, 1, 1),
+        status=AccessStatus.IN_FORCE,
+        states=[
+            {
+                "kind": "suspended",
+                "starts_on": dt.date(2022, 3, 15),
+                "starts_on_precision": "exact",
+                "instrument_kind": "announcement",
+                "instrument_ref": "GACC 2022 No.31",
+                "source": "GACC notice",
+            },
+            {"kind": "restored", "starts_on": dt.date(2024, 2, 7), "limited_to": "zone A"},
+        ],
+    )
+    y2022 = changes_between(start=dt.date(2022, 1, 1), end=dt.date(2022, 12, 31))
+    (suspension,) = [c for c in y2022.changes if c.record_id == access.pk]
+    assert (suspension.kind, suspension.on) == (ChangeKind.SUSPENDED, dt.date(2022, 3, 15))
+    assert suspension.kind_label == "suspended"
+    assert suspension.instrument.endswith("GACC 2022 No.31")
+    assert suspension.source == "GACC notice" and suspension.on_precision == "exact"
+    assert [(x.field, x.old, x.new) for x in suspension.fields] == [
+        ("status", "in force", "suspended")
+    ]
+    assert (y2022.in_force_before, y2022.in_force_after) == (1, 0)
+    assert y2022.undated == []
+
+    y2023 = changes_between(start=dt.date(2023, 1, 1), end=dt.date(2023, 12, 31))
+    assert [c for c in y2023.changes if c.record_id == access.pk] == []
+    assert (y2023.in_force_before, y2023.in_force_after) == (0, 0)
+
+    y2024 = changes_between(start=dt.date(2024, 1, 1), end=dt.date(2024, 12, 31))
+    (restored,) = [c for c in y2024.changes if c.record_id == access.pk]
+    assert (restored.kind, restored.on) == (ChangeKind.RESTORED, dt.date(2024, 2, 7))
+    assert ("limited_to", "zone A") in [(x.field, x.new) for x in restored.fields]
+    assert (y2024.in_force_before, y2024.in_force_after) == (0, 1)
+
+
+def test_an_entry_expired_today_was_in_force_inside_its_validity():
+    access = f.MarketAccessFactory(
+        valid_from=dt.date(2020, 1, 1), valid_until=dt.date(2024, 1, 1), status="expired"
+    )
+    result = changes_between(start=dt.date(2023, 1, 1), end=dt.date(2023, 12, 31))
+    assert [c for c in result.changes if c.record_id == access.pk] == []
+    assert (result.in_force_before, result.in_force_after) == (1, 1)
+    ended = changes_between(start=dt.date(2024, 1, 1), end=dt.date(2024, 1, 31))
+    (change,) = [c for c in ended.changes if c.record_id == access.pk]
+    assert (change.kind, change.on) == (ChangeKind.ENDED, dt.date(2024, 1, 2))
+    assert [(x.field, x.old, x.new) for x in change.fields] == [
+        ("valid_until", None, dt.date(2024, 1, 1)),
+        ("status", "in force", "expired"),
+    ]
+
+
+def test_a_revocation_recorded_as_a_state_is_a_change():
+    access = f.MarketAccessFactory(
+        valid_from=dt.date(2019, 1, 1),
+        status=AccessStatus.REVOKED,
+        states=[{"kind": "revoked", "starts_on": dt.date(2021, 5, 1)}],
+    )
+    result = changes_between(start=dt.date(2021, 1, 1), end=dt.date(2021, 12, 31))
+    assert [(c.kind, c.on) for c in result.changes if c.record_id == access.pk] == [
+        (ChangeKind.REVOKED, dt.date(2021, 5, 1))
+    ]
+    assert (result.in_force_before, result.in_force_after) == (1, 0)
 
 
 def test_regulations_in_force_and_superseded_with_their_successor():
@@ -184,6 +264,9 @@ def test_edits_list_what_was_recorded_field_by_field_and_legal_does_not():
         MarketAccess.objects.filter(pk=access.pk).update(
             instrument_ref="GACC 2019 No.9", valid_from=dt.date(2019, 1, 24)
         )
+        # Every write of an entry syncs its dates into its series (as the services do).
+        access.refresh_from_db()
+        access_states_sync(access, today=None)
     today = timezone.localdate()
     edits = changes_between(start=today, end=today, meaning=Meaning.EDITS)
     mine = [c for c in edits.changes if c.record == RecordKind.ACCESS and c.record_id == access.pk]

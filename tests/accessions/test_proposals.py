@@ -11,7 +11,7 @@ from django.core import mail
 
 from accessions.models import MarketAccess, OutboxEvent, Proposal, ProposalState
 from accessions.services import proposals
-from accessions.services.market_access import market_access_status_change
+from accessions.services.market_access import market_access_state_record
 from registry.accounts import account_create
 from registry.common import DomainError, event_data
 from tests.factories import (
@@ -116,7 +116,13 @@ def test_a_stale_proposal_is_never_applied_and_shows_three_versions(people):
         target=access,
         values={"treatment": "fumigation"},
     )
-    market_access_status_change(access=access, status="suspended", on=dt.date(2024, 1, 1))
+    market_access_state_record(
+        access=access,
+        kind="suspended",
+        starts_on=dt.date(2024, 1, 1),
+        source="test",
+        confidence="high",
+    )
     assert proposals.proposal_is_stale(proposal)
     versions = {v["field"]: v for v in proposals.proposal_versions(proposal)}
     assert versions["treatment"] == {

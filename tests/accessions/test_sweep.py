@@ -243,13 +243,21 @@ def test_access_entry_past_its_end_date_expires(db):
     )
 
 
-def test_suspended_access_entry_is_not_expired(db):
-    access = MarketAccessFactory(valid_until=D(2026, 1, 31), status=AccessStatus.SUSPENDED)
+def test_kept_status_follows_the_series_and_no_legal_state_is_written(db):
+    # A suspension recorded from 2026-03-01: the sweep of that day moves the kept status to
+    # "suspended" (with an event), the sweep of the day before leaves it; neither writes a state.
+    access = MarketAccessFactory(states=[{"kind": "suspended", "starts_on": D(2026, 3, 1)}])
+    states = list(access.states.values_list("kind", "starts_on", "origin"))
 
-    expiry.expiry_sweep(today=D(2026, 2, 1))
+    expiry.expiry_sweep(today=D(2026, 2, 28))
+    access.refresh_from_db()
+    assert access.status == "in_force"
 
+    expiry.expiry_sweep(today=D(2026, 3, 1))
     access.refresh_from_db()
     assert access.status == "suspended"
+    assert list(access.states.values_list("kind", "starts_on", "origin")) == states
+    assert OutboxEvent.objects.filter(market_access=access, status_to="suspended").count() == 1
 
 
 def _mixed_population(regimes, n=12):

@@ -11,7 +11,7 @@ from rest_framework.renderers import JSONRenderer
 
 from accessions.eligibility.answer import EligibilityQuestion
 from accessions.eligibility.check import check_eligibility_batch
-from api.eligibility import EligibilityAnswerSerializer, render_answer
+from api.eligibility import EligibilityAnswerSerializer, answer_series_read, render_answer
 from registry.common import DomainError
 from registry.models import Country, Port, Product
 from tests import factories as f
@@ -45,8 +45,14 @@ def test_every_seeded_answer_renders_as_its_serializer(seeded):
         answers += check_eligibility_batch(questions[start : start + 1000])
     rendered = [a for a in answers if not isinstance(a, DomainError)]
     assert len(rendered) == len(questions)
+    answer_series_read(rendered)  # as the views do: one query for every answer's series
     for answer in rendered:
         assert _json(render_answer(answer)) == _json(EligibilityAnswerSerializer(answer).data)
     verdicts = {answer.verdict for answer in rendered}
     assert {"eligible_with_conditions", "not_eligible", "unknown"} <= verdicts
     assert any(answer.establishment is not None for answer in rendered)
+    # The series, the state on the date and the coverage are rendered too.
+    assert "not_recorded" in verdicts
+    assert any(answer.coverage is not None for answer in rendered)
+    assert any(answer.state is not None for answer in rendered)
+    assert any(render_answer(answer)["states"] for answer in rendered)

@@ -114,12 +114,19 @@ def test_committed_data_costs_one_query_per_repeated_question_and_fixed_per_new_
 
 
 def test_cached_eligibility_answer_is_not_served_after_a_change(seeded, api):
-    from accessions.models import MarketAccess
+    from django.utils import timezone
+
+    from accessions.models import AccessState, MarketAccess
 
     params = {"product": "maize", "country": "KZ"}
     assert api.get("/api/v1/eligibility/", params).json()["verdict"] != "not_eligible"
-    MarketAccess.objects.filter(product__slug="maize", country__iso2="KZ").update(
-        status="suspended"
+    # The answer reads the entry's dated states (accessions.validity), not its kept status.
+    AccessState.objects.create(
+        market_access=MarketAccess.objects.get(product__slug="maize", country__iso2="KZ"),
+        kind="suspended",
+        starts_on=timezone.localdate(),
+        source="test fixture",
+        confidence="high",
     )
     after = api.get("/api/v1/eligibility/", params).json()
     assert after["verdict"] == "not_eligible"

@@ -9,6 +9,7 @@ import pytest
 from openpyxl import load_workbook
 
 from accessions.models import MarketAccess
+from accessions.services.market_access import market_access_save
 from regulations.models import Regulation
 from tests import factories as f
 
@@ -82,7 +83,7 @@ def test_access_as_of_answers_what_was_in_force_then(seeded, api):
     assert grapes_uz.pk in ids(start)
     assert grapes_uz.pk not in ids(start - dt.timedelta(days=1))
     grapes_uz.valid_until = start + dt.timedelta(days=30)
-    grapes_uz.save()
+    market_access_save(access=grapes_uz)  # the service syncs the entry's dates into its series
     assert grapes_uz.pk not in ids(start + dt.timedelta(days=31))
 
 
@@ -226,3 +227,63 @@ def test_lists_carry_the_public_note_and_never_the_internal_one(seeded, api, url
     assert rows and all("public_note" in row and "notes" not in row for row in rows)
     if url == "/api/v1/access/":
         assert any(row["public_note"] for row in rows)  # 33 seeded entries have one
+
+
+def _access_ids(api, query: str) -> set[int]:
+    return {r["id"] for r in api.get(f"/api/v1/access/?{query}&page_size=500").json()["results"]}
+
+
+def test_access_as_of_reads_the_series_not_the_status_kept_for_today(api):
+    """An entry valid 2020-01-01 to 2024-01-01 is expired today, yet was in force in 2023."""
+    expired = f.MarketAccessFactory(
+        valid_from=dt.date(2020, 1, 1), valid_until=dt.date(2024, 1, 1), status="expired"
+    )
+    assert expired.pk in _access_ids(api, "as_of=2023-06-01")
+    assert expired.pk in _access_ids(api, "as_of=2024-01-01")
+    assert expired.pk not in _access_ids(api, "as_of=2024-01-02")
+    assert expired.pk not in _access_ids(api, "as_of=2019-12-31")
+
+
+def test_access_as_of_inside_a_recorded_suspension_drops_the_entry(api):
+    access = f.MarketAccessFactory(
+        valid_from=dt.date(2019, 1, 1),
+        status="in_force",
+        states=[
+            {"kind": "suspended", "starts_on": dt.date(2022, 1, 1)},
+            {"kind": "restored", "starts_on": dt.date(2024, 2, 7)},
+        ],
+    )
+    partial = f.MarketAccessFactory(
+        valid_from=dt.date(2019, 1, 1),
+        states=[{"kind": "suspended", "starts_on": dt.date(2022, 1, 1), "limited_to": "zone A"}],
+    )
+    assert access.pk in _access_ids(api, "as_of=2021-12-31")
+    assert access.pk not in _access_ids(api, "as_of=2023-06-01")
+    assert access.pk in _access_ids(api, "as_of=2024-02-07")
+    # Suspended for all but the listed zones: access still holds for them.
+    assert partial.pk in _access_ids(api, "as_of=2023-06-01")
+
+
+def test_access_expiring_within_reads_ends_and_revocations_of_the_series(api):
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    ending = f.MarketAccessFactory(
+        valid_from=dt.date(2019, 1, 1), valid_until=today + dt.timedelta(days=10)
+    )
+    revoked = f.MarketAccessFactory(
+        valid_from=dt.date(2019, 1, 1),
+        states=[{"kind": "revoked", "starts_on": today + dt.timedelta(days=20)}],
+    )
+    later = f.MarketAccessFactory(
+        valid_from=dt.date(2019, 1, 1), valid_until=today + dt.timedelta(days=100)
+    )
+    ended = f.MarketAccessFactory(
+        valid_from=dt.date(2019, 1, 1), valid_until=today - dt.timedelta(days=1), status="expired"
+    )
+    found = _access_ids(api, "expiring_within=30")
+    assert {ending.pk, revoked.pk} <= found
+    assert later.pk not in found and ended.pk not in found
+    # The last day counts: access that ends today (valid until today) ends within 0 days.
+    last_day = f.MarketAccessFactory(valid_from=dt.date(2019, 1, 1), valid_until=today)
+    assert last_day.pk in _access_ids(api, "expiring_within=0")

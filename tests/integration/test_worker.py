@@ -198,8 +198,13 @@ def test_with_redis_unreachable_the_change_commits_pages_answer_and_events_wait(
     try:
         assert outbox.dispatch_enqueue() is False  # the broker really is unreachable
 
-        market_access.market_access_status_change(
-            access=access, status=AccessStatus.SUSPENDED, on=dt.date(2026, 3, 1), reason="ban"
+        market_access.market_access_state_record(
+            access=access,
+            kind=AccessStatus.SUSPENDED,
+            starts_on=dt.date(2026, 3, 1),
+            reason="ban",
+            source="test",
+            confidence="high",
         )
 
         access.refresh_from_db()

@@ -186,31 +186,7 @@ class ProposalAdminMixin:
 
 
 @admin.register(models.MarketAccess)
-class AccessStateInline(admin.TabularInline):
-    """The entry's legal states recorded on their own (suspensions, restorations, revocations,
-    ends); the protocol, start and end come from the entry's own dates above."""
-
-    model = models.AccessState
-    extra = 0
-    fields = (
-        "kind",
-        "starts_on",
-        "starts_on_precision",
-        "limited_to",
-        "instrument_kind",
-        "instrument_ref",
-        "source",
-        "source_url",
-        "confidence",
-        "public_note",
-    )
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).filter(origin=models.StateOrigin.RECORDED)
-
-
 class MarketAccessAdmin(ProposalAdminMixin, ProvenanceAdmin):
-    inlines = [AccessStateInline]
     list_display = (
         "product",
         "country",

@@ -28,7 +28,7 @@ from accessions.models import (
     Stage,
     StateKind,
 )
-from accessions.validity import granted_on_filter
+from accessions.validity import granted_on_filter, registration_effective_end
 from registry.filters import (
     CountryChoiceFilter,
     HsPrefixFilter,
@@ -99,10 +99,16 @@ class ExpiringWithinFilter(django_filters.Filter):
 
     field_class = ExpiringWithinField
 
+    def __init__(self, *args, alias: dict | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.alias = alias or {}
+
     def filter(self, qs, value):
         if value in (None, ""):
             return qs
         today = timezone.localdate()
+        if self.alias:
+            qs = qs.alias(**self.alias)
         return qs.filter(
             **{
                 f"{self.field_name}__{self.lookup_expr}": (today, today + dt.timedelta(days=value)),
@@ -186,9 +192,13 @@ class EstablishmentFilter(django_filters.FilterSet):
         field_name="status", lookup_expr="exact", choices=RegistrationStatus.choices
     )
     expiring_within = ExpiringWithinFilter(
-        field_name="valid_until",
+        field_name="effective_end",
         lookup_expr="range",
-        help_text=_("Registrations whose validity ends within this many days from today."),
+        alias={"effective_end": registration_effective_end()},
+        help_text=_(
+            "Registrations whose validity (an extension included) ends within this many days "
+            "from today."
+        ),
     )
     registration_number = django_filters.CharFilter(
         field_name="registration_number", lookup_expr="iexact", max_length=23

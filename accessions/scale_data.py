@@ -27,7 +27,12 @@ from typing import Any
 from django.db import connection, models, transaction
 from django.utils import timezone
 
-from accessions.models import EstablishmentRegistration, MarketAccess, RegistrationRegime
+from accessions.models import (
+    AccessState,
+    EstablishmentRegistration,
+    MarketAccess,
+    RegistrationRegime,
+)
 from registry.common import DomainError
 from registry.models import Category, Country, OriginType, Product, ProductAlias, ProductSearchKey
 from registry.services import product_search_key_texts
@@ -303,6 +308,7 @@ def scale_data_generate(
         countries = _countries(sizes, progress, now, added)
         products = _products(sizes, progress, now, added)
         _accesses(sizes, countries, products, progress, now, added)
+        _access_states(added)
         _registrations(sizes, countries, products, regimes, today, progress, now, added)
         _regulations(sizes, countries, products, progress, now, added)
         with connection.cursor() as cursor:
@@ -481,6 +487,37 @@ def _accesses(
         progress=progress("market access", total),
         now=now,
     )
+
+
+def _access_states(added: dict[str, int]) -> None:
+    """The series of the synthetic entries, set-based (PostgreSQL): in force from `valid_from`,
+    ended the day after `valid_until`, and for a `suspended` entry a suspension a year after its
+    start, as accessions.validity.access_states_sync and the services would write them."""
+    states, access = AccessState._meta.db_table, MarketAccess._meta.db_table
+    columns = (
+        "market_access_id, kind, starts_on, starts_on_precision, limited_to, instrument_kind, "
+        "instrument_ref, origin, source, source_url, confidence, is_illustrative, public_note, "
+        "notes"
+    )
+    picks = [
+        ("'in_force'", "a.valid_from", "'entry'", "TRUE"),
+        ("'ended'", "a.valid_until + 1", "'entry'", "a.valid_until IS NOT NULL"),
+        ("'suspended'", "a.valid_from + 365", "'recorded'", "a.status = 'suspended'"),
+    ]
+    created = 0
+    with connection.cursor() as cursor:
+        for kind, start, origin, where in picks:
+            # Constant text: this module's table names and expressions; the source is a parameter.
+            cursor.execute(
+                f"INSERT INTO {states} ({columns}) SELECT a.id, {kind}, {start}, 'exact', '', "  # noqa: S608
+                f"a.instrument_kind, a.instrument_ref, {origin}, a.source, a.source_url, "
+                f"a.confidence, a.is_illustrative, '', '' FROM {access} a "
+                f"WHERE a.source = %s AND {where} AND NOT EXISTS (SELECT 1 FROM {states} s "
+                f"WHERE s.market_access_id = a.id AND s.kind = {kind})",
+                [SCALE_SOURCE],
+            )
+            created += cursor.rowcount
+    added["legal states"] = created
 
 
 def _registrations(

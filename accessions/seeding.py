@@ -230,6 +230,8 @@ class Spec:
     m2m: dict[str, Callable[[str], list]] = field(default_factory=dict)
     ignored: tuple[str, ...] = ()
     deferred: dict[str, Callable[[str], Any]] = field(default_factory=dict)
+    # A file added later than seed directories still in use (an absent file: no rows).
+    optional: bool = False
 
     @property
     def columns(self) -> dict[str, Callable[[str], Any]]:
@@ -317,7 +319,7 @@ SPECS: list[Spec] = [
          f"kind starts_on_precision limited_to instrument_kind instrument_ref {PROVENANCE}",
          {"starts_on": optional_date},
          derived=lambda row: {"market_access": market_access_ref(row), "origin": "recorded"},
-         ignored=("country", "product")),
+         ignored=("country", "product"), optional=True),
     Spec("access_conditions.csv", AccessCondition, ("market_access", "kind", "valid_from"),
          f"kind text instrument_ref valid_from_precision {PROVENANCE}",
          {"valid_from": required_date, "valid_until": optional_date},
@@ -403,7 +405,8 @@ def _load_file(spec: Spec, directory: Path, report: SeedReport) -> list[tuple]:
     file_report = FileReport(spec.file)
     report.files.append(file_report)
     if not path.exists():
-        report.errors.append(f"{path}: file missing")
+        if not spec.optional:
+            report.errors.append(f"{path}: file missing")
         return []
     header, rows = _read(path)
     missing = spec.header - set(header) - OPTIONAL_COLUMNS

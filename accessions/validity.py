@@ -7,8 +7,11 @@
   (hypothesis) proves the two agree over generated series.
 - **The series from the entry's own dates**: the protocol, the start of access and its end
   recorded on the entry are states too (origin "entry"); `access_states_sync` writes them, and
-  every write of an entry calls it. Suspensions, restorations and revocations are states of
-  their own (origin "recorded"), written by `accessions.services.market_access`.
+  every write of an entry calls it. An entry holds access from `valid_from` unless its
+  instrument is a protocol or its form says "negotiating" / "protocol signed" (which the kept
+  status reads only when no start of access is recorded: see `derived_status`). Suspensions,
+  restorations and revocations are states of their own (origin "recorded"), written by
+  `accessions.services.market_access`.
 - **The current status** kept on the entry for lists is derived from the series for one day
   (`derived_status`), refreshed on every write and by the daily sweep; nothing reads it for a
   date.
@@ -23,6 +26,7 @@ from typing import Any, Protocol
 from django.db.models import (
     BooleanField,
     Case,
+    DateField,
     Exists,
     F,
     IntegerField,
@@ -33,7 +37,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.expressions import BaseExpression, Combinable
-from django.db.models.functions import JSONObject
+from django.db.models.functions import Coalesce, JSONObject
 
 from accessions.models import (
     AccessState,
@@ -209,7 +213,11 @@ def _entry_states(access: MarketAccess) -> list[dict[str, Any]]:
         "is_illustrative": access.is_illustrative,
     }
     found: list[dict[str, Any]] = []
-    if access.protocol_signed_on or access.instrument_kind == InstrumentKind.PROTOCOL:
+    if (
+        access.protocol_signed_on
+        or access.instrument_kind == InstrumentKind.PROTOCOL
+        or access.status == AccessStatus.NEGOTIATING
+    ):
         negotiating = (
             access.status == AccessStatus.NEGOTIATING and access.protocol_signed_on is None
         )
@@ -225,7 +233,8 @@ def _entry_states(access: MarketAccess) -> list[dict[str, Any]]:
                 **provenance,
             }
         )
-    if access.instrument_kind != InstrumentKind.PROTOCOL:
+    pre_access = access.status in (AccessStatus.NEGOTIATING, AccessStatus.PROTOCOL_SIGNED)
+    if access.instrument_kind != InstrumentKind.PROTOCOL and not pre_access:
         found.append(
             {
                 "kind": StateKind.IN_FORCE,
@@ -284,22 +293,26 @@ def access_states_sync(access: MarketAccess, *, today: dt.date | None) -> str:
 
 
 def derived_status(states: Iterable[StateLike], today: dt.date) -> str:
-    """The entry's status for lists on `today`, from its series alone."""
+    """The entry's status for lists on `today`, from its series alone. Before a recorded start
+    of access it is "not yet in force" (pending), so the entry's own form reads "negotiating" or
+    "protocol signed" only where no start of access is recorded at all."""
     states = list(states)
     current = state_on(states, today)
-    if current is None:
-        return AccessStatus.PENDING if states else AccessStatus.NEGOTIATING
-    return {
-        StateKind.NEGOTIATING: AccessStatus.NEGOTIATING,
-        StateKind.PROTOCOL_SIGNED: AccessStatus.PROTOCOL_SIGNED,
-        StateKind.IN_FORCE: AccessStatus.IN_FORCE,
-        StateKind.RESTORED: AccessStatus.IN_FORCE,
-        StateKind.SUSPENDED: AccessStatus.IN_FORCE
-        if grants_access(current)
-        else AccessStatus.SUSPENDED,
-        StateKind.ENDED: AccessStatus.EXPIRED,
-        StateKind.REVOKED: AccessStatus.REVOKED,
-    }[current.kind]  # type: ignore[index]
+    if current is not None and current.kind == StateKind.ENDED:
+        return AccessStatus.EXPIRED
+    if current is not None and current.kind == StateKind.REVOKED:
+        return AccessStatus.REVOKED
+    if grants_access(current):
+        return AccessStatus.IN_FORCE
+    if current is not None and current.kind == StateKind.SUSPENDED:
+        return AccessStatus.SUSPENDED
+    if next_state(states, today, GRANTING_KINDS) is not None:
+        return AccessStatus.PENDING
+    if current is not None and current.kind == StateKind.PROTOCOL_SIGNED:
+        return AccessStatus.PROTOCOL_SIGNED
+    if current is None and states:
+        return AccessStatus.PENDING
+    return AccessStatus.NEGOTIATING
 
 
 def access_status_refresh_one(access: MarketAccess, *, today: dt.date) -> str:
@@ -315,18 +328,33 @@ def status_on_annotations(on: Any) -> dict[str, Any]:
     """The SQL form of `derived_status` for a queryset of MarketAccess: alias these, then read
     `status_on` (the daily refresh)."""
     status_on = Case(
-        When(Q(kind_on__isnull=True) & Q(has_states=True), then=Value(AccessStatus.PENDING)),
-        When(kind_on__isnull=True, then=Value(AccessStatus.NEGOTIATING)),
-        When(kind_on=StateKind.NEGOTIATING, then=Value(AccessStatus.NEGOTIATING)),
-        When(kind_on=StateKind.PROTOCOL_SIGNED, then=Value(AccessStatus.PROTOCOL_SIGNED)),
         When(kind_on=StateKind.ENDED, then=Value(AccessStatus.EXPIRED)),
         When(kind_on=StateKind.REVOKED, then=Value(AccessStatus.REVOKED)),
         When(granted_on=True, then=Value(AccessStatus.IN_FORCE)),
-        default=Value(AccessStatus.SUSPENDED),
+        When(kind_on=StateKind.SUSPENDED, then=Value(AccessStatus.SUSPENDED)),
+        When(later_grant=True, then=Value(AccessStatus.PENDING)),
+        When(kind_on=StateKind.PROTOCOL_SIGNED, then=Value(AccessStatus.PROTOCOL_SIGNED)),
+        When(Q(kind_on__isnull=True) & Q(has_states=True), then=Value(AccessStatus.PENDING)),
+        default=Value(AccessStatus.NEGOTIATING),
     )
     return {
         "kind_on": state_kind_on(on),
         "granted_on": access_granted_on(on),
         "has_states": Exists(AccessState.objects.filter(market_access=OuterRef("pk"))),
+        "later_grant": Exists(
+            AccessState.objects.filter(
+                market_access=OuterRef("pk"), kind__in=GRANTING_KINDS, starts_on__gt=on
+            )
+        ),
         "status_on": status_on,
     }
+
+
+# --- Registrations -------------------------------------------------------------------------------
+
+
+def registration_effective_end() -> Coalesce:
+    """The SQL form of a registration's effective end: its extension where one is recorded,
+    else its own end (Python twin: EstablishmentRegistration.effective_until). Every filter,
+    list and the engine read this one rule."""
+    return Coalesce("extended_until", "valid_until", output_field=DateField())

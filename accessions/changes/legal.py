@@ -126,9 +126,8 @@ def _state_change(access: MarketAccess, state: AccessState, states: list[AccessS
             fields = [field_change(MarketAccess, "valid_until", None, day - ONE_DAY), status]
         elif state.kind == StateKind.PROTOCOL_SIGNED:
             fields = [field_change(MarketAccess, "protocol_signed_on", None, day)]
-            extra["instrument_date"] = day
-        if state.kind in (StateKind.PROTOCOL_SIGNED, StateKind.NEGOTIATING):
             extra["instrument"] = f"{InstrumentKind.PROTOCOL.label} {state.instrument_ref}".strip()
+            extra["instrument_date"] = day
     else:
         # A state recorded on its own names its own instrument (a suspension notice, ...).
         kind = str(state.get_instrument_kind_display()) if state.instrument_kind else ""

@@ -170,7 +170,7 @@ def market_access_state_record(
             kind=kind,
             starts_on=starts_on,
             starts_on_precision=starts_on_precision,
-            limited_to=limited_to,
+            limited_to=limited_to.strip(),
             instrument_kind=instrument_kind,
             instrument_ref=instrument_ref,
             source=source,

@@ -303,6 +303,7 @@ def access_state_reasons(
             ],
             [],
         )
+    state = cast(dict[str, Any], state)  # kind is set: a state has started
     words = _state_line(state)
     if kind == StateKind.NEGOTIATING:
         return (

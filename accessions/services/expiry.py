@@ -350,7 +350,7 @@ def expiry_sweep(
         )
         on_today = MarketAccess.objects.order_by().alias(**status_on_annotations(today))
         summary.access_expired = _in_batches(
-            on_today.filter(status=AccessStatus.IN_FORCE, status_on=AccessStatus.EXPIRED),
+            on_today.filter(Q(status=AccessStatus.IN_FORCE) & Q(status_on=AccessStatus.EXPIRED)),
             _transition(
                 subject="market_access",
                 status_from=AccessStatus.IN_FORCE,

@@ -63,7 +63,7 @@ def market_access_create(
 
 # A status chosen on the entry's form (the admin, a proposal, an import) is a state recorded from
 # the day it is saved: the series stays the one record of legal states (accessions.validity).
-STATUS_AS_STATE = {
+STATUS_AS_STATE: dict[str, str] = {
     AccessStatus.SUSPENDED: StateKind.SUSPENDED,
     AccessStatus.REVOKED: StateKind.REVOKED,
     AccessStatus.IN_FORCE: StateKind.RESTORED,

@@ -35,7 +35,7 @@ def test_empty_checker_shows_the_form_with_product_suggestions(client, world):
         ({"product": "maize", "country": "KZ"}, "eligible_with_conditions"),
         # Grain enters only through designated grain sites, which the registry does not record.
         ({"product": "wheat", "country": "KZ"}, "eligible_with_conditions"),
-        ({"product": "wheat", "country": "TJ"}, "not_eligible"),
+        ({"product": "wheat", "country": "TJ"}, "not_recorded"),
         ({"product": "chilled-beef", "country": "KZ", "port": "khorgos"}, "not_eligible"),
         ({"product": "chilled-beef", "country": "KZ", "port": "alashankou"}, "eligible"),
         ({"product": "玉米", "country": "kz"}, "eligible_with_conditions"),

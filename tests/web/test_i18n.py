@@ -59,9 +59,10 @@ def test_checker_verdict_and_reasons_are_translated(client, world, lang):
     body = client.get(
         "/check/", {"product": "wheat", "country": "TJ"}, HTTP_ACCEPT_LANGUAGE=lang
     ).content.decode()
-    assert 'data-verdict="not_eligible"' in body
-    assert "Not eligible" not in body
-    assert "China's access list has no entry" not in body  # the service's reason, translated
+    assert 'data-verdict="not_recorded"' in body
+    assert "Not recorded" not in body
+    assert "The registry holds no record of" not in body  # the service's reason, translated
+    assert 'data-help="not_recorded"' in body  # what "not recorded" means, in the language
 
 
 @pytest.mark.parametrize(

@@ -437,7 +437,10 @@ def render_answer(answer: EligibilityAnswer, request: Any = None) -> dict[str, A
             "country": establishment.country.iso2,
             "status": establishment.status,
             "registered_on": _day(establishment.registered_on),
-            "effective_until": _day(establishment.effective_until),
+            # The effective end on the rule (accessions.validity.registration_effective_end).
+            "effective_until": _day(
+                getattr(establishment, "effective_end", establishment.effective_until)
+            ),
         },
         "access": _access(answer.access),
         "state": answer_state(answer),

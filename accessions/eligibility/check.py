@@ -60,6 +60,7 @@ from accessions.validity import (
     GRANTING_KINDS,
     access_granted_on,
     next_state_subquery,
+    registration_effective_end,
     state_on_subquery,
 )
 from registry.common import DomainError, format_dated, in_force_q
@@ -493,14 +494,15 @@ def _establishment_reasons(
                 },
             )
         ]
-    if on > establishment.effective_until:
+    end = establishment.effective_end  # type: ignore[attr-defined]
+    if on > end:
         return [
             Reason(
                 "establishment_registration_expired",
                 _("Registration %(number)s expired on %(date)s.")
                 % {
                     "number": establishment.registration_number,
-                    "date": establishment.effective_until.isoformat(),
+                    "date": end.isoformat(),
                 },
             )
         ]
@@ -870,7 +872,9 @@ def _read_records(questions: list[EligibilityQuestion]) -> list[_Records]:
     establishments = _over_questions(
         "establishments",
         lambda: EstablishmentRegistration.objects.select_related("country", "regime").annotate(
-            n=Q_N, covers_product=Exists(PRODUCT_COVERED)
+            n=Q_N,
+            covers_product=Exists(PRODUCT_COVERED),
+            effective_end=registration_effective_end(),
         ),
         with_number,
         f"{QUESTIONS}.number = {EstablishmentRegistration._meta.db_table}.registration_number",
@@ -1001,8 +1005,17 @@ def answer_with_access(
             answer.reasons.append(
                 Reason(
                     "establishment_registered",
-                    _("Registration %(number)s is valid until %(date)s.")
-                    % {"number": number, "date": registration.effective_until},
+                    (
+                        _(
+                            "Registration %(number)s is valid until %(date)s (extended "
+                            "automatically by the regime in force on its expiry; no exclusion "
+                            "is recorded)."
+                        )
+                        if registration.effective_end  # type: ignore[attr-defined]
+                        != registration.effective_until
+                        else _("Registration %(number)s is valid until %(date)s.")
+                    )
+                    % {"number": number, "date": registration.effective_end},  # type: ignore[attr-defined]
                 )
             )
     if answer.is_illustrative:

@@ -152,7 +152,13 @@ def test_a_valid_registered_establishment_clears_the_condition(peas_establishmen
 @pytest.mark.parametrize(
     ("changes", "on", "code"),
     [
-        ({}, dt.date(2028, 7, 1), "establishment_registration_expired"),
+        # Decree 280 (from 2026-06-01) extends it automatically unless an exclusion applies.
+        (
+            {"extension_exclusion": "rectifying"},
+            dt.date(2028, 7, 1),
+            "establishment_registration_expired",
+        ),
+        ({}, dt.date(2033, 7, 1), "establishment_registration_expired"),
         ({"status": "suspended"}, TODAY, "establishment_suspended"),
         ({}, dt.date(2023, 6, 20), "establishment_not_yet_registered"),
     ],
@@ -185,6 +191,65 @@ def test_an_automatic_extension_keeps_the_registration_valid(peas_establishment)
     )
     assert answer.verdict == Verdict.ELIGIBLE_WITH_CONDITIONS
     assert "establishment_registered" in codes(answer.reasons)
+
+
+def test_the_automatic_extension_is_a_rule_not_the_sweeps_write(peas_establishment):
+    """Decree 280: a registration expiring on 2028-06-30 with no exclusion runs 5 more years.
+    The answer about 2029 is the same before the sweep stamps the extension and after."""
+    from accessions.services import expiry
+
+    number = peas_establishment.registration_number
+    before = check(
+        product="edible-peas", country="KZ", on=dt.date(2029, 1, 1), establishment=number
+    )
+    expiry.expiry_sweep(today=dt.date(2028, 7, 2))
+    peas_establishment.refresh_from_db()
+    assert peas_establishment.extended_until == dt.date(2033, 6, 30)  # the sweep's stamp
+    after = check(product="edible-peas", country="KZ", on=dt.date(2029, 1, 1), establishment=number)
+    assert before.verdict == after.verdict == Verdict.ELIGIBLE_WITH_CONDITIONS
+    (registered,) = [r.message for r in before.reasons if r.code == "establishment_registered"]
+    assert "2033-06-30" in registered
+
+
+@pytest.mark.parametrize(
+    ("valid_until", "extended_until", "exclusion"),
+    [
+        (dt.date(2026, 5, 31), None, ""),  # Decree 248: no automatic extension
+        (dt.date(2026, 6, 1), None, ""),  # Decree 280
+        (dt.date(2028, 2, 29), None, ""),  # a leap day
+        (dt.date(2027, 3, 1), None, "imports_suspended"),
+        (dt.date(2027, 3, 1), dt.date(2030, 1, 1), ""),
+    ],
+)
+def test_effective_end_in_sql_equals_its_python_twin(
+    seeded, valid_until, extended_until, exclusion
+):
+    from accessions.models import EstablishmentRegistration, RegistrationRegime
+    from accessions.validity import registration_effective_end, registration_effective_end_of
+
+    registration = f.EstablishmentRegistrationFactory(
+        registered_on=dt.date(2021, 1, 1),
+        valid_until=valid_until,
+        extended_until=extended_until,
+        extension_exclusion=exclusion,
+    )
+    in_sql = (
+        EstablishmentRegistration.objects.annotate(end=registration_effective_end())
+        .get(pk=registration.pk)
+        .end
+    )
+    regime = (
+        RegistrationRegime.objects.filter(auto_extend=True, valid_from__lte=valid_until)
+        .exclude(valid_until__lt=valid_until)
+        .first()
+    )
+    in_python = registration_effective_end_of(
+        valid_until=valid_until,
+        extended_until=extended_until,
+        exclusion=exclusion,
+        auto_years=regime.auto_extend_years if regime else None,
+    )
+    assert in_sql == in_python
 
 
 def test_establishment_of_another_product_or_country_is_refused(peas_establishment):

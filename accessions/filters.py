@@ -28,7 +28,7 @@ from accessions.models import (
     Stage,
     StateKind,
 )
-from accessions.validity import granted_on_filter, registration_effective_end
+from accessions.validity import granted_on_filter, registration_effective_end, status_on_annotations
 from registry.filters import (
     CountryChoiceFilter,
     HsPrefixFilter,
@@ -126,7 +126,11 @@ class MarketAccessFilter(django_filters.FilterSet):
         field_name="product__category", lookup_expr="exact", choices=Category.choices
     )
     status = django_filters.ChoiceFilter(
-        field_name="status", lookup_expr="exact", choices=AccessStatus.choices
+        field_name="status",
+        lookup_expr="exact",
+        choices=AccessStatus.choices,
+        method="filter_status",
+        help_text=_("The status on the date of `as_of` (today when it is not given)."),
     )
     port = django_filters.ModelChoiceFilter(
         field_name="allowed_ports",
@@ -156,10 +160,27 @@ class MarketAccessFilter(django_filters.FilterSet):
         model = MarketAccess
         fields: list[str] = []
 
+    def filter_status(self, queryset, name, value):
+        """Today's status is the one kept on the entry; the status on another date is read
+        from the series (accessions.validity), never from the kept one."""
+        on = self.form.cleaned_data.get("as_of")
+        if on is None:
+            return queryset.filter(status=value)
+        annotations = status_on_annotations(on)
+        status_on = annotations.pop("status_on")
+        return (
+            queryset.alias(**annotations)
+            .alias(status_filtered=status_on)
+            .filter(status_filtered=value)
+        )
+
     def filter_as_of(self, queryset, name, value):
         """In force on the date: the entry's state on that day lets the product in (its series of
         legal states, accessions.validity: the rule the eligibility check applies), whatever
-        its status today."""
+        its status today. With `status`, the status on that date decides instead (`status=
+        suspended&as_of=2023-06-01`: what was suspended then)."""
+        if self.form.cleaned_data.get("status"):
+            return queryset
         return granted_on_filter(queryset, value)
 
     def filter_expiring_within(self, queryset, name, value):

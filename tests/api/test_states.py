@@ -264,3 +264,28 @@ def test_access_page_shows_the_series_as_a_table(client, suspended_then_restored
     assert "FMD outbreak" in page
     assert "zone A, zone B" in page
     assert 'href="https://example.org/no-1"' in page
+
+
+def test_status_with_as_of_is_the_status_on_that_date(client):
+    import datetime as dt
+
+    from tests.factories import MarketAccessFactory
+
+    suspended = MarketAccessFactory(
+        valid_from=dt.date(2020, 1, 1),
+        states=[
+            {"kind": "suspended", "starts_on": dt.date(2022, 1, 1)},
+            {"kind": "restored", "starts_on": dt.date(2024, 2, 7)},
+        ],
+    )
+    MarketAccessFactory(valid_from=dt.date(2020, 1, 1))
+
+    def ids(query):
+        response = client.get(f"/api/v1/access/?{query}")
+        assert response.status_code == 200
+        return {row["id"] for row in response.json()["results"]}
+
+    assert ids("status=suspended&as_of=2023-06-01") == {suspended.pk}
+    assert suspended.pk not in ids("as_of=2023-06-01")
+    assert suspended.pk in ids("status=in_force&as_of=2025-01-01")
+    assert ids("status=suspended&as_of=2025-01-01") == set()

@@ -258,6 +258,43 @@ class AccessionStageInline(admin.TabularInline):
     fields = ("stage", "occurred_on", "occurred_on_precision", "source", "confidence")
 
 
+@admin.register(models.AccessState)
+class AccessStateAdmin(ProposalAdminMixin, ProvenanceAdmin):
+    """The legal states recorded on their own: suspensions (whole, or of all but the zones in
+    "only for"), restorations, revocations and ends. The protocol, start and end of an entry
+    are edited on the entry (its own dates, written into the series on save)."""
+
+    list_display = ("market_access", "kind", "starts_on", "starts_on_precision", "confidence")
+    list_filter = ("kind", "market_access__country", *PROVENANCE_FILTERS)
+    search_fields = (
+        "market_access__product__name_en",
+        "market_access__product__slug",
+        "market_access__country__iso2",
+        "instrument_ref",
+    )
+    list_select_related = ("market_access__product", "market_access__country")
+    autocomplete_fields = ("market_access",)
+    fieldsets = (
+        (
+            None,
+            {
+                "fields": (
+                    "market_access",
+                    "kind",
+                    ("starts_on", "starts_on_precision"),
+                    "limited_to",
+                    ("instrument_kind", "instrument_ref"),
+                    "note_written_on",
+                )
+            },
+        ),
+        PROVENANCE_FIELDSET,
+    )
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(origin=models.StateOrigin.RECORDED)
+
+
 @admin.register(models.Accession)
 class AccessionAdmin(ProposalAdminMixin, ProvenanceAdmin):
     list_display = ("market_access", "year", "event", "basis", "confidence")

@@ -49,6 +49,7 @@ logger = logging.getLogger(__name__)
 # The records with legal effect (issue 12): every change to them by an inspector is a proposal.
 LEGAL_MODELS: tuple[type[models.Model], ...] = (
     MarketAccess,
+    AccessState,
     AccessCondition,
     Accession,
     AccessionStage,

@@ -290,3 +290,40 @@ def test_publishing_equals_the_direct_write(people):
         if e.pgh_label == "update"
     ]
     assert direct_ctx[-1]["user"] == people["administrator"].pk
+
+
+def test_a_suspension_is_proposed_and_published_like_any_legal_record(people):
+    """A recorded state is a record with legal effect: an inspector proposes it, a senior
+    inspector publishes it, and only then does the entry answer "suspended" for dates in it."""
+    from accessions.eligibility.check import check_eligibility
+    from accessions.models import AccessState
+
+    access = MarketAccessFactory(valid_from=dt.date(2020, 1, 1))
+
+    def verdict():
+        return check_eligibility(
+            product=access.product.slug, country=access.country.iso2, on=dt.date(2023, 6, 1)
+        ).verdict
+
+    before = verdict()
+    proposal = proposals.proposal_create(
+        model=AccessState,
+        action="create",
+        by=people["inspector"],
+        values={
+            "market_access": access.pk,
+            "kind": "suspended",
+            "starts_on": "2022-03-01",
+            "starts_on_precision": "exact",
+            "instrument_ref": "GACC 2022 No.17",
+            "source": "GACC announcement (test)",
+            "confidence": "high",
+        },
+        comment="per announcement",
+    )
+    assert verdict() == before != "not_eligible"
+    proposals.proposal_publish(proposal=proposal, by=people["senior_inspector"], comment="ok")
+    assert AccessState.objects.filter(market_access=access, kind="suspended").exists()
+    assert verdict() == "not_eligible"
+    access.refresh_from_db()
+    assert access.status == "suspended"

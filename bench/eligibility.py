@@ -89,7 +89,7 @@ def prepare_data(products: int) -> None:
 
 
 def _add_synthetic(products: int, have: int) -> None:
-    from accessions.models import MarketAccess
+    from accessions.models import AccessState, MarketAccess
     from registry.models import Country, Product
     from registry.services import product_search_keys_refresh
     from regulations.models import Regulation, RegulationProduct
@@ -114,7 +114,7 @@ def _add_synthetic(products: int, have: int) -> None:
             for n in range(start, stop)
         )
         product_search_keys_refresh(products=made)
-        MarketAccess.objects.bulk_create(
+        accesses = MarketAccess.objects.bulk_create(
             MarketAccess(
                 product=product,
                 country=countries[i % len(countries)],
@@ -128,6 +128,23 @@ def _add_synthetic(products: int, have: int) -> None:
                 is_illustrative=True,
             )
             for i, product in enumerate(made, start=start)
+        )
+        # Each entry's series, as accessions.validity.access_states_sync writes it: in force
+        # from its start (the engine reads the series, never the kept status).
+        AccessState.objects.bulk_create(
+            AccessState(
+                market_access=access,
+                kind="in_force",
+                starts_on=access.valid_from,
+                starts_on_precision="exact",
+                instrument_kind=access.instrument_kind,
+                instrument_ref=access.instrument_ref,
+                origin="entry",
+                source=access.source,
+                confidence="low",
+                is_illustrative=True,
+            )
+            for access in accesses
         )
         if regulation is not None:
             RegulationProduct.objects.bulk_create(

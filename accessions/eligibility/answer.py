@@ -41,6 +41,7 @@ REASON_CODES = (
     "registry_coverage",
     "no_state_recorded",
     "port_not_recorded",
+    "state_date_uncertain",
     "protocol_only",
     "access_negotiating",
     "access_suspended",

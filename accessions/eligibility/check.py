@@ -63,7 +63,7 @@ from accessions.validity import (
     registration_effective_end,
     state_on_subquery,
 )
-from registry.common import DomainError, format_dated, in_force_q
+from registry.common import DatePrecision, DomainError, format_dated, in_force_q
 from registry.models import CATEGORY_SITE_KINDS, Country, Port, SiteKind, SupervisionSite
 from registry.selectors import (
     ProductResolution,
@@ -253,6 +253,43 @@ def _state_line(state: dict[str, Any]) -> dict[str, str]:
 
 
 def access_state_reasons(
+    access: MarketAccess, on: dt.date
+) -> tuple[str | None, list[Reason], list[Reason]]:
+    """`_state_reasons`, and a warning when the date asked falls inside the imprecision of the
+    state's start (a start known to the year or month only: on that day the state may not yet
+    have applied)."""
+    verdict, reasons, conditions = _state_reasons(access, on)
+    state = getattr(access, "state_on_data", None)
+    start = _as_date((state or {}).get("starts_on"))
+    precision = (state or {}).get("starts_on_precision")
+    if start is not None and start.year == on.year:
+        words = {"date": format_dated(start, precision or ""), "on": on.isoformat()}
+        if precision == DatePrecision.YEAR:
+            reasons.append(
+                Reason(
+                    "state_date_uncertain",
+                    _(
+                        "The registry knows the start of this state (%(date)s) to the year only: "
+                        "on %(on)s it may not yet have applied."
+                    )
+                    % words,
+                )
+            )
+        elif precision == DatePrecision.MONTH and start.month == on.month:
+            reasons.append(
+                Reason(
+                    "state_date_uncertain",
+                    _(
+                        "The registry knows the start of this state (%(date)s) to the month "
+                        "only: on %(on)s it may not yet have applied."
+                    )
+                    % words,
+                )
+            )
+    return verdict, reasons, conditions
+
+
+def _state_reasons(
     access: MarketAccess, on: dt.date
 ) -> tuple[str | None, list[Reason], list[Reason]]:
     """What the entry's state on `on` (accessions.validity, read in SQL with the entry) says:

@@ -331,3 +331,12 @@ def test_a_batch_costs_the_same_statements_whatever_its_size(
         answers = check_eligibility_batch(questions)
     assert len(answers) == size
     assert not any(isinstance(a, Exception) for a in answers)
+
+
+def test_a_date_inside_the_imprecision_of_a_start_says_so(seeded):
+    # The 2022 FMD notice on Kazakh beef is known by its number only: the year, not the day.
+    inside = check(product="beef", country="KZ", on=dt.date(2022, 3, 1))
+    assert inside.verdict == Verdict.NOT_ELIGIBLE
+    assert "state_date_uncertain" in codes(inside.reasons)
+    later = check(product="beef", country="KZ", on=dt.date(2023, 6, 1))
+    assert "state_date_uncertain" not in codes(later.reasons)

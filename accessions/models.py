@@ -111,6 +111,11 @@ class MarketAccess(Provenance):
     treatment = models.TextField(_("treatment required"), blank=True)
     pest_free_areas = models.TextField(_("pest- or disease-free areas"), blank=True)
     conditions = models.TextField(_("other conditions"), blank=True)
+    # Stamped by the services that write the public note (issue 21), never edited by hand: the
+    # record's snapshots (proposals) leave it out. Null: the day is not recorded.
+    public_note_written_on = models.DateField(
+        _("public note written on"), null=True, blank=True, editable=False
+    )
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     class Meta:
@@ -255,6 +260,27 @@ class AccessState(Provenance):
     def __str__(self) -> str:
         start = self.starts_on.isoformat() if self.starts_on else gettext("date not known")
         return f"{self.get_kind_display()} {start}"
+
+
+# A public note can go stale when the legal state or a date of its record changes (issue 21):
+# the fields whose change makes a reviewer confirm or rewrite the note, and the field that keeps
+# the day each model's note was written.
+NOTE_REVIEW_FIELDS: dict[type[models.Model], tuple[str, ...]] = {
+    MarketAccess: (
+        "status",
+        "valid_from",
+        "valid_until",
+        "protocol_signed_on",
+        "instrument_kind",
+        "instrument_ref",
+        "instrument_date",
+    ),
+    AccessState: ("kind", "starts_on", "limited_to"),
+}
+NOTE_WRITTEN_ON: dict[type[models.Model], str] = {
+    MarketAccess: "public_note_written_on",
+    AccessState: "note_written_on",
+}
 
 
 class ConditionKind(models.TextChoices):

@@ -34,6 +34,7 @@ from accessions.models import (
     MarketAccess,
     RegistrationRegime,
 )
+from accessions.services.market_access import public_note_stamp
 from accessions.validity import access_states_sync
 from registry.common import history_context
 from registry.models import (
@@ -377,19 +378,23 @@ def _lookup(spec: Spec, values: dict[str, Any]) -> dict[str, Any]:
     return lookup
 
 
-def _upsert(spec: Spec, values: dict[str, Any], m2m: dict[str, list]) -> str:
+def _upsert(spec: Spec, values: dict[str, Any], m2m: dict[str, list], today: dt.date) -> str:
     instance = spec.model._default_manager.filter(**_lookup(spec, values)).first()
     outcome = "unchanged"
+    previous_note = None
     if instance is None:
         instance = spec.model(**values)
         outcome = "created"
     else:
+        previous_note = getattr(instance, "public_note", None)
         for name, value in values.items():
             current = getattr(instance, name)
             if current != value:
                 setattr(instance, name, value)
                 outcome = "updated"
     if outcome != "unchanged":
+        # A note the seeds write (new or changed) is dated the day they are loaded.
+        public_note_stamp(instance, previous=previous_note, today=today)
         instance.full_clean()
         instance.save()
     for name, targets in m2m.items():
@@ -400,7 +405,7 @@ def _upsert(spec: Spec, values: dict[str, Any], m2m: dict[str, list]) -> str:
     return outcome
 
 
-def _load_file(spec: Spec, directory: Path, report: SeedReport) -> list[tuple]:
+def _load_file(spec: Spec, directory: Path, report: SeedReport, today: dt.date) -> list[tuple]:
     path = directory / spec.file
     file_report = FileReport(spec.file)
     report.files.append(file_report)
@@ -433,7 +438,7 @@ def _load_file(spec: Spec, directory: Path, report: SeedReport) -> list[tuple]:
                 raise RowError(f"duplicate of line {seen_keys[natural_key]} (same natural key)")
             seen_keys[natural_key] = line
             with transaction.atomic():
-                outcome = _upsert(spec, values, m2m)
+                outcome = _upsert(spec, values, m2m, today)
             setattr(file_report, outcome, getattr(file_report, outcome) + 1)
             if spec.deferred:
                 deferred_rows.append((location, spec, values, row))
@@ -523,13 +528,13 @@ def seeds_load(*, directory: Path = SEEDS_DIR, dry_run: bool = False) -> SeedRep
     report = SeedReport()
     try:
         with history_context(actor="load_seeds"), transaction.atomic():
+            today = timezone.localdate()
             deferred: list[tuple] = []
             for spec in SPECS:
-                deferred += _load_file(spec, Path(directory), report)
+                deferred += _load_file(spec, Path(directory), report, today)
             _load_deferred(deferred, report)
             _load_removals(Path(directory), report)
             # Derived, not seeded: each entry's own dates in its series, its status for today.
-            today = timezone.localdate()
             for access in MarketAccess.objects.order_by("pk"):
                 access_states_sync(access, today=today)
             # Derived, not seeded: rebuilt from the names and aliases just loaded.

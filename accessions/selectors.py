@@ -559,6 +559,7 @@ MARKET_ACCESS_ROW_FIELDS = (
     "confidence",
     "is_illustrative",
     "public_note",
+    "public_note_written_on",
     "updated_at",
     "product__slug",
     "product__name_en",

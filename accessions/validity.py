@@ -246,6 +246,7 @@ def _entry_states(access: MarketAccess) -> list[dict[str, Any]]:
                 "instrument_ref": access.instrument_ref,
                 **provenance,
                 "public_note": access.public_note,
+                "note_written_on": access.public_note_written_on,
             }
         )
     if access.valid_until is not None:

@@ -130,6 +130,7 @@ def access_entries(
             "confidence": row["confidence"],
             "is_illustrative": row["is_illustrative"],
             "public_note": row["public_note"],
+            "public_note_written_on": _day(row["public_note_written_on"]),
             "updated_at": updated_at(row["updated_at"]),
             "states": states[row["id"]],
         }

@@ -438,6 +438,7 @@ class MarketAccessListSerializer(serializers.ModelSerializer):
             "confidence",
             "is_illustrative",
             "public_note",
+            "public_note_written_on",
             "updated_at",
             "states",
         ]

@@ -77,6 +77,25 @@ def _diff_rows(proposal: Proposal) -> list[dict[str, Any]]:
     ]
 
 
+def _note_review(proposal: Proposal, review: proposals.NoteReview | None) -> dict | None:
+    """A note review with the changes it stands beside, as a reader should see them."""
+    if review is None:
+        return None
+    model = proposal.content_type.model_class()
+    assert model is not None
+    return {
+        "review": review,
+        "changes": [
+            {
+                "label": _label(model, name),
+                "old": _display(model, name, proposal.changes[name][0]),
+                "new": _display(model, name, proposal.changes[name][1]),
+            }
+            for name in review.fields
+        ],
+    }
+
+
 def _report_display(kind: str, report: dict[str, Any]) -> dict[str, Any]:
     """An import's report with fields by their names and records by their names."""
     spec = imports.SPECS.get(kind)
@@ -134,6 +153,7 @@ def proposal_detail(request, pk: int):
     pending = proposal.state == ProposalState.PENDING
     stale = pending and proposals.proposal_is_stale(proposal)
     model = proposal.content_type.model_class()
+    reviews = proposals.note_reviews([proposal]) if pending else {}
     return render(
         request,
         "web/proposal_detail.html",
@@ -141,6 +161,7 @@ def proposal_detail(request, pk: int):
             "proposal": proposal,
             "kind": model._meta.verbose_name if model else "",
             "rows": _diff_rows(proposal),
+            "note": _note_review(proposal, reviews.get(proposal.pk)),
             "stale": stale,
             "may_publish": pending
             and not stale
@@ -164,7 +185,13 @@ def proposal_decide(request, pk: int):
     comment = request.POST.get("comment", "")
     try:
         if decision == "publish":
-            proposals.proposal_publish(proposal=proposal, by=request.user, comment=comment)
+            proposals.proposal_publish(
+                proposal=proposal,
+                by=request.user,
+                comment=comment,
+                note_confirmed=bool(request.POST.get("note_confirmed")),
+                public_note=request.POST.get("public_note"),
+            )
             messages.success(request, _("The proposal is published."))
         elif decision == "reject":
             proposals.proposal_reject(proposal=proposal, by=request.user, comment=comment)
@@ -186,13 +213,22 @@ def proposal_decide(request, pk: int):
 def batch_detail(request, pk: int):
     batch = get_object_or_404(ProposalBatch.objects.select_related("author", "reviewer"), pk=pk)
     pending = batch.state == ProposalState.PENDING
+    items = list(batch.proposals.select_related("content_type").order_by("id"))
+    reviews = proposals.note_reviews(items) if pending else {}
     return render(
         request,
         "web/batch_detail.html",
         {
             "batch": batch,
             "report": _report_display(batch.kind, batch.report),
-            "items": batch.proposals.select_related("content_type").order_by("id"),
+            "items": [
+                {
+                    "proposal": item,
+                    "note": _note_review(item, reviews.get(item.pk)),
+                    "suffix": f"_{item.pk}",  # the names of its note's inputs (_batch_notes)
+                }
+                for item in items
+            ],
             "may_publish": pending and roles.may_publish(request.user, batch.author_id),
             "may_reject": pending and roles.may_reject(request.user, batch.author_id),
         },
@@ -207,7 +243,9 @@ def batch_decide(request, pk: int):
     comment = request.POST.get("comment", "")
     try:
         if decision == "publish":
-            proposals.batch_publish(batch=batch, by=request.user, comment=comment)
+            proposals.batch_publish(
+                batch=batch, by=request.user, comment=comment, notes=_batch_notes(request, batch)
+            )
             messages.success(request, _("The import is published."))
         elif decision == "reject":
             proposals.batch_reject(batch=batch, by=request.user, comment=comment)
@@ -219,6 +257,20 @@ def batch_decide(request, pk: int):
             raise PermissionDenied(exc.message) from exc
         messages.error(request, exc.message)
     return redirect("batch-detail", pk=pk)
+
+
+def _batch_notes(request, batch: ProposalBatch) -> dict[int, str | None]:
+    """The reviewer's word on each public note of an import (batch_publish's `notes`): a new
+    note where the text was changed, None where "the public note still holds" is ticked."""
+    notes: dict[int, str | None] = {}
+    reviews = proposals.note_reviews(batch.proposals.select_related("content_type"))
+    for pk, review in reviews.items():
+        text = request.POST.get(f"public_note_{pk}")
+        if review.is_new(text):
+            notes[pk] = text
+        elif request.POST.get(f"note_confirmed_{pk}"):
+            notes[pk] = None
+    return notes
 
 
 @requires(roles.Ability.PROPOSE)

@@ -7,11 +7,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accessions.models import (
+    NOTE_WRITTEN_ON,
     AccessState,
     AccessStatus,
     EventKind,
@@ -23,6 +24,18 @@ from accessions.outbox import event_record
 from accessions.validity import access_states_sync, access_status_refresh_one
 from registry.common import DatePrecision, DomainError, history_context
 from registry.models import Country, Product
+
+
+def public_note_stamp(obj: models.Model, *, previous: str | None, today: dt.date) -> None:
+    """A public note carries the day it was written (issue 21): when a record's note differs
+    from `previous` (None: a new record) it is dated `today`; an emptied note has no date. Every
+    service that writes a note calls this (market_access_save, publishing a proposal with a new
+    note, the seeds); a record whose note did not change keeps its date, known or not."""
+    field = NOTE_WRITTEN_ON.get(type(obj))
+    note = getattr(obj, "public_note", "")
+    if field is None or note == previous:
+        return
+    setattr(obj, field, today if note.strip() else None)
 
 
 def market_access_create(
@@ -49,6 +62,7 @@ def market_access_create(
         **fields,
     )
     access.full_clean()
+    public_note_stamp(access, previous=None, today=timezone.localdate())
     with transaction.atomic(), history_context(user=getattr(by, "pk", None), action="create"):
         access.save()
         access_states_sync(access, today=timezone.localdate())
@@ -74,19 +88,22 @@ def market_access_save(*, access: MarketAccess, by: Any = None) -> MarketAccess:
     """Save an access entry edited as a whole (the admin's form, a published proposal), with
     the events the dedicated services write: new_access for a new entry, status_changed when its
     status moved. The entry's own dates go into its series; a status chosen on the form
-    (suspended, revoked, or in force again after either) is recorded as a state from today."""
+    (suspended, revoked, or in force again after either) is recorded as a state from today. A
+    changed public note is dated today (public_note_stamp)."""
     today = timezone.localdate()
     with transaction.atomic():
-        previous = (
+        before = (
             MarketAccess.objects.select_for_update()
             .filter(pk=access.pk)
-            .values_list("status", flat=True)
+            .values_list("status", "public_note")
             .first()
             if access.pk
             else None
         )
+        previous, previous_note = before if before is not None else (None, None)
         requested = access.status
         access.full_clean()
+        public_note_stamp(access, previous=previous_note, today=today)
         access.save()
         access_states_sync(access, today=None)
         stopped = (AccessStatus.SUSPENDED, AccessStatus.REVOKED)

@@ -11,9 +11,11 @@ has changed since it was made is stale: it is never applied, only rebased or rej
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any, cast
 
 from celery import signature
@@ -25,6 +27,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accessions.models import (
+    NOTE_REVIEW_FIELDS,
+    NOTE_WRITTEN_ON,
     AccessCondition,
     Accession,
     AccessionStage,
@@ -37,7 +41,7 @@ from accessions.models import (
     ProposalState,
     RegistrationRegime,
 )
-from accessions.services.market_access import market_access_save
+from accessions.services.market_access import market_access_save, public_note_stamp
 from accessions.validity import access_status_refresh_one
 from registry import roles
 from registry.common import DomainError, history_changes, history_context
@@ -153,6 +157,15 @@ def record_save(
             market_access_save(access=obj, by=by)
         else:
             _validate(obj)
+            if type(obj) in NOTE_WRITTEN_ON:
+                previous = (
+                    type(obj)
+                    ._default_manager.filter(pk=obj.pk)
+                    .values_list("public_note", flat=True)
+                )
+                public_note_stamp(
+                    obj, previous=previous.first() if obj.pk else None, today=timezone.localdate()
+                )
             obj.save()
             if isinstance(obj, AccessState):  # the entry's kept status follows its series
                 access_status_refresh_one(obj.market_access, today=timezone.localdate())
@@ -329,6 +342,92 @@ def proposal_versions(proposal: Proposal) -> list[dict[str, Any]]:
     ]
 
 
+# --- Public notes a change can make stale (issue 21) ----------------------------------------------
+
+
+def note_text(text: str) -> str:
+    """A note as compared and stored: a form's line endings made plain, ends trimmed."""
+    return text.replace("\r\n", "\n").strip()
+
+
+@dataclass(frozen=True)
+class NoteReview:
+    """The public note a reviewer sees beside a change to a legal state or a date: the note the
+    record will carry (the one the proposal writes, if any, else the current one) and the day it
+    was written (None: not recorded, or written by this proposal)."""
+
+    proposal_id: int
+    fields: tuple[str, ...]
+    note: str
+    written_on: dt.date | None
+    proposed: bool
+
+    @property
+    def required(self) -> bool:
+        """A note that says something must be confirmed or rewritten; no note cannot go stale."""
+        return bool(self.note.strip())
+
+    def is_new(self, text: str | None) -> bool:
+        return text is not None and note_text(text) != note_text(self.note)
+
+
+def note_reviews(items: Iterable[Proposal]) -> dict[int, NoteReview]:
+    """The note reviews of the proposals that update a legal state or a date of a record with a
+    public note, by proposal id; their records are read with one query per kind of record."""
+    wanted: dict[type[models.Model], list[tuple[Proposal, tuple[str, ...]]]] = {}
+    for proposal in items:
+        model = proposal.content_type.model_class()
+        if proposal.action != ProposalAction.UPDATE or model not in NOTE_REVIEW_FIELDS:
+            continue
+        touched = tuple(n for n in NOTE_REVIEW_FIELDS[model] if n in proposal.changes)
+        if touched:
+            wanted.setdefault(model, []).append((proposal, touched))
+    found: dict[int, NoteReview] = {}
+    for model, pairs in wanted.items():
+        records = model._default_manager.in_bulk([p.object_id for p, _f in pairs])
+        for proposal, touched in pairs:
+            record: Any = records.get(int(proposal.object_id))
+            if record is None:  # gone: the proposal is stale and never applied
+                continue
+            proposed = "public_note" in proposal.changes
+            note = proposal.changes["public_note"][1] if proposed else record.public_note
+            found[proposal.pk] = NoteReview(
+                proposal_id=proposal.pk,
+                fields=touched,
+                note=note or "",
+                written_on=None if proposed else getattr(record, NOTE_WRITTEN_ON[model], None),
+                proposed=proposed,
+            )
+    return found
+
+
+def _note_to_write(
+    review: NoteReview | None, *, confirmed: bool, public_note: str | None
+) -> str | None:
+    """The new public note to write with the change (None: the note stands). A change to a legal
+    state or a date is published only when the reviewer confirms that the record's public note
+    still holds or writes a new one (issue 21: notes cannot silently go stale)."""
+    if review is None:
+        if public_note is not None:
+            raise DomainError(
+                "public_note_not_reviewed",
+                _("Only a change to a legal state or a date is published with a new public note."),
+            )
+        return None
+    if review.is_new(public_note):
+        return note_text(cast(str, public_note))
+    if review.required and not confirmed:
+        raise DomainError(
+            "public_note_unconfirmed",
+            _(
+                "This change touches a legal state or a date: confirm that the record's public "
+                "note still holds, or write a new one."
+            ),
+            {"proposals": [review.proposal_id]},
+        )
+    return None
+
+
 def _lock(proposal: Proposal) -> Proposal:
     locked = Proposal.objects.select_for_update().get(pk=proposal.pk)
     if locked.state != ProposalState.PENDING:
@@ -339,7 +438,7 @@ def _lock(proposal: Proposal) -> Proposal:
     return locked
 
 
-def _apply(proposal: Proposal, *, by: Any) -> models.Model | None:
+def _apply(proposal: Proposal, *, by: Any, public_note: str | None = None) -> models.Model | None:
     model = proposal.content_type.model_class()
     assert model is not None
     new_values = {k: v[1] for k, v in proposal.changes.items()}
@@ -363,6 +462,8 @@ def _apply(proposal: Proposal, *, by: Any) -> models.Model | None:
         record_delete(obj=current, by=by)
         return None
     links = _assign(current, new_values)
+    if public_note is not None:  # the reviewer's new note; record_save dates it
+        cast(Any, current).public_note = public_note
     record_save(obj=current, by=by, links=links)
     return current
 
@@ -374,16 +475,28 @@ def _check_reviewer(by: Any, author_id: int) -> None:
         raise DomainError("self_approval", _("Nobody publishes their own proposal."))
 
 
-def proposal_publish(*, proposal: Proposal, by: Any, comment: str = "") -> Proposal:
+def proposal_publish(
+    *,
+    proposal: Proposal,
+    by: Any,
+    comment: str = "",
+    note_confirmed: bool = False,
+    public_note: str | None = None,
+) -> Proposal:
     """Apply a pending proposal through the direct-write service, in one transaction; the history
-    of the record names the author (user) and the reviewer."""
+    of the record names the author (user) and the reviewer. A change to a legal state or a date
+    of a record with a public note needs `note_confirmed` (the note still holds) or a new
+    `public_note`, written with the change and dated today (issue 21)."""
     _check_reviewer(by, proposal.author_id)
     if proposal.batch_id is not None:
         raise DomainError("in_batch", _("An import is published or rejected as a whole."))
     with transaction.atomic():
         locked = _lock(proposal)
+        new_note = _note_to_write(
+            note_reviews([locked]).get(locked.pk), confirmed=note_confirmed, public_note=public_note
+        )
         with history_context(user=locked.author_id, reviewer=by.pk, proposal=locked.pk):
-            _apply(locked, by=locked.author)
+            _apply(locked, by=locked.author, public_note=new_note)
         _mark(locked, ProposalState.PUBLISHED, by=by, comment=comment)
     return locked
 
@@ -444,9 +557,18 @@ def proposal_rebase(*, proposal: Proposal, by: Any, comment: str = "") -> Propos
 # --- Batches (imports) ---------------------------------------------------------------------------
 
 
-def batch_publish(*, batch: ProposalBatch, by: Any, comment: str = "") -> ProposalBatch:
+def batch_publish(
+    *,
+    batch: ProposalBatch,
+    by: Any,
+    comment: str = "",
+    notes: Mapping[int, str | None] | None = None,
+) -> ProposalBatch:
     """Publish every proposal of an import in one transaction: one that cannot be applied (stale,
-    invalid) means none is."""
+    invalid) means none is. `notes` holds the reviewer's word on the public notes, by proposal
+    id: None when the note still holds, else the new note. Every proposal that changes a legal
+    state or a date of a record with a public note needs it (issue 21)."""
+    notes = notes or {}
     _check_reviewer(by, batch.author_id)
     with transaction.atomic():
         locked = ProposalBatch.objects.select_for_update().get(pk=batch.pk)
@@ -455,9 +577,26 @@ def batch_publish(*, batch: ProposalBatch, by: Any, comment: str = "") -> Propos
         proposals = list(
             locked.proposals.select_for_update().select_related("content_type", "author")
         )
+        reviews = note_reviews(proposals)
+        unconfirmed = [pk for pk, review in reviews.items() if review.required and pk not in notes]
+        if unconfirmed:
+            raise DomainError(
+                "public_note_unconfirmed",
+                _(
+                    "Some changes touch a legal state or a date: for each, confirm that the "
+                    "record's public note still holds, or write a new one."
+                ),
+                {"proposals": sorted(unconfirmed)},
+            )
         with history_context(user=locked.author_id, reviewer=by.pk, batch=locked.pk):
             for proposal in proposals:
-                _apply(proposal, by=locked.author)
+                review = reviews.get(proposal.pk)
+                new_note = _note_to_write(
+                    review,
+                    confirmed=proposal.pk in notes,
+                    public_note=notes.get(proposal.pk) if review is not None else None,
+                )
+                _apply(proposal, by=locked.author, public_note=new_note)
                 _mark(proposal, ProposalState.PUBLISHED, by=by, comment=comment)
         _mark_batch(locked, ProposalState.PUBLISHED, by=by, comment=comment)
     return locked

@@ -38,6 +38,7 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import JSONObject
 from django.db.models.sql import Query
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accessions.eligibility.answer import (
     EligibilityAnswer,
@@ -1124,8 +1125,10 @@ def answer_without_access(
 
 def coverage_reason(coverage: CountryRecordCoverage) -> Reason:
     """The registry's coverage of a country in words: its own count beside the official ones."""
-    recorded = _(
-        "For %(country)s the registry records %(count)s products with access on %(date)s."
+    recorded = ngettext(
+        "For %(country)s the registry records %(count)s product with access on %(date)s.",
+        "For %(country)s the registry records %(count)s products with access on %(date)s.",
+        coverage.recorded,
     ) % {
         "country": coverage.country.name,
         "count": coverage.recorded,

@@ -29,6 +29,7 @@ from accessions.models import (
     AccessionStage,
     AccessStatus,
     Alert,
+    AnswerRecord,
     EstablishmentRegistration,
     MarketAccess,
     Proposal,
@@ -360,6 +361,11 @@ def market_access_detail() -> QuerySet[MarketAccess]:
             ),
         ),
     )
+
+
+def answer_record_detail() -> QuerySet[AnswerRecord]:
+    """Answers as given, with the access entry they name (its product and country)."""
+    return AnswerRecord.objects.select_related("access__product", "access__country")
 
 
 # --- Renewal windows and expiries (the dashboard) --------------------------------------------

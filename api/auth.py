@@ -194,3 +194,39 @@ def page_rate_limit(request) -> int | None:
     if throttle.allow_request(cast(Any, view_of_request), None):
         return None
     return int(math.ceil(throttle.wait()))
+
+
+class PageWriteThrottle(SimpleRateThrottle):
+    """A write anyone may make from a page (saving a citable answer): so many per client address
+    in a fixed window (the rate of `scope` in DEFAULT_THROTTLE_RATES; none set: unlimited),
+    counted like ApiRateThrottle (one atomic INCR, shared by every worker and node; no counter
+    while Redis is down)."""
+
+    def __init__(self, scope: str) -> None:
+        self.scope = scope
+        super().__init__()
+
+    def get_rate(self):
+        return settings.REST_FRAMEWORK.get("DEFAULT_THROTTLE_RATES", {}).get(self.scope)
+
+    def allow_request(self, request, view):
+        if not self.rate:
+            return True
+        self.num_requests, self.duration = cast(tuple[int, int], self.parse_rate(self.rate))
+        window = int(self.timer() // self.duration)
+        self.window_ends = (window + 1) * self.duration
+        key = f"api-throttle:{self.scope}:{self.get_ident(request)}:{window}"
+        hits = redis_breaker.call(lambda: _count_hit(self.cache, key, self.duration + 1), 0)
+        return hits <= self.num_requests
+
+    def wait(self):
+        return max(1.0, self.window_ends - self.timer())
+
+
+def page_write_rate_limit(request, scope: str) -> int | None:
+    """Count one page write of `scope` from the request's client address; the seconds to wait
+    when over the limit, else None."""
+    throttle = PageWriteThrottle(scope)
+    if throttle.allow_request(request, None):
+        return None
+    return int(math.ceil(throttle.wait()))

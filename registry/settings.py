@@ -326,6 +326,8 @@ REST_FRAMEWORK = {
         "key": env.str("API_RATE_KEY", default="3000/min"),
         # Invalid API keys per client address, counted before authentication.
         "bad_key": env.str("API_RATE_BAD_KEY", default="30/min"),
+        # Answers saved as citable records from the checker page, per client address.
+        "answer_save": env.str("API_RATE_ANSWER_SAVE", default="30/hour"),
     },
     "EXCEPTION_HANDLER": "api.errors.problem_exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
@@ -361,6 +363,8 @@ SPECTACULAR_SETTINGS = {
         "RegistrationStatusEnum": "accessions.models.RegistrationStatus",
         "RegulationStatusEnum": "regulations.models.RegulationStatus",
         "VerdictEnum": "accessions.eligibility.answer.Verdict",
+        "ReasonCodeEnum": "accessions.eligibility.answer.REASON_CODES",
+        "ConditionCodeEnum": "accessions.eligibility.answer.CONDITION_CODES",
         "DatePrecisionEnum": "registry.common.DatePrecision",
         "AliasKindEnum": "registry.models.AliasKind",
         "SiteKindEnum": "registry.models.SiteKind",

@@ -14,7 +14,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from accessions.models import Alert, MarketAccess, Proposal, ProposalBatch
+from accessions.models import Alert, AnswerRecord, MarketAccess, Proposal, ProposalBatch
 from accessions.services import proposals
 from api.services import api_key_issue
 from registry import roles
@@ -162,6 +162,16 @@ def test_acknowledging_an_alert(world, users):
 def test_running_the_expiry_sweep(world, users):
     got = {role: _post(users[role], reverse("sweep-run"), {}) for role in ROLES}
     assert got == INSPECTORS
+
+
+def test_saving_a_citable_answer_and_reading_it(world, users):
+    """Anyone may save the checker's answer and read a saved answer by its id."""
+    question = {"product": "maize", "country": "KZ", "date": "2024-06-01"}
+    got = {role: _post(users[role], reverse("answer-save"), question) for role in ROLES}
+    assert got == EVERYONE
+    assert AnswerRecord.objects.count() == len(ROLES)
+    path = reverse("answer-detail", args=[AnswerRecord.objects.first().public_id])
+    assert {role: _get(users[role], path) for role in ROLES} == EVERYONE
 
 
 def test_following_a_product(world, users):

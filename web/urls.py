@@ -4,13 +4,16 @@ django-allauth's, included by registry.urls under accounts/)."""
 from django.urls import path
 from django.views.generic import RedirectView
 
-from web import account, proposals, views
+from web import account, answers, proposals, views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("about/", views.about, name="about"),
     path("search/", views.search, name="search"),
     path("check/", views.check, name="check"),
+    # Citable answers: saved from the checker (POST), each shown as given beside today's answer.
+    path("answers/", answers.answer_save, name="answer-save"),
+    path("answers/<slug:public_id>/", answers.answer_detail, name="answer-detail"),
     path("countries/<str:iso2>/", views.country_detail, name="country-detail"),
     path("products/<slug:slug>/", views.product_detail, name="product-detail"),
     path("access/<int:pk>/", views.access_detail, name="access-detail"),

@@ -124,6 +124,11 @@ def check(request):
                 form.add_error("product", error.message)
             else:
                 form.add_error(None, error.message)
+    return check_page(request, form, answer, did_you_mean)
+
+
+def check_page(request, form, answer=None, did_you_mean: list[dict] | None = None):
+    """The checker page: the form (400 with its errors), and the answer when there is one."""
     suggestions = Product.objects.only("slug", "name_en", "name_zh", "name_ru").order_by("name_en")[
         :PRODUCT_SUGGESTIONS
     ]
@@ -133,7 +138,7 @@ def check(request):
         {
             "form": form,
             "answer": answer,
-            "did_you_mean": did_you_mean,
+            "did_you_mean": did_you_mean or [],
             "suggestions": suggestions,
             "today": today(),
         },

@@ -33,6 +33,7 @@ EXPECTED_PATHS = {
     "/api/v1/access/{id}/history/",
     "/api/v1/eligibility/",
     "/api/v1/eligibility/bulk/",
+    "/api/v1/answers/{public_id}/",
     "/api/v1/regulations/",
     "/api/v1/regulations/{id}/",
     "/api/v1/ports/",

@@ -45,9 +45,21 @@ def test_checker_product_with_access(site, page, artifacts_dir):
     assert shot.exists() and shot.stat().st_size > 0
 
 
-def test_checker_product_without_access(site, page):
-    assert check(page, site, "wheat", "KZ") == "not_eligible"
+def test_checker_protocol_only_is_not_recorded_not_refused(site, page):
+    # Kazakh wheat: a protocol of 2015, no announcement found. The registry does not know that
+    # there is no access; it says what it holds and what it covers, and what that means.
+    assert check(page, site, "wheat", "KZ") == "not_recorded"
     assert page.locator('[data-code="protocol_only"]').count() == 1
+    assert page.locator('[data-code="registry_coverage"]').count() == 1
+    assert page.locator('[data-help="not_recorded"]').is_visible()
+
+
+def test_a_saved_answer_has_an_id_and_shows_as_given(site, page):
+    assert check(page, site, "beef", "KZ") != "not_recorded"
+    page.locator("form[action*='answers'] button").first.click()
+    page.wait_for_url("**/answers/*/")
+    assert page.locator("article.verdict").count() >= 1
+    assert "/answers/" in page.url
 
 
 def test_checker_meat_at_a_port_without_a_recorded_meat_site(site, page):
@@ -60,11 +72,11 @@ def test_checker_meat_at_a_port_without_a_recorded_meat_site(site, page):
 
 
 def test_checker_permalink_reproduces_the_answer(site, page):
-    assert check(page, site, "wheat", "KZ") == "not_eligible"
+    assert check(page, site, "wheat", "KZ") == "not_recorded"
     href = page.locator("a.permalink").get_attribute("href")
     assert "date=" in href
     page.goto(f"{site}{href}")
-    assert page.locator("article.verdict").get_attribute("data-verdict") == "not_eligible"
+    assert page.locator("article.verdict").get_attribute("data-verdict") == "not_recorded"
     assert page.locator('[data-code="protocol_only"]').count() == 1
 
 

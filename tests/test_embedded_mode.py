@@ -1,6 +1,7 @@
 """The embedded mode (no PostgreSQL, no Redis) migrates, seeds and serves `/`, as `make run` does;
 and the production settings pass `check --deploy`."""
 
+import json
 import os
 import re
 import socket
@@ -103,6 +104,18 @@ def test_sqlite_mode_migrates_seeds_and_serves_like_production(tmp_path):
         api = _get(f"{base}/api/v1/access/?country=KZ")
         again = _get(f"{base}/api/v1/access/?country=KZ", **{"If-None-Match": api[1]["ETag"]})
         export = _get(f"{base}/api/v1/access/?country=KZ&format=csv")
+        # The same answers as PostgreSQL from the series (issue 21): a date inside the 2022
+        # suspension, after the 2024 restoration, a pair with no record.
+        answers = {
+            (product, country, on): _get(
+                f"{base}/api/v1/eligibility/?product={product}&country={country}&date={on}"
+            )
+            for product, country, on in [
+                ("beef", "KZ", "2023-06-01"),
+                ("beef", "KZ", "2024-06-01"),
+                ("fresh-grapes", "TM", "2024-06-01"),
+            ]
+        }
         deadline = time.monotonic() + 60
         while "embedded expiry sweep" not in log.read_text() and time.monotonic() < deadline:
             time.sleep(0.3)
@@ -122,6 +135,12 @@ def test_sqlite_mode_migrates_seeds_and_serves_like_production(tmp_path):
     # The CSV export on SQLite: the Python path (PostgreSQL formats the lines itself).
     assert export[0] == 200 and export[2].startswith("\ufeffid,product,country,")
     assert ",KZ," in export[2] and export[2].count("\r\n") > 1
+    verdicts = {key: json.loads(answer[2])["verdict"] for key, answer in answers.items()}
+    assert verdicts == {
+        ("beef", "KZ", "2023-06-01"): "not_eligible",
+        ("beef", "KZ", "2024-06-01"): "eligible_with_conditions",
+        ("fresh-grapes", "TM", "2024-06-01"): "not_recorded",
+    }
     assert "embedded expiry sweep" in log.read_text()  # the sweep ran when the server started
 
 

@@ -379,7 +379,16 @@ class EstablishmentRegistrationAdmin(ProposalAdminMixin, ProvenanceAdmin):
     fieldsets = (
         (
             None,
-            {"fields": ("registration_number", "name", "country", "products", "status", "regime")},
+            {
+                "fields": (
+                    "registration_number",
+                    "name",
+                    "country",
+                    "products",
+                    ("status", "stopped_on"),
+                    "regime",
+                )
+            },
         ),
         (
             _("Validity"),

@@ -580,6 +580,14 @@ class EstablishmentRegistration(Provenance):
         help_text=_("Empty: an automatic extension (Decree 280) applies when the regime has one."),
     )
     status = models.CharField(_("status"), max_length=15, choices=RegistrationStatus.choices)
+    # A suspension or cancellation is a legal fact with a date: it stops the registration from
+    # that day, not for every date asked (issue 21). Required with those statuses.
+    stopped_on = models.DateField(
+        _("suspended or cancelled from"),
+        null=True,
+        blank=True,
+        help_text=_("The day a suspension or cancellation takes effect."),
+    )
     regime = models.ForeignKey(
         RegistrationRegime, on_delete=models.PROTECT, related_name="registrations"
     )
@@ -604,6 +612,14 @@ class EstablishmentRegistration(Provenance):
                 violation_error_message=_(
                     "A registration number starting with DEMO- belongs to the illustrative demo "
                     "set only."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status__in=["suspended", "cancelled"])
+                | models.Q(stopped_on__isnull=False),
+                name="registration_stop_is_dated",
+                violation_error_message=_(
+                    "A suspended or cancelled registration needs the day it takes effect."
                 ),
             ),
             validity_constraint("registration", "registered_on", "valid_until"),

@@ -248,6 +248,11 @@ class EstablishmentRegistrationFactory(ProvenanceFactory):
     registered_on = dt.date(2022, 1, 1)
     valid_until = dt.date(2026, 12, 31)
     status = "registered"
+    # A suspension or cancellation is dated (the constraint registration_stop_is_dated): in a
+    # fixture, from the day of registration unless the test says otherwise.
+    stopped_on = factory.LazyAttribute(
+        lambda o: o.registered_on if o.status in ("suspended", "cancelled") else None
+    )
     regime = factory.SubFactory(RegistrationRegimeFactory)
 
     @factory.post_generation

@@ -510,14 +510,20 @@ def _establishment_reasons(
                 % {"number": establishment.registration_number, "product": access.product.name},
             )
         ]
-    if establishment.status in STOPPED_REGISTRATION_STATUSES:
+    stopped_on = establishment.stopped_on
+    if (
+        establishment.status in STOPPED_REGISTRATION_STATUSES
+        and stopped_on is not None
+        and stopped_on <= on
+    ):
         return [
             Reason(
                 "establishment_suspended",
-                _("Registration %(number)s is %(status)s.")
+                _("Registration %(number)s is %(status)s since %(date)s.")
                 % {
                     "number": establishment.registration_number,
                     "status": establishment.get_status_display(),
+                    "date": stopped_on.isoformat(),
                 },
             )
         ]

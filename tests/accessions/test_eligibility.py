@@ -159,7 +159,7 @@ def test_a_valid_registered_establishment_clears_the_condition(peas_establishmen
             "establishment_registration_expired",
         ),
         ({}, dt.date(2033, 7, 1), "establishment_registration_expired"),
-        ({"status": "suspended"}, TODAY, "establishment_suspended"),
+        ({"status": "suspended", "stopped_on": TODAY}, TODAY, "establishment_suspended"),
         ({}, dt.date(2023, 6, 20), "establishment_not_yet_registered"),
     ],
 )
@@ -340,3 +340,25 @@ def test_a_date_inside_the_imprecision_of_a_start_says_so(seeded):
     assert "state_date_uncertain" in codes(inside.reasons)
     later = check(product="beef", country="KZ", on=dt.date(2023, 6, 1))
     assert "state_date_uncertain" not in codes(later.reasons)
+
+
+def test_a_suspension_of_a_registration_stops_it_from_its_day_only(peas_establishment):
+    peas_establishment.status, peas_establishment.stopped_on = "suspended", dt.date(2025, 3, 1)
+    peas_establishment.save()
+    number = peas_establishment.registration_number
+    before = check(
+        product="edible-peas", country="KZ", on=dt.date(2025, 2, 1), establishment=number
+    )
+    after = check(product="edible-peas", country="KZ", on=dt.date(2025, 3, 1), establishment=number)
+    assert "establishment_registered" in codes(before.reasons)
+    assert before.verdict != Verdict.NOT_ELIGIBLE
+    assert after.verdict == Verdict.NOT_ELIGIBLE
+    assert codes(after.reasons)[0] == "establishment_suspended"
+
+
+def test_a_stopped_registration_needs_its_date(peas_establishment):
+    from django.db import IntegrityError, transaction
+
+    peas_establishment.status = "cancelled"
+    with pytest.raises(IntegrityError), transaction.atomic():
+        peas_establishment.save()

@@ -213,9 +213,9 @@ class EstablishmentFilter(django_filters.FilterSet):
         field_name="status", lookup_expr="exact", choices=RegistrationStatus.choices
     )
     expiring_within = ExpiringWithinFilter(
-        field_name="effective_end",
+        field_name="effective_end_filtered",
         lookup_expr="range",
-        alias={"effective_end": registration_effective_end()},
+        alias={"effective_end_filtered": registration_effective_end()},
         help_text=_(
             "Registrations whose validity (an extension included) ends within this many days "
             "from today."

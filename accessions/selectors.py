@@ -39,7 +39,12 @@ from accessions.models import (
     RegistrationStatus,
 )
 from accessions.services.proposals import proposal_is_stale
-from accessions.validity import access_granted_on, granted_on_filter, status_on_annotations
+from accessions.validity import (
+    access_granted_on,
+    granted_on_filter,
+    registration_effective_end,
+    status_on_annotations,
+)
 from registry.common import Confidence, DatePrecision, add_months, in_force, in_force_q
 from registry.models import Country, Metric, Port, Product, ReportedFigure
 from regulations.models import Regulation
@@ -621,9 +626,11 @@ def accession_api_list() -> QuerySet[Accession]:
 
 
 def establishment_api_list() -> QuerySet[EstablishmentRegistration]:
+    """Registrations with their effective end on the one rule (accessions.validity)."""
     return (
         EstablishmentRegistration.objects.select_related("country", "regime")
         .prefetch_related(Prefetch("products", queryset=Product.objects.order_by("slug")))
+        .annotate(effective_end=registration_effective_end())
         .order_by("valid_until", "registration_number")
     )
 

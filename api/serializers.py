@@ -500,7 +500,9 @@ class EstablishmentSerializer(serializers.ModelSerializer):
     products = serializers.SlugRelatedField[Product](slug_field="slug", many=True, read_only=True)
     status = serializers.ChoiceField(choices=RegistrationStatus.choices)
     regime = serializers.CharField(source="regime.code")
-    effective_until = serializers.DateField()
+    # The effective end on the one rule (accessions.validity.registration_effective_end): the
+    # recorded extension, else the automatic one of the regime in force on the expiry date.
+    effective_until = serializers.DateField(source="effective_end")
 
     class Meta:
         model = EstablishmentRegistration
@@ -514,6 +516,7 @@ class EstablishmentSerializer(serializers.ModelSerializer):
             "extended_until",
             "effective_until",
             "status",
+            "stopped_on",
             "regime",
             "source",
             "confidence",

@@ -71,3 +71,32 @@ def test_an_hs_prefix_reaching_a_product_only_by_an_alias_is_subscribable_and_fa
     services.events_fan_out()
 
     assert Delivery.objects.filter(subscription=subscription).count() == 1
+
+
+def test_the_api_gives_the_effective_end_on_the_rule_and_the_dated_stop(client):
+    from tests.factories import RegistrationRegimeFactory
+
+    decree_280 = RegistrationRegimeFactory(
+        code="decree-280",
+        valid_from=dt.date(2026, 6, 1),
+        valid_until=None,
+        window_max_months=12,
+        auto_extend=True,
+        auto_extend_years=5,
+    )
+    automatic = EstablishmentRegistrationFactory(
+        valid_until=dt.date(2027, 3, 1), regime=decree_280
+    )
+    excluded = EstablishmentRegistrationFactory(
+        valid_until=dt.date(2027, 3, 1), regime=decree_280, extension_exclusion="rectifying"
+    )
+    stopped = EstablishmentRegistrationFactory(status="suspended", stopped_on=dt.date(2025, 5, 5))
+
+    rows = {
+        row["registration_number"]: row
+        for row in client.get("/api/v1/establishments/").json()["results"]
+    }
+
+    assert rows[automatic.registration_number]["effective_until"] == "2032-03-01"
+    assert rows[excluded.registration_number]["effective_until"] == "2027-03-01"
+    assert rows[stopped.registration_number]["stopped_on"] == "2025-05-05"

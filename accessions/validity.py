@@ -204,7 +204,7 @@ def granted_on_filter(queryset, on: Any):
 # --- The series from the entry's own dates -----------------------------------------------------
 
 
-def _entry_states(access: MarketAccess) -> list[dict[str, Any]]:
+def entry_states(access: MarketAccess) -> list[dict[str, Any]]:
     """The states the entry's own dates stand for: its protocol, its start (an entry whose
     instrument is not a protocol holds access from `valid_from`, unknown when empty) and its end
     (the day after `valid_until`)."""
@@ -267,7 +267,7 @@ def access_states_sync(access: MarketAccess, *, today: dt.date | None) -> str:
     """Write the entry's own dates into its series (replacing the states they stood for before)
     and refresh the entry's current status from the series for `today` (None: leave the kept
     status to the daily sweep, as test fixtures dated in the past do). Returns the status."""
-    wanted = _entry_states(access)
+    wanted = entry_states(access)
     kept = {
         (s.kind, s.starts_on): s
         for s in AccessState.objects.filter(market_access=access, origin=StateOrigin.ENTRY)

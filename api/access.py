@@ -31,6 +31,7 @@ from accessions.selectors import (
     market_access_page_ports,
     market_access_rows,
 )
+from accessions.states_text import states_text
 from accessions.validity import status_on_annotations
 from api.base import (
     ApiView,
@@ -54,7 +55,6 @@ from api.serializers import (
     state_series_by_entry,
     state_series_order,
     state_series_prefetch,
-    state_series_text,
 )
 from registry.common import HISTORY_ACTIONS, content_language, event_data, history_changes
 
@@ -216,10 +216,10 @@ class MarketAccessListView(ListApiView):
         return self.get_paginated_response(access_entries(page, ports, states))
 
     def export_value(self, name: str, value: Any) -> Any:
-        return state_series_text(value) if name == "states" else value
+        return states_text(value) if name == "states" else value
 
     def export_batch(self, name: str, ids: Sequence[Any]) -> dict[Any, Any]:
-        return {pk: state_series_text(found) for pk, found in state_series_by_entry(ids).items()}
+        return {pk: states_text(found) for pk, found in state_series_by_entry(ids).items()}
 
     def export_expression(self, name: str) -> Any:
         return state_series_text_sql()
@@ -238,7 +238,8 @@ def list_status_date(request) -> dt.date | None:
 
 
 def state_series_text_sql() -> Subquery:
-    """`state_series_text` in SQL, over the outer access entry (the PostgreSQL export)."""
+    """`accessions.states_text.states_text` in SQL, over the outer access entry (the PostgreSQL
+    export)."""
     day = Func(F("starts_on"), Value("YYYY-MM-DD"), function="to_char", output_field=TextField())
     text = Concat(
         F("kind"),

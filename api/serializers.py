@@ -4,7 +4,7 @@ accessions and registrations. They never write.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.db.models import Case, F, IntegerField, OrderBy, Prefetch, QuerySet, Value, When
@@ -329,21 +329,6 @@ def state_series_by_entry(ids: Sequence[int]) -> dict[int, list[dict[str, Any]]]
     for row in rows:
         found[row["market_access_id"]].append(state_entry(row))
     return found
-
-
-def state_series_text(states: Iterable[Mapping[str, Any]]) -> str:
-    """The series in one export cell: "in_force 2019-05-01; suspended 2022-03-01 (zone A)"
-    (the kind, its start when known, the zones it is limited to). The PostgreSQL export writes
-    the same text (api.access.state_series_text_sql)."""
-    parts = []
-    for state in states:
-        text = state["kind"]
-        if state["starts_on"]:
-            text += " " + str(_iso(state["starts_on"]))
-        if state["limited_to"]:
-            text += f" ({state['limited_to']})"
-        parts.append(text)
-    return "; ".join(parts)
 
 
 class AccessStateSerializer(serializers.ModelSerializer):

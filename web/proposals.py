@@ -23,6 +23,7 @@ from accessions.models import (
     Proposal,
     ProposalBatch,
     ProposalState,
+    StateKind,
 )
 from accessions.services import imports, proposals
 from registry import roles
@@ -123,7 +124,21 @@ def _report_display(kind: str, report: dict[str, Any]) -> dict[str, Any]:
         {**item, "record": " / ".join(_display(model, k, item["values"].get(k)) for k in spec.key)}
         for item in report.get("added", [])
     ]
+    shown["states_added"] = [
+        {**item, "shown": [_state_words(state) for state in item["states"]]}
+        for item in report.get("states_added", [])
+    ]
     return shown
+
+
+def _state_words(state: dict[str, Any]) -> dict[str, Any]:
+    """A state an import adds, in words: its kind's name, its start, its zones."""
+    kind = state["kind"]
+    return {
+        "kind": str(StateKind(kind).label) if kind in StateKind.values else kind,
+        "starts_on": state.get("starts_on") or "",
+        "limited_to": state.get("limited_to") or "",
+    }
 
 
 @requires(roles.Ability.PROPOSE)

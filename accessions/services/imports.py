@@ -7,10 +7,19 @@ nothing; importing the same file twice proposes nothing the second time.
 Every row carries provenance: its own `source` and `confidence` columns, else those the importer
 gives; there is no row without both. A record missing from the list is reported, never proposed for
 deletion: an official list that leaves a record out is not by itself proof that access ended.
+
+The access list reads its `states` column in the export's format (accessions.states_text): each
+suspension, restoration, revocation or end the entry does not have yet (same kind and start) is
+proposed as a state of its own in the same batch, with the row's provenance; the protocol, the
+start and the end the entry's own columns stand for are not proposed twice, and a state the cell
+leaves out is reported, never deleted. An entry the same file adds takes no recorded states: its
+proposal has no record to point them at until it is published, so the row is refused with a
+reason (import the entry first, then the file again).
 """
 
 from __future__ import annotations
 
+import copy
 import csv
 import hashlib
 import io
@@ -26,7 +35,9 @@ from django.db import models, transaction
 from django.utils.translation import gettext as _
 from openpyxl import load_workbook
 
+from accessions import validity
 from accessions.models import (
+    AccessState,
     EstablishmentRegistration,
     ImportKind,
     ImportRun,
@@ -37,8 +48,11 @@ from accessions.models import (
     ProposalBatch,
     ProposalState,
     RegistrationRegime,
+    StateKind,
+    StateOrigin,
 )
 from accessions.services import proposals
+from accessions.states_text import states_parse, states_text
 from registry import roles
 from registry.common import Confidence, DomainError
 from registry.models import Country, Product, Union
@@ -46,6 +60,9 @@ from regulations.models import Regulation
 
 Progress = Callable[[int, int], None]
 PROVENANCE_COLUMNS = ("source", "source_url", "confidence")
+STATES_COLUMN = "states"
+# The states an import proposes on their own; the others stand for the entry's own columns.
+RECORDED_KINDS = (StateKind.SUSPENDED, StateKind.RESTORED, StateKind.REVOKED, StateKind.ENDED)
 
 
 def _lookup(model: type[models.Model], field_name: str) -> Callable[[str], Any]:
@@ -76,6 +93,10 @@ class ListSpec:
     key: tuple[str, ...]  # the columns that name the record
     columns: dict[str, Callable[[str], Any] | None]  # column: converter (None: the text as is)
     scope: str  # the column whose values bound "removed from the list"
+    # Columns the list's export writes that the import does not read (kept by the registry or
+    # edited on the record's page): a re-imported export is read past them, and the report says so.
+    ignored: tuple[str, ...] = ()
+    series: bool = False  # reads the `states` column (the access list)
 
 
 SPECS: dict[str, ListSpec] = {
@@ -98,6 +119,18 @@ SPECS: dict[str, ListSpec] = {
             "conditions": None,
         },
         scope="country",
+        ignored=(
+            "id",
+            "protocol_signed_on",
+            "requires_registered_establishments",
+            "required_site_kind",
+            "allowed_ports",
+            "is_illustrative",
+            "public_note",
+            "public_note_written_on",
+            "updated_at",
+        ),
+        series=True,
     ),
     ImportKind.REGULATIONS: ListSpec(
         model=Regulation,
@@ -148,6 +181,10 @@ class ImportReport:
     already_proposed: list[dict[str, Any]] = field(default_factory=list)  # {row, key}
     removed: list[dict[str, Any]] = field(default_factory=list)  # {pk, key}
     errors: list[dict[str, Any]] = field(default_factory=list)  # {row, reason}
+    # The access list's series: {row, key, pk, record, states (AccessState values), text}
+    states_added: list[dict[str, Any]] = field(default_factory=list)
+    notes: list[dict[str, Any]] = field(default_factory=list)  # {row, key, reason}: not errors
+    ignored_columns: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -155,7 +192,8 @@ class ImportReport:
 
     @property
     def differences(self) -> int:
-        return len(self.added) + len(self.changed)
+        added_states = sum(len(item["states"]) for item in self.states_added)
+        return len(self.added) + len(self.changed) + added_states
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -212,6 +250,200 @@ def _pending_changes(model: type[models.Model]) -> set[tuple[str, str, str]]:
     return {(a, o, json.dumps(c, sort_keys=True)) for a, o, c in rows}
 
 
+@dataclass
+class SeriesStep:
+    """What a row's `states` cell adds to its entry: the new states' values, the states already
+    proposed, and notes (states kept that the cell leaves out or words differently)."""
+
+    states: list[dict[str, Any]] = field(default_factory=list)
+    already: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def _state_words(state: Any) -> str:
+    return states_text(
+        [{"kind": state.kind, "starts_on": state.starts_on, "limited_to": state.limited_to}]
+    )
+
+
+def _series_step(
+    *,
+    existing: MarketAccess | None,
+    values: dict[str, Any],
+    listed: list[dict[str, Any]],
+    provenance: dict[str, str],
+    pending: set[tuple[str, str, str]],
+) -> SeriesStep:
+    """Compare a row's `states` cell with its entry's series (raises ValueError naming the bad
+    state). A state of a recorded kind the entry does not have (same kind and start) is new; one
+    the entry's own dates stand for (as the row leaves them) is not; a state of another kind that
+    neither has contradicts the row's columns."""
+    step = SeriesStep()
+    probe = copy.copy(existing) if existing is not None else MarketAccess()
+    try:
+        proposals._assign(probe, values)
+    except (ValidationError, ValueError):
+        return step  # the row's own check names the problem
+    derived = {(s["kind"], s["starts_on"]) for s in validity.entry_states(probe)}
+    have = {} if existing is None else {(s.kind, s.starts_on): s for s in existing.states.all()}
+    seen: set[tuple[str, Any]] = set()
+    for state in listed:
+        key = (state["kind"], state["starts_on"])
+        part = states_text([state])
+        if key in seen:
+            raise ValueError(_("“%(part)s” is listed twice") % {"part": part})
+        seen.add(key)
+        kept = have.get(key)
+        if kept is not None:
+            if kept.limited_to != state["limited_to"]:
+                step.notes.append(
+                    _("“%(part)s”: the registry has “%(kept)s”; an import does not change a state")
+                    % {"part": part, "kept": _state_words(kept)}
+                )
+            continue
+        if key in derived:
+            continue
+        if state["kind"] not in RECORDED_KINDS:
+            raise ValueError(
+                _(
+                    "“%(part)s” is not recorded on its own: it comes from the entry's columns "
+                    "(status, instrument_kind, valid_from), which say otherwise"
+                )
+                % {"part": part}
+            )
+        if existing is None:
+            raise ValueError(
+                _(
+                    "“%(part)s” is a state of an entry this file adds: import the entry first "
+                    "(its states cell empty), then this file again once the entry is published"
+                )
+                % {"part": part}
+            )
+        new = {
+            "market_access": existing.pk,
+            **state,
+            "starts_on_precision": "",  # the cell does not say how exact the day is
+            "source_url": "",
+            **provenance,
+        }
+        candidate = AccessState()
+        proposals._assign(candidate, proposals._json(new))
+        try:
+            candidate.full_clean()
+        except ValidationError as exc:
+            raise ValueError(f"“{part}”: {_message(exc)}") from exc
+        changes = proposals.snapshot_diff(
+            proposals.record_snapshot(AccessState()),
+            {**proposals.record_snapshot(candidate), **proposals._json(new)},
+        )
+        if ("create", "", json.dumps(changes, sort_keys=True)) in pending:
+            step.already.append(part)
+        else:
+            step.states.append(proposals._json(new))
+    for key, kept in have.items():
+        if kept.origin == StateOrigin.RECORDED and key not in seen:
+            step.notes.append(
+                _(
+                    "“%(part)s” is in the registry but not in the cell: an import never deletes "
+                    "a state"
+                )
+                % {"part": _state_words(kept)}
+            )
+    return step
+
+
+def _compare_record(
+    report: ImportReport,
+    *,
+    spec: ListSpec,
+    number: int,
+    key: str,
+    values: dict[str, Any],
+    provenance: dict[str, str],
+    existing: models.Model | None,
+    pending: set[tuple[str, str, str]],
+) -> bool:
+    """Add the row to the report as added, changed, unchanged or already proposed; False (with
+    the row's error reported) when the record would not be valid."""
+    if existing is None:
+        candidate = spec.model()
+        full = {**values, **provenance}
+        try:
+            proposals._assign(candidate, full)
+            candidate.full_clean()
+        except (ValidationError, ValueError) as exc:
+            reason = _message(exc) if isinstance(exc, ValidationError) else str(exc)
+            report.errors.append({"row": number, "reason": reason})
+            return False
+        base = proposals.record_snapshot(spec.model())
+        changes = proposals.snapshot_diff(
+            base, {**proposals.record_snapshot(candidate), **proposals._json(full)}
+        )
+        if ("create", "", json.dumps(changes, sort_keys=True)) in pending:
+            report.already_proposed.append({"row": number, "key": key})
+        else:
+            report.added.append({"row": number, "key": key, "values": proposals._json(full)})
+        return True
+    before = proposals.record_snapshot(existing)
+    changes = proposals.snapshot_diff(before, {**before, **proposals._json(values)})
+    if not changes:
+        report.unchanged.append({"row": number, "key": key})
+        return True
+    # The row changes the record: it takes the list's provenance.
+    changes = proposals.snapshot_diff(
+        before, {**before, **proposals._json({**values, **provenance})}
+    )
+    try:
+        proposals._assign(existing, {k: v[1] for k, v in changes.items()})
+        existing.full_clean()
+    except (ValidationError, ValueError) as exc:
+        reason = _message(exc) if isinstance(exc, ValidationError) else str(exc)
+        report.errors.append({"row": number, "reason": reason})
+        return False
+    if ("update", str(existing.pk), json.dumps(changes, sort_keys=True)) in pending:
+        report.already_proposed.append({"row": number, "key": key})
+    else:
+        report.changed.append({"row": number, "key": key, "pk": existing.pk, "changes": changes})
+    return True
+
+
+def _row_values(
+    spec: ListSpec, row: dict[str, str], link_names: set[str]
+) -> tuple[dict[str, Any], list[str]]:
+    """The row's values converted (text fields left empty mean "blank", not "unknown"), and
+    its problems."""
+    values: dict[str, Any] = {}
+    problems = []
+    for column, convert in spec.columns.items():
+        if column not in row:
+            continue
+        text = row[column]
+        if text == "":
+            values[column] = [] if column in link_names else None
+            if column in spec.key:
+                problems.append(_("%(c)s is empty") % {"c": column})
+            continue
+        try:
+            values[column] = convert(text) if convert else text
+        except ValueError as exc:
+            problems.append(str(exc))
+    missing_key = [k for k in spec.key if k not in row]
+    if missing_key:
+        problems.append(_("no %(c)s column") % {"c": ", ".join(missing_key)})
+    return values, problems
+
+
+def _blank_text(spec: ListSpec, values: dict[str, Any]) -> None:
+    for name, value in list(values.items()):
+        model_field = spec.model._meta.get_field(name)
+        if (
+            value is None
+            and not model_field.null
+            and not isinstance(model_field, models.ManyToManyField)
+        ):
+            values[name] = ""
+
+
 def import_dry_run(
     *,
     kind: str,
@@ -233,6 +465,11 @@ def import_dry_run(
     spec = SPECS[kind]
     report = ImportReport(kind=kind, rows=len(rows))
     pending = _pending_changes(spec.model)
+    pending_states = _pending_changes(AccessState) if spec.series else set()
+    known = {*spec.columns, *PROVENANCE_COLUMNS, *spec.ignored}
+    if spec.series:
+        known.add(STATES_COLUMN)
+    report.ignored_columns = sorted({name for row in rows for name in row} & set(spec.ignored))
     seen: dict[str, int] = {}
     scope_values: set[Any] = set()
     link_names = {f.name for f in proposals._link_fields(spec.model)}
@@ -240,7 +477,7 @@ def import_dry_run(
         number = index + 2  # the header is row 1
         if progress is not None:
             progress(index + 1, len(rows))
-        unknown = set(row) - set(spec.columns) - set(PROVENANCE_COLUMNS)
+        unknown = set(row) - known
         if unknown:
             report.errors.append(
                 {
@@ -249,24 +486,13 @@ def import_dry_run(
                 }
             )
             continue
-        values: dict[str, Any] = {}
-        problems = []
-        for column, convert in spec.columns.items():
-            if column not in row:
-                continue
-            text = row[column]
-            if text == "":
-                values[column] = [] if column in link_names else None
-                if column in spec.key:
-                    problems.append(_("%(c)s is empty") % {"c": column})
-                continue
+        values, problems = _row_values(spec, row, link_names)
+        listed = None
+        if spec.series and STATES_COLUMN in row:
             try:
-                values[column] = convert(text) if convert else text
+                listed = states_parse(row[STATES_COLUMN])
             except ValueError as exc:
-                problems.append(str(exc))
-        missing_key = [k for k in spec.key if k not in row]
-        if missing_key:
-            problems.append(_("no %(c)s column") % {"c": ", ".join(missing_key)})
+                problems.append(f"{STATES_COLUMN}: {exc}")
         row_source = row.get("source") or source
         row_confidence = row.get("confidence") or confidence
         if not row_source.strip() or row_confidence not in Confidence.values:
@@ -283,67 +509,66 @@ def import_dry_run(
         seen[key] = number
         if spec.scope in values:
             scope_values.add(values[spec.scope])
-        # Text fields left empty mean "blank", not "unknown".
-        for name, value in list(values.items()):
-            model_field = spec.model._meta.get_field(name)
-            if (
-                value is None
-                and not model_field.null
-                and not isinstance(model_field, models.ManyToManyField)
-            ):
-                values[name] = ""
+        _blank_text(spec, values)
         lookup = {f"{name}": values[name] for name in spec.key}
         existing = spec.model._default_manager.filter(**lookup).first()
         provenance = {"source": row_source, "confidence": row_confidence}
         if "source_url" in row:
             provenance["source_url"] = row["source_url"]
-        if existing is None:
-            candidate = spec.model()
-            full = {**values, **provenance}
+        step = None
+        if listed is not None:
             try:
-                proposals._assign(candidate, full)
-                candidate.full_clean()
-            except (ValidationError, ValueError) as exc:
-                reason = _message(exc) if isinstance(exc, ValidationError) else str(exc)
-                report.errors.append({"row": number, "reason": reason})
+                step = _series_step(
+                    existing=existing,  # type: ignore[arg-type]  # the access list's entry
+                    values=values,
+                    listed=listed,
+                    provenance=provenance,
+                    pending=pending_states,
+                )
+            except ValueError as exc:
+                report.errors.append({"row": number, "reason": f"{STATES_COLUMN}: {exc}"})
                 continue
-            base = proposals.record_snapshot(spec.model())
-            changes = proposals.snapshot_diff(
-                base, {**proposals.record_snapshot(candidate), **proposals._json(full)}
-            )
-            if ("create", "", json.dumps(changes, sort_keys=True)) in pending:
-                report.already_proposed.append({"row": number, "key": key})
-                continue
-            report.added.append({"row": number, "key": key, "values": proposals._json(full)})
-            continue
-        before = proposals.record_snapshot(existing)
-        changes = proposals.snapshot_diff(before, {**before, **proposals._json(values)})
-        if not changes:
-            report.unchanged.append({"row": number, "key": key})
-            continue
-        # The row changes the record: it takes the list's provenance.
-        changes = proposals.snapshot_diff(
-            before, {**before, **proposals._json({**values, **provenance})}
+        kept = _compare_record(
+            report,
+            spec=spec,
+            number=number,
+            key=key,
+            values=values,
+            provenance=provenance,
+            existing=existing,
+            pending=pending,
         )
-        try:
-            proposals._assign(existing, {k: v[1] for k, v in changes.items()})
-            existing.full_clean()
-        except (ValidationError, ValueError) as exc:
-            reason = _message(exc) if isinstance(exc, ValidationError) else str(exc)
-            report.errors.append({"row": number, "reason": reason})
-            continue
-        if ("update", str(existing.pk), json.dumps(changes, sort_keys=True)) in pending:
-            report.already_proposed.append({"row": number, "key": key})
-            continue
-        report.changed.append({"row": number, "key": key, "pk": existing.pk, "changes": changes})
+        if kept and step is not None:
+            _report_series(report, number=number, key=key, entry=existing, step=step)
     if scope_values:
-        listed = set(seen)
+        listed_keys = set(seen)
         others = spec.model._default_manager.filter(**{f"{spec.scope}__in": scope_values})
         for record in others:
             key = _key_of(spec, proposals.record_snapshot(record))
-            if key not in listed:
+            if key not in listed_keys:
                 report.removed.append({"pk": record.pk, "key": key, "record": str(record)})
     return report
+
+
+def _report_series(
+    report: ImportReport, *, number: int, key: str, entry: Any, step: SeriesStep
+) -> None:
+    if step.states:
+        report.states_added.append(
+            {
+                "row": number,
+                "key": key,
+                "pk": entry.pk,
+                "record": str(entry),
+                "states": step.states,
+                "text": states_text(step.states),
+            }
+        )
+    if step.already:
+        report.already_proposed.append(
+            {"row": number, "key": key, "states": "; ".join(step.already)}
+        )
+    report.notes.extend({"row": number, "key": key, "reason": note} for note in step.notes)
 
 
 def import_apply(
@@ -405,6 +630,18 @@ def import_apply(
                 comment=_("row %(n)s of %(file)s") % {"n": item["row"], "file": file_name},
                 batch=batch,
             )
+        # After the entries' own changes: a batch is published in the order proposed, and a new
+        # state refreshes its entry's kept status (an update proposed after it would be stale).
+        for item in report.states_added:
+            for values in item["states"]:
+                proposals.proposal_create(
+                    model=AccessState,
+                    action=ProposalAction.CREATE,
+                    by=by,
+                    values=values,
+                    comment=_("row %(n)s of %(file)s") % {"n": item["row"], "file": file_name},
+                    batch=batch,
+                )
         proposals.batch_notify(batch)
     return report, batch
 

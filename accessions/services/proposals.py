@@ -574,8 +574,12 @@ def batch_publish(
         locked = ProposalBatch.objects.select_for_update().get(pk=batch.pk)
         if locked.state != ProposalState.PENDING:
             raise DomainError("not_pending", _("The import is not pending."))
+        # In the order proposed (an import proposes an entry's own changes before the states
+        # it adds to the entry, each of which refreshes the entry's kept status).
         proposals = list(
-            locked.proposals.select_for_update().select_related("content_type", "author")
+            locked.proposals.select_for_update()
+            .select_related("content_type", "author")
+            .order_by("id")
         )
         reviews = note_reviews(proposals)
         unconfirmed = [pk for pk, review in reviews.items() if review.required and pk not in notes]

@@ -100,6 +100,10 @@ class Command(BaseCommand):
             out(f"~ row {item['row']}: {item['key']}")
             for name, (old, new) in item["changes"].items():
                 out(f"    {name}: {old!r} -> {new!r}")
+        for item in report.states_added:
+            out(f"+ row {item['row']}: {item['record']}: states {item['text']}")
+        for note in report.notes:
+            out(f"  row {note['row']}: {note['reason']}")
         for item in report.removed:
             out(f"- not in the list: {item['record']}")
         for error in report.errors:

@@ -84,9 +84,7 @@ def test_the_api_gives_the_effective_end_on_the_rule_and_the_dated_stop(client):
         auto_extend=True,
         auto_extend_years=5,
     )
-    automatic = EstablishmentRegistrationFactory(
-        valid_until=dt.date(2027, 3, 1), regime=decree_280
-    )
+    automatic = EstablishmentRegistrationFactory(valid_until=dt.date(2027, 3, 1), regime=decree_280)
     excluded = EstablishmentRegistrationFactory(
         valid_until=dt.date(2027, 3, 1), regime=decree_280, extension_exclusion="rectifying"
     )

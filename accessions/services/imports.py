@@ -164,6 +164,7 @@ SPECS: dict[str, ListSpec] = {
             "registered_on": None,
             "valid_until": None,
             "status": None,
+            "stopped_on": None,  # the day a suspension or cancellation takes effect
             "regime": _lookup(RegistrationRegime, "code"),
         },
         scope="country",

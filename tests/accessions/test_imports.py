@@ -227,3 +227,24 @@ def test_a_run_records_its_progress_and_runs_once(world, people):
     assert done.batch is not None and bytes(done.content) == b""
     assert imports.import_run_execute(run_id=run.pk) is None  # a second delivery does nothing
     assert ProposalBatch.objects.count() == 1
+
+
+def test_a_registration_suspended_by_import_carries_its_date(world, people):
+    RegistrationRegimeFactory()
+    existing = EstablishmentRegistrationFactory(country=world["kz"])
+    header = "registration_number,name,country,products,status,stopped_on,regime\n"
+    row = f"{existing.registration_number},{existing.name},KZ,,suspended,{{day}},decree-248\n"
+    undated = imports.import_read(file_name="r.csv", content=(header + row.format(day="")).encode())
+    report = imports.import_dry_run(
+        kind="registrations", rows=undated, source="GACC CIFER (test)", confidence="high"
+    )
+    assert not report.ok  # a suspension needs the day it takes effect
+    dated = imports.import_read(
+        file_name="r.csv", content=(header + row.format(day="2026-03-01")).encode()
+    )
+    report = imports.import_dry_run(
+        kind="registrations", rows=dated, source="GACC CIFER (test)", confidence="high"
+    )
+    assert report.ok
+    (changed,) = report.changed
+    assert changed["changes"]["stopped_on"][1] == "2026-03-01"

@@ -126,6 +126,13 @@ _GRANTS = Case(
 )
 
 
+def series_order() -> tuple[Any, ...]:
+    """The series oldest first, in the order `state_on` reads it: a state whose start is not
+    known first, then by start; on one day the later step of the procedure (KIND_RANK) last.
+    Every list of a series (the API, exports, pages) orders by this."""
+    return (F("starts_on").asc(nulls_first=True), _RANK.asc(), F("id").asc())
+
+
 def started_by_q(on: dt.date | Combinable | BaseExpression) -> Q:
     """States that have started by `on` (a date or a date column)."""
     return Q(starts_on__isnull=True) | Q(starts_on__lte=on)

@@ -32,7 +32,7 @@ from accessions.selectors import (
     market_access_rows,
 )
 from accessions.states_text import states_text
-from accessions.validity import status_on_annotations
+from accessions.validity import series_order, status_on_annotations
 from api.base import (
     ApiView,
     DetailApiView,
@@ -53,7 +53,6 @@ from api.serializers import (
     MarketAccessDetailSerializer,
     MarketAccessListSerializer,
     state_series_by_entry,
-    state_series_order,
     state_series_prefetch,
 )
 from registry.common import HISTORY_ACTIONS, content_language, event_data, history_changes
@@ -259,7 +258,7 @@ def state_series_text_sql() -> Subquery:
         AccessState.objects.filter(market_access=OuterRef("pk"))
         .order_by()
         .values("market_access")
-        .annotate(text=StringAgg(text, delimiter="; ", order_by=state_series_order()))
+        .annotate(text=StringAgg(text, delimiter="; ", order_by=series_order()))
         .values("text")[:1],
         output_field=TextField(),
     )

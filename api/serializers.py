@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from django.db.models import Case, F, IntegerField, OrderBy, Prefetch, QuerySet, Value, When
+from django.db.models import Prefetch, QuerySet
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -23,7 +23,7 @@ from accessions.models import (
     RegistrationStatus,
     StateKind,
 )
-from accessions.validity import KIND_RANK
+from accessions.validity import series_order
 from registry.common import DatePrecision
 from registry.models import (
     Category,
@@ -279,19 +279,8 @@ STATE_SERIES_FIELDS = (
 )
 
 
-def state_series_order() -> tuple[OrderBy, ...]:
-    """The series oldest first, in the order accessions.validity reads it: a state whose start is
-    not known first, then by start; on one day the later step of the procedure (KIND_RANK) last."""
-    rank = Case(
-        *(When(kind=kind, then=Value(value)) for kind, value in KIND_RANK.items()),
-        default=Value(0),
-        output_field=IntegerField(),
-    )
-    return (F("starts_on").asc(nulls_first=True), rank.asc(), F("id").asc())
-
-
 def state_series_queryset() -> QuerySet[AccessState]:
-    return AccessState.objects.order_by(*state_series_order())
+    return AccessState.objects.order_by(*series_order())
 
 
 def state_series_prefetch() -> Prefetch:

@@ -1,4 +1,5 @@
-"""The one home of the access list's temporal rules (valid time, DESIGN.md "Time").
+"""The one home of the temporal rules of access entries and registrations (valid time,
+DESIGN.md "Time").
 
 - **The state of an access entry on a date** is the latest of its dated legal states that starts
   on or before the date ("valid until the next one takes over", uktrade/tamato's
@@ -15,6 +16,10 @@
 - **The current status** kept on the entry for lists is derived from the series for one day
   (`derived_status`), refreshed on every write and by the daily sweep; nothing reads it for a
   date.
+- **A registration's effective end**: its recorded extension, else the automatic extension of the
+  regime in force on its expiry date unless an exclusion is recorded, else its own end. SQL form:
+  `registration_effective_end`; Python twin: `registration_effective_end_of`. (A suspension or
+  cancellation stops it from its `stopped_on` day.)
 """
 
 from __future__ import annotations

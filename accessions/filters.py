@@ -10,7 +10,6 @@ import datetime as dt
 import django_filters
 from django import forms
 from django.core.validators import RegexValidator
-from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -19,16 +18,19 @@ from drf_spectacular.utils import extend_schema_field
 from accessions.changes.base import Meaning
 from accessions.models import (
     Accession,
-    AccessState,
     AccessStatus,
     DiplomaticEvent,
     EstablishmentRegistration,
     MarketAccess,
     RegistrationStatus,
     Stage,
-    StateKind,
 )
-from accessions.validity import granted_on_filter, registration_effective_end, status_on_annotations
+from accessions.validity import (
+    access_ends_between,
+    granted_on_filter,
+    registration_effective_end,
+    status_on_annotations,
+)
 from registry.filters import (
     CountryChoiceFilter,
     HsPrefixFilter,
@@ -190,13 +192,10 @@ class MarketAccessFilter(django_filters.FilterSet):
         if value in (None, ""):
             return queryset
         today = timezone.localdate()
-        ends = AccessState.objects.filter(
-            market_access=OuterRef("pk"),
-            kind__in=(StateKind.ENDED, StateKind.REVOKED),
-            starts_on__gt=today,
-            starts_on__lte=today + dt.timedelta(days=value + 1),
+        # An entry's last day `valid_until` is the day before its `ended` state.
+        return queryset.filter(
+            access_ends_between(today + dt.timedelta(days=1), today + dt.timedelta(days=value + 1))
         )
-        return queryset.filter(Exists(ends))
 
 
 class ApiAccessionFilter(AccessionFilter):

@@ -12,7 +12,6 @@ from django.db import connection
 from django.db.models import (
     Case,
     Count,
-    DateField,
     F,
     OuterRef,
     Prefetch,
@@ -21,7 +20,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, TruncMonth
+from django.db.models.functions import TruncMonth
 
 from accessions.models import (
     ACTIVE_REGISTRATION_STATUSES,
@@ -43,6 +42,7 @@ from accessions.validity import (
     access_granted_on,
     granted_on_filter,
     registration_effective_end,
+    registration_recorded_end,
     status_on_annotations,
 )
 from registry.common import Confidence, DatePrecision, add_months, in_force, in_force_q
@@ -420,7 +420,7 @@ def renewal_overview_queryset(*, today: dt.date, regimes: list[RegistrationRegim
     }
     return (
         EstablishmentRegistration.objects.filter(status__in=ACTIVE_REGISTRATION_STATUSES)
-        .annotate(effective=Coalesce("extended_until", "valid_until", output_field=DateField()))
+        .annotate(effective=registration_recorded_end())
         .annotate(
             bucket=Case(
                 *(When(condition, then=Value(name)) for name, condition in bucket_q.items()),
@@ -459,9 +459,7 @@ def renewal_overview(*, today: dt.date, limit: int = 100) -> RenewalOverview:
         .order_by("effective", "registration_number")[:limit]
     )
     expired_qs = (
-        EstablishmentRegistration.objects.annotate(
-            effective=Coalesce("extended_until", "valid_until", output_field=DateField())
-        )
+        EstablishmentRegistration.objects.annotate(effective=registration_recorded_end())
         .filter(
             Q(status=RegistrationStatus.EXPIRED)
             | Q(effective__lt=today, status__in=ACTIVE_REGISTRATION_STATUSES)
@@ -498,9 +496,7 @@ def expiries_per_month(*, start: dt.date, months: int = 12) -> list[dict]:
     first = start.replace(day=1)
     end = add_months(first, months)
     rows = (
-        EstablishmentRegistration.objects.annotate(
-            effective=Coalesce("extended_until", "valid_until", output_field=DateField())
-        )
+        EstablishmentRegistration.objects.annotate(effective=registration_recorded_end())
         .filter(effective__gte=first, effective__lt=end)
         .annotate(month=TruncMonth("effective"))
         .order_by()

@@ -207,6 +207,19 @@ def state_kind_on(on: Any, outer: str = "pk") -> Subquery:
     return Subquery(_states_started(on, outer).values("kind")[:1])
 
 
+def access_ends_between(start: dt.date, end: dt.date) -> Exists:
+    """Access entries whose series has an end or a revocation taking over on a day in
+    [start, end] (the list's `expiring_within`)."""
+    return Exists(
+        AccessState.objects.filter(
+            market_access=OuterRef("pk"),
+            kind__in=(StateKind.ENDED, StateKind.REVOKED),
+            starts_on__gte=start,
+            starts_on__lte=end,
+        )
+    )
+
+
 def granted_on_filter(queryset, on: Any):
     """A queryset of MarketAccess narrowed to the entries whose state on `on` lets the product
     in (the list's `as_of`, the dashboard's count, the change feed's "in force on")."""
@@ -393,6 +406,13 @@ def _auto_extension_years() -> Subquery:
         .values("auto_extend_years")[:1],
         output_field=IntegerField(),
     )
+
+
+def registration_recorded_end() -> Coalesce:
+    """A registration's end as recorded (its extension where one is stamped, else its own end):
+    what the renewal windows and the sweep count from. What a registration's validity on a date
+    is reads `registration_effective_end`."""
+    return Coalesce("extended_until", "valid_until", output_field=DateField())
 
 
 def registration_effective_end() -> Coalesce:

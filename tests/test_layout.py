@@ -130,6 +130,19 @@ RULES = [
     ("the history diff", r"before\.get\(name\) != value", {"registry/common.py"}),
     ("who may do what", r"\.is_superuser|groups\.filter\(", {"registry/roles.py"}),
     ("the eligibility question's normal form", r"port\"?\]?\.strip\(\)\.lower\(\)", set()),
+    # Issue 21: the temporal rules of access entries and registrations, and the HS prefix.
+    (
+        "the state of an access entry on a date",
+        r"starts_on__(lte|lt|gt|gte)\b|def (state_on|grants_access)\b",
+        {"accessions/validity.py"},
+    ),
+    ("a registration's end", r"Coalesce\(\s*\"extended_until\"", {"accessions/validity.py"}),
+    ("an HS prefix matching a product", r"hs_code__startswith", {"registry/selectors.py"}),
+    (
+        "a status read for a date",
+        r"status=AccessStatus\.IN_FORCE\)\.filter\(in_force_q|status__in=granted",
+        set(),
+    ),
 ]
 
 

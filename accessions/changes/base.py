@@ -13,7 +13,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from registry.common import Confidence
-from registry.models import AliasKind, Country, Product
+from registry.models import Country, Product
+from registry.selectors import hs_prefix_q
 
 ONE_DAY = dt.timedelta(days=1)
 # History exists only since the registry does; an edits window is clamped to it (and to the
@@ -137,12 +138,7 @@ class Scope:
         if self.product is not None:
             condition &= Q(**{path: self.product})
         if self.hs_chapter:
-            condition &= Q(**{f"{path}__hs_code__startswith": self.hs_chapter}) | Q(
-                **{
-                    f"{path}__aliases__kind": AliasKind.HS_CODE,
-                    f"{path}__aliases__alias__startswith": self.hs_chapter,
-                }
-            )
+            condition &= hs_prefix_q(self.hs_chapter, f"{path}__")
         return condition
 
     def has_product_filter(self) -> bool:
@@ -158,12 +154,7 @@ class Scope:
 def chapter_product_ids(chapter: str) -> set[int]:
     if not chapter:
         return set()
-    return set(
-        Product.objects.filter(
-            Q(hs_code__startswith=chapter)
-            | Q(aliases__kind=AliasKind.HS_CODE, aliases__alias__startswith=chapter)
-        ).values_list("pk", flat=True)
-    )
+    return set(Product.objects.filter(hs_prefix_q(chapter)).values_list("pk", flat=True))
 
 
 def within(day: dt.date | None, result: ChangesBetween) -> bool:

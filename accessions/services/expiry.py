@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.db import connection, transaction
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -32,7 +31,7 @@ from accessions.models import (
     RegistrationStatus,
 )
 from accessions.outbox import dispatch_enqueue, event_record
-from accessions.validity import status_on_annotations
+from accessions.validity import registration_recorded_end, status_on_annotations
 from registry import roles
 from registry.common import (
     DomainError,
@@ -100,7 +99,7 @@ class _Effective(TypedDict):
 
 def _registrations() -> QuerySet[WithAnnotations[EstablishmentRegistration, _Effective]]:
     return EstablishmentRegistration.objects.order_by().annotate(
-        effective=Coalesce("extended_until", "valid_until")
+        effective=registration_recorded_end()
     )
 
 

@@ -499,3 +499,65 @@ def test_the_checker_page_says_not_recorded_for_dried_apricots_from_tajikistan(s
     html = response.content.decode()
     assert 'data-verdict="not_recorded"' in html
     assert 'data-verdict="not_eligible"' not in html
+
+
+# --- A registration's effective end: SQL form and Python twin -------------------------------------
+
+
+@pytest.fixture
+def regimes(db):
+    from tests.factories import RegistrationRegimeFactory
+
+    return [
+        RegistrationRegimeFactory(),  # Decree 248 to 2026-05-31, no automatic extension
+        RegistrationRegimeFactory(
+            code="decree-280",
+            valid_from=D(2026, 6, 1),
+            valid_until=None,
+            window_max_months=12,
+            auto_extend=True,
+            auto_extend_years=5,
+        ),
+    ]
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    valid_until=st.dates(min_value=D(2023, 1, 1), max_value=D(2031, 12, 31)),
+    extension_days=st.none() | st.integers(min_value=1, max_value=3000),
+    exclusion=st.sampled_from(["", "exclusion_list", "rectifying", "imports_suspended"]),
+)
+def test_registration_effective_end_in_sql_agrees_with_its_python_twin(
+    regimes, valid_until, extension_days, exclusion
+):
+    from accessions.models import EstablishmentRegistration
+    from accessions.validity import registration_effective_end, registration_effective_end_of
+    from tests.factories import EstablishmentRegistrationFactory
+
+    extended = valid_until + dt.timedelta(days=extension_days) if extension_days else None
+    registration = EstablishmentRegistrationFactory(
+        registered_on=D(2022, 1, 1),
+        valid_until=valid_until,
+        extended_until=extended,
+        extension_exclusion=exclusion,
+        regime=regimes[0],
+    )
+    in_sql = (
+        EstablishmentRegistration.objects.annotate(end=registration_effective_end())
+        .get(pk=registration.pk)
+        .end
+    )
+    in_force_then = [r for r in regimes if r.valid_from <= valid_until]
+    regime = max(in_force_then, key=lambda r: r.valid_from, default=None)
+    if regime is not None and regime.valid_until is not None and regime.valid_until < valid_until:
+        regime = None
+    auto = regime.auto_extend_years if regime is not None and regime.auto_extend else None
+    in_python = registration_effective_end_of(
+        valid_until=valid_until, extended_until=extended, exclusion=exclusion, auto_years=auto
+    )
+    assert in_sql == in_python
+    registration.delete()

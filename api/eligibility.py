@@ -198,7 +198,8 @@ class AnswerEstablishmentSerializer(serializers.Serializer):
     country = serializers.CharField(source="country.iso2")
     status = serializers.CharField()
     registered_on = serializers.DateField()
-    effective_until = serializers.DateField()
+    # The effective end on the one rule (accessions.validity.registration_effective_end).
+    effective_until = serializers.DateField(source="effective_end")
 
 
 class AnswerAccessSerializer(serializers.ModelSerializer):
@@ -438,9 +439,7 @@ def render_answer(answer: EligibilityAnswer, request: Any = None) -> dict[str, A
             "status": establishment.status,
             "registered_on": _day(establishment.registered_on),
             # The effective end on the rule (accessions.validity.registration_effective_end).
-            "effective_until": _day(
-                getattr(establishment, "effective_end", establishment.effective_until)
-            ),
+            "effective_until": _day(establishment.effective_end),  # type: ignore[attr-defined]
         },
         "access": _access(answer.access),
         "state": answer_state(answer),

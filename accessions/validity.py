@@ -77,6 +77,15 @@ class StateLike(Protocol):
     id: Any
 
 
+def series_key(state: Any) -> tuple:
+    """The Python twin of `series_order` for plain rows (dicts with kind, starts_on, id):
+    oldest first, a start not known first, the later step of the procedure last on one day."""
+    start = state["starts_on"]
+    if isinstance(start, str):
+        start = dt.date.fromisoformat(start[:10])
+    return (start is not None, start or dt.date.min, KIND_RANK.get(state["kind"], 0), state["id"])
+
+
 def _order_key(state: StateLike) -> tuple:
     return (
         state.starts_on is not None,

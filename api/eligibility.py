@@ -32,6 +32,7 @@ from accessions.eligibility.answer import (
 )
 from accessions.eligibility.check import check_eligibility, check_eligibility_batch
 from accessions.models import AccessStatus, InstrumentKind, MarketAccess
+from accessions.validity import series_key
 from api.auth import HasApiKey
 from api.base import (
     ApiView,
@@ -275,14 +276,26 @@ def answer_series(answer: EligibilityAnswer) -> list[dict[str, Any]]:
         return []
     series = getattr(access, "api_state_series", None)
     if series is None:
-        series = state_series_by_entry([access.pk])[access.pk]
+        read = getattr(access, "state_series_data", None)
+        if read is not None:  # read by the engine with the entry (no further query)
+            series = [state_entry(item) for item in sorted(read, key=series_key)]
+        else:
+            series = state_series_by_entry([access.pk])[access.pk]
         access.api_state_series = series  # type: ignore[attr-defined]
     return series
 
 
 def answer_series_read(answers: list[Any]) -> None:
     """Read the series of every answer's access entry: one query for all of them."""
-    accesses = [a.access for a in answers if isinstance(a, EligibilityAnswer) and a.access]
+    accesses = [
+        a.access
+        for a in answers
+        if isinstance(a, EligibilityAnswer)
+        and a.access
+        and getattr(a.access, "state_series_data", None) is None
+    ]
+    if not accesses:  # the engine read every series with its entry
+        return
     found = state_series_by_entry(list({access.pk for access in accesses}))
     for access in accesses:
         access.api_state_series = found[access.pk]  # type: ignore[attr-defined]

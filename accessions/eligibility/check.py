@@ -50,6 +50,7 @@ from accessions.eligibility.answer import (
 from accessions.models import (
     STOPPED_REGISTRATION_STATUSES,
     AccessCondition,
+    AccessState,
     ConditionKind,
     EstablishmentRegistration,
     InstrumentKind,
@@ -59,6 +60,7 @@ from accessions.models import (
 from accessions.selectors import CountryRecordCoverage, reported_access_figures
 from accessions.validity import (
     GRANTING_KINDS,
+    STATE_FIELDS,
     access_granted_on,
     next_state_subquery,
     registration_effective_end,
@@ -191,6 +193,18 @@ class _JSONArray(Aggregate):
 
     def as_postgresql(self, compiler, connection, **extra_context):
         return self.as_sql(compiler, connection, function="JSONB_AGG", **extra_context)
+
+
+# The entry's whole series of legal states as one JSON array (each state with STATE_FIELDS), so
+# the answer can show it without another round trip; order it with accessions.validity.series_key.
+STATE_SERIES = Subquery(
+    AccessState.objects.filter(market_access=OuterRef("pk"))
+    .order_by()
+    .values("market_access")
+    .annotate(items=_JSONArray(JSONObject(**{name: F(name) for name in STATE_FIELDS})))
+    .values("items"),
+    output_field=JSONField(),
+)
 
 
 # The dated conditions of an access entry in force on the question's date (the validity rule,
@@ -873,6 +887,7 @@ def _read_records(questions: list[EligibilityQuestion]) -> list[_Records]:
             dated_conditions_data=DATED_CONDITIONS,
             state_on_data=state_on_subquery(Q_ON),
             next_grant_data=next_state_subquery(Q_ON, kinds=GRANTING_KINDS),
+            state_series_data=STATE_SERIES,
         ),
         rows,
         f"{QUESTIONS}.product_id = {MarketAccess._meta.db_table}.product_id AND "

@@ -181,9 +181,9 @@ def test_bulk_query_count_does_not_grow_with_lines(seeded, api_key):
     run(1)  # the first request with a key stamps its last use (one UPDATE, then not for minutes)
     few, many = run(3), run(400)
     assert few == many
-    # The engine's statements + the answers' series of states (one) + the key lookup; never per
-    # line.
-    assert many <= MAX_STATEMENTS + 3
+    # The engine's statements (the series of states come with the entries) + the key lookup;
+    # never per line.
+    assert many <= MAX_STATEMENTS + 2
 
 
 def test_bulk_body_echoes_nothing_unsafe(seeded, keyed_api):

@@ -26,7 +26,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from typing import Any, Protocol
+from dataclasses import dataclass
+from typing import Any, Protocol, TypeVar
 
 from django.db.models import (
     BooleanField,
@@ -71,10 +72,41 @@ STOPPING_KINDS = (StateKind.SUSPENDED, StateKind.ENDED, StateKind.REVOKED)
 
 
 class StateLike(Protocol):
+    """A state as the Python twins read it: a model instance or a SeriesState."""
+
+    @property
+    def kind(self) -> str: ...
+    @property
+    def starts_on(self) -> dt.date | None: ...
+    @property
+    def limited_to(self) -> str: ...
+    @property
+    def id(self) -> Any: ...
+
+
+@dataclass(frozen=True)
+class SeriesState:
+    """One state of a series read as a plain row (the engine's JSON of STATE_FIELDS), for the
+    Python twins; `row` is the row as read."""
+
     kind: str
     starts_on: dt.date | None
     limited_to: str
-    id: Any
+    id: int
+    row: dict[str, Any]
+
+
+def series_states(rows: Iterable[dict[str, Any]] | None) -> list[SeriesState]:
+    """A series read as plain rows (dates as ISO text or dates), ready for `state_on`."""
+    found = []
+    for row in rows or []:
+        start = row.get("starts_on")
+        if isinstance(start, str):
+            start = dt.date.fromisoformat(start[:10])
+        found.append(
+            SeriesState(row["kind"], start, row.get("limited_to") or "", row["id"], dict(row))
+        )
+    return found
 
 
 def series_key(state: Any) -> tuple:
@@ -95,16 +127,17 @@ def _order_key(state: StateLike) -> tuple:
     )
 
 
-def state_on(states: Iterable[StateLike], on: dt.date) -> StateLike | None:
+_S = TypeVar("_S", bound=StateLike)
+
+
+def state_on(states: Iterable[_S], on: dt.date) -> _S | None:
     """The Python twin of `state_on_subquery`: the state in force on `on`, or None when no
     state has started by then."""
     started = [s for s in states if s.starts_on is None or s.starts_on <= on]
     return max(started, key=_order_key, default=None)
 
 
-def next_state(
-    states: Iterable[StateLike], on: dt.date, kinds: Iterable[str] | None = None
-) -> StateLike | None:
+def next_state(states: Iterable[_S], on: dt.date, kinds: Iterable[str] | None = None) -> _S | None:
     """The first state (of `kinds`, any when None) that starts after `on`."""
     wanted = set(kinds) if kinds is not None else None
     later = [

@@ -62,9 +62,10 @@ from accessions.validity import (
     GRANTING_KINDS,
     STATE_FIELDS,
     access_granted_on,
-    next_state_subquery,
+    next_state,
     registration_effective_end,
-    state_on_subquery,
+    series_states,
+    state_on,
 )
 from registry.common import DatePrecision, DomainError, format_dated, in_force_q
 from registry.models import CATEGORY_SITE_KINDS, Country, Port, SiteKind, SupervisionSite
@@ -885,8 +886,6 @@ def _read_records(questions: list[EligibilityQuestion]) -> list[_Records]:
             n=Q_N,
             has_listed_ports=Exists(LISTED_PORTS),
             dated_conditions_data=DATED_CONDITIONS,
-            state_on_data=state_on_subquery(Q_ON),
-            next_grant_data=next_state_subquery(Q_ON, kinds=GRANTING_KINDS),
             state_series_data=STATE_SERIES,
         ),
         rows,
@@ -895,6 +894,14 @@ def _read_records(questions: list[EligibilityQuestion]) -> list[_Records]:
     )
     for access in accesses:
         records[access.n].access = access
+        # The state on the date asked and the next start of access, by the Python twins of
+        # accessions.validity over the series read with the entry (no further subquery).
+        series = series_states(access.state_series_data)
+        on = questions[access.n].on
+        current = state_on(series, on)
+        upcoming = next_state(series, on, GRANTING_KINDS)
+        access.state_on_data = current.row if current else None
+        access.next_grant_data = upcoming.row if upcoming else None
     # Regulations for every question with a product and a country (with access or without).
     regulations = _over_questions(
         "regulations",

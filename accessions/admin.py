@@ -20,10 +20,11 @@ from django.utils.translation import ngettext
 
 from accessions import models
 from accessions.services import expiry, proposals
+from accounts import roles
 from registry import models as registry_models
-from registry import roles
 from registry.admin import PROVENANCE_FIELDSET, PROVENANCE_FILTERS, ProvenanceAdmin
-from registry.common import DomainError, history_context
+from registry.errors import DomainError
+from registry.history import history_context
 from regulations import models as regulations_models
 
 

@@ -11,17 +11,11 @@ from django.db import models
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from registry.common import (
-    DatePrecision,
-    Provenance,
-    choices_constraint,
-    exactly_one_of,
-    history_meta,
-    localized,
-    tracked,
-    validity_constraint,
-)
+from registry.constraints import choices_constraint, exactly_one_of, validity_constraint
+from registry.history import history_meta, tracked
+from registry.localize import localized
 from registry.models import Country, Port, Product, SiteKind
+from registry.provenance import DatePrecision, Provenance
 
 
 class AccessStatus(models.TextChoices):

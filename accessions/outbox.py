@@ -13,7 +13,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accessions.models import EstablishmentRegistration, MarketAccess, OutboxEvent
-from registry.common import DomainError, redis_breaker
+from registry.errors import DomainError
+from registry.redis_cache import redis_breaker
 
 logger = logging.getLogger(__name__)
 

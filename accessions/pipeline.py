@@ -22,7 +22,7 @@ from accessions.models import (
     MarketAccess,
     Stage,
 )
-from registry.common import DatePrecision
+from registry.provenance import DatePrecision
 
 # A request is open while access is being negotiated or only a protocol is signed.
 OPEN_STATUSES = (AccessStatus.NEGOTIATING, AccessStatus.PROTOCOL_SIGNED)

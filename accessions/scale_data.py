@@ -33,7 +33,7 @@ from accessions.models import (
     MarketAccess,
     RegistrationRegime,
 )
-from registry.common import DomainError
+from registry.errors import DomainError
 from registry.models import Category, Country, OriginType, Product, ProductAlias, ProductSearchKey
 from registry.services import product_search_key_texts
 from registry.text import stem

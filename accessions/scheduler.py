@@ -3,7 +3,7 @@ runs the expiry sweep when the server starts and then every day at the beat sche
 
 The full stack runs the sweep from Celery beat (settings.CELERY_BEAT_SCHEDULE); without a broker
 (the embedded mode, `make run`) nothing would ever run it, so the dashboard would say "no alerts"
-for ever. registry.wsgi starts this thread by name (settings.REGISTRY_ON_SERVE) once per process.
+for ever. config.wsgi starts this thread by name (settings.REGISTRY_ON_SERVE) once per process.
 """
 
 from __future__ import annotations

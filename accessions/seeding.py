@@ -36,7 +36,7 @@ from accessions.models import (
 )
 from accessions.services.market_access import public_note_stamp
 from accessions.validity import access_states_sync
-from registry.common import history_context
+from registry.history import history_context
 from registry.models import (
     Country,
     CountryAlias,

@@ -45,8 +45,9 @@ from accessions.validity import (
     registration_recorded_end,
     status_on_annotations,
 )
-from registry.common import Confidence, DatePrecision, add_months, in_force, in_force_q
+from registry.dates import add_months, in_force, in_force_q
 from registry.models import Country, Metric, Port, Product, ReportedFigure
+from registry.provenance import Confidence, DatePrecision
 from regulations.models import Regulation
 
 # --- Reported versus recorded (the home page) ------------------------------------------------

@@ -55,7 +55,8 @@ from api.serializers import (
     state_series_by_entry,
     state_series_prefetch,
 )
-from registry.common import HISTORY_ACTIONS, content_language, event_data, history_changes
+from registry.history import HISTORY_ACTIONS, event_data, history_changes
+from registry.localize import content_language
 
 # --- The access list ----------------------------------------------------------------------------
 
@@ -87,7 +88,7 @@ def access_entries(
     series of states (`state_series_by_entry`; read here with one query when not given), exactly
     as MarketAccessListSerializer renders them (tests/api/test_access_plain.py compares both for
     every seeded entry, in every language, and checks them against the schema). Names are in the
-    active language with the model's fallback (`registry.common.localized`). A row that carries
+    active language with the model's fallback (`registry.localize.localized`). A row that carries
     `status_shown` (the status on the date a list is asked `as_of`) shows it as its status."""
     if states is None:
         states = state_series_by_entry([row["id"] for row in rows])

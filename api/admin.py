@@ -3,8 +3,8 @@
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
+from accounts import roles
 from api import models, services
-from registry import roles
 
 
 @admin.register(models.ApiKey)
@@ -16,7 +16,7 @@ class ApiKeyAdmin(admin.ModelAdmin):
     fields = ("name", "owner", "prefix", "created_at", "last_used_at", "revoked_at")
     actions = ["revoke"]
 
-    # Keys are the administrators' (registry.roles), whatever model permissions a group holds.
+    # Keys are the administrators' (accounts.roles), whatever model permissions a group holds.
     def has_module_permission(self, request):
         return roles.may_manage_api_keys(request.user)
 

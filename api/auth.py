@@ -22,10 +22,10 @@ from rest_framework.authentication import BaseAuthentication
 from rest_framework.permissions import BasePermission
 from rest_framework.throttling import SimpleRateThrottle
 
+from accounts import roles
 from api.models import ApiKey
 from api.services import hash_api_key
-from registry import roles
-from registry.common import redis_breaker
+from registry.redis_cache import redis_breaker
 
 logger = logging.getLogger(__name__)
 

@@ -25,7 +25,7 @@ from django.utils.translation import get_language
 from rest_framework import status
 from rest_framework.response import Response
 
-from registry.common import history_supported
+from registry.history import history_supported
 
 logger = logging.getLogger(__name__)
 

@@ -47,7 +47,7 @@ from api.paging import (
     decode_cursor,
     encode_cursor,
 )
-from registry.common import HISTORY_ACTIONS
+from registry.history import HISTORY_ACTIONS
 
 
 class ChangeSerializer(serializers.Serializer):

@@ -50,7 +50,7 @@ from api.serializers import (
     state_series_by_entry,
 )
 from api.text import NOT_BLANK_PATTERN, is_blank, strip_blank
-from registry.common import DomainError
+from registry.errors import DomainError
 from registry.models import Qualifier
 from registry.selectors import country_resolve
 

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy
 from rest_framework import exceptions, serializers
 from rest_framework.response import Response
 
-from registry.common import DomainError
+from registry.errors import DomainError
 
 logger = logging.getLogger(__name__)
 

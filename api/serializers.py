@@ -24,7 +24,6 @@ from accessions.models import (
     StateKind,
 )
 from accessions.validity import series_order
-from registry.common import DatePrecision
 from registry.models import (
     Category,
     Country,
@@ -37,6 +36,7 @@ from registry.models import (
     SupervisionSite,
     UnionMembership,
 )
+from registry.provenance import DatePrecision
 from regulations.models import (
     Regulation,
     RegulationKind,

@@ -13,9 +13,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts import roles
 from api.models import ApiKey
-from registry import roles
-from registry.common import DomainError
+from registry.errors import DomainError
 
 
 def hash_api_key(raw: str) -> str:

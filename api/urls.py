@@ -1,4 +1,4 @@
-"""Every /api/ route (included from registry.urls): v1, and a catch-all that answers any other path
+"""Every /api/ route (included from config.urls): v1, and a catch-all that answers any other path
 under /api/ (odd characters and newlines included) with a problem+json 404."""
 
 from django.urls import path, re_path

@@ -24,7 +24,7 @@ sys.path.insert(0, str(BASE_DIR))
 os.environ.setdefault(
     "DATABASE_URL", "postgres://postgres@127.0.0.1:5432/registry_bench_eligibility"
 )
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "registry.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 
 def main() -> None:

@@ -67,7 +67,7 @@ def ensure_database() -> None:
 
 def prepare_data(products: int) -> None:
     """Migrate, load the seeds, add synthetic products with access rows (idempotent)."""
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "registry.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     import django
 
     django.setup()
@@ -171,7 +171,7 @@ def start_server(workers: int) -> tuple[subprocess.Popen, int]:
     server = subprocess.Popen(
         [
             str(Path(sys.executable).with_name("gunicorn")),
-            "registry.wsgi:application",
+            "config.wsgi:application",
             "--workers",
             str(workers),
             "--bind",

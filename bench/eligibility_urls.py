@@ -3,8 +3,8 @@
 from django.http import JsonResponse
 from django.urls import path
 
+from config.urls import urlpatterns as registry_urlpatterns
 from registry.models import Product
-from registry.urls import urlpatterns as registry_urlpatterns
 
 
 def bare_product(request):

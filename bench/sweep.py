@@ -23,7 +23,7 @@ from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "registry.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/registry_bench_sweep")
 
 TODAY = dt.date(2026, 6, 1)
@@ -76,7 +76,7 @@ def main() -> None:
 
     from accessions.models import Alert, EstablishmentRegistration, OutboxEvent, RegistrationRegime
     from accessions.services import expiry
-    from registry.common import history_context
+    from registry.history import history_context
     from registry.models import Country
 
     fixture = {"source": "benchmark (synthetic)", "confidence": "low", "is_illustrative": True}

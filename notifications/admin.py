@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accessions.admin import ReadOnlyAdmin
 from notifications import models, services
-from registry.common import DomainError
+from registry.errors import DomainError
 
 
 class DeliveryAttemptInline(admin.TabularInline):

@@ -7,7 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from accessions.models import EstablishmentRegistration, OutboxEvent
-from registry.common import choices_constraint, exactly_one_of
+from registry.constraints import choices_constraint, exactly_one_of
 from registry.models import Country, Product
 
 

@@ -35,6 +35,8 @@ from accessions.models import (
     ProposalState,
 )
 from accessions.outbox import dispatch_enqueue
+from accounts import roles
+from accounts.models import AccountProfile
 from notifications import outbound
 from notifications.models import (
     HS_PREFIX_REGEX,
@@ -45,9 +47,8 @@ from notifications.models import (
     Subscription,
     Watch,
 )
-from registry import roles
-from registry.common import DomainError, sql_execute, sql_in_ids, sql_now
-from registry.models import AccountProfile, Product
+from registry.errors import DomainError
+from registry.models import Product
 from registry.selectors import (
     ambiguous_product,
     country_resolve,
@@ -55,6 +56,7 @@ from registry.selectors import (
     hs_prefix_q,
     product_resolve,
 )
+from registry.sql import sql_execute, sql_in_ids, sql_now
 
 logger = logging.getLogger(__name__)
 

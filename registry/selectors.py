@@ -41,7 +41,8 @@ from django.db.models import (
 from django.db.models.functions import Cast, Coalesce, Greatest
 from django.utils.translation import gettext as _
 
-from registry.common import DomainError, in_force_q
+from registry.dates import in_force_q
+from registry.errors import DomainError
 from registry.models import (
     AliasKind,
     Country,

@@ -1,8 +1,13 @@
-"""Running a statement the process runs often so PostgreSQL plans it once per connection."""
+"""Raw SQL helpers: a statement the process runs often, planned once per connection; the
+parameters and execution of the set-based jobs (the sweep, the fan-out), PostgreSQL and SQLite."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
+
+from django.db import connection
+from django.utils import timezone
 
 
 class ServerBound:
@@ -50,3 +55,25 @@ def server_bound(connection: Any) -> Any:
         if is_psycopg3:
             return ServerBound(connection)
     return connection
+
+
+def sql_in_ids(column: str, ids: list[int]) -> tuple[str, list[Any]]:
+    """`column` in `ids`: one array parameter on PostgreSQL (cheap to bind), a plain list on
+    SQLite."""
+    if connection.vendor == "postgresql":
+        return f"{column} = ANY(%s)", [ids]
+    return f"{column} IN ({', '.join(['%s'] * len(ids))})", list(ids)
+
+
+def sql_execute(sql: str, params: list[Any]) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return max(cursor.rowcount, 0)
+
+
+def sql_date(value: dt.date) -> Any:
+    return connection.ops.adapt_datefield_value(value)
+
+
+def sql_now() -> Any:
+    return connection.ops.adapt_datetimefield_value(timezone.now())

@@ -7,16 +7,11 @@ from typing import cast
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from registry.common import (
-    DatePrecision,
-    Provenance,
-    choices_constraint,
-    localized,
-    localized_with_language,
-    tracked,
-    validity_constraint,
-)
+from registry.constraints import choices_constraint, validity_constraint
+from registry.history import tracked
+from registry.localize import localized, localized_with_language
 from registry.models import Country, Product, Union
+from registry.provenance import DatePrecision, Provenance
 
 
 class Topic(models.Model):

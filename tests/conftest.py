@@ -12,7 +12,7 @@ def _empty_cache():
     and cached answers count in it, and Redis keeps them across tests and runs."""
     from django.core.cache import cache
 
-    from registry.common import redis_breaker
+    from registry.redis_cache import redis_breaker
 
     redis_breaker.reset()  # a test that hung Redis on purpose leaves no open breaker behind
     cache.clear()
@@ -61,14 +61,14 @@ def seeded(db):
         return
     for restored in serializers.deserialize("python", _SEEDED_ROWS):
         restored.save()
-    from registry.roles import roles_ensure
+    from accounts.roles import roles_ensure
 
     roles_ensure()
 
 
 @pytest.fixture
 def inspector(django_user_model):
-    from registry.roles import roles_ensure
+    from accounts.roles import roles_ensure
 
     roles_ensure()
     user = django_user_model.objects.create_user("inspector", password="pw-inspector-1")

@@ -6,7 +6,7 @@ os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/regist
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/15")
 os.environ.setdefault("DJANGO_DEBUG", "1")
 
-from registry.settings import *  # noqa: E402,F403
+from config.settings import *  # noqa: E402,F403
 
 # Unit tests call tasks in-process; the worker started by tests/integration sets it to 0.
 CELERY_TASK_ALWAYS_EAGER = os.environ.get("CELERY_TASK_ALWAYS_EAGER", "1") != "0"

@@ -22,7 +22,7 @@ def _env(**extra):
     # calls in this process; production must not).
     dropped = {"DATABASE_URL", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
     env = {k: v for k, v in os.environ.items() if k not in dropped}
-    env.update(DJANGO_SETTINGS_MODULE="registry.settings", **extra)
+    env.update(DJANGO_SETTINGS_MODULE="config.settings", **extra)
     return env
 
 

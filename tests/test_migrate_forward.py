@@ -101,7 +101,7 @@ def _env(database_url):
     dropped = {"DATABASE_URL", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE", "CELERY_TASK_ALWAYS_EAGER"}
     env = {k: v for k, v in os.environ.items() if k not in dropped}
     env.update(
-        DJANGO_SETTINGS_MODULE="registry.settings",
+        DJANGO_SETTINGS_MODULE="config.settings",
         DATABASE_URL=database_url,
         REDIS_URL="",  # set, so that a developer's .env cannot point it at a real Redis
         DJANGO_DEBUG="1",
@@ -576,3 +576,74 @@ def test_entries_of_the_old_head_become_dated_legal_states(database_url):
     assert answers[f"{suspended} 2025-06-01"] == ["not_eligible", ["access_suspended"]]
     assert answers[f"{revoked} 2022-04-04"][0] in granted
     assert answers[f"{revoked} 2022-04-05"] == ["not_eligible", ["access_revoked"]]
+
+
+# Issue 26: AccountProfile moves from `registry` to `accounts`. The database is migrated to the
+# head and the move is then unapplied (`migrate accounts zero`), which leaves the layout a
+# deployment of 002b2d1 had (the table registry_accountprofile, the content type under
+# `registry`); profiles are written with SQL, then the database migrates forward again.
+PROFILES_AFTER_THE_MOVE = """
+import json
+from django.contrib.auth.models import Permission
+from accounts.models import AccountProfile
+
+print(json.dumps({
+    "profiles": sorted(
+        [p.user.username, p.language, p.is_illustrative]
+        for p in AccountProfile.objects.select_related("user")
+    ),
+    "reverse": AccountProfile.objects.get(user__username="mf-ru").user.profile.language,
+    "permission_app": sorted({
+        p.content_type.app_label for p in Permission.objects.filter(codename="view_accountprofile")
+    }),
+}))
+"""
+
+
+def test_account_profiles_move_to_the_accounts_app_with_nothing_lost(database_url):
+    env = _env(database_url)
+    _manage("migrate", "--noinput", env=env)
+    _manage("migrate", "--noinput", "accounts", "zero", env=env)
+    with _connect(database_url) as connection:
+        assert "registry_accountprofile" in _tables(connection)
+        for username, language, illustrative in (("mf-ru", "ru", False), ("mf-demo", "", True)):
+            connection.execute(
+                "WITH u AS (INSERT INTO auth_user (password, is_superuser, username, first_name, "
+                "last_name, email, is_staff, is_active, date_joined) VALUES ('!', false, %s, '', "
+                "'', '', false, true, now()) RETURNING id) "
+                "INSERT INTO registry_accountprofile (user_id, language, is_illustrative) "
+                "SELECT id, %s, %s FROM u",
+                [username, language, illustrative],
+            )
+        before_rows = connection.execute(
+            "SELECT user_id, language, is_illustrative FROM registry_accountprofile ORDER BY 1"
+        ).fetchall()
+        (content_type,) = connection.execute(
+            "SELECT id FROM django_content_type WHERE app_label = 'registry' "
+            "AND model = 'accountprofile'"
+        ).fetchone()
+
+    _manage("migrate", "--noinput", env=env)
+
+    with _connect(database_url) as connection:
+        tables = _tables(connection)
+        assert "registry_accountprofile" not in tables
+        assert (
+            connection.execute(
+                "SELECT user_id, language, is_illustrative FROM accounts_accountprofile ORDER BY 1"
+            ).fetchall()
+            == before_rows
+        )
+        # The content type kept its id under the new label, so permissions still point at it.
+        assert connection.execute(
+            "SELECT app_label FROM django_content_type WHERE id = %s", [content_type]
+        ).fetchone() == ("accounts",)
+    _manage("makemigrations", "--check", "--dry-run", env=env)
+    read = json.loads(
+        _manage("shell", "--no-imports", "-c", PROFILES_AFTER_THE_MOVE, env=env).stdout
+    )
+    assert read == {
+        "profiles": [["mf-demo", "", True], ["mf-ru", "ru", False]],
+        "reverse": "ru",
+        "permission_app": ["accounts"],
+    }

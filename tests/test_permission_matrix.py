@@ -3,7 +3,7 @@
 Expected answers: the path's own answer when the role may (200, or the redirect a successful
 write makes); for anonymous users a redirect to the site's sign-in on pages and 401 on the API;
 403 for signed-in users whose role does not carry the ability. The expectations are written
-from DESIGN.md's roles table, not read back from registry.roles.
+from DESIGN.md's roles table, not read back from accounts.roles.
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ from django.urls import reverse
 
 from accessions.models import Alert, AnswerRecord, MarketAccess, Proposal, ProposalBatch
 from accessions.services import proposals
+from accounts import roles
+from accounts.services import account_create
 from api.services import api_key_issue
-from registry import roles
-from registry.accounts import account_create
 from tests.factories import EstablishmentRegistrationFactory, MarketAccessFactory
 from tests.web.conftest import build_world
 

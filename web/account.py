@@ -1,7 +1,7 @@
 """A signed-in user's own pages: the account page (who I am, my language, my watchlist), my
 subscriptions (with their deliveries and dead letters) and my API keys. Sign-in, sign-up,
 password and e-mail pages are django-allauth's (/accounts/…), styled by templates/allauth/.
-Thin views: the services write, registry.roles decides (through web.guards)."""
+Thin views: the services write, accounts.roles decides (through web.guards)."""
 
 from __future__ import annotations
 
@@ -13,14 +13,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts import roles
+from accounts.services import account_language_set, profile_of
 from api import services as api_keys
 from api.models import ApiKey
 from notifications import services as notifications
 from notifications.models import Delivery, Subscription, Watch
 from notifications.selectors import recent_deliveries, subscriptions_of, watches_of
-from registry import roles
-from registry.accounts import account_language_set, profile_of
-from registry.common import DomainError
+from registry.errors import DomainError
 from registry.models import Country, Product
 from web.auth import language_cookie_set
 from web.guards import requires

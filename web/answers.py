@@ -18,7 +18,7 @@ from accessions.eligibility.given import answer_record_compare
 from accessions.models import AnswerRecord, StateKind
 from accessions.services.answers import answer_record
 from api.auth import page_write_rate_limit
-from registry.common import DomainError
+from registry.errors import DomainError
 from web import views
 from web.forms import EligibilityForm
 

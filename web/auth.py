@@ -16,9 +16,9 @@ from django.shortcuts import render
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from accounts import roles
+from accounts.services import account_email_vouch, profile_of
 from api.auth import page_rate_limit
-from registry import roles
-from registry.accounts import account_email_vouch, profile_of
 
 
 class LoginForm(AllauthLoginForm):
@@ -47,7 +47,7 @@ class AccountAdapter(DefaultAccountAdapter):
         return user
 
     def pre_login(self, request, user, **kwargs):
-        account_email_vouch(user)  # accounts made by an administrator; see registry.accounts
+        account_email_vouch(user)  # accounts made by an administrator; see accounts.services
         return super().pre_login(request, user, **kwargs)
 
     def post_login(self, request, user, **kwargs):

@@ -1,4 +1,4 @@
-"""What the signed-in user may do, for the templates (the menu asks registry.roles, too)."""
+"""What the signed-in user may do, for the templates (the menu asks accounts.roles, too)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
-from registry import roles
+from accounts import roles
 
 
 class _Permissions:

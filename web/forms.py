@@ -11,8 +11,8 @@ from django.utils.translation import gettext_lazy as _
 
 from accessions.eligibility.answer import normalise_country, normalise_port
 from accessions.models import AccessStatus, Stage
-from registry.common import Confidence, DatePrecision
 from registry.models import Category, Country, OriginType, Port
+from registry.provenance import Confidence, DatePrecision
 from registry.selectors import country_resolve
 from web.search import MAX_QUERY_LENGTH, SearchFilters
 

@@ -1,4 +1,4 @@
-"""The one way a page asks registry.roles whether the user may see it: anonymous users are sent
+"""The one way a page asks accounts.roles whether the user may see it: anonymous users are sent
 to sign in, signed-in users without the ability get 403."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from registry import roles
+from accounts import roles
 
 
 def requires(ability: roles.Ability, *, then: str = "account-home") -> Callable:

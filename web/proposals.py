@@ -26,8 +26,9 @@ from accessions.models import (
     StateKind,
 )
 from accessions.services import imports, proposals
-from registry import roles
-from registry.common import Confidence, DomainError
+from accounts import roles
+from registry.errors import DomainError
+from registry.provenance import Confidence
 from web.forms import StageProposalForm
 from web.guards import requires
 

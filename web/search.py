@@ -17,7 +17,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 
 from accessions.models import AccessStatus, MarketAccess
 from registry import selectors as catalogue
-from registry.common import localized
+from registry.localize import localized
 from registry.models import Category, OriginType, Port, Product
 from regulations.models import Regulation, RegulationProduct
 from regulations.selectors import regulation_of_country_q

@@ -1,5 +1,5 @@
 """The HTML pages (the API has its own URL module, api.urls; sign-in and sign-up pages are
-django-allauth's, included by registry.urls under accounts/)."""
+django-allauth's, included by config.urls under accounts/)."""
 
 from django.urls import path
 from django.views.generic import RedirectView

@@ -1,7 +1,7 @@
 """Every HTML page: home, search, the eligibility checker, countries, products, ports, access
 entries, accessions, regulations, the inspectors' dashboard and a subscriber's subscriptions.
 Views are thin: selectors read, services write, the eligibility service decides, and
-registry.roles says who may see what.
+accounts.roles says who may see what.
 """
 
 from __future__ import annotations
@@ -31,10 +31,12 @@ from accessions.models import STAGE_ORDER, MarketAccess, Stage
 from accessions.pipeline import access_stages, pipeline, stage_timeline
 from accessions.services import expiry
 from accessions.tasks import sweep_expiring_task
+from accounts import roles
 from api.serializers import state_series_queryset
-from registry import roles
-from registry.common import DomainError, event_data, history_changes, history_supported, in_force
+from registry.dates import in_force
+from registry.errors import DomainError
 from registry.filters import PortFilter
+from registry.history import event_data, history_changes, history_supported
 from registry.models import (
     Country,
     Port,
@@ -204,7 +206,7 @@ HISTORY_FIELDS = (
 
 def _history(access: MarketAccess, limit: int = 50) -> list[dict]:
     """The access entry's latest recorded changes, newest first, with what changed (the one
-    history diff, registry.common.history_changes) and who changed it. Two queries however long
+    history diff, registry.history.history_changes) and who changed it. Two queries however long
     the history is.
     """
     latest = (

@@ -12,8 +12,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from registry.common import Confidence
 from registry.models import Country, Product
+from registry.provenance import Confidence
 from registry.selectors import hs_prefix_q
 
 ONE_DAY = dt.timedelta(days=1)

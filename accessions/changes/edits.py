@@ -33,7 +33,7 @@ from accessions.models import (
     EstablishmentRegistration,
     MarketAccess,
 )
-from registry.common import HISTORY_IGNORED_FIELDS, history_supported
+from registry.history import HISTORY_IGNORED_FIELDS, history_supported
 from registry.models import Country, Product
 from regulations.models import Regulation, RegulationProduct
 from regulations.selectors import regulation_binds_q

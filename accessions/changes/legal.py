@@ -37,7 +37,7 @@ from accessions.models import (
     StateOrigin,
 )
 from accessions.validity import KIND_RANK, derived_status, grants_access, state_on
-from registry.common import covers
+from registry.dates import covers
 from registry.models import Product
 from regulations.models import Regulation, RegulationStatus
 from regulations.selectors import NOT_IN_FORCE_STATUSES, regulation_binds_q

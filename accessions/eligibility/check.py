@@ -67,8 +67,10 @@ from accessions.validity import (
     series_states,
     state_on,
 )
-from registry.common import DatePrecision, DomainError, format_dated, in_force_q
+from registry.dates import format_dated, in_force_q
+from registry.errors import DomainError
 from registry.models import CATEGORY_SITE_KINDS, Country, Port, SiteKind, SupervisionSite
+from registry.provenance import DatePrecision
 from registry.selectors import (
     ProductResolution,
     ambiguous_product,
@@ -809,7 +811,7 @@ def _ports_statement() -> QuerySet:
         .annotate(
             n=Q_N,
             is_listed=Exists(listed),
-            has_site=Exists(site.filter(in_force_q(Q_ON))),  # the validity rule (registry.common)
+            has_site=Exists(site.filter(in_force_q(Q_ON))),  # the validity rule (registry.dates)
             sites_incomplete=site_list_incomplete_q(Q_SITE_KIND),
         )
         .order_by("n", "name_en")

@@ -11,7 +11,7 @@ from typing import Any
 from accessions.eligibility.answer import EligibilityAnswer
 from accessions.eligibility.check import check_eligibility
 from accessions.models import AnswerRecord
-from registry.common import DomainError
+from registry.errors import DomainError
 
 
 def _codes(reasons: Iterable[Any]) -> list[str]:

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from accessions.eligibility.answer import EligibilityAnswer, Reason
 from accessions.models import AnswerRecord
-from registry.common import DomainError
+from registry.errors import DomainError
 
 # 12 random bytes: 16 URL-safe characters, 96 bits (an id cannot be guessed or enumerated).
 PUBLIC_ID_BYTES = 12

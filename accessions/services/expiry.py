@@ -32,16 +32,11 @@ from accessions.models import (
 )
 from accessions.outbox import dispatch_enqueue, event_record
 from accessions.validity import registration_recorded_end, status_on_annotations
-from registry import roles
-from registry.common import (
-    DomainError,
-    add_months,
-    history_context,
-    sql_date,
-    sql_execute,
-    sql_in_ids,
-    sql_now,
-)
+from accounts import roles
+from registry.dates import add_months
+from registry.errors import DomainError
+from registry.history import history_context
+from registry.sql import sql_date, sql_execute, sql_in_ids, sql_now
 
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations

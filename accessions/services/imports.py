@@ -53,9 +53,10 @@ from accessions.models import (
 )
 from accessions.services import proposals
 from accessions.states_text import states_parse, states_text
-from registry import roles
-from registry.common import Confidence, DomainError
+from accounts import roles
+from registry.errors import DomainError
 from registry.models import Country, Product, Union
+from registry.provenance import Confidence
 from regulations.models import Regulation
 
 Progress = Callable[[int, int], None]

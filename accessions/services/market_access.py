@@ -22,8 +22,10 @@ from accessions.models import (
 )
 from accessions.outbox import event_record
 from accessions.validity import access_states_sync, access_status_refresh_one
-from registry.common import DatePrecision, DomainError, history_context
+from registry.errors import DomainError
+from registry.history import history_context
 from registry.models import Country, Product
+from registry.provenance import DatePrecision
 
 
 def public_note_stamp(obj: models.Model, *, previous: str | None, today: dt.date) -> None:

@@ -43,8 +43,9 @@ from accessions.models import (
 )
 from accessions.services.market_access import market_access_save, public_note_stamp
 from accessions.validity import access_status_refresh_one
-from registry import roles
-from registry.common import DomainError, history_changes, history_context
+from accounts import roles
+from registry.errors import DomainError
+from registry.history import history_changes, history_context
 from registry.models import Port, PortRegime, SupervisionSite
 from regulations.models import Regulation, RegulationProduct
 

@@ -1,4 +1,4 @@
-"""Until now staff status made a user an inspector. From now on only the role does (registry.roles);
+"""Until now staff status made a user an inspector. From now on only the role does (accounts.roles);
 so that nobody loses what they could do, active staff users without a role, who are not
 administrators, get the inspector role."""
 

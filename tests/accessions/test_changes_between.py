@@ -10,7 +10,7 @@ from accessions.changes.base import ChangeKind, Meaning, RecordKind
 from accessions.changes.between import changes_between
 from accessions.models import Accession, AccessState, AccessStatus, MarketAccess
 from accessions.validity import access_states_sync, grants_access, state_on
-from registry.common import history_context
+from registry.history import history_context
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db

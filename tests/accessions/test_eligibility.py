@@ -6,7 +6,7 @@ import pytest
 
 from accessions.eligibility.answer import Verdict
 from accessions.eligibility.check import COVERAGE_STATEMENTS, MAX_STATEMENTS, check_eligibility
-from registry.common import DomainError
+from registry.errors import DomainError
 from registry.models import Country, Product
 from regulations.selectors import applicable_regulations
 from tests import factories as f

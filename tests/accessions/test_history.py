@@ -4,7 +4,7 @@ import pytest
 from pghistory.models import Events
 
 from accessions.models import MarketAccess
-from registry.common import history_context
+from registry.history import history_context
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db

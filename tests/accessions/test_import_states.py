@@ -14,8 +14,8 @@ from django.urls import reverse
 from accessions.models import AccessState, MarketAccess, Proposal, ProposalBatch
 from accessions.services import imports, proposals
 from accessions.states_text import states_parse, states_text
-from registry.accounts import account_create
-from registry.common import DomainError
+from accounts.services import account_create
+from registry.errors import DomainError
 from tests.factories import CountryFactory, MarketAccessFactory, ProductFactory
 
 pytestmark = pytest.mark.django_db

@@ -13,8 +13,8 @@ from openpyxl import Workbook
 
 from accessions.models import EstablishmentRegistration, MarketAccess, Proposal, ProposalBatch
 from accessions.services import imports, proposals
-from registry.accounts import account_create
-from registry.common import DomainError
+from accounts.services import account_create
+from registry.errors import DomainError
 from tests.factories import (
     CountryFactory,
     EstablishmentRegistrationFactory,

@@ -13,8 +13,8 @@ from accessions.models import AccessState, MarketAccess, ProposalBatch, Proposal
 from accessions.seeding import seeds_load
 from accessions.services import proposals
 from accessions.services.market_access import market_access_create, market_access_save
-from registry.accounts import account_create
-from registry.common import DomainError
+from accounts.services import account_create
+from registry.errors import DomainError
 from tests.factories import CountryFactory, MarketAccessFactory, ProductFactory
 
 pytestmark = pytest.mark.django_db

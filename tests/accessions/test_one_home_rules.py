@@ -25,7 +25,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def trader(django_user_model):
-    from registry.roles import roles_ensure
+    from accounts.roles import roles_ensure
 
     roles_ensure()
     user = django_user_model.objects.create_user(

@@ -8,7 +8,7 @@ from django.db import transaction
 from accessions import outbox
 from accessions.models import AccessStatus, MarketAccess, OutboxEvent
 from accessions.services import market_access
-from registry.common import DomainError
+from registry.errors import DomainError
 from tests.factories import CountryFactory, MarketAccessFactory, ProductFactory
 
 

@@ -12,7 +12,7 @@ from accessions.eligibility.check import (
     required_site_kind,
 )
 from accessions.models import AccessStatus, MarketAccess
-from registry.common import covers
+from registry.dates import covers
 from registry.models import Port, ReportedSiteCount, SiteKind, SupervisionSite
 from registry.selectors import site_list_incomplete_q
 

@@ -12,8 +12,9 @@ from django.core import mail
 from accessions.models import MarketAccess, OutboxEvent, Proposal, ProposalState
 from accessions.services import proposals
 from accessions.services.market_access import market_access_state_record
-from registry.accounts import account_create
-from registry.common import DomainError, event_data
+from accounts.services import account_create
+from registry.errors import DomainError
+from registry.history import event_data
 from tests.factories import (
     CountryFactory,
     EstablishmentRegistrationFactory,

@@ -8,8 +8,8 @@ from django.core.management import CommandError, call_command
 
 from accessions.models import Accession, EstablishmentRegistration, MarketAccess
 from accessions.seeding import SEEDS_DIR, seeds_load
-from registry.common import Provenance
 from registry.models import Country, Product, ReportedFigure
+from registry.provenance import Provenance
 from regulations.models import Regulation, RegulationProduct
 
 pytestmark = pytest.mark.django_db

@@ -19,7 +19,7 @@ from accessions.models import (
     OutboxEvent,
 )
 from accessions.services import expiry
-from registry.common import add_months
+from registry.dates import add_months
 from tests.factories import (
     EstablishmentRegistrationFactory,
     MarketAccessFactory,

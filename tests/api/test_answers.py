@@ -69,7 +69,7 @@ def test_the_service_keeps_the_question_in_its_normal_form(record, access):
 
 
 def test_an_answer_is_kept_only_in_a_language_of_the_site(access):
-    from registry.common import DomainError
+    from registry.errors import DomainError
 
     answer = check_eligibility(product="chilled-beef", country="KZ", on=ASKED_ON)
     with pytest.raises(DomainError) as refused:

@@ -12,7 +12,7 @@ from rest_framework.renderers import JSONRenderer
 from accessions.eligibility.answer import EligibilityQuestion
 from accessions.eligibility.check import check_eligibility_batch
 from api.eligibility import EligibilityAnswerSerializer, answer_series_read, render_answer
-from registry.common import DomainError
+from registry.errors import DomainError
 from registry.models import Country, Port, Product
 from tests import factories as f
 

@@ -11,7 +11,7 @@ from django.contrib.auth.models import Group
 from accessions.eligibility.answer import EligibilityQuestion
 from accessions.eligibility.check import check_eligibility, check_eligibility_batch
 from notifications import services
-from registry.common import DomainError
+from registry.errors import DomainError
 from registry.models import Product, ProductAlias
 from registry.selectors import product_resolve
 from web.search import SearchFilters, search

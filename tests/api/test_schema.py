@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, settings
 from schemathesis import GenerationMode
 
 from api.base import REFERENCE_EXTENSION
-from registry.wsgi import application
+from config.wsgi import application
 
 EXPECTED_PATHS = {
     "/api/v1/countries/",

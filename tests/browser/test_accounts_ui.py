@@ -11,9 +11,9 @@ import pytest
 from django.core.management import call_command
 
 from accessions.models import Alert
+from accounts.services import account_create
 from api.models import ApiKey
 from notifications.models import Subscription
-from registry.accounts import account_create
 from tests.factories import EstablishmentRegistrationFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

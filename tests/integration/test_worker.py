@@ -19,10 +19,10 @@ from accessions import outbox
 from accessions.models import AccessStatus, EstablishmentRegistration, OutboxEvent
 from accessions.services import market_access
 from accessions.tasks import sweep_expiring_task
+from config.celery import app
 from notifications import services
 from notifications.models import Delivery
 from notifications.tasks import dispatch_outbox_task
-from registry.celery import app
 from tests.factories import (
     CountryFactory,
     EstablishmentRegistrationFactory,
@@ -60,7 +60,7 @@ def _reset_broker_connections() -> None:
 
 @pytest.fixture(scope="module")
 def worker(django_db_setup, django_db_blocker, tmp_path_factory):
-    """A real `celery -A registry worker` on the test database and the test Redis."""
+    """A real `celery -A config worker` on the test database and the test Redis."""
     with django_db_blocker.unblock():
         database_url = _database_url()
     log = tmp_path_factory.mktemp("worker") / "worker.log"
@@ -125,7 +125,7 @@ def receiver():
 
 @pytest.fixture
 def trader(django_user_model):
-    from registry.roles import roles_ensure
+    from accounts.roles import roles_ensure
 
     roles_ensure()
     user = django_user_model.objects.create_user("trader", email="trader@example.org")
@@ -245,7 +245,7 @@ def test_an_import_run_is_read_by_the_worker_with_its_progress(worker, via_broke
     progress at the last row and one proposal batch."""
     from accessions.models import ImportRun, ProposalBatch
     from accessions.services import imports
-    from registry.accounts import account_create
+    from accounts.services import account_create
 
     inspector = account_create(
         username="import-worker", email="iw@example.org", password="pw-worker-1", role="inspector"

@@ -14,7 +14,7 @@ from accessions.models import EventKind, OutboxEvent
 from notifications import services
 from notifications.models import Delivery, DeliveryAttempt, Subscription
 from notifications.selectors import subscriptions_of
-from registry.common import DomainError
+from registry.errors import DomainError
 from tests.factories import (
     CountryFactory,
     EstablishmentRegistrationFactory,
@@ -26,7 +26,7 @@ from tests.integration.receiver import Receiver, payload, signature_valid
 
 @pytest.fixture
 def trader(django_user_model):
-    from registry.roles import roles_ensure
+    from accounts.roles import roles_ensure
 
     roles_ensure()
     user = django_user_model.objects.create_user(
@@ -328,7 +328,7 @@ def test_weekly_digest_mails_each_subscriber_once_per_event(trader, catalogue):
 
 
 def test_the_digest_comes_in_the_subscribers_language_with_a_correct_plural(trader, catalogue):
-    from registry.accounts import account_language_set
+    from accounts.services import account_language_set
 
     account_language_set(user=trader, language="ru")
     services.subscription_create(user=trader, channel="email", country="KZ")

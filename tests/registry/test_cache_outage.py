@@ -17,7 +17,7 @@ def redis_down(settings):
     settings.CACHES = {
         "default": {
             **settings.CACHES["default"],
-            "BACKEND": "registry.common.FailOpenRedisCache",
+            "BACKEND": "registry.redis_cache.FailOpenRedisCache",
             "LOCATION": f"redis://127.0.0.1:{_closed_port()}/0",
         }
     }

@@ -12,7 +12,7 @@ def test_postgresql_connections_are_kept_and_health_checked_by_default():
     """With DATABASE_URL set and DJANGO_CONN_MAX_AGE unset, a connection outlives the request
     (one per worker process) and is checked before reuse; SQLite (embedded) keeps none."""
     code = (
-        "import django, os; os.environ['DJANGO_SETTINGS_MODULE'] = 'registry.settings';"
+        "import django, os; os.environ['DJANGO_SETTINGS_MODULE'] = 'config.settings';"
         "from django.conf import settings;"
         "db = settings.DATABASES['default'];"
         "print(db['CONN_MAX_AGE'], db['CONN_HEALTH_CHECKS'])"

@@ -7,7 +7,7 @@ import itertools
 import pytest
 from django.db import connection
 
-from registry.common import covers, in_force_q
+from registry.dates import covers, in_force_q
 from registry.models import Country, Product, ProductAlias, SupervisionSite, UnionMembership
 from registry.selectors import (
     binding_membership_q,

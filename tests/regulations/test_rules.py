@@ -9,7 +9,7 @@ import pytest
 
 from accessions.eligibility.answer import EligibilityQuestion
 from accessions.eligibility.check import check_eligibility_batch
-from registry.common import covers
+from registry.dates import covers
 from registry.models import Country, Product, UnionKind, UnionMembership
 from regulations.models import Regulation, RegulationStatus
 from regulations.selectors import (

@@ -6,7 +6,7 @@ import pytest
 
 from api.models import ApiKey
 from api.services import api_key_issue
-from registry.common import DomainError
+from registry.errors import DomainError
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,7 @@ from tests.factories import CountryFactory
 
 @pytest.fixture
 def trader(django_user_model):
-    from registry.roles import roles_ensure
+    from accounts.roles import roles_ensure
 
     roles_ensure()
     user = django_user_model.objects.create_user(

@@ -14,7 +14,7 @@ from celery import current_app
 from django.conf import settings as django_settings
 
 from accessions import outbox
-from registry.common import redis_breaker
+from registry.redis_cache import redis_breaker
 
 
 class HungRedis:
@@ -66,7 +66,7 @@ def hung():
 def _use_redis(settings, url):
     settings.CACHES = {
         "default": {
-            "BACKEND": "registry.common.FailOpenRedisCache",
+            "BACKEND": "registry.redis_cache.FailOpenRedisCache",
             "LOCATION": url,
             "OPTIONS": {
                 "socket_connect_timeout": django_settings.REDIS_TIMEOUT,

@@ -15,7 +15,7 @@ from accessions import outbox
 from accessions.models import EventKind
 from notifications import outbound, services
 from notifications.models import Delivery, Subscription
-from registry.common import DomainError
+from registry.errors import DomainError
 from tests.factories import CountryFactory, EstablishmentRegistrationFactory, ProductFactory
 from tests.security.conftest import Listener
 
@@ -24,7 +24,7 @@ PUBLIC = "93.184.215.14"
 
 @pytest.fixture
 def trader(django_user_model):
-    from registry.roles import roles_ensure
+    from accounts.roles import roles_ensure
 
     roles_ensure()
     user = django_user_model.objects.create_user(

@@ -14,10 +14,10 @@ from django.test import Client
 from django.urls import reverse
 
 from accessions.models import OutboxEvent
+from accounts import roles
+from accounts.services import account_create
 from api.models import ApiKey
 from notifications.models import Subscription, Watch
-from registry import roles
-from registry.accounts import account_create
 
 
 @pytest.fixture

@@ -12,9 +12,9 @@ from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
-from registry import roles
-from registry.accounts import DEMO_ACCOUNTS, account_create
-from registry.models import AccountProfile
+from accounts import roles
+from accounts.models import AccountProfile
+from accounts.services import DEMO_ACCOUNTS, account_create
 
 PASSWORD = "a-long-enough-passphrase-7"
 
@@ -235,6 +235,6 @@ def test_demo_accounts_one_per_role_only_where_allowed(seeded, settings, django_
     for username, role in DEMO_ACCOUNTS:
         user = django_user_model.objects.get(username=username)
         assert roles.main_role(user) == role
-        assert user.registry_profile.is_illustrative
+        assert user.profile.is_illustrative
         password = re.search(rf"{username}\s+password: (\S+)", out).group(1)
         assert user.check_password(password)

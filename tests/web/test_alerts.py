@@ -27,7 +27,7 @@ def alert(db):
 
 @pytest.fixture
 def trader(django_user_model):
-    from registry.roles import roles_ensure
+    from accounts.roles import roles_ensure
 
     roles_ensure()
     user = django_user_model.objects.create_user("trader", password="pw-trader-1")

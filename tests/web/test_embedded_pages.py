@@ -5,7 +5,7 @@ dashboard, the history admin explains itself without PostgreSQL, and "%00" in a 
 import pytest
 
 from accessions.models import EstablishmentRegistration, RegistrationStatus
-from registry.accounts import account_create
+from accounts.services import account_create
 
 
 def test_inspector_runs_the_expiry_sweep_from_the_dashboard(inspector_client, world):

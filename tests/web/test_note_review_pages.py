@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from accessions.models import MarketAccess, ProposalBatch
 from accessions.services import proposals
-from registry.accounts import account_create
+from accounts.services import account_create
 from tests.factories import MarketAccessFactory
 
 pytestmark = pytest.mark.django_db

@@ -278,7 +278,7 @@ def test_dashboard_includes_the_alerts_partial(
 
 
 def test_access_history_names_who_changed_it(client, world, django_user_model):
-    from registry.common import history_context
+    from registry.history import history_context
 
     if connection.vendor != "postgresql":
         pytest.skip("history is recorded by PostgreSQL triggers")
@@ -297,7 +297,7 @@ def test_the_menu_offers_the_dashboard_only_to_whom_roles_allow_it(
 ):
     from django.contrib.auth.models import Group
 
-    from registry.roles import roles_ensure
+    from accounts.roles import roles_ensure
 
     roles_ensure()
     trader = django_user_model.objects.create_user("trader-menu", password="pw-1234567890")
@@ -314,7 +314,7 @@ def test_the_menu_links_about_api_docs_and_subscriptions_for_who_may_open_them(
 ):
     from django.contrib.auth.models import Group
 
-    from registry.roles import roles_ensure
+    from accounts.roles import roles_ensure
 
     page = client.get("/search/").content.decode()
     assert 'href="/about/"' in page and 'href="/api/v1/docs/"' in page

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from accessions.models import MarketAccess, Proposal
 from accessions.services import proposals
-from registry.accounts import account_create
+from accounts.services import account_create
 from tests.factories import MarketAccessFactory, PortFactory
 
 pytestmark = pytest.mark.django_db

@@ -9,14 +9,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accessions.models import OutboxEvent
+from accounts import roles
 from notifications.models import Delivery, Subscription
-from registry import roles
 from tests.factories import CountryFactory, EstablishmentRegistrationFactory
 
 
 @pytest.fixture
 def trader(django_user_model):
-    from registry.roles import roles_ensure
+    from accounts.roles import roles_ensure
 
     roles_ensure()
     user = django_user_model.objects.create_user("trader", email="trader@example.org")

@@ -11,7 +11,9 @@ from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
-from registry.common import Confidence, content_language, format_dated
+from registry.dates import format_dated
+from registry.localize import content_language
+from registry.provenance import Confidence
 
 register = template.Library()
 
@@ -66,7 +68,7 @@ def whole_dates(value) -> SafeString:
 
 @register.filter
 def dated(value, precision: str = "") -> SafeString:
-    """`{{ record.valid_from|dated:record.valid_from_precision }}` via registry.common; the date
+    """`{{ record.valid_from|dated:record.valid_from_precision }}` via registry.dates; the date
     itself as a <time> element ("не позднее <time>2025-09-22</time> (дата перепечатки)")."""
     text = str(conditional_escape(format_dated(value, precision or "exact")))
     return mark_safe(_ISO_DATE.sub(_time, text))  # noqa: S308 (escaped above; digits only added)

@@ -7,7 +7,7 @@ from django.utils import timezone
 from tqdm import tqdm
 
 from accessions.scale_data import ScaleSizes, scale_data_generate
-from registry.common import DomainError
+from registry.errors import DomainError
 
 
 class Command(BaseCommand):

@@ -11,7 +11,8 @@ from tqdm import tqdm
 
 from accessions.models import ImportKind
 from accessions.services.imports import ImportReport, import_apply, import_dry_run, import_read
-from registry.common import Confidence, DomainError
+from registry.errors import DomainError
+from registry.provenance import Confidence
 
 
 class Command(BaseCommand):

@@ -5,8 +5,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from accessions.demo import demo_load
-from registry.accounts import demo_accounts_create
-from registry.common import DomainError
+from accounts.services import demo_accounts_create
+from registry.errors import DomainError
 
 
 class Command(BaseCommand):

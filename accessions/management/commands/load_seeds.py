@@ -3,7 +3,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from accessions.seeding import SEEDS_DIR, SeedError, seeds_load
-from registry.roles import roles_ensure
+from accounts.roles import roles_ensure
 
 
 class Command(BaseCommand):

@@ -1,12 +1,12 @@
-"""registry.roles answers every permission question: one row per role, one column per
+"""accounts.roles answers every permission question: one row per role, one column per
 predicate, and an owner check for subscriptions."""
 
 import pytest
 from django.contrib.auth.models import AnonymousUser, Group
 
-from registry import roles
-from registry.common import DomainError
-from registry.roles import roles_ensure
+from accounts import roles
+from accounts.roles import roles_ensure
+from registry.errors import DomainError
 
 # role -> (is_inspector, may_see_dashboard, may_acknowledge_alerts, may_subscribe,
 #          may_manage_api_keys, is_administrator)

@@ -1,4 +1,4 @@
-"""Writes about accounts beyond roles (registry.roles assigns those): the language a user reads
+"""Writes about accounts beyond roles (accounts.roles assigns those): the language a user reads
 in, the e-mail address an administrator vouches for, and the creation of accounts by trusted code
 (the demo accounts of `load_demo`)."""
 
@@ -13,9 +13,9 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from registry import roles
-from registry.common import DomainError
-from registry.models import AccountProfile
+from accounts import roles
+from accounts.models import AccountProfile
+from registry.errors import DomainError
 
 
 def profile_of(user: Any) -> AccountProfile:

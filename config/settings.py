@@ -26,8 +26,8 @@ ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhos
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    # The admin, with its site asking registry.roles who may open it (registry.apps).
-    "registry.apps.RegistryAdminConfig",
+    # The admin, with its site asking accounts.roles who may open it (accounts.apps).
+    "accounts.apps.RegistryAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     # sign-ins, sign-outs and failures: django-axes.
     "axes",
     "registry",
+    "accounts",
     "regulations",
     "accessions",
     "notifications",
@@ -65,7 +66,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "registry.common.HistoryContextMiddleware",
+    "registry.history.HistoryContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "web.middleware.ContentSecurityPolicyMiddleware",
@@ -74,8 +75,8 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
-ROOT_URLCONF = "registry.urls"
-WSGI_APPLICATION = "registry.wsgi.application"
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
 
 TEMPLATES = [
     {
@@ -149,7 +150,7 @@ STORAGES = {
 # --- Accounts: sign-in on the site (django-allauth), lockout (django-axes) ---------------------
 # Everyone signs in at /accounts/login/ (the admin's own login page redirects there). Traders
 # register themselves and verify their e-mail address; inspectors, senior inspectors and
-# administrators are made by an administrator (registry.roles.role_assign), never self-granted.
+# administrators are made by an administrator (accounts.roles.role_assign), never self-granted.
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "account-home"
 ACCOUNT_LOGOUT_REDIRECT_URL = "home"
@@ -213,14 +214,14 @@ PGTRIGGER_INSTALL_ON_MIGRATE = "postgresql" in DATABASES["default"]["ENGINE"]
 REDIS_URL = env.str("REDIS_URL", default="")
 # Redis is a dependency with a budget: one short connect and read timeout for the cache, the rate
 # limits and the web's enqueues; after a failure the process stops asking Redis for
-# REDIS_BREAKER_SECONDS (registry.common.RedisBreaker), so a request waits for it at most once.
+# REDIS_BREAKER_SECONDS (registry.redis_cache.RedisBreaker), so a request waits for it at most once.
 REDIS_TIMEOUT = env.float("REDIS_TIMEOUT", default=0.25)
 REDIS_BREAKER_SECONDS = env.float("REDIS_BREAKER_SECONDS", default=5.0)
 CACHES = {
     "default": (
         {
-            # A Redis outage reads as a cache miss, never a 500 (see registry.common).
-            "BACKEND": "registry.common.FailOpenRedisCache",
+            # A Redis outage reads as a cache miss, never a 500 (see registry.redis_cache).
+            "BACKEND": "registry.redis_cache.FailOpenRedisCache",
             "LOCATION": REDIS_URL,
             "OPTIONS": {"socket_connect_timeout": REDIS_TIMEOUT, "socket_timeout": REDIS_TIMEOUT},
         }
@@ -275,7 +276,7 @@ CELERY_BEAT_SCHEDULE: dict = {
 }
 
 # Without a broker there is no Celery beat: the serving process itself runs the expiry sweep at
-# start and then daily at beat's time (accessions.scheduler). Started by registry.wsgi, so by
+# start and then daily at beat's time (accessions.scheduler). Started by config.wsgi, so by
 # `runserver` and any WSGI server, never by management commands or the tests.
 REGISTRY_ON_SERVE: list[str] = (
     env.list("REGISTRY_ON_SERVE")
@@ -365,7 +366,7 @@ SPECTACULAR_SETTINGS = {
         "VerdictEnum": "accessions.eligibility.answer.Verdict",
         "ReasonCodeEnum": "accessions.eligibility.answer.REASON_CODES",
         "ConditionCodeEnum": "accessions.eligibility.answer.CONDITION_CODES",
-        "DatePrecisionEnum": "registry.common.DatePrecision",
+        "DatePrecisionEnum": "registry.provenance.DatePrecision",
         "AliasKindEnum": "registry.models.AliasKind",
         "SiteKindEnum": "registry.models.SiteKind",
         "RegulationKindEnum": "regulations.models.RegulationKind",

@@ -22,7 +22,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from registry.common import DomainError
+from registry.errors import DomainError
 
 ANONYMOUS = "anonymous"
 TRADER = "trader"

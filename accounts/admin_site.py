@@ -1,4 +1,4 @@
-"""The admin site: open to whoever registry.roles says may open it, signed in on the site.
+"""The admin site: open to whoever accounts.roles says may open it, signed in on the site.
 
 The admin has no sign-in page of its own: its login URL redirects to the site's sign-in
 (/accounts/login/), which applies the lockout and records every attempt.
@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from registry import roles
+from accounts import roles
 
 
 class RegistryAdminSite(admin.AdminSite):

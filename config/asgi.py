@@ -1,0 +1,8 @@
+"""ASGI entry point, for servers that speak ASGI (the registry is served by WSGI: config.wsgi)."""
+
+import os
+
+from django.core.asgi import get_asgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+application = get_asgi_application()

@@ -1,0 +1,74 @@
+"""Why a record can be trusted: its source, confidence, notes and the precision of its dates."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Confidence(models.TextChoices):
+    HIGH = "high", _("high")
+    MEDIUM = "medium", _("medium")
+    LOW = "low", _("low")
+
+
+class DatePrecision(models.TextChoices):
+    EXACT = "exact", _("exact date")
+    REPOST = "repost", _("repost date (the real date is the same day or a few days earlier)")
+    MONTH = "month", _("month only")
+    YEAR = "year", _("year only")
+    INFERRED = "inferred", _("inferred")
+
+
+class Provenance(models.Model):
+    """Why a record can be trusted: shown wherever the record is shown (DESIGN.md, Provenance)."""
+
+    source = models.TextField(_("source"), help_text=_("Citation of the public source."))
+    source_url = models.URLField(_("source URL"), max_length=500, blank=True)
+    confidence = models.CharField(_("confidence"), max_length=8, choices=Confidence.choices)
+    is_illustrative = models.BooleanField(
+        _("illustrative"),
+        default=False,
+        help_text=_("Demo or synthetic data, not a fact. Never part of the seeds."),
+    )
+    # Two kinds of note (DESIGN.md, "Public pages show only public notes"): the public note is
+    # written for traders and inspectors; the internal note holds sources, reasoning and research
+    # references and is shown only in the admin and to inspectors (roles.Ability.INTERNAL_NOTES).
+    public_note = models.TextField(
+        _("public note"),
+        blank=True,
+        help_text=_("Shown on public pages: plain words for traders and inspectors."),
+    )
+    notes = models.TextField(
+        _("internal note"),
+        blank=True,
+        help_text=_("Sources, reasoning, research references. Shown only to inspectors."),
+    )
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def provenance_constraints(cls, prefix: str) -> list[models.BaseConstraint]:
+        return [
+            models.CheckConstraint(
+                condition=models.Q(confidence__in=Confidence.values),
+                name=f"{prefix}_confidence_valid",
+                violation_error_message=_("Confidence must be high, medium or low."),
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(source=""),
+                name=f"{prefix}_source_required",
+                violation_error_message=_("Every record needs a source."),
+            ),
+        ]
+
+
+PROVENANCE_FIELDS = (
+    "source",
+    "source_url",
+    "confidence",
+    "is_illustrative",
+    "public_note",
+    "notes",
+)

@@ -104,8 +104,8 @@ def test_there_is_no_import_cycle():
 
 
 def test_packages_do_not_re_export():
-    """No facade __init__: a package's __init__ holds a docstring at most (the project package
-    also starts the Celery app, as Celery's Django guide has it)."""
+    """No facade __init__: an app's __init__ holds a docstring at most (the wiring, config/, also
+    starts the Celery app, as Celery's Django guide has it; it is not an app)."""
     for path in ROOT.glob("*/**/__init__.py"):
         if path.parts[len(ROOT.parts)] not in RANK or "migrations" in path.parts:
             continue
@@ -114,8 +114,6 @@ def test_packages_do_not_re_export():
             for node in ast.parse(path.read_text()).body
             if not (isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant))
         ]
-        if path == ROOT / "registry" / "__init__.py":
-            continue
         assert body == [], f"{path.relative_to(ROOT)} re-exports"
 
 

@@ -53,10 +53,11 @@ $(CHROMIUM):
 	  { DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null && \
 	    DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null; }
 
-lint: install  ## ruff lint and format check, mypy type check of the apps (packages in pyproject.toml)
+lint: install  ## ruff lint and format check, mypy, the layout's import contracts (import-linter)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 
 migrations-check: install  ## fail when a model change has no migration
 	DATABASE_URL=$${DATABASE_URL:-$(DATABASE_URL_TEST)} $(BIN)/python manage.py makemigrations --check --dry-run

@@ -53,10 +53,11 @@ $(CHROMIUM):
 	  { DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null && \
 	    DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null; }
 
-lint: install  ## ruff lint and format check, mypy type check of the apps (packages in pyproject.toml)
+lint: install  ## ruff lint and format check, mypy, the layout's import contracts (import-linter)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 
 migrations-check: install  ## fail when a model change has no migration
 	DATABASE_URL=$${DATABASE_URL:-$(DATABASE_URL_TEST)} $(BIN)/python manage.py makemigrations --check --dry-run
@@ -67,9 +68,14 @@ $(CJK_FONT):
 	  { DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null && \
 	    DEBIAN_FRONTEND=noninteractive apt-get install -y -q fonts-noto-cjk >/dev/null; }
 
+# The 25 slowest tests and the run's wall-clock time are printed at the end of every run.
 pytest: install $(CHROMIUM) $(CJK_FONT)  ## the whole pytest suite on the real PostgreSQL and Redis
+	@start=$$(date +%s); \
 	DATABASE_URL=$${DATABASE_URL:-$(DATABASE_URL_TEST)} REDIS_URL=$${REDIS_URL:-$(REDIS_URL_TEST)} \
-	  $(BIN)/pytest $(PYTEST_ARGS)
+	  $(BIN)/pytest --durations=25 $(PYTEST_ARGS); status=$$?; \
+	took=$$(( $$(date +%s) - start )); \
+	echo "pytest suite: $$(( took / 60 )) min $$(( took % 60 )) s wall clock (exit status $$status)"; \
+	exit $$status
 
 test: lint migrations-check pytest  ## install, lint, migration check, the whole suite (PostgreSQL + Redis)
 

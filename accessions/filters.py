@@ -34,6 +34,7 @@ from accessions.validity import (
 from registry.filters import (
     CountryChoiceFilter,
     HsPrefixFilter,
+    ProductFilter,
     ProductRefField,
     ProductRefFilter,
     UpperCaseModelChoiceField,
@@ -196,6 +197,47 @@ class MarketAccessFilter(django_filters.FilterSet):
         return queryset.filter(
             access_ends_between(today + dt.timedelta(days=1), today + dt.timedelta(days=value + 1))
         )
+
+
+PRODUCT_ACCESS_COUNTRY_HELP = _("Products with an access entry (any status) from this country.")
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "title": "ISO alpha-2",
+        "minLength": 1,
+        "description": str(PRODUCT_ACCESS_COUNTRY_HELP),
+    }
+)
+class ProductAccessCountryFilter(CountryChoiceFilter):
+    """Products with an access entry (any status) from a country, read through the access
+    entry's own relation to its product (the catalogue knows nothing of access entries)."""
+
+    def filter(self, qs, value):
+        if not value:
+            return qs
+        return qs.filter(
+            **{
+                f"{self.field_name}__{self.lookup_expr}": MarketAccess.objects.filter(
+                    country=value
+                ).values("product_id")
+            }
+        )
+
+
+class ProductWithAccessFilter(ProductFilter):
+    """The catalogue's product filters and the country of an access entry (the API's product
+    list)."""
+
+    country = ProductAccessCountryFilter(
+        field_name="pk",
+        lookup_expr="in",
+        help_text=PRODUCT_ACCESS_COUNTRY_HELP,
+    )
+
+    class Meta(ProductFilter.Meta):
+        pass
 
 
 class ApiAccessionFilter(AccessionFilter):

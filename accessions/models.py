@@ -51,8 +51,8 @@ class MarketAccess(Provenance):
     """One product from one exporting country on China's access list.
 
     Access legally starts with the GACC announcement; a protocol alone is not yet access
-    (domain-facts §1). `valid_from` is the conservative start the sources support and its
-    precision says how exact it is.
+    (docs/design.md, "Why it exists"). `valid_from` is the conservative start the sources
+    support and its precision says how exact it is.
     """
 
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="accesses")
@@ -185,7 +185,7 @@ class MarketAccess(Provenance):
 
 class StateKind(models.TextChoices):
     """The legal states of an access entry, each valid from its start until the next one takes
-    over (DESIGN.md, "Time"; uktrade/tamato's ValidityStartMixin)."""
+    over (docs/design.md, "Time"; uktrade/tamato's ValidityStartMixin)."""
 
     NEGOTIATING = "negotiating", _("negotiating")
     PROTOCOL_SIGNED = "protocol_signed", _("protocol signed")
@@ -538,7 +538,7 @@ REGISTRATION_NUMBER_REGEX = r"^(DEMO-)?C[A-Z]{3}[0-9]{14}$"
 
 
 class ExtensionExclusion(models.TextChoices):
-    """Decree 280's cases excluded from automatic extension (domain-facts §5.2, medium confidence).
+    """Decree 280's cases excluded from automatic extension (seeds/README.md, medium confidence).
 
     Stored as data on the registration so the expiry sweep can decide set-based.
     """

@@ -1,5 +1,5 @@
 """The one home of the temporal rules of access entries and registrations (valid time,
-DESIGN.md "Time").
+docs/design.md "Time").
 
 - **The state of an access entry on a date** is the latest of its dated legal states that starts
   on or before the date ("valid until the next one takes over", uktrade/tamato's

@@ -1,7 +1,7 @@
 """Who may do what: every permission question of the registry is answered here, and only here.
 
-The roles are those of DESIGN.md ("Users and what they may do"). They are data: `ABILITIES` says
-what each role may do, and a user's roles come from the role groups (`trader`, `inspector`,
+The roles are those of docs/design.md ("Users and what they may do"). They are data: `ABILITIES`
+says what each role may do, and a user's roles come from the role groups (`trader`, `inspector`,
 `senior_inspector`) plus the superuser flag (administrator). An API client is whoever presents an
 API key on a request. Views, API permissions, services, admin screens and menu items ask
 `may(user, ability)` (or one of the named predicates below) instead of testing groups or flags.

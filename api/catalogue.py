@@ -8,6 +8,7 @@ from drf_spectacular.utils import (
     extend_schema_view,
 )
 
+from accessions.filters import ProductWithAccessFilter
 from api.base import DetailApiView, ListApiView, detail_schema, list_schema
 from api.serializers import (
     CountryDetailSerializer,
@@ -16,7 +17,7 @@ from api.serializers import (
     ProductDetailSerializer,
     ProductListSerializer,
 )
-from registry.filters import CountryFilter, PortFilter, ProductFilter
+from registry.filters import CountryFilter, PortFilter
 from registry.selectors import country_api_list, port_api_list, product_api_list
 
 logger = logging.getLogger(__name__)
@@ -53,7 +54,7 @@ class ProductListView(ListApiView):
     """Product kinds as GACC lists them; `q` searches names in three languages and aliases."""
 
     serializer_class = ProductListSerializer
-    filterset_class = ProductFilter
+    filterset_class = ProductWithAccessFilter
     export_title = "products"
 
     def get_queryset(self):

@@ -154,12 +154,6 @@ class ProductFilter(django_filters.FilterSet):
     origin_type = django_filters.ChoiceFilter(
         field_name="origin_type", lookup_expr="exact", choices=OriginType.choices
     )
-    country = CountryChoiceFilter(
-        field_name="accesses__country",
-        lookup_expr="exact",
-        distinct=True,
-        help_text=_("Products with an access entry (any status) from this country."),
-    )
 
     class Meta:
         model = Product

@@ -21,7 +21,8 @@ class DatePrecision(models.TextChoices):
 
 
 class Provenance(models.Model):
-    """Why a record can be trusted: shown wherever the record is shown (DESIGN.md, Provenance)."""
+    """Why a record can be trusted: shown wherever the record is shown (docs/design.md, "The
+    domain": Provenance)."""
 
     source = models.TextField(_("source"), help_text=_("Citation of the public source."))
     source_url = models.URLField(_("source URL"), max_length=500, blank=True)
@@ -31,7 +32,7 @@ class Provenance(models.Model):
         default=False,
         help_text=_("Demo or synthetic data, not a fact. Never part of the seeds."),
     )
-    # Two kinds of note (DESIGN.md, "Public pages show only public notes"): the public note is
+    # Two kinds of note (docs/design.md, "Public pages show only public notes"): the public note is
     # written for traders and inspectors; the internal note holds sources, reasoning and research
     # references and is shown only in the admin and to inspectors (roles.Ability.INTERNAL_NOTES).
     public_note = models.TextField(

@@ -119,6 +119,17 @@ class SupervisionSiteFactory(ProvenanceFactory):
     valid_from_precision = "year"
 
 
+class ReportedSiteCountFactory(ProvenanceFactory):
+    class Meta:
+        model = reg.ReportedSiteCount
+
+    kind = "meat"
+    area = "Xinjiang"
+    ports_reported = 3
+    as_of = dt.date(2019, 12, 31)
+    as_of_precision = "year"
+
+
 class TopicFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = regs.Topic
@@ -259,3 +270,25 @@ class EstablishmentRegistrationFactory(ProvenanceFactory):
     def products(self, create, extracted, **kwargs):
         if create and extracted:
             self.products.set(extracted)
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    """An account, with a role when given one: `UserFactory(role="inspector")` (trader,
+    inspector, senior_inspector or administrator), given by the role service itself
+    (accounts.roles.role_assign: the group, staff status for the roles that work in the admin)."""
+
+    class Meta:
+        model = "auth.User"
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user-{n}")
+    email = factory.LazyAttribute(lambda o: f"{o.username}@example.org")
+    password = factory.django.Password("pw-factory-1")
+
+    @factory.post_generation
+    def role(obj, create, extracted, **kwargs):  # noqa: N805
+        if create and extracted:
+            from accounts.roles import role_assign
+
+            role_assign(user=obj, role=extracted)

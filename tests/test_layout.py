@@ -1,28 +1,38 @@
-"""The layout holds: dependencies point one way (web -> api -> notifications -> accessions ->
-regulations -> accounts -> registry), no import cycle, no facade __init__, each domain rule
-written once, and no test leans on a private name."""
+"""The layout holds where an import graph cannot see it.
+
+Which app may import which is declared once, as import-linter contracts in pyproject.toml
+(`make lint` runs them: layers web -> api -> notifications -> accessions -> regulations ->
+accounts -> registry under the wiring in config, no import cycle between the modules of a
+package, at any depth and through indirect chains). These tests check what those contracts cannot:
+that they name every app, that no app reaches a higher one by a name in a string (importlib,
+`import_string`, `apps.get_model`, a model reference "app.Model") or by an ORM lookup through a
+relation that a higher app declares, and that no package re-exports. That each domain rule has one
+home is proved by behaviour, not text: each SQL form agrees with its Python twin on generated data
+(tests/registry/test_rules.py, tests/regulations/test_rules.py, tests/accessions/test_valid_time.py,
+tests/accessions/test_one_home_rules.py).
+"""
+
+from __future__ import annotations
 
 import ast
-import re
+import tomllib
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from django.apps import apps
+from django.conf import settings
+from django.db import models
 
 ROOT = Path(__file__).resolve().parent.parent
-# The order of the apps: an app may import only apps of a lower rank. The pages (web) sit on top:
-# a user's own API keys are managed there through the api app's services; api never imports web.
-RANK = {
-    "registry": 0,
-    "accounts": 1,
-    "regulations": 2,
-    "accessions": 3,
-    "notifications": 4,
-    "api": 5,
-    "web": 6,
-}
+CONTRACTS = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]
+LAYERS = next(c for c in CONTRACTS["contracts"] if c["type"] == "layers")["layers"]
+# The apps, lowest first (the wiring, config, is above them all and not an app).
+APPS = [layer for layer in reversed(LAYERS) if layer != "config"]
+RANK = {app: rank for rank, app in enumerate(APPS)}
 
 
-def _modules(app: str):
+def _modules(app: str) -> Iterator[tuple[str, Path]]:
     for path in sorted((ROOT / app).rglob("*.py")):
         if "migrations" in path.parts:
             continue
@@ -30,77 +40,213 @@ def _modules(app: str):
         yield ".".join(parts[:-1] if parts[-1] == "__init__" else parts), path
 
 
-def _imports(path: Path, module: str) -> set[str]:
-    """Every module this file imports, at any depth (function-level imports count too)."""
-    found = set()
-    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+def _app_of(dotted: str) -> str | None:
+    """The project app a dotted module path or app label names, None for anything else."""
+    head = dotted.split(".")[0]
+    if head in RANK:
+        return head
+    try:
+        module = apps.get_app_config(head).module
+    except LookupError:
+        return None
+    return _app_of(module.__name__) if module is not None and module.__name__ != head else None
+
+
+def test_the_contracts_place_every_app_and_the_wiring_on_top():
+    installed = {name.split(".")[0] for name in settings.INSTALLED_APPS}
+    local = {path.parent.name for path in ROOT.glob("*/apps.py")}
+    assert local <= installed
+    assert set(APPS) == local, "every app has its place in the layers contract"
+    assert LAYERS[0] == "config"
+    assert set(CONTRACTS["root_packages"]) == {"config", *APPS}
+
+
+# --- Names in strings ---------------------------------------------------------------------------
+
+IMPORTING_CALLS = {"import_module", "import_string", "__import__", "get_model", "lazy_model"}
+RELATION_FIELDS = {"ForeignKey", "OneToOneField", "ManyToManyField"}
+
+
+def _callee(node: ast.Call) -> str:
+    func = node.func
+    return func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+
+
+def _named_in_strings(path: Path) -> Iterator[tuple[int, str]]:
+    """Modules and models a file names in strings where they are imported or related to: an
+    importlib/`import_string` path, `apps.get_model("app", "Model")` or `get_model("app.Model")`,
+    and a relation to "app.Model"."""
     for node in ast.walk(ast.parse(path.read_text(), str(path))):
-        if isinstance(node, ast.Import):
-            found.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            base = node.module or ""
-            if node.level:
-                anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
-                base = ".".join([*anchor, base] if base else anchor)
-            found.add(base)
-            found.update(f"{base}.{alias.name}" for alias in node.names)
-    return found
+        if not isinstance(node, ast.Call):
+            continue
+        callee = _callee(node)
+        if callee not in IMPORTING_CALLS | RELATION_FIELDS:
+            continue
+        values = [*node.args, *(kw.value for kw in node.keywords if kw.arg in ("to", "app_label"))]
+        for value in values[:1] if callee in RELATION_FIELDS else values[:2]:
+            if isinstance(value, ast.Constant) and isinstance(value.value, str):
+                yield node.lineno, value.value
+                break
 
 
-def _graph() -> dict[str, set[str]]:
-    modules = {name: path for app in RANK for name, path in _modules(app)}
-    return {
-        name: {target for target in _imports(path, name) if target in modules and target != name}
-        for name, path in modules.items()
-    }
-
-
-def test_the_apps_of_the_layout_exist():
-    for app in RANK:
-        assert (ROOT / app / "apps.py").exists(), app
-
-
-def test_no_import_runs_against_the_direction_of_the_layout():
+def test_no_app_names_a_higher_app_in_a_string():
+    """What import-linter cannot see: a module imported by name, a model fetched by its label."""
     wrong = []
-    for app in RANK:
+    for app in APPS:
         for module, path in _modules(app):
-            for target in _imports(path, module):
-                other = target.split(".")[0]
-                if other in RANK and other != app and RANK[other] >= RANK[app]:
-                    wrong.append(f"{module} imports {target}")
+            for line, name in _named_in_strings(path):
+                other = _app_of(name)
+                if other is not None and RANK[other] > RANK[app]:
+                    wrong.append(f"{module}:{line} names {name!r}")
     assert wrong == []
 
 
-def test_there_is_no_import_cycle():
-    graph = _graph()
-    index: dict[str, int] = {}
-    low: dict[str, int] = {}
-    stack: list[str] = []
-    cycles: list[list[str]] = []
+def test_the_string_check_sees_a_model_fetched_by_label(tmp_path):
+    """The check above can fail: a registry module fetching an accessions model by its label."""
+    probe = tmp_path / "probe.py"
+    probe.write_text(
+        "from django.apps import apps\n"
+        "def count():\n"
+        "    return apps.get_model('accessions', 'MarketAccess').objects.count()\n"
+        "def loader():\n"
+        "    from importlib import import_module\n"
+        "    return import_module('notifications.services')\n"
+    )
+    found = [name for _line, name in sorted(_named_in_strings(probe))]
+    assert found == ["accessions", "notifications.services"]
+    assert [RANK[_app_of(name) or ""] > RANK["registry"] for name in found] == [True, True]
 
-    def visit(node: str) -> None:  # Tarjan's strongly connected components
-        index[node] = low[node] = len(index)
-        stack.append(node)
-        for target in graph[node]:
-            if target not in index:
-                visit(target)
-                low[node] = min(low[node], low[target])
-            elif target in stack:
-                low[node] = min(low[node], index[target])
-        if low[node] == index[node]:
-            component = []
-            while True:
-                member = stack.pop()
-                component.append(member)
-                if member == node:
-                    break
-            if len(component) > 1:
-                cycles.append(sorted(component))
 
-    for node in graph:
-        if node not in index:
-            visit(node)
-    assert cycles == []
+# --- ORM lookups through another app's relations ------------------------------------------------
+
+
+def _project_models() -> list[type[models.Model]]:
+    return [m for m in apps.get_models() if _app_of(m.__module__) in RANK]
+
+
+def _rank_of(model: type[models.Model]) -> int:
+    app = _app_of(model.__module__)
+    return RANK[app] if app is not None else -1  # Django's and third parties' models: below all
+
+
+def _reverse_names(field: models.Field) -> set[str]:
+    """The names an ORM lookup uses to follow a relation backwards (its query name and, for
+    prefetch_related, its accessor)."""
+    names = {field.related_query_name()}  # type: ignore[attr-defined]
+    accessor = field.remote_field.get_accessor_name()  # type: ignore[union-attr]
+    if accessor:
+        names.add(accessor)
+    return names
+
+
+def _lookup_names() -> tuple[dict[int, set[str]], dict[int, set[str]]]:
+    """For each rank: the relation names a module of that rank may follow (fields of models at
+    or below it, reverse relations declared at or below it), and the names that follow a relation
+    backwards into a higher app (declared by a model above, pointing at a model at or below)."""
+    own: dict[int, set[str]] = {rank: set() for rank in RANK.values()}
+    upward: dict[int, set[str]] = {rank: set() for rank in RANK.values()}
+    for model in _project_models():
+        for field in model._meta.get_fields(include_hidden=True):
+            if field.auto_created and not field.concrete:
+                continue  # reverse relations: recorded from the side that declares them
+            for rank in RANK.values():
+                if _rank_of(model) <= rank:
+                    own[rank].add(field.name)
+            if not field.is_relation or field.related_model in (None, "self"):
+                continue
+            target = field.related_model
+            for rank in RANK.values():
+                if _rank_of(target) <= rank < _rank_of(model):  # type: ignore[arg-type]
+                    upward[rank] |= _reverse_names(field)  # type: ignore[arg-type]
+                elif max(_rank_of(model), _rank_of(target)) <= rank:  # type: ignore[arg-type]
+                    own[rank] |= _reverse_names(field)  # type: ignore[arg-type]
+    return own, upward
+
+
+def _lookups(path: Path) -> Iterator[tuple[int, str]]:
+    """Every ORM lookup path a file may write: keyword names of calls (`filter(a__b=…)`) and
+    strings passed to calls (`values("a__b")`, `F("a")`, `field_name="a__b"`)."""
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if not isinstance(node, ast.Call):
+            continue
+        for keyword in node.keywords:
+            if keyword.arg:
+                yield node.lineno, keyword.arg
+        for value in [*node.args, *(kw.value for kw in node.keywords)]:
+            if isinstance(value, ast.Constant) and isinstance(value.value, str):
+                yield node.lineno, value.value.lstrip("-")
+
+
+def _wrong_lookups(app: str, paths: list[tuple[str, Path]]) -> list[str]:
+    own, upward = _lookup_names()
+    rank = RANK[app]
+    foreign = upward[rank] - own[rank]
+    wrong = []
+    for module, path in paths:
+        for line, lookup in _lookups(path):
+            if lookup.isidentifier() and any(part in foreign for part in lookup.split("__")):
+                wrong.append(f"{module}:{line} follows {lookup!r}")
+    return sorted(wrong)
+
+
+@pytest.mark.parametrize("app", APPS)
+def test_no_orm_lookup_follows_a_relation_declared_by_a_higher_app(app):
+    """`Product.objects.filter(accesses__country=…)` in registry would reach accessions through
+    a relation accessions declares: the catalogue would depend on the access list without an
+    import. Such a lookup belongs to the app that declares the relation."""
+    assert _wrong_lookups(app, list(_modules(app))) == []
+
+
+def test_the_lookup_check_sees_a_reverse_path_into_a_higher_app(tmp_path):
+    probe = tmp_path / "probe.py"
+    probe.write_text(
+        "def products(country):\n"
+        "    return Product.objects.filter(accesses__country=country).values('name_en')\n"
+        "COUNTRY = CountryChoiceFilter(field_name='accesses__country', lookup_expr='exact')\n"
+    )
+    wrong = _wrong_lookups("registry", [("probe", probe)])
+    assert wrong == [
+        "probe:2 follows 'accesses__country'",
+        "probe:3 follows 'accesses__country'",
+    ]
+    assert _wrong_lookups("accessions", [("probe", probe)]) == []
+
+
+@pytest.mark.parametrize("app", APPS)
+def test_every_filter_path_stays_within_the_apps_its_module_may_know(app):
+    """The FilterSets resolved through the models themselves: each model a filter's field path
+    reaches belongs to the FilterSet's app or one below it."""
+    import django_filters
+
+    wrong = []
+    for module, _path in _modules(app):
+        if not module.endswith("filters"):
+            continue
+        loaded = __import__(module, fromlist=["*"])
+        for name, filterset in vars(loaded).items():
+            if not (
+                isinstance(filterset, type)
+                and issubclass(filterset, django_filters.FilterSet)
+                and filterset.__module__ == module
+                and filterset._meta.model is not None
+            ):
+                continue
+            for filter_name, declared in filterset.base_filters.items():
+                model = filterset._meta.model
+                for part in (declared.field_name or "").split("__"):
+                    try:
+                        field = model._meta.get_field(part)
+                    except Exception:  # noqa: BLE001 - a lookup or transform, not a field
+                        break
+                    if not field.is_relation or field.related_model is None:
+                        break
+                    model = field.related_model
+                    if _rank_of(model) > RANK[app]:
+                        wrong.append(f"{module}.{name}.{filter_name}: {declared.field_name}")
+    assert wrong == []
+
+
+# --- Packages -----------------------------------------------------------------------------------
 
 
 def test_packages_do_not_re_export():
@@ -115,51 +261,6 @@ def test_packages_do_not_re_export():
             if not (isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant))
         ]
         assert body == [], f"{path.relative_to(ROOT)} re-exports"
-
-
-# Each domain rule has one home: a fingerprint of its code may appear there and nowhere else.
-RULES = [
-    ("the validity rule", r"def (in_force_q|covers)\b", {"registry/dates.py"}),
-    ("adding months", r"def add_months\b", {"registry/dates.py"}),
-    (
-        "binding union membership",
-        r"binding\"?\)?: True|binding=True|memberships__binding",
-        {"registry/selectors.py"},
-    ),
-    ("a regulation in force", r"in_force_from__(lte|isnull)", {"regulations/selectors.py"}),
-    (
-        "which product an identifier names",
-        r"name_(en|ru)__iexact|alias__iexact=(ident|name)",
-        {"registry/selectors.py"},
-    ),
-    ("the active registration statuses", r"\"renewal_due\",\s*\"extended\"", set()),
-    ("the history diff", r"before\.get\(name\) != value", {"registry/history.py"}),
-    ("who may do what", r"\.is_superuser|groups\.filter\(", {"accounts/roles.py"}),
-    ("the eligibility question's normal form", r"port\"?\]?\.strip\(\)\.lower\(\)", set()),
-    # Issue 21: the temporal rules of access entries and registrations, and the HS prefix.
-    (
-        "the state of an access entry on a date",
-        r"starts_on__(lte|lt|gt|gte)\b|def (state_on|grants_access)\b",
-        {"accessions/validity.py"},
-    ),
-    ("a registration's end", r"Coalesce\(\s*\"extended_until\"", {"accessions/validity.py"}),
-    ("an HS prefix matching a product", r"hs_code__startswith", {"registry/selectors.py"}),
-    (
-        "a status read for a date",
-        r"status=AccessStatus\.IN_FORCE\)\.filter\(in_force_q|status__in=granted",
-        set(),
-    ),
-]
-
-
-@pytest.mark.parametrize(("rule", "pattern", "homes"), RULES, ids=[r[0] for r in RULES])
-def test_each_rule_is_written_once(rule, pattern, homes):
-    found = set()
-    for app in RANK:
-        for _module, path in _modules(app):
-            if re.search(pattern, path.read_text()):
-                found.add(str(path.relative_to(ROOT)))
-    assert found <= homes, f"{rule} is also written in {sorted(found - homes)}"
 
 
 def test_tests_use_no_private_names():

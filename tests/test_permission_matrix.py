@@ -3,7 +3,7 @@
 Expected answers: the path's own answer when the role may (200, or the redirect a successful
 write makes); for anonymous users a redirect to the site's sign-in on pages and 401 on the API;
 403 for signed-in users whose role does not carry the ability. The expectations are written
-from DESIGN.md's roles table, not read back from accounts.roles.
+from docs/design.md's roles table, not read back from accounts.roles.
 """
 
 from __future__ import annotations

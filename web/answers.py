@@ -1,6 +1,6 @@
 """Citable answers: the checker's answer saved under an unguessable id, and the answer's page,
 which shows it as given beside today's answer to the same question and date (issue "Citable
-answers"; DESIGN.md, "The eligibility question")."""
+answers"; docs/design.md, "The eligibility question")."""
 
 from __future__ import annotations
 

@@ -27,7 +27,7 @@ class Verdict(models.TextChoices):
     ELIGIBLE_WITH_CONDITIONS = "eligible_with_conditions", gettext_lazy("eligible with conditions")
     NOT_ELIGIBLE = "not_eligible", gettext_lazy("not eligible")
     # The registry holds no record that decides the question (no entry for the pair, or a
-    # protocol with no announcement recorded): not a refusal (DESIGN.md, "The eligibility
+    # protocol with no announcement recorded): not a refusal (docs/design.md, "The eligibility
     # question").
     NOT_RECORDED = "not_recorded", gettext_lazy("not recorded")
     UNKNOWN = "unknown", gettext_lazy("cannot be decided")

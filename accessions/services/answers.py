@@ -30,7 +30,7 @@ def _lines(reasons: list[Reason]) -> list[dict[str, str]]:
 def answer_record(*, answer: EligibilityAnswer, language: str) -> AnswerRecord:
     """Keep an eligibility answer as it was given, under a new unguessable public id.
 
-    Rule (DESIGN.md, "The eligibility question" and "Time"; issue "Citable answers"): an answer
+    Rule (docs/design.md, "The eligibility question" and "Time"; issue "Citable answers"): an answer
     has a permalink that reproduces it, and a saved answer is evidence of what the registry said.
     So the record holds the question in its normal form (the date pinned), the verdict, the
     reasons and conditions in the language they were given (`language`, one of LANGUAGES), and

@@ -239,10 +239,11 @@ def expiry_sweep(
 ) -> SweepSummary:
     """Raise expiry alerts and move registrations and access entries on, as of `today`.
 
-    The regime that decides is the one in force on the registration's expiry date (DESIGN.md,
-    "Registration regime"; domain-facts §5.2): Decree 248 Art. 20, renewal 3–6 months before
-    expiry; Decree 280 (from 2026-06-01), 3–12 months, and automatic extension for its
-    `auto_extend_years` unless the registration carries an `extension_exclusion`.
+    The regime that decides is the one in force on the registration's expiry date (docs/design.md,
+    "The domain": Registration regime; seeds/README.md, registration_regimes.csv): Decree 248
+    Art. 20, renewal 3–6 months before expiry; Decree 280 (from 2026-06-01), 3–12 months, and
+    automatic extension for its `auto_extend_years` unless the registration carries an
+    `extension_exclusion`.
 
     - past expiry: status `expired`, or `extended` with `extended_until` and `extension_basis`;
     - renewal window opened: status `renewal_due` (alert `window_opened`, event `window_entered`);

@@ -6,7 +6,7 @@ changes until a senior inspector other than the author publishes it; publishing 
 change through `record_save` / `record_delete`, the services an administrator's direct write
 uses, in one transaction, with author and reviewer in the history context. A proposal whose record
 has changed since it was made is stale: it is never applied, only rebased or rejected.
-(DESIGN.md, "Users and what they may do"; issue 12.)
+(docs/design.md, "Users and what they may do"; issue 12.)
 """
 
 from __future__ import annotations

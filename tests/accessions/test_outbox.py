@@ -118,10 +118,10 @@ def test_invalid_new_access_is_refused_without_an_event(db):
     assert not OutboxEvent.objects.exists()
 
 
-def test_admin_edits_of_access_reach_subscribers_through_the_outbox(admin_client, seeded):
-    from accessions.models import EventKind, MarketAccess, OutboxEvent
+def test_admin_edits_of_access_reach_subscribers_through_the_outbox(admin_client):
+    from accessions.models import EventKind, OutboxEvent
 
-    access = MarketAccess.objects.get(country__iso2="KZ", product__slug="edible-peas")
+    access = MarketAccessFactory(status="in_force")
     url = f"/admin/accessions/marketaccess/{access.pk}/change/"
     form = admin_client.get(url).context["adminform"].form
     data = {k: v for k, v in form.initial.items() if v is not None}

@@ -4,6 +4,8 @@ entry's own list of ports shows it; every seeded product category against every 
 import datetime as dt
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from accessions.eligibility.answer import EligibilityQuestion
 from accessions.eligibility.check import (
@@ -15,6 +17,7 @@ from accessions.models import AccessStatus, MarketAccess
 from registry.dates import covers
 from registry.models import Port, ReportedSiteCount, SiteKind, SupervisionSite
 from registry.selectors import site_list_incomplete_q
+from tests.factories import PortFactory, ReportedSiteCountFactory, SupervisionSiteFactory
 
 pytestmark = pytest.mark.django_db
 ON = dt.date(2025, 6, 1)
@@ -161,11 +164,33 @@ def site_list_incomplete(kind, counts, sites) -> bool:
     return any(count.kind == kind and count.ports_reported > recorded for count in counts)
 
 
-def test_site_list_incomplete_sql_matches_the_rule(seeded):
-    counts, sites = list(ReportedSiteCount.objects.all()), list(SupervisionSite.objects.all())
+KINDS = st.sampled_from(SiteKind.values)
+
+
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    sites=st.lists(st.tuples(st.integers(0, 3), KINDS), max_size=8, unique=True),
+    counts=st.lists(st.tuples(KINDS, st.integers(0, 4)), max_size=4, unique_by=lambda c: c[0]),
+)
+def test_site_list_incomplete_sql_matches_the_rule_on_generated_sites_and_counts(sites, counts):
+    SupervisionSite.objects.all().delete()
+    ReportedSiteCount.objects.all().delete()
+    ports = list(Port.objects.order_by("pk")[:4]) or [PortFactory() for _ in range(4)]
+    for port_index, kind in sites:  # one site of a kind per port (a unique constraint)
+        SupervisionSiteFactory(port=ports[port_index], kind=kind)
+    for kind, reported in counts:
+        ReportedSiteCountFactory(kind=kind, ports_reported=reported)
+    recorded_sites = list(SupervisionSite.objects.all())
+    recorded_counts = list(ReportedSiteCount.objects.all())
     for kind in SiteKind.values:
         sql = Port.objects.annotate(flag=site_list_incomplete_q(kind)).values_list("flag", flat=1)
-        assert set(sql) == {site_list_incomplete(kind, counts, sites)}, kind
+        assert set(sql) == {site_list_incomplete(kind, recorded_counts, recorded_sites)}, kind
+
+
+def test_the_seeds_record_fewer_meat_sites_than_reported_and_every_fruit_site(seeded):
+    counts, sites = list(ReportedSiteCount.objects.all()), list(SupervisionSite.objects.all())
     assert site_list_incomplete("meat", counts, sites)
     assert not site_list_incomplete("fruit", counts, sites)
 

@@ -3,6 +3,8 @@ predicate, and an owner check for subscriptions."""
 
 import pytest
 from django.contrib.auth.models import AnonymousUser, Group
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from accounts import roles
 from accounts.roles import roles_ensure
@@ -137,3 +139,37 @@ def test_holders_of_a_role(django_user_model):
     assert list(users.filter(roles.holders_q(roles.INSPECTOR))) == [inspector]
     assert list(users.filter(roles.holders_q(roles.TRADER))) == [trader]
     assert list(users.filter(roles.holders_q(roles.ADMINISTRATOR))) == [admin]
+
+
+ACCOUNT = st.tuples(
+    st.sets(st.sampled_from(roles.GROUP_ROLES)),  # the groups held
+    st.booleans(),  # is_superuser
+    st.booleans(),  # is_staff (makes nobody a holder of a role)
+)
+
+
+@pytest.mark.django_db
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(accounts=st.lists(ACCOUNT, min_size=1, max_size=6))
+def test_the_holders_of_a_role_in_sql_are_those_roles_of_names(accounts, django_user_model):
+    """`holders_q` (the admin's role filter, who is told of a proposal) against `roles_of` (every
+    permission question), on generated accounts."""
+    roles_ensure()
+    django_user_model.objects.all().delete()
+    groups = {group.name: group for group in Group.objects.filter(name__in=roles.GROUP_ROLES)}
+    users = []
+    for index, (held, superuser, staff) in enumerate(accounts):
+        user = django_user_model.objects.create_user(
+            f"generated-{index}", is_superuser=superuser, is_staff=staff
+        )
+        user.groups.set([groups[name] for name in held])
+        users.append(django_user_model.objects.get(pk=user.pk))
+    for role in roles.ASSIGNABLE_ROLES:
+        in_sql = set(
+            django_user_model.objects.filter(roles.holders_q(role))
+            .distinct()
+            .values_list("pk", flat=True)
+        )
+        assert in_sql == {u.pk for u in users if role in roles.roles_of(u)}, role

@@ -3,6 +3,8 @@
 import pytest
 from django.contrib import admin
 
+from tests.factories import MarketAccessFactory
+
 pytestmark = pytest.mark.django_db
 
 MODEL_ADMINS = sorted(
@@ -27,10 +29,10 @@ def test_every_admin_page_answers_for_the_seeded_registry(admin_client, seeded, 
         assert admin_client.get(f"{base}{first.pk}/change/").status_code == 200
 
 
-def test_an_inspectors_delete_in_the_admin_is_only_a_proposal(client, inspector, seeded):
+def test_an_inspectors_delete_in_the_admin_is_only_a_proposal(client, inspector):
     from accessions.models import MarketAccess, Proposal
 
-    pk = MarketAccess.objects.order_by("pk").values_list("pk", flat=True).first()
+    pk = MarketAccessFactory().pk
     client.force_login(inspector)
     assert client.get("/admin/accessions/marketaccess/").status_code == 200
     assert client.get(f"/admin/accessions/marketaccess/{pk}/delete/").status_code == 200
@@ -39,10 +41,8 @@ def test_an_inspectors_delete_in_the_admin_is_only_a_proposal(client, inspector,
     assert Proposal.objects.filter(action="delete", object_id=str(pk), author=inspector).exists()
 
 
-def test_admin_shows_the_history_of_a_record(admin_client, seeded):
-    from accessions.models import MarketAccess
-
-    access = MarketAccess.objects.order_by("pk").first()
+def test_admin_shows_the_history_of_a_record(admin_client):
+    access = MarketAccessFactory()
     page = admin_client.get(f"/admin/accessions/marketaccess/{access.pk}/change/")
     assert b"Events" in page.content
     events = admin_client.get(
@@ -52,7 +52,7 @@ def test_admin_shows_the_history_of_a_record(admin_client, seeded):
     assert b"insert" in events.content
 
 
-def test_an_invalid_hs_code_in_the_admin_is_a_form_error(admin_client, seeded):
+def test_an_invalid_hs_code_in_the_admin_is_a_form_error(admin_client):
     response = admin_client.post(
         "/admin/registry/product/add/",
         {

@@ -1,24 +1,46 @@
-"""The catalogue's rules and their Python twins agree: validity on a date, binding union
-membership on a date, and which product an identifier names (single and in batch)."""
+"""The catalogue's rules and their Python twins agree: validity on a date (on every edge and on
+generated data), binding union membership on a date, an HS prefix (the ORM form, the raw-SQL form
+of the notification fan-out and the rule as the test states it), and which product an identifier
+names (single and in batch)."""
 
 import datetime as dt
 import itertools
 
 import pytest
 from django.db import connection
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from registry.dates import covers, in_force_q
-from registry.models import Country, Product, ProductAlias, SupervisionSite, UnionMembership
+from registry.models import (
+    AliasKind,
+    Country,
+    Product,
+    ProductAlias,
+    SupervisionSite,
+    UnionMembership,
+)
 from registry.selectors import (
     binding_membership_q,
+    hs_prefix_match_sql,
+    hs_prefix_q,
     product_resolve,
     product_resolve_many,
 )
 from tests.factories import (
     CountryFactory,
+    PortFactory,
+    ProductAliasFactory,
+    ProductFactory,
     SupervisionSiteFactory,
     UnionFactory,
     UnionMembershipFactory,
+)
+
+# Hypothesis runs each example inside the test's transaction: the rows of one example are deleted
+# before the next, and the number of examples is bounded so that a run stays short.
+BOUNDED = settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 
 
@@ -53,8 +75,86 @@ def test_the_validity_rule_and_its_twin_agree_on_every_edge():
     assert covers(dt.date(2020, 1, 1), dt.date(2020, 1, 1), dt.date(2020, 1, 1))
 
 
+DAY = st.integers(-3, 12).map(lambda n: dt.date(2020, 1, 1) + dt.timedelta(days=n))
+PERIOD = st.tuples(st.none() | DAY, st.none() | DAY).filter(
+    lambda p: p[0] is None or p[1] is None or p[0] <= p[1]
+)
+
+
 @pytest.mark.django_db
-def test_binding_membership_and_its_twin_agree(seeded):
+@BOUNDED
+@given(
+    periods=st.lists(PERIOD, min_size=1, max_size=8),
+    asked=st.lists(DAY, min_size=1, max_size=5),
+)
+def test_the_validity_rule_and_its_twin_agree_on_generated_periods(periods, asked):
+    SupervisionSite.objects.all().delete()
+    country = CountryFactory(iso2="QQ")
+    sites = SupervisionSite.objects.bulk_create(
+        SupervisionSite(
+            port=PortFactory(facing_country=country),  # one site of a kind per port
+            kind="grain",
+            valid_from=start,
+            valid_until=end,
+            source="generated",
+            confidence="high",
+        )
+        for start, end in periods
+    )
+    for day in asked:
+        in_sql = set(SupervisionSite.objects.filter(in_force_q(day)).values_list("pk", flat=True))
+        assert in_sql == {s.pk for s in sites if covers(s.valid_from, s.valid_until, day)}, day
+
+
+def hs_prefix_matches(product: Product, aliases: list[str], prefix: str) -> bool:
+    """The rule as the test states it: the product's own code, or one of its further HS codes,
+    starts with the prefix."""
+    return any(code.startswith(prefix) for code in [product.hs_code, *aliases])
+
+
+HS_CODE = st.text("0127", min_size=6, max_size=6)
+HS_PREFIX = st.text("0127", min_size=2, max_size=6)  # few digits: prefixes often match
+
+
+@pytest.mark.django_db
+@BOUNDED
+@given(
+    products=st.lists(
+        st.tuples(HS_CODE, st.lists(HS_CODE, max_size=2, unique=True)), min_size=1, max_size=6
+    ),
+    prefixes=st.lists(HS_PREFIX, min_size=1, max_size=4),
+)
+def test_an_hs_prefix_matches_the_same_products_in_the_orm_the_raw_sql_and_the_rule(
+    products, prefixes
+):
+    Product.objects.all().delete()
+    further: dict[int, list[str]] = {}
+    for code, alias_codes in products:
+        product = ProductFactory(hs_code=code)
+        further[product.pk] = alias_codes
+        for alias in alias_codes:
+            ProductAliasFactory(product=product, alias=alias, kind=AliasKind.HS_CODE)
+        if "777777" not in alias_codes:  # a name made of digits is not a further HS code
+            ProductAliasFactory(product=product, alias="777777", kind=AliasKind.NAME)
+    table = Product._meta.db_table
+    for prefix in prefixes:
+        in_orm = set(Product.objects.filter(hs_prefix_q(prefix)).values_list("pk", flat=True))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT product.id FROM {table} product "  # noqa: S608 - names of this code
+                f"WHERE {hs_prefix_match_sql('product', '%s')}",
+                [prefix, prefix],
+            )
+            in_raw_sql = {row[0] for row in cursor.fetchall()}
+        expected = {
+            p.pk for p in Product.objects.all() if hs_prefix_matches(p, further[p.pk], prefix)
+        }
+        assert in_orm == expected, prefix
+        assert in_raw_sql == expected, prefix
+
+
+@pytest.mark.django_db
+def test_binding_membership_and_its_twin_agree():
     union = UnionFactory(code="EAEU")
     starts = [edge for edge in EDGES if edge is not None]  # a membership always has a start
     for index, (start, end) in enumerate(itertools.product(starts, EDGES)):

@@ -25,7 +25,7 @@ from accessions.models import (
     ProposalState,
     StateKind,
 )
-from accessions.services import imports, proposals
+from accessions.services import import_runs, imports, proposals
 from accounts import roles
 from registry.errors import DomainError
 from registry.provenance import Confidence
@@ -319,7 +319,7 @@ def import_page(request):
         return render(request, "web/import_list.html", context, status=400)
     assert upload is not None
     try:
-        run = imports.import_run_start(
+        run = import_runs.import_run_start(
             kind=kind,
             file_name=upload.name or "list",
             content=upload.read(),

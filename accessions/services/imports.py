@@ -20,28 +20,22 @@ reason (import the entry first, then the file again).
 from __future__ import annotations
 
 import copy
-import csv
 import hashlib
-import io
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from celery import current_app, signature
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils.translation import gettext as _
-from openpyxl import load_workbook
 
 from accessions import validity
 from accessions.models import (
     AccessState,
     EstablishmentRegistration,
     ImportKind,
-    ImportRun,
-    ImportRunState,
     MarketAccess,
     Proposal,
     ProposalAction,
@@ -57,6 +51,7 @@ from accounts import roles
 from registry.errors import DomainError
 from registry.models import Country, Product, Union
 from registry.provenance import Confidence
+from registry.tabular import Row, read_table
 from regulations.models import Regulation
 
 Progress = Callable[[int, int], None]
@@ -201,37 +196,10 @@ class ImportReport:
         return asdict(self)
 
 
-def import_read(*, file_name: str, content: bytes) -> list[dict[str, str]]:
-    """The rows of a CSV (UTF-8, with or without BOM) or XLSX file, keyed by the header row."""
-    lowered = file_name.lower()
-    if lowered.endswith(".xlsx"):
-        try:
-            sheet = load_workbook(io.BytesIO(content), read_only=True, data_only=True).active
-        except Exception as exc:  # openpyxl raises several types for a file that is not XLSX
-            raise DomainError("unreadable_file", _("The file is not a readable XLSX.")) from exc
-        values = [
-            [
-                "" if v is None else (v.isoformat()[:10] if hasattr(v, "isoformat") else str(v))
-                for v in row
-            ]
-            for row in sheet.iter_rows(values_only=True)  # type: ignore[union-attr]
-        ]
-    elif lowered.endswith(".csv"):
-        try:
-            text = content.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise DomainError("unreadable_file", _("The CSV file is not UTF-8 text.")) from exc
-        values = list(csv.reader(io.StringIO(text)))
-    else:
-        raise DomainError("unsupported_file", _("Give a .csv or .xlsx file."))
-    if not values:
-        raise DomainError("empty_file", _("The file is empty."))
-    header = [h.strip().lower() for h in values[0]]
-    return [
-        {name: (cell or "").strip() for name, cell in zip(header, row, strict=False) if name}
-        for row in values[1:]
-        if any((cell or "").strip() for cell in row)
-    ]
+def import_read(*, file_name: str, content: bytes) -> list[Row]:
+    """The rows of a CSV (UTF-8) or XLSX file keyed by the header row, each with its row number;
+    bounded in bytes, rows, columns, cells and time (registry.tabular names the limit passed)."""
+    return read_table(file_name=file_name, content=content)
 
 
 def _key_of(spec: ListSpec, values: dict[str, Any]) -> str:
@@ -449,7 +417,7 @@ def _blank_text(spec: ListSpec, values: dict[str, Any]) -> None:
 def import_dry_run(
     *,
     kind: str,
-    rows: list[dict[str, str]],
+    rows: Sequence[dict[str, str]],
     source: str,
     confidence: str,
     progress: Progress | None = None,
@@ -476,7 +444,7 @@ def import_dry_run(
     scope_values: set[Any] = set()
     link_names = {f.name for f in proposals._link_fields(spec.model)}
     for index, row in enumerate(rows):
-        number = index + 2  # the header is row 1
+        number = getattr(row, "number", 0) or index + 2  # the header is row 1
         if progress is not None:
             progress(index + 1, len(rows))
         unknown = set(row) - known
@@ -646,95 +614,3 @@ def import_apply(
                 )
         proposals.batch_notify(batch)
     return report, batch
-
-
-# --- Runs: the import page's uploads, worked through by a task, with progress ---------------------
-
-RUN_TASK = "accessions.tasks.run_import_task"
-
-
-def import_run_start(
-    *,
-    kind: str,
-    file_name: str,
-    content: bytes,
-    source: str,
-    confidence: str,
-    by: Any,
-    propose: bool,
-    comment: str = "",
-) -> ImportRun:
-    """Keep the upload and hand it to a worker after commit (in-process in the embedded mode)."""
-    if not roles.may_propose(by):
-        raise DomainError("not_allowed", _("Only inspectors import lists."))
-    with transaction.atomic():
-        run = ImportRun.objects.create(
-            kind=kind,
-            file_name=file_name[:300],
-            content=content,
-            source=source,
-            confidence=confidence,
-            comment=comment,
-            propose=propose,
-            author=by,
-        )
-    if current_app.conf.task_always_eager:  # embedded mode: read it now, in-process
-        import_run_execute(run_id=run.pk)
-        run.refresh_from_db()
-    else:
-        transaction.on_commit(lambda: signature(RUN_TASK, args=[run.pk]).apply_async(retry=False))
-    return run
-
-
-def import_run_execute(*, run_id: int) -> ImportRun | None:
-    """Work through a queued run (claimed with a conditional UPDATE, so a second delivery of the
-    task does nothing), writing its progress as it goes; a file with bad rows ends `failed` with
-    every bad row in the report and nothing proposed."""
-    claimed = ImportRun.objects.filter(pk=run_id, state=ImportRunState.QUEUED).update(
-        state=ImportRunState.RUNNING
-    )
-    if not claimed:
-        return None
-    run = ImportRun.objects.select_related("author").get(pk=run_id)
-    content = bytes(run.content)
-    step = 1
-
-    def progress(done: int, total: int) -> None:
-        nonlocal step
-        if done == 1:
-            step = max(1, total // 50)
-        if done == total or done % step == 0:
-            ImportRun.objects.filter(pk=run_id).update(rows_done=done, rows_total=total)
-
-    try:
-        if run.propose:
-            report, batch = import_apply(
-                kind=run.kind,
-                file_name=run.file_name,
-                content=content,
-                source=run.source,
-                confidence=run.confidence,
-                by=run.author,
-                comment=run.comment,
-                progress=progress,
-            )
-            run.batch = batch
-        else:
-            rows = import_read(file_name=run.file_name, content=content)
-            report = import_dry_run(
-                kind=run.kind,
-                rows=rows,
-                source=run.source,
-                confidence=run.confidence,
-                progress=progress,
-            )
-        run.report = report.as_dict()
-        run.state = ImportRunState.FAILED if report.errors else ImportRunState.DONE
-    except DomainError as exc:
-        run.state = ImportRunState.FAILED
-        run.error = exc.message
-        run.report = {"errors": exc.extra.get("errors", [])}
-    run.content = b""
-    run.save(update_fields=["state", "report", "error", "batch", "content"])
-    run.refresh_from_db(fields=["rows_done", "rows_total"])
-    return run

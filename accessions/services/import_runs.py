@@ -20,7 +20,7 @@ from typing import Any
 from celery import current_app, signature
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -102,14 +102,18 @@ def import_run_fail(*, run_id: int, reason: str, states: tuple[str, ...] = ()) -
     """End a run that has not ended as failed, with its reason, and drop its file; True when this
     call ended it (a conditional UPDATE: an ended run is never rewritten)."""
     states = states or (ImportRunState.QUEUED, ImportRunState.RUNNING)
-    return bool(
-        ImportRun.objects.filter(pk=run_id, state__in=states).update(
-            state=ImportRunState.FAILED,
-            error=_clean(reason),
-            content=b"",
-            finished_at=timezone.now(),
-        )
-    )
+    runs = ImportRun.objects.filter(pk=run_id, state__in=states)
+    values = {
+        "state": ImportRunState.FAILED,
+        "error": _clean(reason),
+        "content": b"",
+        "finished_at": timezone.now(),
+    }
+    try:
+        return bool(runs.update(**values))
+    except DatabaseError:  # a connection left busy by whatever stopped the task: once more
+        _drop_connection()
+        return bool(runs.update(**values))
 
 
 def _clean(text: str) -> str:
@@ -144,11 +148,13 @@ def import_run_execute(*, run_id: int) -> ImportRun | None:
         run.state, run.error = ImportRunState.FAILED, exc.message
         run.report = {"errors": exc.extra.get("errors", [])}
     except SoftTimeLimitExceeded:
+        _drop_connection()  # the limit may strike mid-query, leaving the connection busy
         run.state = ImportRunState.FAILED
         run.error = _("Reading the file took longer than the limit of %(limit)s seconds.") % {
             "limit": settings.CELERY_TASK_SOFT_TIME_LIMIT
         }
     except MemoryError:
+        _drop_connection()
         run.report = {}
         run.state = ImportRunState.FAILED
         run.error = _("Reading the file needed more memory than a worker may use.")
@@ -163,6 +169,14 @@ def import_run_execute(*, run_id: int) -> ImportRun | None:
     run.save(update_fields=["state", "report", "error", "batch", "content", "finished_at"])
     run.refresh_from_db(fields=["rows_done", "rows_total"])
     return run
+
+
+def _drop_connection() -> None:
+    """Close this thread's database connection (the next query opens a fresh one)."""
+    try:
+        connection.close()
+    except DatabaseError:
+        logger.warning("closing a broken database connection failed", exc_info=True)
 
 
 def _work(run: ImportRun) -> None:

@@ -20,6 +20,7 @@ reason (import the entry first, then the file again).
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import hashlib
 import json
 from collections.abc import Callable, Sequence
@@ -32,6 +33,7 @@ from django.db import models, transaction
 from django.utils.translation import gettext as _
 
 from accessions import validity
+from accessions.lists import ACCESS, REGISTRATIONS
 from accessions.models import (
     AccessState,
     EstablishmentRegistration,
@@ -49,9 +51,11 @@ from accessions.services import proposals
 from accessions.states_text import states_parse, states_text
 from accounts import roles
 from registry.errors import DomainError
-from registry.models import Country, Product, Union
+from registry.lists import DATE, ListFormat, restore
+from registry.models import Country, Port, Product, Union
 from registry.provenance import Confidence
 from registry.tabular import Row, read_table
+from regulations.lists import REGULATIONS
 from regulations.models import Regulation
 
 Progress = Callable[[int, int], None]
@@ -78,89 +82,80 @@ def _country(text: str) -> Any:
     return _lookup(Country, "iso2")(text.upper())
 
 
-def _products(text: str) -> list[Any]:
-    find = _lookup(Product, "slug")
-    return sorted(find(part.strip()) for part in text.replace(",", ";").split(";") if part.strip())
+def _codes(model: type[models.Model], field_name: str) -> Callable[[str], list[Any]]:
+    find = _lookup(model, field_name)
+
+    def many(text: str) -> list[Any]:
+        parts = (part.strip() for part in text.replace(",", ";").split(";"))
+        return sorted(find(part) for part in parts if part)
+
+    return many
+
+
+def _date(text: str) -> str:
+    try:
+        return dt.date.fromisoformat(text).isoformat()
+    except ValueError as exc:
+        raise ValueError(_("not a date (YYYY-MM-DD)")) from exc
 
 
 @dataclass(frozen=True)
 class ListSpec:
+    """How the import reads a declared list (registry.lists.ListFormat): the model, and the
+    converter of each column that is not plain text."""
+
     model: type[models.Model]
-    key: tuple[str, ...]  # the columns that name the record
-    columns: dict[str, Callable[[str], Any] | None]  # column: converter (None: the text as is)
+    format: ListFormat
+    converters: dict[str, Callable[[str], Any]]
     scope: str  # the column whose values bound "removed from the list"
-    # Columns the list's export writes that the import does not read (kept by the registry or
-    # edited on the record's page): a re-imported export is read past them, and the report says so.
-    ignored: tuple[str, ...] = ()
     series: bool = False  # reads the `states` column (the access list)
+
+    @property
+    def key(self) -> tuple[str, ...]:
+        return self.format.key
+
+    @property
+    def columns(self) -> dict[str, Callable[[str], Any] | None]:
+        """column: converter (None: the text as is), the record's own columns."""
+        own = [
+            c.name
+            for c in self.format.columns
+            if not c.kept and c.name not in (*PROVENANCE_COLUMNS, STATES_COLUMN)
+        ]
+        dates = {c.name for c in self.format.columns if c.format == DATE}
+        return {
+            name: self.converters.get(name) or (_date if name in dates else None) for name in own
+        }
+
+    @property
+    def ignored(self) -> tuple[str, ...]:
+        return tuple(self.format.kept())
 
 
 SPECS: dict[str, ListSpec] = {
     ImportKind.ACCESS: ListSpec(
         model=MarketAccess,
-        key=("product", "country"),
-        columns={
+        format=ACCESS,
+        converters={
             "product": _lookup(Product, "slug"),
             "country": _country,
-            "status": None,
-            "instrument_kind": None,
-            "instrument_ref": None,
-            "instrument_date": None,
-            "instrument_date_precision": None,
-            "valid_from": None,
-            "valid_from_precision": None,
-            "valid_until": None,
-            "treatment": None,
-            "pest_free_areas": None,
-            "conditions": None,
+            "allowed_ports": _codes(Port, "code"),
         },
         scope="country",
-        ignored=(
-            "id",
-            "protocol_signed_on",
-            "requires_registered_establishments",
-            "required_site_kind",
-            "allowed_ports",
-            "is_illustrative",
-            "public_note",
-            "public_note_written_on",
-            "updated_at",
-        ),
         series=True,
     ),
     ImportKind.REGULATIONS: ListSpec(
         model=Regulation,
-        key=("slug",),
-        columns={
-            "slug": None,
-            "code": None,
-            "title_en": None,
-            "title_ru": None,
-            "title_zh": None,
-            "kind": None,
-            "country": _country,
-            "union": _lookup(Union, "code"),
-            "adopted_by": None,
-            "adopted_on": None,
-            "in_force_from": None,
-            "in_force_until": None,
-            "status": None,
-            "scope": None,
-        },
+        format=REGULATIONS,
+        converters={"country": _country, "union": _lookup(Union, "code")},
         scope="country",
     ),
     ImportKind.REGISTRATIONS: ListSpec(
         model=EstablishmentRegistration,
-        key=("registration_number",),
-        columns={
-            "registration_number": None,
-            "name": None,
+        format=REGISTRATIONS,
+        converters={
             "country": _country,
-            "products": _products,
-            "registered_on": None,
-            "valid_until": None,
-            "status": None,
-            "stopped_on": None,  # the day a suspension or cancellation takes effect
+            "products": _codes(Product, "slug"),
             "regime": _lookup(RegistrationRegime, "code"),
         },
         scope="country",
@@ -177,7 +172,7 @@ class ImportReport:
     unchanged: list[dict[str, Any]] = field(default_factory=list)  # {row, key}
     already_proposed: list[dict[str, Any]] = field(default_factory=list)  # {row, key}
     removed: list[dict[str, Any]] = field(default_factory=list)  # {pk, key}
-    errors: list[dict[str, Any]] = field(default_factory=list)  # {row, reason}
+    errors: list[dict[str, Any]] = field(default_factory=list)  # {row, column, value, reason}
     # The access list's series: {row, key, pk, record, states (AccessState values), text}
     states_added: list[dict[str, Any]] = field(default_factory=list)
     notes: list[dict[str, Any]] = field(default_factory=list)  # {row, key, reason}: not errors
@@ -210,6 +205,25 @@ def _message(exc: ValidationError) -> str:
     if hasattr(exc, "message_dict"):
         return "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())
     return " ".join(exc.messages)
+
+
+def _fault(column: str, value: Any, reason: str) -> dict[str, Any]:
+    return {"column": column, "value": "" if value is None else str(value), "reason": reason}
+
+
+def _faults(exc: ValidationError | ValueError, row: dict[str, str]) -> list[dict[str, Any]]:
+    """A record's validation errors, one per column (the whole record's under no column)."""
+    if isinstance(exc, ValidationError) and hasattr(exc, "message_dict"):
+        return [
+            _fault("" if name == "__all__" else name, row.get(name, ""), " ".join(messages))
+            for name, messages in exc.message_dict.items()
+        ]
+    reason = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+    return [_fault("", "", reason)]
+
+
+def _row_faults(report: ImportReport, number: int, faults: list[dict[str, Any]]) -> None:
+    report.errors.extend({"row": number, **fault} for fault in faults)
 
 
 def _pending_changes(model: type[models.Model]) -> set[tuple[str, str, str]]:
@@ -332,6 +346,7 @@ def _compare_record(
     provenance: dict[str, str],
     existing: models.Model | None,
     pending: set[tuple[str, str, str]],
+    row: dict[str, str],
 ) -> bool:
     """Add the row to the report as added, changed, unchanged or already proposed; False (with
     the row's error reported) when the record would not be valid."""
@@ -342,8 +357,7 @@ def _compare_record(
             proposals._assign(candidate, full)
             candidate.full_clean()
         except (ValidationError, ValueError) as exc:
-            reason = _message(exc) if isinstance(exc, ValidationError) else str(exc)
-            report.errors.append({"row": number, "reason": reason})
+            _row_faults(report, number, _faults(exc, row))
             return False
         base = proposals.record_snapshot(spec.model())
         changes = proposals.snapshot_diff(
@@ -367,8 +381,7 @@ def _compare_record(
         proposals._assign(existing, {k: v[1] for k, v in changes.items()})
         existing.full_clean()
     except (ValidationError, ValueError) as exc:
-        reason = _message(exc) if isinstance(exc, ValidationError) else str(exc)
-        report.errors.append({"row": number, "reason": reason})
+        _row_faults(report, number, _faults(exc, row))
         return False
     if ("update", str(existing.pk), json.dumps(changes, sort_keys=True)) in pending:
         report.already_proposed.append({"row": number, "key": key})
@@ -379,28 +392,85 @@ def _compare_record(
 
 def _row_values(
     spec: ListSpec, row: dict[str, str], link_names: set[str]
-) -> tuple[dict[str, Any], list[str]]:
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """The row's values converted (text fields left empty mean "blank", not "unknown"), and
-    its problems."""
+    every problem of its cells, each with its column and value."""
     values: dict[str, Any] = {}
     problems = []
+    required = {c.name for c in spec.format.columns if c.required}
     for column, convert in spec.columns.items():
         if column not in row:
             continue
-        text = row[column]
+        text = restore(row[column])
         if text == "":
             values[column] = [] if column in link_names else None
-            if column in spec.key:
-                problems.append(_("%(c)s is empty") % {"c": column})
+            if column in required:
+                problems.append(_fault(column, text, _("is required")))
             continue
         try:
             values[column] = convert(text) if convert else text
         except ValueError as exc:
-            problems.append(str(exc))
-    missing_key = [k for k in spec.key if k not in row]
-    if missing_key:
-        problems.append(_("no %(c)s column") % {"c": ", ".join(missing_key)})
+            problems.append(_fault(column, text, str(exc)))
+    for column in spec.key:
+        if column not in row:
+            problems.append(_fault(column, "", _("no such column in the file")))
     return values, problems
+
+
+def _read_row(
+    spec: ListSpec, row: dict[str, str], link_names: set[str], *, source: str, confidence: str
+) -> tuple[dict[str, Any], list[dict[str, Any]] | None, dict[str, str], list[dict[str, Any]]]:
+    """A row's values, its listed states, its provenance and every fault of its cells."""
+    values, problems = _row_values(spec, row, link_names)
+    listed = None
+    if spec.series and STATES_COLUMN in row:
+        try:
+            listed = states_parse(row[STATES_COLUMN])
+        except ValueError as exc:
+            problems.append(_fault(STATES_COLUMN, row[STATES_COLUMN], str(exc)))
+    provenance = {
+        "source": row.get("source") or source,
+        "confidence": row.get("confidence") or confidence,
+    }
+    if not provenance["source"].strip():
+        problems.append(_fault("source", "", _("no source, here or on the import page")))
+    if provenance["confidence"] not in Confidence.values:
+        problems.append(
+            _fault(
+                "confidence",
+                provenance["confidence"],
+                _("must be one of: %(values)s") % {"values": ", ".join(Confidence.values)},
+            )
+        )
+    if "source_url" in row:
+        provenance["source_url"] = row["source_url"]
+    return values, listed, provenance, problems
+
+
+def _more_faults(
+    spec: ListSpec, values: dict[str, Any], problems: list[dict[str, Any]], row: dict[str, str]
+) -> list[dict[str, Any]]:
+    """The faults of the row's other cells, found by the record's own validation with the
+    columns already at fault left out (so a row with two faults reports both)."""
+    at_fault = {p["column"] for p in problems}
+    candidate = spec.model()
+    fine = {
+        name: value
+        for name, value in values.items()
+        if name not in at_fault and name in spec.columns
+    }
+    _blank_text(spec, fine)
+    try:
+        proposals._assign(candidate, fine)
+    except (ValidationError, ValueError):
+        return []
+    names = {f.name for f in spec.model._meta.get_fields()}
+    exclude = [name for name in names if name not in fine]
+    try:
+        candidate.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
+    except ValidationError as exc:
+        return [f for f in _faults(exc, row) if f["column"] not in at_fault]
+    return []
 
 
 def _blank_text(spec: ListSpec, values: dict[str, Any]) -> None:
@@ -443,38 +513,23 @@ def import_dry_run(
     seen: dict[str, int] = {}
     scope_values: set[Any] = set()
     link_names = {f.name for f in proposals._link_fields(spec.model)}
+    unknown = sorted({name for row in rows for name in row} - known)
+    # The header is row 1: a column the list does not have is a fault of the file, once.
+    _row_faults(report, 1, [_fault(name, name, _("unknown column")) for name in unknown])
     for index, row in enumerate(rows):
         number = getattr(row, "number", 0) or index + 2  # the header is row 1
         if progress is not None:
             progress(index + 1, len(rows))
-        unknown = set(row) - known
-        if unknown:
-            report.errors.append(
-                {
-                    "row": number,
-                    "reason": _("unknown column: %(c)s") % {"c": ", ".join(sorted(unknown))},
-                }
-            )
-            continue
-        values, problems = _row_values(spec, row, link_names)
-        listed = None
-        if spec.series and STATES_COLUMN in row:
-            try:
-                listed = states_parse(row[STATES_COLUMN])
-            except ValueError as exc:
-                problems.append(f"{STATES_COLUMN}: {exc}")
-        row_source = row.get("source") or source
-        row_confidence = row.get("confidence") or confidence
-        if not row_source.strip() or row_confidence not in Confidence.values:
-            problems.append(_("no source or confidence"))
-        if problems:
-            report.errors.append({"row": number, "reason": "; ".join(problems)})
-            continue
+        values, listed, provenance, problems = _read_row(
+            spec, row, link_names, source=source, confidence=confidence
+        )
         key = _key_of(spec, values)
-        if key in seen:
-            report.errors.append(
-                {"row": number, "reason": _("same record as row %(n)s") % {"n": seen[key]}}
+        if not problems and key in seen:
+            problems.append(
+                _fault(" / ".join(spec.key), key, _("same record as row %(n)s") % {"n": seen[key]})
             )
+        if problems:
+            _row_faults(report, number, problems + _more_faults(spec, values, problems, row))
             continue
         seen[key] = number
         if spec.scope in values:
@@ -482,9 +537,6 @@ def import_dry_run(
         _blank_text(spec, values)
         lookup = {f"{name}": values[name] for name in spec.key}
         existing = spec.model._default_manager.filter(**lookup).first()
-        provenance = {"source": row_source, "confidence": row_confidence}
-        if "source_url" in row:
-            provenance["source_url"] = row["source_url"]
         step = None
         if listed is not None:
             try:
@@ -496,7 +548,7 @@ def import_dry_run(
                     pending=pending_states,
                 )
             except ValueError as exc:
-                report.errors.append({"row": number, "reason": f"{STATES_COLUMN}: {exc}"})
+                _row_faults(report, number, [_fault(STATES_COLUMN, row[STATES_COLUMN], str(exc))])
                 continue
         kept = _compare_record(
             report,
@@ -507,6 +559,7 @@ def import_dry_run(
             provenance=provenance,
             existing=existing,
             pending=pending,
+            row=row,
         )
         if kept and step is not None:
             _report_series(report, number=number, key=key, entry=existing, step=step)

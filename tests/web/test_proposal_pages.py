@@ -92,7 +92,7 @@ def test_the_import_page_dry_run_names_bad_rows(people):
     )
     page = response.content.decode()
     assert response.status_code == 200
-    assert "Row 3" in page and "nosuch" in page
+    assert "<td>3</td><td><code>product</code></td><td>“nosuch”</td>" in page
     assert "suspended" in page
 
 

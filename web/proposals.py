@@ -28,7 +28,7 @@ from accessions.models import (
     ProposalState,
     StateKind,
 )
-from accessions.services import import_runs, imports, proposals
+from accessions.services import import_runs, import_specs, proposals
 from accounts import roles
 from registry.errors import DomainError
 from registry.provenance import Confidence
@@ -104,7 +104,7 @@ def _note_review(proposal: Proposal, review: proposals.NoteReview | None) -> dic
 
 def _report_display(kind: str, report: dict[str, Any]) -> dict[str, Any]:
     """An import's report with fields by their names and records by their names."""
-    spec = imports.SPECS.get(kind)
+    spec = import_specs.SPECS.get(kind)
     if spec is None:
         return report
     model = spec.model

@@ -19,8 +19,6 @@ reason (import the entry first, then the file again).
 
 from __future__ import annotations
 
-import copy
-import datetime as dt
 import hashlib
 import json
 from collections.abc import Callable, Sequence
@@ -32,135 +30,27 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils.translation import gettext as _
 
-from accessions import validity
-from accessions.lists import ACCESS, REGISTRATIONS
 from accessions.models import (
     AccessState,
-    EstablishmentRegistration,
-    ImportKind,
-    MarketAccess,
     Proposal,
     ProposalAction,
     ProposalBatch,
     ProposalState,
-    RegistrationRegime,
-    StateKind,
-    StateOrigin,
 )
-from accessions.services import proposals
+from accessions.services import import_series, proposals
+from accessions.services.import_specs import (
+    SPECS,
+    STATES_COLUMN,
+    ListSpec,
+)
 from accessions.states_text import states_parse, states_text
 from accounts import roles
 from registry.errors import DomainError
-from registry.lists import DATE, ListFormat, restore
-from registry.models import Country, Port, Product, Union
+from registry.lists import restore
 from registry.provenance import Confidence
 from registry.tabular import Row, read_table
-from regulations.lists import REGULATIONS
-from regulations.models import Regulation
 
 Progress = Callable[[int, int], None]
-PROVENANCE_COLUMNS = ("source", "source_url", "confidence")
-STATES_COLUMN = "states"
-# The states an import proposes on their own; the others stand for the entry's own columns.
-RECORDED_KINDS = (StateKind.SUSPENDED, StateKind.RESTORED, StateKind.REVOKED, StateKind.ENDED)
-
-
-def _lookup(model: type[models.Model], field_name: str) -> Callable[[str], Any]:
-    def find(text: str) -> Any:
-        pk = model._default_manager.filter(**{field_name: text}).values_list("pk", flat=True)
-        found = list(pk[:1])
-        if not found:
-            raise ValueError(
-                _("unknown %(what)s: %(value)s") % {"what": model._meta.verbose_name, "value": text}
-            )
-        return found[0]
-
-    return find
-
-
-def _country(text: str) -> Any:
-    return _lookup(Country, "iso2")(text.upper())
-
-
-def _codes(model: type[models.Model], field_name: str) -> Callable[[str], list[Any]]:
-    find = _lookup(model, field_name)
-
-    def many(text: str) -> list[Any]:
-        parts = (part.strip() for part in text.replace(",", ";").split(";"))
-        return sorted(find(part) for part in parts if part)
-
-    return many
-
-
-def _date(text: str) -> str:
-    try:
-        return dt.date.fromisoformat(text).isoformat()
-    except ValueError as exc:
-        raise ValueError(_("not a date (YYYY-MM-DD)")) from exc
-
-
-@dataclass(frozen=True)
-class ListSpec:
-    """How the import reads a declared list (registry.lists.ListFormat): the model, and the
-    converter of each column that is not plain text."""
-
-    model: type[models.Model]
-    format: ListFormat
-    converters: dict[str, Callable[[str], Any]]
-    scope: str  # the column whose values bound "removed from the list"
-    series: bool = False  # reads the `states` column (the access list)
-
-    @property
-    def key(self) -> tuple[str, ...]:
-        return self.format.key
-
-    @property
-    def columns(self) -> dict[str, Callable[[str], Any] | None]:
-        """column: converter (None: the text as is), the record's own columns."""
-        own = [
-            c.name
-            for c in self.format.columns
-            if not c.kept and c.name not in (*PROVENANCE_COLUMNS, STATES_COLUMN)
-        ]
-        dates = {c.name for c in self.format.columns if c.format == DATE}
-        return {
-            name: self.converters.get(name) or (_date if name in dates else None) for name in own
-        }
-
-    @property
-    def ignored(self) -> tuple[str, ...]:
-        return tuple(self.format.kept())
-
-
-SPECS: dict[str, ListSpec] = {
-    ImportKind.ACCESS: ListSpec(
-        model=MarketAccess,
-        format=ACCESS,
-        converters={
-            "product": _lookup(Product, "slug"),
-            "country": _country,
-            "allowed_ports": _codes(Port, "code"),
-        },
-        scope="country",
-        series=True,
-    ),
-    ImportKind.REGULATIONS: ListSpec(
-        model=Regulation,
-        format=REGULATIONS,
-        converters={"country": _country, "union": _lookup(Union, "code")},
-        scope="country",
-    ),
-    ImportKind.REGISTRATIONS: ListSpec(
-        model=EstablishmentRegistration,
-        format=REGISTRATIONS,
-        converters={
-            "country": _country,
-            "products": _codes(Product, "slug"),
-            "regime": _lookup(RegistrationRegime, "code"),
-        },
-        scope="country",
-    ),
-}
 
 
 @dataclass
@@ -201,12 +91,6 @@ def _key_of(spec: ListSpec, values: dict[str, Any]) -> str:
     return " / ".join(str(values.get(name, "")) for name in spec.key)
 
 
-def _message(exc: ValidationError) -> str:
-    if hasattr(exc, "message_dict"):
-        return "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())
-    return " ".join(exc.messages)
-
-
 def _fault(column: str, value: Any, reason: str) -> dict[str, Any]:
     return {"column": column, "value": "" if value is None else str(value), "reason": reason}
 
@@ -232,108 +116,6 @@ def _pending_changes(model: type[models.Model]) -> set[tuple[str, str, str]]:
         content_type=ContentType.objects.get_for_model(model), state=ProposalState.PENDING
     ).values_list("action", "object_id", "changes")
     return {(a, o, json.dumps(c, sort_keys=True)) for a, o, c in rows}
-
-
-@dataclass
-class SeriesStep:
-    """What a row's `states` cell adds to its entry: the new states' values, the states already
-    proposed, and notes (states kept that the cell leaves out or words differently)."""
-
-    states: list[dict[str, Any]] = field(default_factory=list)
-    already: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-
-
-def _state_words(state: Any) -> str:
-    return states_text(
-        [{"kind": state.kind, "starts_on": state.starts_on, "limited_to": state.limited_to}]
-    )
-
-
-def _series_step(
-    *,
-    existing: MarketAccess | None,
-    values: dict[str, Any],
-    listed: list[dict[str, Any]],
-    provenance: dict[str, str],
-    pending: set[tuple[str, str, str]],
-) -> SeriesStep:
-    """Compare a row's `states` cell with its entry's series (raises ValueError naming the bad
-    state). A state of a recorded kind the entry does not have (same kind and start) is new; one
-    the entry's own dates stand for (as the row leaves them) is not; a state of another kind that
-    neither has contradicts the row's columns."""
-    step = SeriesStep()
-    probe = copy.copy(existing) if existing is not None else MarketAccess()
-    try:
-        proposals._assign(probe, values)
-    except (ValidationError, ValueError):
-        return step  # the row's own check names the problem
-    derived = {(s["kind"], s["starts_on"]) for s in validity.entry_states(probe)}
-    have = {} if existing is None else {(s.kind, s.starts_on): s for s in existing.states.all()}
-    seen: set[tuple[str, Any]] = set()
-    for state in listed:
-        key = (state["kind"], state["starts_on"])
-        part = states_text([state])
-        if key in seen:
-            raise ValueError(_("“%(part)s” is listed twice") % {"part": part})
-        seen.add(key)
-        kept = have.get(key)
-        if kept is not None:
-            if kept.limited_to != state["limited_to"]:
-                step.notes.append(
-                    _("“%(part)s”: the registry has “%(kept)s”; an import does not change a state")
-                    % {"part": part, "kept": _state_words(kept)}
-                )
-            continue
-        if key in derived:
-            continue
-        if state["kind"] not in RECORDED_KINDS:
-            raise ValueError(
-                _(
-                    "“%(part)s” is not recorded on its own: it comes from the entry's columns "
-                    "(status, instrument_kind, valid_from), which say otherwise"
-                )
-                % {"part": part}
-            )
-        if existing is None:
-            raise ValueError(
-                _(
-                    "“%(part)s” is a state of an entry this file adds: import the entry first "
-                    "(its states cell empty), then this file again once the entry is published"
-                )
-                % {"part": part}
-            )
-        new = {
-            "market_access": existing.pk,
-            **state,
-            "starts_on_precision": "",  # the cell does not say how exact the day is
-            "source_url": "",
-            **provenance,
-        }
-        candidate = AccessState()
-        proposals._assign(candidate, proposals._json(new))
-        try:
-            candidate.full_clean()
-        except ValidationError as exc:
-            raise ValueError(f"“{part}”: {_message(exc)}") from exc
-        changes = proposals.snapshot_diff(
-            proposals.record_snapshot(AccessState()),
-            {**proposals.record_snapshot(candidate), **proposals._json(new)},
-        )
-        if ("create", "", json.dumps(changes, sort_keys=True)) in pending:
-            step.already.append(part)
-        else:
-            step.states.append(proposals._json(new))
-    for key, kept in have.items():
-        if kept.origin == StateOrigin.RECORDED and key not in seen:
-            step.notes.append(
-                _(
-                    "“%(part)s” is in the registry but not in the cell: an import never deletes "
-                    "a state"
-                )
-                % {"part": _state_words(kept)}
-            )
-    return step
 
 
 def _compare_record(
@@ -484,6 +266,15 @@ def _blank_text(spec: ListSpec, values: dict[str, Any]) -> None:
             values[name] = ""
 
 
+def _check_header(report: ImportReport, spec: ListSpec, rows: Sequence[dict[str, str]]) -> None:
+    """The header is row 1: a column the list does not declare is a fault of the file, once;
+    the registry-kept columns are read past and named."""
+    present = {name for row in rows for name in row}
+    report.ignored_columns = sorted(present & set(spec.ignored))
+    unknown = sorted(present - set(spec.format.names()))
+    _row_faults(report, 1, [_fault(name, name, _("unknown column")) for name in unknown])
+
+
 def import_dry_run(
     *,
     kind: str,
@@ -506,16 +297,10 @@ def import_dry_run(
     report = ImportReport(kind=kind, rows=len(rows))
     pending = _pending_changes(spec.model)
     pending_states = _pending_changes(AccessState) if spec.series else set()
-    known = {*spec.columns, *PROVENANCE_COLUMNS, *spec.ignored}
-    if spec.series:
-        known.add(STATES_COLUMN)
-    report.ignored_columns = sorted({name for row in rows for name in row} & set(spec.ignored))
+    _check_header(report, spec, rows)
     seen: dict[str, int] = {}
     scope_values: set[Any] = set()
     link_names = {f.name for f in proposals._link_fields(spec.model)}
-    unknown = sorted({name for row in rows for name in row} - known)
-    # The header is row 1: a column the list does not have is a fault of the file, once.
-    _row_faults(report, 1, [_fault(name, name, _("unknown column")) for name in unknown])
     for index, row in enumerate(rows):
         number = getattr(row, "number", 0) or index + 2  # the header is row 1
         if progress is not None:
@@ -540,7 +325,7 @@ def import_dry_run(
         step = None
         if listed is not None:
             try:
-                step = _series_step(
+                step = import_series.series_step(
                     existing=existing,  # type: ignore[arg-type]  # the access list's entry
                     values=values,
                     listed=listed,
@@ -563,18 +348,25 @@ def import_dry_run(
         )
         if kept and step is not None:
             _report_series(report, number=number, key=key, entry=existing, step=step)
-    if scope_values:
-        listed_keys = set(seen)
-        others = spec.model._default_manager.filter(**{f"{spec.scope}__in": scope_values})
-        for record in others:
-            key = _key_of(spec, proposals.record_snapshot(record))
-            if key not in listed_keys:
-                report.removed.append({"pk": record.pk, "key": key, "record": str(record)})
+    _report_removed(report, spec, scope_values, set(seen))
     return report
 
 
+def _report_removed(
+    report: ImportReport, spec: ListSpec, scope_values: set[Any], listed_keys: set[str]
+) -> None:
+    """The records of the list's scope (its countries) the file leaves out: reported only."""
+    if not scope_values:
+        return
+    others = spec.model._default_manager.filter(**{f"{spec.scope}__in": scope_values})
+    for record in others:
+        key = _key_of(spec, proposals.record_snapshot(record))
+        if key not in listed_keys:
+            report.removed.append({"pk": record.pk, "key": key, "record": str(record)})
+
+
 def _report_series(
-    report: ImportReport, *, number: int, key: str, entry: Any, step: SeriesStep
+    report: ImportReport, *, number: int, key: str, entry: Any, step: import_series.SeriesStep
 ) -> None:
     if step.states:
         report.states_added.append(

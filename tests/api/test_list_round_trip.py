@@ -11,7 +11,7 @@ import pytest
 from accessions.lists import ACCESS, lists
 from accessions.models import AccessState
 from accessions.selectors import MARKET_ACCESS_ROW_FIELDS
-from accessions.services import imports
+from accessions.services import import_specs, imports
 from api import exports
 from api.serializers import MarketAccessListSerializer
 from tests.factories import CountryFactory, MarketAccessFactory, PortFactory, ProductFactory
@@ -104,10 +104,10 @@ def test_an_unknown_column_is_named_once_on_the_header_row(accesses):
 
 @pytest.mark.parametrize("kind", ["access", "regulations", "registrations"])
 def test_every_list_declares_what_its_import_reads(kind):
-    spec = imports.SPECS[kind]
+    spec = import_specs.SPECS[kind]
     declared = lists()[kind]
-    assert set(spec.columns) | set(imports.PROVENANCE_COLUMNS) | set(spec.ignored) | (
-        {imports.STATES_COLUMN} if spec.series else set()
+    assert set(spec.columns) | set(import_specs.PROVENANCE_COLUMNS) | set(spec.ignored) | (
+        {import_specs.STATES_COLUMN} if spec.series else set()
     ) == set(declared.names())
     for column in declared.columns:
         assert str(column.meaning) and column.format_text

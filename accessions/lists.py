@@ -7,7 +7,12 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from accessions.models import AccessStatus, InstrumentKind, RegistrationStatus
+from accessions.models import (
+    AccessStatus,
+    EstablishmentsBasis,
+    InstrumentKind,
+    RegistrationStatus,
+)
 from registry.lists import CHOICE, CODES, DATE, URL, YES_NO, Column, ListFormat
 from registry.models import SiteKind
 from registry.provenance import Confidence, DatePrecision
@@ -77,6 +82,14 @@ ACCESS = ListFormat(
             choices=PRECISIONS,
         ),
         Column("protocol_signed_on", _("The day the protocol was signed."), DATE, "2023-05-19"),
+        Column(
+            "protocol_signed_precision",
+            _("How exact the protocol's day is."),
+            CHOICE,
+            "exact",
+            public=False,
+            choices=PRECISIONS,
+        ),
         Column("valid_from", _("The first day of access."), DATE, "2023-06-13"),
         Column(
             "valid_from_precision",
@@ -88,10 +101,17 @@ ACCESS = ListFormat(
         Column("valid_until", _("The last day of access, if it ends."), DATE, ""),
         Column(
             "requires_registered_establishments",
-            _("Whether producers must be registered with GACC (kept with its basis)."),
+            _("Whether producers must be registered with GACC (empty: the sources do not say)."),
             YES_NO,
-            "",
-            kept=True,
+            "true",
+        ),
+        Column(
+            "registered_establishments_basis",
+            _("What says whether producers must be registered."),
+            CHOICE,
+            "regulation",
+            public=False,
+            choices=tuple(EstablishmentsBasis.values),
         ),
         Column(
             "required_site_kind",
@@ -111,6 +131,11 @@ ACCESS = ListFormat(
         Column("conditions", _("Other conditions.")),
         *PROVENANCE,
         Column("is_illustrative", _("Demo data, not a legal fact."), YES_NO, "false", kept=True),
+        Column(
+            "notes",
+            _("Internal notes on the sources (inspectors and the admin only)."),
+            public=False,
+        ),
         Column("public_note", _("The reviewed note shown to the public."), kept=True),
         Column(
             "public_note_written_on", _("The day the public note was written."), DATE, "", kept=True

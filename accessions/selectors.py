@@ -551,7 +551,7 @@ ACCESS_RELATED = ("product", "country", "allowed_ports", "states")  # read apart
 # its product and country, and the annotations the list may be ordered by (the cursor reads them).
 MARKET_ACCESS_ROW_FIELDS = (
     # The declared columns that are the entry's own (accessions.lists.ACCESS), in its order ...
-    *(name for name in ACCESS.names() if name not in ACCESS_RELATED),
+    *(name for name in ACCESS.public_names() if name not in ACCESS_RELATED),
     # ... and what the list shows of its product and country.
     "product__slug",
     "product__name_en",

@@ -389,7 +389,7 @@ class MarketAccessListSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = MarketAccess
-        fields = ACCESS.names()  # the access list's one declaration (accessions.lists)
+        fields = ACCESS.public_names()  # the access list's one declaration (accessions.lists)
 
 
 class MarketAccessDetailSerializer(MarketAccessListSerializer):

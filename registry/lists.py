@@ -6,7 +6,9 @@ in the app that owns the records (accessions.lists, regulations.lists): name, me
 declaration, the API's serializer and its CSV/XLSX exports write them in the declared order, the
 import page documents them in the page's language and offers a template in CSV and XLSX. A column
 marked `kept` is written by the registry itself (an id, a timestamp, a reviewed public note): the
-exports write it and an import reads past it, so an export re-imports as it is.
+exports write it and an import reads past it, so an export re-imports as it is. A column that is
+not `public` (internal notes, the basis of a legal fact) is in the seeds and read by the import,
+never written by the public exports; an export leaves it out, so its re-import keeps it.
 """
 
 from __future__ import annotations
@@ -42,6 +44,22 @@ DATE = _("date, YYYY-MM-DD")
 CHOICE = _("one of: %(values)s")
 CODES = _("codes separated by “;”")
 YES_NO = _("true, false, or empty (not stated)")
+TRUE_WORDS = ("true", "yes", "1")
+FALSE_WORDS = ("false", "no", "0")
+
+
+def yes_no(text: str) -> bool | None:
+    """A YES_NO cell: True, False, or None (not stated)."""
+    word = text.strip().lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    if word in ("", "not_stated"):
+        return None
+    raise ValueError(_("not one of: true, false, empty"))
+
+
 URL = _("web address (https://…)")
 
 
@@ -53,6 +71,7 @@ class Column:
     example: str = ""
     required: bool = False
     kept: bool = False  # written by the registry; an import reads past it
+    public: bool = True  # False: in the seeds and the import, never in the public exports
     choices: tuple[str, ...] = ()
 
     @property
@@ -72,6 +91,10 @@ class ListFormat:
     def names(self) -> list[str]:
         return [c.name for c in self.columns]
 
+    def public_names(self) -> list[str]:
+        """The columns the public API and its exports write (in the declared order)."""
+        return [c.name for c in self.columns if c.public]
+
     def imported(self) -> list[str]:
         return [c.name for c in self.columns if not c.kept]
 
@@ -90,6 +113,7 @@ class ListFormat:
                 "format": c.format_text,
                 "required": c.required,
                 "kept": c.kept,
+                "public": c.public,
                 "example": c.example,
             }
 

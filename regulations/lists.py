@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from registry.lists import CHOICE, DATE, URL, Column, ListFormat
-from registry.provenance import Confidence
-from regulations.models import RegulationKind, RegulationStatus
+from registry.lists import CHOICE, CODES, DATE, URL, Column, ListFormat
+from registry.provenance import Confidence, DatePrecision
+from regulations.models import RegulationKind, RegulationStatus, TitleLanguage
 
 REGULATIONS = ListFormat(
     kind="regulations",
@@ -33,15 +33,36 @@ REGULATIONS = ListFormat(
             choices=tuple(RegulationKind.values),
         ),
         Column(
-            "country",
-            _("The country whose act it is (ISO code), or empty for a union's act."),
-            _("two letters"),
-            "",
+            "title_original_language",
+            _("The language of the original title (empty: not known)."),
+            CHOICE,
+            "ru",
+            choices=tuple(TitleLanguage.values),
         ),
-        Column("union", _("The union or body whose act it is, by code."), example="EAEU"),
+        Column(
+            "jurisdiction",
+            _("Whose act it is: a country's ISO code, or a union's or body's code."),
+            _("two letters, or a code"),
+            "EAEU",
+            required=True,
+        ),
         Column("adopted_by", _("Who adopted it."), example="Customs Union Commission"),
         Column("adopted_on", _("The day it was adopted."), DATE, "2011-12-09"),
+        Column(
+            "adopted_on_precision",
+            _("How exact the day of adoption is."),
+            CHOICE,
+            "exact",
+            choices=tuple(DatePrecision.values),
+        ),
         Column("in_force_from", _("The first day in force."), DATE, "2013-07-01"),
+        Column(
+            "in_force_from_precision",
+            _("How exact the first day in force is."),
+            CHOICE,
+            "exact",
+            choices=tuple(DatePrecision.values),
+        ),
         Column("in_force_until", _("The last day in force, if it ended."), DATE, ""),
         Column(
             "status",
@@ -51,6 +72,12 @@ REGULATIONS = ListFormat(
             required=True,
             choices=tuple(RegulationStatus.values),
         ),
+        Column(
+            "superseded_by",
+            _("The regulation that replaced it, by its registry code."),
+            example="",
+        ),
+        Column("topics", _("Its topics, by code."), CODES, "food_safety"),
         Column("scope", _("What it covers.")),
         Column("source", _("The source of the row (else the one given on the import page).")),
         Column("source_url", _("The source's address."), URL, ""),
@@ -61,5 +88,11 @@ REGULATIONS = ListFormat(
             "high",
             choices=tuple(Confidence.values),
         ),
+        Column(
+            "notes",
+            _("Internal notes on the sources (inspectors and the admin only)."),
+            public=False,
+        ),
+        Column("public_note", _("The reviewed note shown to the public."), kept=True),
     ),
 )

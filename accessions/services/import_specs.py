@@ -20,10 +20,10 @@ from accessions.models import (
     RegistrationRegime,
     StateKind,
 )
-from registry.lists import DATE, ListFormat
+from registry.lists import DATE, ListFormat, yes_no
 from registry.models import Country, Port, Product, Union
 from regulations.lists import REGULATIONS
-from regulations.models import Regulation
+from regulations.models import Regulation, Topic
 
 PROVENANCE_COLUMNS = ("source", "source_url", "confidence")
 STATES_COLUMN = "states"
@@ -56,6 +56,21 @@ def _codes(model: type[models.Model], field_name: str) -> Callable[[str], list[A
         return sorted(find(part) for part in parts if part)
 
     return many
+
+
+class Fields(dict[str, Any]):
+    """A converted cell that sets several of the record's fields (the column is none of them)."""
+
+
+def _jurisdiction(text: str) -> Fields:
+    """A regulation's jurisdiction: a union's or body's code, else a country's ISO code."""
+    union = Union.objects.filter(code=text).values_list("pk", flat=True).first()
+    if union is not None:
+        return Fields(union=union, country=None)
+    country = Country.objects.filter(iso2=text.upper()).values_list("pk", flat=True).first()
+    if country is not None:
+        return Fields(country=country, union=None)
+    raise ValueError(_("unknown jurisdiction: %(value)s") % {"value": text})
 
 
 def _date(text: str) -> str:
@@ -106,6 +121,7 @@ SPECS: dict[str, ListSpec] = {
             "product": _lookup(Product, "slug"),
             "country": _country,
             "allowed_ports": _codes(Port, "code"),
+            "requires_registered_establishments": yes_no,
         },
         scope="country",
         series=True,
@@ -113,7 +129,11 @@ SPECS: dict[str, ListSpec] = {
     ImportKind.REGULATIONS: ListSpec(
         model=Regulation,
         format=REGULATIONS,
-        converters={"country": _country, "union": _lookup(Union, "code")},
+        converters={
+            "jurisdiction": _jurisdiction,
+            "superseded_by": _lookup(Regulation, "slug"),
+            "topics": _codes(Topic, "slug"),
+        },
         scope="country",
     ),
     ImportKind.REGISTRATIONS: ListSpec(

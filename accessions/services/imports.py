@@ -41,6 +41,7 @@ from accessions.services import import_series, proposals
 from accessions.services.import_specs import (
     SPECS,
     STATES_COLUMN,
+    Fields,
     ListSpec,
 )
 from accessions.states_text import states_parse, states_text
@@ -190,9 +191,14 @@ def _row_values(
                 problems.append(_fault(column, text, _("is required")))
             continue
         try:
-            values[column] = convert(text) if convert else text
+            converted = convert(text) if convert else text
         except ValueError as exc:
             problems.append(_fault(column, text, str(exc)))
+            continue
+        if isinstance(converted, Fields):  # a cell that sets several fields
+            values.update(converted)
+        else:
+            values[column] = converted
     for column in spec.key:
         if column not in row:
             problems.append(_fault(column, "", _("no such column in the file")))

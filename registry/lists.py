@@ -117,6 +117,25 @@ class ListFormat:
                 "example": c.example,
             }
 
+    def as_markdown(self) -> str:
+        """The columns as a Markdown table (docs/list-formats.md, linked from the README)."""
+        lines = [
+            f"## {str(self.title).capitalize()} (`{self.kind}`)",
+            "",
+            "| column | meaning | format | required | example |",
+            "| --- | --- | --- | --- | --- |",
+        ]
+        for c in self.rows_shown():
+            need = (
+                "required" if c["required"] else "kept by the registry" if c["kept"] else "optional"
+            )
+            if not c["public"]:
+                need += " (not in the public exports)"
+            example = f"`{c['example']}`" if c["example"] else ""
+            cells = [f"`{c['name']}`", c["meaning"], c["format"], need, example]
+            lines.append("| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |")
+        return "\n".join(lines) + "\n"
+
     def template_csv(self) -> bytes:
         """A template: the header and one example row (UTF-8 with BOM, as spreadsheets want)."""
         out = io.StringIO()

@@ -135,3 +135,13 @@ def test_a_seeds_file_imports_into_the_seeded_registry_proposing_nothing(seeded,
     assert report.differences == 0, (report.added, report.changed, report.states_added)
     assert len(report.unchanged) == len(rows) > 30
     assert report.ignored_columns == ["public_note"]
+
+
+def test_the_documented_tables_are_the_declarations():
+    """docs/list-formats.md (linked from the README) is what `manage.py list_formats` writes."""
+    from accessions.management.commands.list_formats import render
+
+    docs = Path(__file__).resolve().parents[2] / "docs" / "list-formats.md"
+    assert docs.read_text() == render()
+    readme = (docs.parents[1] / "README.md").read_text()
+    assert "(docs/list-formats.md)" in readme

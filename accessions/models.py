@@ -946,7 +946,9 @@ class ImportRunState(models.TextChoices):
 
 class ImportRun(models.Model):
     """One upload on the import page, worked through by a Celery task (in-process in the embedded
-    mode) so a large file shows its progress; the file is dropped once the run is done."""
+    mode) so a large file shows its progress. Every run ends `done` or `failed` with its reason
+    (`error`), even when it cannot be queued or its worker dies; its file is dropped when it
+    ends."""
 
     kind = models.CharField(_("list"), max_length=15, choices=ImportKind.choices)
     file_name = models.CharField(_("file"), max_length=300)
@@ -962,6 +964,10 @@ class ImportRun(models.Model):
     state = models.CharField(
         _("state"), max_length=8, choices=ImportRunState.choices, default=ImportRunState.QUEUED
     )
+    # When a worker claimed it and when it ended: the reaper fails a run no task can still be
+    # working on (accessions.services.import_runs.import_runs_reap).
+    claimed_at = models.DateTimeField(_("read from"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("ended at"), null=True, blank=True)
     rows_done = models.PositiveIntegerField(_("rows done"), default=0)
     rows_total = models.PositiveIntegerField(_("rows"), default=0)
     report = models.JSONField(_("report"), default=dict, blank=True)

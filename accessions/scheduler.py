@@ -1,5 +1,7 @@
-"""The embedded mode's stand-in for Celery beat: one daemon thread in the serving process that
-runs the expiry sweep when the server starts and then every day at the beat schedule's time.
+"""The embedded mode's stand-in for Celery beat: daemon threads in the serving process. One runs
+the expiry sweep when the server starts and then every day at the beat schedule's time; another
+runs the import-run reaper at start and then every five minutes (an upload read in-process by a
+server that died mid-run would otherwise stay "running" for ever).
 
 The full stack runs the sweep from Celery beat (settings.CELERY_BEAT_SCHEDULE); without a broker
 (the embedded mode, `make run`) nothing would ever run it, so the dashboard would say "no alerts"
@@ -16,13 +18,15 @@ from collections.abc import Callable
 from django.db import close_old_connections, connection
 from django.utils import timezone
 
-from accessions.services import expiry
+from accessions.services import expiry, import_runs
 
 logger = logging.getLogger(__name__)
 
 SWEEP_AT = dt.time(2, 15)  # the same time as the beat entry "sweep-expiring-daily" (UTC)
+REAP_EVERY = 300.0  # seconds, as the beat entry "reap-import-runs"
 
 _started: threading.Thread | None = None
+_reaper: threading.Thread | None = None
 _lock = threading.Lock()
 
 
@@ -76,3 +80,41 @@ def start_embedded_sweep() -> threading.Thread:
             )
             _started.start()
         return _started
+
+
+def run_reaper_now() -> dict[str, int]:
+    """One pass of the import-run reaper on this thread's own connection (closed afterwards)."""
+    close_old_connections()
+    try:
+        counts = import_runs.import_runs_reap(now=timezone.now())
+        logger.info("embedded import-run reaper: %s", counts)
+        return counts
+    finally:
+        connection.close()
+
+
+def interval_loop(job: Callable[[], object], *, stop: threading.Event, every: float) -> None:
+    """Run `job` at once, then every `every` seconds until `stop` is set; a failing run is
+    logged and the loop goes on."""
+    while not stop.is_set():
+        try:
+            job()
+        except Exception:  # the thread must outlive one bad run
+            logger.exception("embedded job failed")
+        stop.wait(every)
+
+
+def start_embedded_reaper() -> threading.Thread:
+    """Start the import-run reaper thread once per process (later calls return the same one)."""
+    global _reaper
+    with _lock:
+        if _reaper is None or not _reaper.is_alive():
+            _reaper = threading.Thread(
+                target=interval_loop,
+                args=(run_reaper_now,),
+                kwargs={"stop": threading.Event(), "every": REAP_EVERY},
+                name="embedded-import-reaper",
+                daemon=True,
+            )
+            _reaper.start()
+        return _reaper

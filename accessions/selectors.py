@@ -22,6 +22,7 @@ from django.db.models import (
 )
 from django.db.models.functions import TruncMonth
 
+from accessions.lists import ACCESS
 from accessions.models import (
     ACTIVE_REGISTRATION_STATUSES,
     Accession,
@@ -544,31 +545,14 @@ def market_access_api_list() -> QuerySet[MarketAccess]:
     )
 
 
+ACCESS_RELATED = ("product", "country", "allowed_ports", "states")  # read apart
+
 # The access list's hot path reads these plain values (no model instances): the entry's columns,
 # its product and country, and the annotations the list may be ordered by (the cursor reads them).
 MARKET_ACCESS_ROW_FIELDS = (
-    "id",
-    "status",
-    "instrument_kind",
-    "instrument_ref",
-    "instrument_date",
-    "instrument_date_precision",
-    "protocol_signed_on",
-    "valid_from",
-    "valid_from_precision",
-    "valid_until",
-    "requires_registered_establishments",
-    "required_site_kind",
-    "treatment",
-    "pest_free_areas",
-    "conditions",
-    "source",
-    "source_url",
-    "confidence",
-    "is_illustrative",
-    "public_note",
-    "public_note_written_on",
-    "updated_at",
+    # The declared columns that are the entry's own (accessions.lists.ACCESS), in its order ...
+    *(name for name in ACCESS.public_names() if name not in ACCESS_RELATED),
+    # ... and what the list shows of its product and country.
     "product__slug",
     "product__name_en",
     "product__name_zh",

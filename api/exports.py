@@ -26,6 +26,7 @@ from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 
 from api.errors import CSV_CONTENT_TYPE, PROBLEM_CONTENT_TYPE, XLSX_CONTENT_TYPE, ParameterError
+from registry.lists import FORMULA_TRIGGERS, neutralise
 
 logger = logging.getLogger(__name__)
 
@@ -70,14 +71,6 @@ class StrictContentNegotiation(DefaultContentNegotiation):
 
 # A spreadsheet program reads a cell starting with one of these as a formula (OWASP, "CSV
 # Injection"): such text is exported with a leading apostrophe, which shows it as plain text.
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(text: str) -> str:
-    """Text that a spreadsheet would run as a formula, made inert (a leading apostrophe)."""
-    return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
-
-
 def export_cell(value: Any) -> Any:
     """One export cell: nested records become their natural key, lists are joined, and text is
     never a formula (numbers stay numbers)."""

@@ -11,6 +11,7 @@ from django.db.models import Prefetch, QuerySet
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from accessions.lists import ACCESS
 from accessions.models import (
     Accession,
     AccessionStage,
@@ -388,34 +389,7 @@ class MarketAccessListSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = MarketAccess
-        fields = [
-            "id",
-            "product",
-            "country",
-            "status",
-            "instrument_kind",
-            "instrument_ref",
-            "instrument_date",
-            "instrument_date_precision",
-            "protocol_signed_on",
-            "valid_from",
-            "valid_from_precision",
-            "valid_until",
-            "requires_registered_establishments",
-            "required_site_kind",
-            "allowed_ports",
-            "treatment",
-            "pest_free_areas",
-            "conditions",
-            "source",
-            "source_url",
-            "confidence",
-            "is_illustrative",
-            "public_note",
-            "public_note_written_on",
-            "updated_at",
-            "states",
-        ]
+        fields = ACCESS.public_names()  # the access list's one declaration (accessions.lists)
 
 
 class MarketAccessDetailSerializer(MarketAccessListSerializer):

@@ -242,6 +242,12 @@ CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=300
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=360)
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# No input may take the machine: a worker child is replaced after a task that left it above this
+# resident size (KiB), and cannot grow its heap past REGISTRY_WORKER_MEMORY_LIMIT_MB at all (an
+# allocation past it raises MemoryError inside the task, which fails that task's run with its
+# reason; config.celery sets it in each child). 0 turns either off.
+CELERY_WORKER_MAX_MEMORY_PER_CHILD = env.int("CELERY_WORKER_MAX_MEMORY_PER_CHILD", default=400_000)
+REGISTRY_WORKER_MEMORY_LIMIT_MB = env.int("REGISTRY_WORKER_MEMORY_LIMIT_MB", default=1024)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # The worker retries a lost broker forever (with Celery's growing interval, capped), never gives up
 # after 100 attempts.
@@ -268,6 +274,12 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "notifications.tasks.dispatch_outbox_task",
         "schedule": 60.0,
     },
+    # Every five minutes: fail the import runs no task is working on any more (lost from the queue,
+    # or their worker died or was killed past its time limit) and remove their stored files.
+    "reap-import-runs": {
+        "task": "accessions.tasks.reap_import_runs_task",
+        "schedule": 300.0,
+    },
     # Mondays at 06:00 UTC: one e-mail digest per subscriber with the week's pending events.
     "weekly-digest": {
         "task": "notifications.tasks.send_digests_task",
@@ -281,8 +293,34 @@ CELERY_BEAT_SCHEDULE: dict = {
 REGISTRY_ON_SERVE: list[str] = (
     env.list("REGISTRY_ON_SERVE")
     if env.str("REGISTRY_ON_SERVE", default="")
-    else ([] if REDIS_URL else ["accessions.scheduler.start_embedded_sweep"])
+    else (
+        []
+        if REDIS_URL
+        else [
+            "accessions.scheduler.start_embedded_sweep",
+            "accessions.scheduler.start_embedded_reaper",
+        ]
+    )
 )
+
+# --- Imports of lists (registry.tabular): every bound is checked while the file streams ------
+REGISTRY_IMPORT_MAX_BYTES = env.int("REGISTRY_IMPORT_MAX_BYTES", default=20 * 1024 * 1024)
+REGISTRY_IMPORT_MAX_ROWS = env.int("REGISTRY_IMPORT_MAX_ROWS", default=50_000)
+REGISTRY_IMPORT_MAX_COLUMNS = env.int("REGISTRY_IMPORT_MAX_COLUMNS", default=60)
+REGISTRY_IMPORT_MAX_CELLS = env.int("REGISTRY_IMPORT_MAX_CELLS", default=1_000_000)
+REGISTRY_IMPORT_MAX_CELL_CHARS = env.int("REGISTRY_IMPORT_MAX_CELL_CHARS", default=20_000)
+# XLSX is a zip: the unpacked size of all its parts is bounded before any part is inflated.
+REGISTRY_IMPORT_MAX_UNPACKED_BYTES = env.int(
+    "REGISTRY_IMPORT_MAX_UNPACKED_BYTES", default=100 * 1024 * 1024
+)
+REGISTRY_IMPORT_MAX_SECONDS = env.float("REGISTRY_IMPORT_MAX_SECONDS", default=60.0)
+# A queued run no worker has picked up after this many seconds is failed by the reaper (the
+# message was lost: Redis flushed, or a worker took it and died); a running run is failed once it
+# is older than the task's hard time limit, since no task can still be working on it.
+REGISTRY_IMPORT_QUEUE_TIMEOUT = env.int("REGISTRY_IMPORT_QUEUE_TIMEOUT", default=30 * 60)
+# A stored upload is removed when its run ends; any file still stored after this many days (a run
+# that never ended) is removed by the reaper with its run failed.
+REGISTRY_IMPORT_RETENTION_DAYS = env.int("REGISTRY_IMPORT_RETENTION_DAYS", default=2)
 
 # --- Webhook delivery ---------------------------------------------------------------------------
 REGISTRY_WEBHOOK_TIMEOUT = env.float("REGISTRY_WEBHOOK_TIMEOUT", default=5.0)

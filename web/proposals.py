@@ -6,14 +6,17 @@ from __future__ import annotations
 
 from typing import Any, cast
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db import models
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accessions import selectors
+from accessions.lists import lists
 from accessions.models import (
     STAGE_ORDER,
     Accession,
@@ -25,15 +28,16 @@ from accessions.models import (
     ProposalState,
     StateKind,
 )
-from accessions.services import imports, proposals
+from accessions.services import import_runs, import_specs, proposals
 from accounts import roles
 from registry.errors import DomainError
 from registry.provenance import Confidence
+from registry.tabular import Limits
 from web.forms import StageProposalForm
 from web.guards import requires
 
 QUEUE_VIEWS = ("pending", "stale", "mine")
-MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _display(model: type[models.Model], name: str, value: Any) -> str:
@@ -100,7 +104,7 @@ def _note_review(proposal: Proposal, review: proposals.NoteReview | None) -> dic
 
 def _report_display(kind: str, report: dict[str, Any]) -> dict[str, Any]:
     """An import's report with fields by their names and records by their names."""
-    spec = imports.SPECS.get(kind)
+    spec = import_specs.SPECS.get(kind)
     if spec is None:
         return report
     model = spec.model
@@ -289,6 +293,29 @@ def _batch_notes(request, batch: ProposalBatch) -> dict[int, str | None]:
     return notes
 
 
+def _list_formats() -> list[dict[str, Any]]:
+    """Each list's columns as the import page documents them (in the page's language)."""
+    return [
+        {"kind": kind, "title": fmt.title, "columns": list(fmt.rows_shown())}
+        for kind, fmt in lists().items()
+    ]
+
+
+@requires(roles.Ability.PROPOSE)
+def import_template(request, kind: str, fmt: str):
+    """A list's template: its header and one example row, in CSV or XLSX."""
+    formats = lists()
+    if kind not in formats or fmt not in ("csv", "xlsx"):
+        raise Http404(_("No such template."))
+    declared = formats[kind]
+    if fmt == "csv":
+        response = HttpResponse(declared.template_csv(), content_type="text/csv; charset=utf-8")
+    else:
+        response = HttpResponse(declared.template_xlsx(), content_type=XLSX_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{kind}-template.{fmt}"'
+    return response
+
+
 @requires(roles.Ability.PROPOSE)
 def import_page(request):
     """Upload a list: a dry run shows what it would change; propose makes one batch."""
@@ -296,6 +323,8 @@ def import_page(request):
         "kinds": ImportKind.choices,
         "confidences": Confidence.choices,
         "values": request.POST,
+        "formats": _list_formats(),
+        "limits": Limits.from_settings().as_words(),
     }
     if request.method != "POST":
         return render(request, "web/import_list.html", context)
@@ -306,8 +335,11 @@ def import_page(request):
     problems = []
     if upload is None:
         problems.append(_("Choose a file (file)."))
-    elif upload.size is not None and upload.size > MAX_UPLOAD_BYTES:
-        problems.append(_("The file is larger than 20 MB (file)."))
+    elif upload.size is not None and upload.size > settings.REGISTRY_IMPORT_MAX_BYTES:
+        problems.append(
+            _("The file is larger than the limit of %(limit)s (file).")
+            % {"limit": context["limits"]["bytes"]}
+        )
     if kind not in ImportKind.values:
         problems.append(_("Choose which list the file is (kind)."))
     if not source.strip():
@@ -319,7 +351,7 @@ def import_page(request):
         return render(request, "web/import_list.html", context, status=400)
     assert upload is not None
     try:
-        run = imports.import_run_start(
+        run = import_runs.import_run_start(
             kind=kind,
             file_name=upload.name or "list",
             content=upload.read(),

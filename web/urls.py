@@ -32,6 +32,11 @@ urlpatterns = [
     path("proposals/<int:pk>/", proposals.proposal_detail, name="proposal-detail"),
     path("proposals/<int:pk>/decide/", proposals.proposal_decide, name="proposal-decide"),
     path("proposals/import/", proposals.import_page, name="import-list"),
+    path(
+        "proposals/import/template/<str:kind>.<str:fmt>",
+        proposals.import_template,
+        name="import-template",
+    ),
     path("proposals/import/runs/<int:pk>/", proposals.import_run, name="import-run"),
     path("accessions/<int:pk>/stages/propose/", proposals.stage_propose, name="stage-propose"),
     path("proposals/imports/<int:pk>/", proposals.batch_detail, name="batch-detail"),

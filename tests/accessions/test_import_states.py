@@ -183,10 +183,12 @@ def test_bad_cells_are_row_errors_naming_the_column_and_nothing_changes(world, p
     with pytest.raises(DomainError) as err:
         _apply(content, people["inspector"])
     reasons = {e["row"]: e["reason"] for e in err.value.extra["errors"]}
+    columns = {e["row"]: e["column"] for e in err.value.extra["errors"]}
     assert sorted(reasons) == [2, 3, 4, 5]
-    assert reasons[2].startswith("states: ") and "paused" in reasons[2]
-    assert reasons[3].startswith("states: ") and "2024-02-30" in reasons[3]
-    assert reasons[4].startswith("states: ") and "(zone A" in reasons[4]
+    assert columns[2] == "states" and "paused" in reasons[2]
+    assert columns[3] == "states" and "2024-02-30" in reasons[3]
+    assert columns[4] == "states" and "(zone A" in reasons[4]
+    assert columns[5] == "country" and "XX" in reasons[5]
     after = (Proposal.objects.count(), AccessState.objects.count(), MarketAccess.objects.count())
     assert after == before
     assert not ProposalBatch.objects.exists()
@@ -195,7 +197,7 @@ def test_bad_cells_are_row_errors_naming_the_column_and_nothing_changes(world, p
 def test_a_state_the_entrys_columns_contradict_is_a_row_error(world):
     report = _dry_run("product,country,states\nwheat,KZ,in_force 2020-01-01\n")
     (error,) = report.errors
-    assert error["reason"].startswith("states: ") and "in_force 2020-01-01" in error["reason"]
+    assert error["column"] == "states" and "in_force 2020-01-01" in error["reason"]
 
 
 def test_states_of_an_entry_the_file_adds_are_refused_with_a_reason(world):
@@ -210,7 +212,7 @@ def test_states_of_an_entry_the_file_adds_are_refused_with_a_reason(world):
     assert report.ok
     refused = _dry_run(content.rstrip("\n") + "; suspended 2024-09-01\n")
     (error,) = refused.errors
-    assert error["row"] == 2 and "states: " in error["reason"]
+    assert error["row"] == 2 and error["column"] == "states"
     assert "suspended 2024-09-01" in error["reason"] and "import the entry first" in error["reason"]
 
 

@@ -12,7 +12,7 @@ from django.db import connection
 from openpyxl import Workbook
 
 from accessions.models import EstablishmentRegistration, MarketAccess, Proposal, ProposalBatch
-from accessions.services import imports, proposals
+from accessions.services import import_runs, imports, proposals
 from accounts.services import account_create
 from registry.errors import DomainError
 from tests.factories import (
@@ -221,11 +221,11 @@ def test_a_run_records_its_progress_and_runs_once(world, people):
         propose=True,
         author=people["inspector"],
     )
-    done = imports.import_run_execute(run_id=run.pk)
+    done = import_runs.import_run_execute(run_id=run.pk)
     assert done is not None
     assert (done.state, done.rows_done, done.rows_total) == ("done", 3, 3)
     assert done.batch is not None and bytes(done.content) == b""
-    assert imports.import_run_execute(run_id=run.pk) is None  # a second delivery does nothing
+    assert import_runs.import_run_execute(run_id=run.pk) is None  # a second delivery does nothing
     assert ProposalBatch.objects.count() == 1
 
 

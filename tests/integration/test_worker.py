@@ -244,7 +244,7 @@ def test_an_import_run_is_read_by_the_worker_with_its_progress(worker, via_broke
     """The import page's upload goes to a real worker after commit; the run ends with its
     progress at the last row and one proposal batch."""
     from accessions.models import ImportRun, ProposalBatch
-    from accessions.services import imports
+    from accessions.services import import_runs
     from accounts.services import account_create
 
     inspector = account_create(
@@ -255,7 +255,7 @@ def test_an_import_run_is_read_by_the_worker_with_its_progress(worker, via_broke
     lines = ["product,country,status,instrument_kind"] + [
         f"{p.slug},KZ,negotiating,reported" for p in products
     ]
-    run = imports.import_run_start(
+    run = import_runs.import_run_start(
         kind="access",
         file_name="list.csv",
         content="\n".join(lines).encode(),

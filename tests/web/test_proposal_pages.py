@@ -92,7 +92,7 @@ def test_the_import_page_dry_run_names_bad_rows(people):
     )
     page = response.content.decode()
     assert response.status_code == 200
-    assert "Row 3" in page and "nosuch" in page
+    assert "<td>3</td><td><code>product</code></td><td>“nosuch”</td>" in page
     assert "suspended" in page
 
 
@@ -226,3 +226,41 @@ def test_the_history_names_the_author_and_the_reviewer(people):
     page = _client(people["inspector"]).get(reverse("access-detail", args=[access.pk]))
     history = page.content.decode().split('id="history-heading"')[1]
     assert "w-inspector" in history and "w-senior_inspector" in history
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [
+        ("en", "The exporting country, by its ISO code."),
+        ("zh-hans", "出口国，以其 ISO 代码表示。"),
+        ("ru", "Страна-экспортёр, по её коду ISO."),
+    ],
+)
+def test_the_import_page_documents_each_list_in_the_pages_language(people, language, words):
+    client = _client(people["inspector"])
+    page = client.get(reverse("import-list"), HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    assert words in page
+    for kind in ("access", "regulations", "registrations"):
+        assert f'id="columns-{kind}"' in page
+        assert reverse("import-template", args=[kind, "csv"]) in page
+        assert reverse("import-template", args=[kind, "xlsx"]) in page
+    assert "<code>states</code>" in page and "50,000" in page
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_a_template_is_the_declared_header_and_imports_as_a_list(people, fmt):
+    from accessions.lists import lists
+    from registry.tabular import read_table
+
+    client = _client(people["inspector"])
+    response = client.get(reverse("import-template", args=["registrations", fmt]))
+    assert response.status_code == 200
+    assert "attachment" in response["Content-Disposition"]
+    rows = read_table(file_name=f"t.{fmt}", content=response.content)
+    assert list(rows[0]) == lists()["registrations"].names()
+    assert client.get(reverse("import-template", args=["nosuch", fmt])).status_code == 404
+    trader = account_create(
+        username="w-trader", email="t@example.org", password="pw-pages-1", role="trader"
+    )
+    denied = _client(trader).get(reverse("import-template", args=["access", fmt]))
+    assert denied.status_code == 403

@@ -75,7 +75,7 @@ class Command(BaseCommand):
         except DomainError as exc:
             bar.close()
             for error in (exc.extra or {}).get("errors", []):
-                self.stderr.write(f"row {error['row']}: {error['reason']}")
+                self.stderr.write(_fault_line(error))
             raise CommandError(exc.message) from exc
         bar.close()
         self._summary(report)
@@ -108,4 +108,12 @@ class Command(BaseCommand):
         for item in report.removed:
             out(f"- not in the list: {item['record']}")
         for error in report.errors:
-            out(f"! row {error['row']}: {error['reason']}")
+            out("! " + _fault_line(error))
+
+
+def _fault_line(error: dict) -> str:
+    """A fault as "row 3, column status ("flying"): reason"."""
+    where = f"row {error['row']}"
+    if error.get("column"):
+        where += f", column {error['column']} ({error.get('value', '')!r})"
+    return f"{where}: {error['reason']}"

@@ -188,9 +188,18 @@ def save_answer(client: httpx.Client) -> tuple[httpx.Response, str]:
 
 def test_reads_go_to_the_replica_and_survive_its_lag_its_loss_and_the_primarys(nodes):
     primary, replica, site, key = nodes
-    client = anonymous(site)
+    reads_on_the_replica(site, key, primary, replica)
+    writer, public_id = write_then_read_own_write(site, primary, replica)
+    lagging_replica_skipped(site, primary, replica, writer, public_id)
+    inspector_on_the_primary(site)
+    etag = replica_stopped_mid_run(site, primary, replica)
+    primary_stopped(site, primary, replica, public_id, etag)
 
-    # 1. Anonymous reads — a list, the eligibility engine, a page — are served by the replica.
+
+def reads_on_the_replica(site, key, primary, replica):
+    """Anonymous reads (a list, the eligibility engine, search, a page), an API client's bulk
+    check and the change feed's rows are served by the replica."""
+    client = anonymous(site)
     for path in (
         "/api/v1/countries/",
         "/api/v1/access/",
@@ -202,8 +211,8 @@ def test_reads_go_to_the_replica_and_survive_its_lag_its_loss_and_the_primarys(n
         assert response.status_code == 200, (path, response.text[:500])
         assert on_replica(response), (path, served_by(response))
     assert "Kazakhstan" in client.get("/api/v1/countries/").text
-    # An API client's bulk check is a POST that changes nothing: its engine reads the replica
-    # (its key's first use is stamped on the primary) and it pins no one.
+    # The bulk check is a POST that changes nothing: its engine reads the replica (the key's
+    # first use is stamped on the primary) and it pins no one.
     api = httpx.Client(base_url=site, timeout=30, headers={"X-API-Key": key})
     bulk = api.post(
         "/api/v1/eligibility/bulk/", json={"checks": [{"product": "corn-meal", "country": "KZ"}]}
@@ -221,8 +230,10 @@ def test_reads_go_to_the_replica_and_survive_its_lag_its_loss_and_the_primarys(n
     )
     assert "accessions.marketaccess" in feed.text
 
-    # 2. A write lands on the primary; the writer reads it back from the primary while the
-    # replica, paused, does not have it yet and everyone else still reads the replica.
+
+def write_then_read_own_write(site, primary, replica) -> tuple[httpx.Client, str]:
+    """A write lands on the primary; the writer reads it back from the primary while the
+    replica, paused, does not have it yet and everyone else still reads the replica."""
     pgcluster.wait_replayed(primary, replica)
     replica.sql("SELECT pg_wal_replay_pause()")
     writer = anonymous(site)
@@ -236,18 +247,25 @@ def test_reads_go_to_the_replica_and_survive_its_lag_its_loss_and_the_primarys(n
     assert own.status_code == 200 and on_primary(own), (own.status_code, served_by(own))
     other = anonymous(site).get(f"/api/v1/answers/{public_id}/")
     assert other.status_code == 404 and on_replica(other), (other.status_code, served_by(other))
+    return writer, public_id
 
-    # 3. The replica lags: once its lag passes the limit it is skipped, and the reads (which
-    # now see the new answer) go to the primary, without an error on the way.
+
+def lagging_replica_skipped(site, primary, replica, writer, public_id):
+    """The paused replica lags: once its lag passes the limit it is skipped, and the reads
+    (which now see the new answer) go to the primary, without an error on the way; resumed and
+    caught up, it serves again."""
     lagging = until(lambda: anonymous(site).get(f"/api/v1/answers/{public_id}/"), on_primary)
     assert lagging.status_code == 200
     replica.sql("SELECT pg_wal_replay_resume()")
     pgcluster.wait_replayed(primary, replica)
-    until(lambda: client.get("/api/v1/countries/"), on_replica)
-    # The writer's pin has expired by now: back on the replica, which has caught up.
+    back = until(lambda: anonymous(site).get(f"/api/v1/answers/{public_id}/"), on_replica)
+    assert back.status_code == 200
+    # The writer's pin has expired by now (the lag took longer): the writer is back on it too.
     assert on_replica(writer.get(f"/api/v1/answers/{public_id}/"))
 
-    # 4. A signed-in inspector reads the primary, on the API and the site alike.
+
+def inspector_on_the_primary(site):
+    """A signed-in inspector reads the primary, on the API and the site alike."""
     inspector = anonymous(site)
     token = _csrf(inspector, "/accounts/login/")
     signed_in = inspector.post(
@@ -260,22 +278,28 @@ def test_reads_go_to_the_replica_and_survive_its_lag_its_loss_and_the_primarys(n
         response = inspector.get(path)
         assert response.status_code == 200 and on_primary(response), (path, served_by(response))
 
-    # 5. The replica stops mid-run: no error, the primary answers; back when it is.
+
+def replica_stopped_mid_run(site, primary, replica) -> str:
+    """The replica stops: no error, the primary answers; the replica serves again once back.
+    Returns the primary's ETag of the country list."""
+    client = anonymous(site)
     replica.stop("fast")
     for path in ("/api/v1/countries/", "/api/v1/eligibility/?product=corn-meal&country=KZ"):
         response = client.get(path)
         assert response.status_code == 200 and on_primary(response), (path, served_by(response))
-    etag_primary = client.get("/api/v1/countries/").headers["ETag"]
+    etag = client.get("/api/v1/countries/").headers["ETag"]
     replica.start()
     until(lambda: client.get("/api/v1/countries/"), on_replica)
-
     pgcluster.wait_replayed(primary, replica)  # the sign-in's writes too
+    return etag
 
-    # 6. The primary stops: anonymous API reads still answer, from the replica, with the ETag
-    # the primary gave for the same data (the data version does not depend on the node).
+
+def primary_stopped(site, primary, replica, public_id, etag_primary):
+    """The primary stops: anonymous API reads still answer, from the replica, with the ETag the
+    primary gave for the same data (the data version does not depend on the node). Idle is not
+    lagging: longer than the lag limit without a commit, the replica has replayed all it
+    received and still serves."""
     primary.stop("fast")
-    # Idle is not lagging: longer than the lag limit without a commit from the primary, the
-    # replica has replayed all it received and still serves.
     time.sleep(MAX_LAG + 0.5)
     (age,) = replica.sql("SELECT EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp())")[0]
     assert age > MAX_LAG

@@ -22,6 +22,7 @@ connection for a read; the ORM's reads reach the same choice through `ReplicaRou
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from contextvars import ContextVar
@@ -104,6 +105,27 @@ def read_alias() -> str:
 def read_connection() -> Any:
     """The connection for a read through a raw cursor: `connections[read_alias()]`."""
     return connections[read_alias()]
+
+
+def scope_replica_failed() -> bool:
+    """After a request that ended in an error: whether the replica it read from broke under it
+    (a database error, and its connection no longer answers). That replica is then skipped like
+    one that does not answer, so the caller may ask the same read of the primary."""
+    scope = _scope.get()
+    if scope is None or scope.alias in (None, DEFAULT_DB_ALIAS):
+        return False
+    conn = connections[scope.alias]
+    if not conn.errors_occurred or conn.is_usable():
+        return False
+    with contextlib.suppress(DatabaseError):
+        conn.close()
+    _skip(
+        scope.alias,
+        _health.setdefault(scope.alias, _Health()),
+        "failed mid-request",
+        time.monotonic(),
+    )
+    return True
 
 
 def lag_acceptable(in_recovery: bool, lag: float | None, limit: float) -> tuple[bool, str]:

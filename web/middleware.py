@@ -102,6 +102,12 @@ class ReadRoutingMiddleware:
         request.replica_eligible = not _pinned(request) and not _inspector(request)
         replicas.scope_begin(replica=request.method in SAFE_METHODS and request.replica_eligible)
         response = self.get_response(request)
+        failed = response.status_code >= 500 and request.method in SAFE_METHODS
+        if failed and replicas.scope_replica_failed():
+            # The replica broke during this read (stopped, restarted, connection cut): the same
+            # read once more, on the primary, instead of an error.
+            replicas.scope_begin(replica=False)
+            response = self.get_response(request)
         changed = request.method not in SAFE_METHODS and not getattr(request, "reads_only", False)
         if changed and response.status_code < 400:
             self._pin(request, response)

@@ -191,6 +191,7 @@ def test_reads_go_to_the_replica_and_survive_its_lag_its_loss_and_the_primarys(n
     reads_on_the_replica(site, key, primary, replica)
     writer, public_id = write_then_read_own_write(site, primary, replica)
     lagging_replica_skipped(site, primary, replica, writer, public_id)
+    replica_cut_mid_request(site)
     inspector_on_the_primary(site)
     etag = replica_stopped_mid_run(site, primary, replica)
     primary_stopped(site, primary, replica, public_id, etag)
@@ -262,6 +263,17 @@ def lagging_replica_skipped(site, primary, replica, writer, public_id):
     assert back.status_code == 200
     # The writer's pin has expired by now (the lag took longer): the writer is back on it too.
     assert on_replica(writer.get(f"/api/v1/answers/{public_id}/"))
+
+
+def replica_cut_mid_request(site):
+    """The replica's connection is cut in the middle of a read (after the router chose it):
+    the read is asked again of the primary, and the visitor gets the page, not an error."""
+    for path in ("/api/v1/access/", "/countries/KZ/"):
+        until(lambda: anonymous(site).get("/api/v1/countries/"), on_replica)
+        response = anonymous(site).get(path, headers={"X-Test-Cut-Replica": "1"})
+        assert response.headers["X-Test-Replica-Cut"] == "1"
+        assert response.status_code == 200, (path, response.text[:500])
+        assert served_by(response).get("default") is False, served_by(response)
 
 
 def inspector_on_the_primary(site):

@@ -4,6 +4,8 @@ nodes served the request and, when asked, cuts the replica's connection in mid-r
 
 import contextlib
 
+from django.db import DatabaseError
+
 from tests.settings import *  # noqa: F403
 from tests.settings import DATABASE_REPLICA_ALIASES, MIDDLEWARE
 
@@ -51,9 +53,13 @@ class ServedByMiddleware:
         served = []
         for conn in connections.all():
             if conn.queries_log:
-                with conn.cursor() as cursor:
-                    cursor.execute("SELECT pg_is_in_recovery()")
-                    served.append(f"{conn.alias}:{'t' if cursor.fetchone()[0] else 'f'}")
+                try:
+                    with conn.cursor() as cursor:
+                        cursor.execute("SELECT pg_is_in_recovery()")
+                        in_recovery = "t" if cursor.fetchone()[0] else "f"
+                except DatabaseError:  # its connection broke during the request
+                    in_recovery = "?"
+                served.append(f"{conn.alias}:{in_recovery}")
         response["X-Test-Served-By"] = ",".join(sorted(served))
         response["X-Test-Replica-Cut"] = "1" if state["cut"] else "0"
         return response

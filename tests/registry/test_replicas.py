@@ -131,3 +131,42 @@ def test_scope_without_replicas_configured_reads_the_primary():
         assert replicas.read_alias() == DEFAULT_DB_ALIAS
     finally:
         replicas.scope_end()
+
+
+def _routing(status: int = 200):
+    from django.http import HttpResponse
+
+    from web.middleware import ReadRoutingMiddleware
+
+    seen = {}
+
+    def view(request):
+        seen["scope"] = replicas.scope_current()
+        return HttpResponse(status=status)
+
+    return ReadRoutingMiddleware(view), seen
+
+
+def test_an_api_clients_change_pins_its_key_to_the_primary(settings, rf):
+    """API clients carry no cookie: their pin is kept under their key (in the shared cache), so
+    every node sends the key's next reads to the primary for DATABASE_READ_YOUR_WRITES_SECONDS."""
+    settings.DATABASE_REPLICA_ALIASES = ["replica_1"]
+    middleware, seen = _routing()
+    headers = {"HTTP_X_API_KEY": "k-test-pin"}
+    middleware(rf.get("/api/v1/access/", **headers))
+    assert seen["scope"].replica is True
+    middleware(rf.post("/api/v1/something/", **headers))
+    assert seen["scope"].replica is False
+    middleware(rf.get("/api/v1/access/", **headers))
+    assert seen["scope"].replica is False  # pinned
+    middleware(rf.get("/api/v1/access/", HTTP_X_API_KEY="k-other"))
+    assert seen["scope"].replica is True  # another client is not
+    replicas.scope_end()
+
+
+def test_a_refused_change_pins_no_one(settings, rf):
+    settings.DATABASE_REPLICA_ALIASES = ["replica_1"]
+    middleware, _seen = _routing(status=400)
+    response = middleware(rf.post("/answers/"))
+    assert "registry_read_primary" not in response.cookies
+    replicas.scope_end()

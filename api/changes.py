@@ -147,7 +147,7 @@ def _tracked_models() -> dict[str, Any]:
                 description="1–1000, default 100.",
             ),
         ],
-        responses={200: ChangePageSerializer, **problem_responses(400, 401, 429)},
+        responses={200: ChangePageSerializer, **problem_responses(400, 401, 429, 503)},
     )
 )
 class ChangeFeedView(ApiView):

@@ -122,7 +122,9 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 # nothing changes: no router, no middleware, every read on DATABASE_URL. With some, reads that
 # may be served slightly behind go to a healthy replica and everything else to the primary
 # (registry.replicas, web.middleware.ReadRoutingMiddleware).
-DATABASE_REPLICA_URLS = env.list("DATABASE_REPLICA_URLS", default=[])
+DATABASE_REPLICA_URLS = [
+    url.strip() for url in env.list("DATABASE_REPLICA_URLS", default=[]) if url.strip()
+]
 if DATABASE_REPLICA_URLS and EMBEDDED:
     raise ImproperlyConfigured("DATABASE_REPLICA_URLS needs DATABASE_URL (a PostgreSQL primary).")
 DATABASE_REPLICA_ALIASES = [f"replica_{n}" for n in range(1, len(DATABASE_REPLICA_URLS) + 1)]

@@ -40,7 +40,7 @@ def test_without_replicas_nothing_changes():
 
 
 def test_each_replica_url_is_an_alias_behind_the_router():
-    urls = "postgres://r@replica-a:5432/registry,postgres://r@replica-b:6432/registry"
+    urls = " postgres://r@replica-a:5432/registry, postgres://r@replica-b:6432/registry ,"
     done = _settings(DATABASE_URL=PRIMARY, DATABASE_REPLICA_URLS=urls)
     seen = json.loads(done.stdout)
     assert seen["aliases"] == ["default", "replica_1", "replica_2"]

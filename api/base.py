@@ -55,6 +55,7 @@ def problem_responses(*codes: int) -> dict:
         401: "Missing, invalid or revoked API key.",
         404: "No such record (for a list: no such page).",
         429: "Rate limit reached; see Retry-After.",
+        503: "Unavailable for a moment (the change feed needs the primary database); retry.",
     }
     responses: dict = {}
     for code in codes:

@@ -26,6 +26,7 @@ from rest_framework import status
 from rest_framework.response import Response
 
 from registry.history import history_supported
+from registry.replicas import read_connection
 
 logger = logging.getLogger(__name__)
 
@@ -91,7 +92,7 @@ def _data_version_sql() -> str:
 
 
 _SNAPSHOT_SQL = "SELECT pg_current_snapshot()::text, txid_current_if_assigned() IS NULL"
-_VERSION_BY_SNAPSHOT: dict[str, tuple[str, dt.datetime | None]] = {}
+_VERSION_BY_SNAPSHOT: dict[tuple[str, str], tuple[str, dt.datetime | None]] = {}
 _VERSION_MEMO_SIZE = 512
 
 
@@ -103,12 +104,20 @@ def data_version() -> tuple[str, dt.datetime | None]:
     snapshots see exactly the same committed data, so a version already computed under this
     snapshot is reused and the request costs that one query. Only after a write has committed
     anywhere (or inside a transaction that has itself written) does the full version query run.
+
+    Read on the node that serves the request's other reads (registry.replicas), so the version
+    (in ETags and the answer cache's keys) always describes the data the answer was read from: a
+    replica behind the primary gives its own older version, never the primary's newer one over
+    older data. The version is computed from the rows alone, so every node holding the same
+    data gives the same version; snapshots are remembered per node.
     """
-    with connection.cursor() as cursor:
+    db = read_connection()
+    with db.cursor() as cursor:
         cursor.execute(_SNAPSHOT_SQL)
         snapshot, clean = cursor.fetchone()
-        if clean and snapshot in _VERSION_BY_SNAPSHOT:
-            return _VERSION_BY_SNAPSHOT[snapshot]
+        memo_key = (db.alias, snapshot)
+        if clean and memo_key in _VERSION_BY_SNAPSHOT:
+            return _VERSION_BY_SNAPSHOT[memo_key]
         cursor.execute(_data_version_sql())
         rows = cursor.fetchall()
     version = ",".join(f"{index}:{value}" for index, value, _stamp in sorted(rows))
@@ -119,7 +128,7 @@ def data_version() -> tuple[str, dt.datetime | None]:
         # that snapshot can never be seen again (its xmax only grows), so nothing stale is served.
         if len(_VERSION_BY_SNAPSHOT) >= _VERSION_MEMO_SIZE:
             _VERSION_BY_SNAPSHOT.clear()
-        _VERSION_BY_SNAPSHOT[snapshot] = result
+        _VERSION_BY_SNAPSHOT[memo_key] = result
     return result
 
 

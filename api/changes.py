@@ -8,11 +8,12 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, OperationalError, connections
 from django.http import HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -20,7 +21,7 @@ from drf_spectacular.utils import (
     extend_schema_field,
     extend_schema_view,
 )
-from rest_framework import serializers
+from rest_framework import exceptions, serializers
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
@@ -48,6 +49,7 @@ from api.paging import (
     encode_cursor,
 )
 from registry.history import HISTORY_ACTIONS
+from registry.replicas import read_connection
 
 
 class ChangeSerializer(serializers.Serializer):
@@ -74,26 +76,51 @@ class ChangePageSerializer(serializers.Serializer):
 # --- The change feed ----------------------------------------------------------------------------
 
 
-def _feed_horizon() -> dt.datetime:
-    """Changes are served only up to the start of the oldest transaction still running.
+def _feed_horizon() -> tuple[dt.datetime, Any]:
+    """Changes are served only up to the start of the oldest transaction still running; returns
+    that horizon and the connection to read the changes on.
 
     History rows carry their transaction's start time (pghistory's NOW()), so a transaction that
     started earlier but commits later would insert rows *behind* a consumer's cursor. Holding the
     feed back to the oldest open transaction means nothing can ever appear behind a cursor.
     Read before the rows themselves, in its own statement.
+
+    Only the primary sees its open transactions, so the horizon is always read there; the rows
+    may then be read on the request's replica (registry.replicas) once it has replayed the
+    primary's WAL up to the point where the horizon was taken (every transaction that started
+    before the horizon had committed by then), else on the primary. Without the primary the
+    feed cannot know its horizon: 503, never a page that could skip a change.
     """
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            SELECT LEAST(
-                clock_timestamp(),
-                (SELECT MIN(xact_start) FROM pg_stat_activity
-                 WHERE datname = current_database() AND pid <> pg_backend_pid()
-                   AND xact_start IS NOT NULL)
+    rows_on = read_connection()
+    primary = connections[DEFAULT_DB_ALIAS]
+    try:
+        with primary.cursor() as cursor:
+            cursor.execute(
+                """
+                SELECT LEAST(
+                    clock_timestamp(),
+                    (SELECT MIN(xact_start) FROM pg_stat_activity
+                     WHERE datname = current_database() AND pid <> pg_backend_pid()
+                       AND xact_start IS NOT NULL)
+                ), CASE WHEN pg_is_in_recovery() THEN NULL
+                   ELSE pg_current_wal_insert_lsn()::text END
+                """
             )
-            """
-        )
-        return cursor.fetchone()[0]
+            horizon, position = cursor.fetchone()
+    except OperationalError as error:
+        raise FeedUnavailable() from error
+    if rows_on.alias != DEFAULT_DB_ALIAS:
+        with rows_on.cursor() as cursor:
+            cursor.execute("SELECT pg_last_wal_replay_lsn() >= %s::pg_lsn", [position])
+            if not cursor.fetchone()[0]:
+                rows_on = primary
+    return horizon, rows_on
+
+
+class FeedUnavailable(exceptions.APIException):
+    status_code = 503
+    default_detail = gettext_lazy("The change feed is unavailable for a moment; try again.")
+    default_code = "feed_unavailable"
 
 
 def _tracked_models() -> dict[str, Any]:
@@ -120,7 +147,7 @@ def _tracked_models() -> dict[str, Any]:
                 description="1–1000, default 100.",
             ),
         ],
-        responses={200: ChangePageSerializer, **problem_responses(400, 401, 429)},
+        responses={200: ChangePageSerializer, **problem_responses(400, 401, 429, 503)},
     )
 )
 class ChangeFeedView(ApiView):
@@ -143,9 +170,9 @@ class ChangeFeedView(ApiView):
                 "model", _("Choose one of: %(m)s.") % {"m": ", ".join(sorted(models_by_label))}
             )
         position = self._position(params)
-        horizon = _feed_horizon()
+        horizon, db = _feed_horizon()
         chosen = [models_by_label[model]] if model else list(models_by_label.values())
-        qn = connection.ops.quote_name
+        qn = db.ops.quote_name
         parts: list[str] = []
         sql_args: list[Any] = []
         for event_model in chosen:
@@ -173,7 +200,7 @@ class ChangeFeedView(ApiView):
             )
         sql = f"SELECT * FROM ({' UNION ALL '.join(parts)}) AS feed ORDER BY 2, 3, 1 LIMIT %s"  # noqa: S608
         sql_args.append(size + 1)
-        with connection.cursor() as cursor:
+        with db.cursor() as cursor:
             cursor.execute(sql, sql_args)
             rows = cursor.fetchall()
         has_more = len(rows) > size

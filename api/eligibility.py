@@ -588,6 +588,9 @@ class EligibilityView(ConditionalGetMixin, EligibilityAnswerView):
 )
 class EligibilityBulkView(ApiView):
     permission_classes = [HasApiKey]
+    # A POST that changes nothing: its reads may go to a replica, and it pins no one to the
+    # primary (web.middleware.ReadRoutingMiddleware).
+    reads_only = True
 
     def post(self, request, *args, **kwargs):
         if not isinstance(request.data, dict):

@@ -27,6 +27,7 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 
 from api.errors import CSV_CONTENT_TYPE, PROBLEM_CONTENT_TYPE, XLSX_CONTENT_TYPE, ParameterError
 from registry.lists import FORMULA_TRIGGERS, neutralise
+from registry.replicas import read_connection
 
 logger = logging.getLogger(__name__)
 
@@ -282,7 +283,9 @@ class ExportMixin(_ListView):
         inner, params = queryset.prefetch_related(None).values(**values).query.sql_with_params()
         # A projection of the ordered subquery: PostgreSQL keeps its order (no join, no grouping).
         sql = f"SELECT {csv_line_sql(kinds)} FROM ({inner}) AS export"  # noqa: S608 (no input)
-        with connection.chunked_cursor() as cursor:
+        # On the node serving the request's reads (registry.replicas): the scope lasts until the
+        # streamed body is sent.
+        with read_connection().chunked_cursor() as cursor:
             cursor.execute(sql, params)
             while lines := cursor.fetchmany(self.export_chunk_size):
                 yield "".join([line for (line,) in lines])

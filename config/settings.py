@@ -9,6 +9,7 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -116,6 +117,45 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int(
 )
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("DJANGO_CONN_HEALTH_CHECKS", default=True)
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+
+# Read replicas (PostgreSQL streaming replication), zero or more, comma-separated. With none,
+# nothing changes: no router, no middleware, every read on DATABASE_URL. With some, reads that
+# may be served slightly behind go to a healthy replica and everything else to the primary
+# (registry.replicas, web.middleware.ReadRoutingMiddleware).
+DATABASE_REPLICA_URLS = [
+    url.strip() for url in env.list("DATABASE_REPLICA_URLS", default=[]) if url.strip()
+]
+if DATABASE_REPLICA_URLS and EMBEDDED:
+    raise ImproperlyConfigured("DATABASE_REPLICA_URLS needs DATABASE_URL (a PostgreSQL primary).")
+DATABASE_REPLICA_ALIASES = [f"replica_{n}" for n in range(1, len(DATABASE_REPLICA_URLS) + 1)]
+for _alias, _url in zip(DATABASE_REPLICA_ALIASES, DATABASE_REPLICA_URLS, strict=True):
+    DATABASES[_alias] = environ.Env.db_url_config(_url) | {
+        "CONN_MAX_AGE": DATABASES["default"]["CONN_MAX_AGE"],
+        "CONN_HEALTH_CHECKS": DATABASES["default"]["CONN_HEALTH_CHECKS"],
+        "ATOMIC_REQUESTS": False,
+        # In a test run a replica alias is the test database itself (no second test database).
+        "TEST": {"MIRROR": "default"},
+    }
+    # A replica that does not answer is skipped after this many seconds (libpq's minimum is 2).
+    DATABASES[_alias].setdefault("OPTIONS", {}).setdefault(
+        "connect_timeout", env.int("DATABASE_REPLICA_CONNECT_TIMEOUT", default=2)
+    )
+DATABASE_ROUTERS = ["registry.replicas.ReplicaRouter"] if DATABASE_REPLICA_URLS else []
+if DATABASE_REPLICA_URLS:
+    # Sets each request's read scope; after authentication, which it asks about the user.
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+        "web.middleware.ReadRoutingMiddleware",
+    )
+# A replica whose replay lags more than this many seconds behind the primary is skipped.
+DATABASE_REPLICA_MAX_LAG = env.float("DATABASE_REPLICA_MAX_LAG", default=5.0)
+# How often each process measures a replica's lag (between, it trusts the last measure).
+DATABASE_REPLICA_CHECK_SECONDS = env.float("DATABASE_REPLICA_CHECK_SECONDS", default=2.0)
+# How long a replica that lagged or did not answer is left aside before it is tried again.
+DATABASE_REPLICA_SKIP_SECONDS = env.float("DATABASE_REPLICA_SKIP_SECONDS", default=30.0)
+# Read-your-writes: after a request that changes something, the client's reads stay on the
+# primary this many seconds (a cookie in browsers, the API key for API clients).
+DATABASE_READ_YOUR_WRITES_SECONDS = env.int("DATABASE_READ_YOUR_WRITES_SECONDS", default=15)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -54,6 +54,7 @@ from registry.models import (
     SupervisionSite,
     UnionMembership,
 )
+from registry.replicas import read_connection
 from registry.sql import server_bound
 from registry.text import distance, fold, stem, typo_limit
 
@@ -306,7 +307,8 @@ def _close_keys(idents: list[str]) -> list[ProductSearchKey]:
         near |= Q(key__trigram_similar=folded) | Q(stem__trigram_similar=stemmed)
         for word in stemmed.split():
             near |= Q(stem__contains=word)
-    with transaction.atomic(), connection.cursor() as cursor:
+    db = read_connection()  # the node the request reads (registry.replicas)
+    with transaction.atomic(using=db.alias), db.cursor() as cursor:
         cursor.execute(
             "SET LOCAL pg_trgm.similarity_threshold = %s", [TRIGRAM_SIMILARITY_THRESHOLD]
         )
@@ -464,7 +466,8 @@ def _stage_one(idents: set[str]) -> tuple[list[Product], dict[int, list[_Key]]]:
     if not idents:
         return [], {}
     rows = [ident_row(ident) for ident in sorted(idents)]
-    vendor = connection.vendor
+    db = read_connection()  # the node the request reads (registry.replicas)
+    vendor = db.vendor
     if vendor == "postgresql":
         params: list = [list(column) for column in zip(*rows, strict=True)]
     else:
@@ -472,7 +475,7 @@ def _stage_one(idents: set[str]) -> tuple[list[Product], dict[int, list[_Key]]]:
     fields = Product._meta.concrete_fields
     attnames = [f.attname for f in fields]
     converters = [
-        (i, [*connection.ops.get_db_converters(col), *f.get_db_converters(connection)], col)
+        (i, [*db.ops.get_db_converters(col), *f.get_db_converters(db)], col)
         for i, f in enumerate(fields)
         if (col := f.get_col(Product._meta.db_table))
     ]
@@ -480,7 +483,7 @@ def _stage_one(idents: set[str]) -> tuple[list[Product], dict[int, list[_Key]]]:
     products: dict[int, Product] = {}
     keys: dict[int, list[_Key]] = {}
     width = len(fields)
-    with server_bound(connection).cursor() as cursor:  # planned once per connection
+    with server_bound(db).cursor() as cursor:  # planned once per connection
         cursor.execute(stage_one_sql(vendor), params)
         for row in cursor.fetchall():
             pk = row[0]
@@ -488,8 +491,8 @@ def _stage_one(idents: set[str]) -> tuple[list[Product], dict[int, list[_Key]]]:
                 values = list(row[:width])
                 for i, found, col in converters:
                     for convert in found:
-                        values[i] = convert(values[i], col, connection)
-                products[pk] = Product.from_db(connection.alias, attnames, values)
+                        values[i] = convert(values[i], col, db)
+                products[pk] = Product.from_db(db.alias, attnames, values)
             if row[width] is not None:
                 keys.setdefault(pk, []).append(_Key(row[width], row[width + 1]))
     return list(products.values()), keys
@@ -608,7 +611,8 @@ def similarity_threshold() -> Iterator[None]:
     if not trigram_available() or _THRESHOLD_SET.get():
         yield  # nothing to set, or already set by an enclosing block of this transaction
         return
-    with transaction.atomic(), connection.cursor() as cursor:
+    db = read_connection()  # the node the request reads (registry.replicas)
+    with transaction.atomic(using=db.alias), db.cursor() as cursor:
         cursor.execute(
             "SET LOCAL pg_trgm.word_similarity_threshold = %s", [WORD_SIMILARITY_THRESHOLD]
         )
@@ -822,7 +826,7 @@ def _ranking_settings() -> Iterator[None]:
     its own; inside an enclosing `similarity_threshold` block the scan setting is put back after.
     """
     if _THRESHOLD_SET.get():
-        with connection.cursor() as cursor:
+        with read_connection().cursor() as cursor:
             cursor.execute(
                 "SELECT current_setting('enable_seqscan'), "
                 "set_config('enable_seqscan', 'off', true)"
@@ -833,7 +837,8 @@ def _ranking_settings() -> Iterator[None]:
             finally:
                 cursor.execute("SELECT set_config('enable_seqscan', %s, true)", [before])
         return
-    with transaction.atomic(), connection.cursor() as cursor:
+    db = read_connection()  # the node the request reads (registry.replicas)
+    with transaction.atomic(using=db.alias), db.cursor() as cursor:
         cursor.execute(
             "SELECT set_config('pg_trgm.word_similarity_threshold', %s, true), "
             "set_config('enable_seqscan', 'off', true)",

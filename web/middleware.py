@@ -1,6 +1,17 @@
-"""Response headers the web pages rely on. Django 5.2 has no built-in Content-Security-Policy."""
+"""Response headers the web pages rely on (Django 5.2 has no built-in Content-Security-Policy),
+and where each request's reads go when read replicas are configured."""
 
 from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.signals import request_finished
+
+from accounts import roles
+from api.services import hash_api_key
+from registry import replicas
 
 # Scripts and styles only from our own origin: no 'unsafe-inline', so an injected <script> or
 # style attribute cannot run even if some echo escaped the template autoescaping. Everything the
@@ -32,3 +43,93 @@ class ContentSecurityPolicyMiddleware:
         if "Content-Security-Policy" not in response:
             response["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
         return response
+
+
+# --- Where a request's reads go (registry.replicas), active only with DATABASE_REPLICA_URLS ---
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# Set for DATABASE_READ_YOUR_WRITES_SECONDS after a request that changed something; it only
+# routes the client's reads (a forged or dropped cookie moves nobody's data).
+PIN_COOKIE = "registry_read_primary"
+
+
+def _api_key(request: Any) -> str:
+    raw = request.META.get("HTTP_X_API_KEY", "").strip()
+    if not raw:
+        scheme, _sep, value = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
+        raw = value.strip() if scheme.lower() == "api-key" else ""
+    return raw
+
+
+def _pin_key(raw_key: str) -> str:
+    return f"replicas:pin:{hash_api_key(raw_key)}"
+
+
+def _pinned(request: Any) -> bool:
+    """The client changed something less than DATABASE_READ_YOUR_WRITES_SECONDS ago."""
+    if PIN_COOKIE in request.COOKIES:
+        return True
+    raw = _api_key(request)
+    return bool(raw) and cache.get(_pin_key(raw)) is not None
+
+
+def _inspector(request: Any) -> bool:
+    """Signed-in inspectors work on the primary: their pages show what they just changed and
+    internal state (proposals, alerts) that must never be read behind."""
+    if settings.SESSION_COOKIE_NAME not in request.COOKIES:
+        return False  # no session: anonymous, without reading the session at all
+    return request.user.is_authenticated and roles.is_inspector(request.user)
+
+
+def _reads_only(view_func: Any) -> bool:
+    """A view declared `reads_only` (a POST that changes nothing: the bulk eligibility check)."""
+    view_class = getattr(view_func, "view_class", None) or getattr(view_func, "cls", None)
+    return bool(getattr(view_func, "reads_only", False) or getattr(view_class, "reads_only", False))
+
+
+class ReadRoutingMiddleware:
+    """Opens each request's read scope: a safe request (or a view declared `reads_only`) of an
+    anonymous visitor, a trader or an API-key client may read from a replica, unless the client
+    is pinned to the primary by its own recent change; anything else reads the primary. A request
+    that changes something pins its client to the primary for DATABASE_READ_YOUR_WRITES_SECONDS.
+    The scope ends with Django's request_finished (after a streamed export is sent)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        request_finished.connect(replicas.scope_end, dispatch_uid="registry.replicas.scope_end")
+
+    def __call__(self, request):
+        request.replica_eligible = not _pinned(request) and not _inspector(request)
+        replicas.scope_begin(replica=request.method in SAFE_METHODS and request.replica_eligible)
+        response = self.get_response(request)
+        failed = response.status_code >= 500 and request.method in SAFE_METHODS
+        if failed and replicas.scope_replica_failed():
+            # The replica broke during this read (stopped, restarted, connection cut): the same
+            # read once more, on the primary, instead of an error.
+            replicas.scope_begin(replica=False)
+            response = self.get_response(request)
+        changed = request.method not in SAFE_METHODS and not getattr(request, "reads_only", False)
+        if changed and response.status_code < 400:
+            self._pin(request, response)
+        return response
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        request.reads_only = _reads_only(view_func)
+        scope = replicas.scope_current()
+        if scope is not None and request.replica_eligible and request.reads_only:
+            scope.replica = bool(replicas.replica_aliases())
+
+    @staticmethod
+    def _pin(request: Any, response: Any) -> None:
+        seconds = settings.DATABASE_READ_YOUR_WRITES_SECONDS
+        response.set_cookie(
+            PIN_COOKIE,
+            "1",
+            max_age=seconds,
+            secure=settings.SESSION_COOKIE_SECURE,
+            httponly=True,
+            samesite="Lax",
+        )
+        raw = _api_key(request)
+        if raw:
+            cache.set(_pin_key(raw), 1, seconds)

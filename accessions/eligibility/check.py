@@ -71,6 +71,7 @@ from registry.dates import format_dated, in_force_q
 from registry.errors import DomainError
 from registry.models import CATEGORY_SITE_KINDS, Country, Port, SiteKind, SupervisionSite
 from registry.provenance import DatePrecision
+from registry.replicas import read_alias
 from registry.selectors import (
     ProductResolution,
     ambiguous_product,
@@ -839,7 +840,7 @@ def _ports_on_questions(rows: Sequence[QuestionRow]) -> list[tuple[int, Port]]:
             *(f"facing_country__{name}" for name in _COUNTRY_FIELDS),
         )
 
-    alias = connection.alias
+    alias = read_alias()  # where the statement below reads (registry.replicas)
     width, flags = len(_PORT_FIELDS), len(_PORT_FLAGS)
     shared: dict[int, Port] = {}
     found: list[tuple[int, Port]] = []

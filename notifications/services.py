@@ -173,36 +173,6 @@ def subscription_delete(*, subscription: Subscription, by: Any) -> None:
     subscription.delete()
 
 
-@dataclass(frozen=True)
-class WebhookTest:
-    ok: bool
-    status_code: int | None
-
-
-def subscription_test(*, subscription: Subscription, by: Any) -> WebhookTest:
-    """Send one signed test event to a webhook subscription now, and say whether it was taken.
-
-    The answer gives the HTTP status only, never the error text of a failed connection.
-    """
-    if not roles.may_manage_subscription(by, subscription):
-        raise DomainError("not_allowed", _("This is not your subscription."))
-    if subscription.channel != Channel.WEBHOOK:
-        raise DomainError("not_a_webhook", _("Only a webhook can be tested."))
-    payload = {
-        "idempotency_key": f"test-{secrets.token_hex(8)}",
-        "event": {"kind": "test", "occurred_on": timezone.localdate().isoformat()},
-        "subscription": subscription.pk,
-    }
-    outcome = _post(
-        0,
-        subscription.webhook_url,
-        subscription.secret,
-        payload,
-        _setting("REGISTRY_WEBHOOK_TIMEOUT", 5.0),
-    )
-    return WebhookTest(ok=outcome.ok, status_code=outcome.status_code)
-
-
 # --- Watchlists ----------------------------------------------------------------------------------
 
 
@@ -360,7 +330,9 @@ class _Outcome:
     attempted_at: dt.datetime
 
 
-def _post(delivery_id: int, url: str, secret: str, payload: dict, timeout: float) -> _Outcome:
+def webhook_post(
+    delivery_id: int, url: str, secret: str, payload: dict, timeout: float
+) -> _Outcome:
     """One signed HTTP POST to a re-checked address (notifications.outbound), never raises.
 
     The recorded error is a failure class ("refused", "timeout", "HTTP 5xx"), never the text of a
@@ -470,7 +442,7 @@ def webhooks_dispatch(*, now: dt.datetime | None = None, batch_size: int = 50) -
             jobs.append((delivery.pk, sub.webhook_url, sub.secret, delivery_payload(delivery)))
 
         def send(job: tuple[int, str, str, dict[str, Any]]) -> _Outcome:
-            return _post(*job, timeout)
+            return webhook_post(*job, timeout)
 
         with ThreadPoolExecutor(max_workers=max(1, min(workers, len(jobs)))) as pool:
             outcomes = list(pool.map(send, jobs))

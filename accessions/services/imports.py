@@ -28,7 +28,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from celery import current_app, signature
+from celery import current_app
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
@@ -57,6 +57,7 @@ from accounts import roles
 from registry.errors import DomainError
 from registry.models import Country, Product, Union
 from registry.provenance import Confidence
+from registry.queue import task_enqueue
 from regulations.models import Regulation
 
 Progress = Callable[[int, int], None]
@@ -682,8 +683,20 @@ def import_run_start(
         import_run_execute(run_id=run.pk)
         run.refresh_from_db()
     else:
-        transaction.on_commit(lambda: signature(RUN_TASK, args=[run.pk]).apply_async(retry=False))
+        transaction.on_commit(lambda: _run_enqueue(run.pk))
     return run
+
+
+def _run_enqueue(run_id: int) -> None:
+    """Hand the run to a worker within the short Redis budget (registry.queue); when the queue
+    does not take it, the run ends failed with its reason at once (never "queued" for ever)."""
+    if task_enqueue(RUN_TASK, args=(run_id,)):
+        return
+    ImportRun.objects.filter(pk=run_id, state=ImportRunState.QUEUED).update(
+        state=ImportRunState.FAILED,
+        error=_("The import could not be queued: the task queue is not answering. Upload again."),
+        content=b"",
+    )
 
 
 def import_run_execute(*, run_id: int) -> ImportRun | None:

@@ -18,7 +18,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, cast
 
-from celery import signature
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
@@ -47,6 +46,7 @@ from accounts import roles
 from registry.errors import DomainError
 from registry.history import history_changes, history_context
 from registry.models import Port, PortRegime, SupervisionSite
+from registry.queue import task_enqueue
 from regulations.models import Regulation, RegulationProduct
 
 logger = logging.getLogger(__name__)
@@ -202,15 +202,11 @@ def record_direct_write(
 
 
 def _notify_reviewers(*, proposal_id: int | None = None, batch_id: int | None = None) -> None:
-    def send() -> None:
-        try:
-            signature(
-                NOTIFY_TASK, kwargs={"proposal_id": proposal_id, "batch_id": batch_id}
-            ).apply_async(retry=False)
-        except Exception as exc:  # the queue page still lists it: an e-mail is a courtesy
-            logger.warning("could not enqueue the reviewers' e-mail (%s: %s)", type(exc), exc)
-
-    transaction.on_commit(send)
+    # The queue page lists the proposal whatever happens: the e-mail is a courtesy, enqueued
+    # after commit within the short Redis budget (registry.queue), never waited for.
+    transaction.on_commit(
+        lambda: task_enqueue(NOTIFY_TASK, kwargs={"proposal_id": proposal_id, "batch_id": batch_id})
+    )
 
 
 def proposal_create(

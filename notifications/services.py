@@ -56,6 +56,7 @@ from registry.selectors import (
     hs_prefix_q,
     product_resolve,
 )
+from registry.site_url import site_url
 from registry.sql import sql_execute, sql_in_ids, sql_now
 
 logger = logging.getLogger(__name__)
@@ -564,7 +565,7 @@ def reviewers_notify(*, proposal_id: int | None = None, batch_id: int | None = N
             body = _(
                 "%(author)s proposed a change to the registry. It takes effect only when a senior "
                 "inspector publishes it.\n\nReview it at %(path)s"
-            ) % {"author": item.author.get_username(), "path": path}
+            ) % {"author": item.author.get_username(), "path": site_url(path)}
         try:
             send_mail(subject, body, None, [user.email])
         except OSError as exc:  # SMTP errors; the queue page still lists the proposal

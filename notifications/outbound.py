@@ -40,6 +40,8 @@ _NAT64_LOCAL = ipaddress.ip_network("64:ff9b:1::/48")
 # still counts as global (192.0.0.0/24 but for .9 and .10); the module's notion decides the rest.
 _OLD_PYTHON_V4 = ipaddress.ip_network("192.0.0.0/24")
 _OLD_PYTHON_V4_GLOBAL = {ipaddress.ip_address("192.0.0.9"), ipaddress.ip_address("192.0.0.10")}
+# The IPv6 documentation block of RFC 9637 (2024), newer than Python 3.11's registry.
+_NEW_DOCUMENTATION_V6 = ipaddress.ip_network("3fff::/20")
 
 
 class UnsafeTarget(Exception):
@@ -73,7 +75,7 @@ def address_is_public(address: Address) -> bool:
             embedded = ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
         if embedded is not None and not address_is_public(embedded):
             return False
-        if address.is_site_local:
+        if address.is_site_local or address in _NEW_DOCUMENTATION_V6:
             return False
     elif address in _OLD_PYTHON_V4 and address not in _OLD_PYTHON_V4_GLOBAL:
         return False

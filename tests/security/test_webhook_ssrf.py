@@ -107,6 +107,8 @@ BLOCKED_ADDRESSES = [
     "64:ff9b::fec0:1",  # NAT64 over an address that is itself not global
     "2002:a00:1::",  # 6to4 of 10.0.0.1
     "::ffff:100.64.0.1",
+    "3fff::1",  # documentation (RFC 9637)
+    "::a00:1",  # IPv4-compatible (deprecated) form of 10.0.0.1
 ]
 
 

@@ -180,7 +180,7 @@ def test_production_refuses_to_start_without_a_secret_key():
 
 
 SETTINGS_VARIABLES = sorted(
-    set(re.findall(r'env\.\w+\(\s*"([A-Z_]+)"', (ROOT / "registry" / "settings.py").read_text()))
+    set(re.findall(r'env\.\w+\(\s*"([A-Z_]+)"', (ROOT / "config" / "settings.py").read_text()))
 )
 
 

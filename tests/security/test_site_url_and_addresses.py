@@ -87,7 +87,12 @@ def test_administrators_still_see_them(admin_client, webhook_subscription):
     assert b"private-receiver-7f3a" in listing.content
 
 
-def test_the_readme_promises_at_least_once_with_a_stable_key():
+def test_the_readme_and_the_subscriptions_page_promise_at_least_once_with_a_stable_key(
+    client, webhook_subscription
+):
     readme = (ROOT / "README.md").read_text()
     assert "at least once" in readme
     assert "never sent twice" not in readme
+    client.force_login(webhook_subscription.user)
+    page = " ".join(client.get("/accounts/subscriptions/").content.decode().split())
+    assert "at least once" in page and "X-Registry-Idempotency-Key" in page

@@ -10,7 +10,7 @@ CHROMIUM := /usr/bin/chromium
 # Chinese glyphs for the browser tests' screenshots (without it Chromium draws empty boxes).
 CJK_FONT := /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
 
-.PHONY: help install run serve seed test lint migrations-check pytest bench messages clean
+.PHONY: help install run serve seed test lint migrations-check pytest faults bench messages clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -77,7 +77,11 @@ pytest: install $(CHROMIUM) $(CJK_FONT)  ## the whole pytest suite on the real P
 	echo "pytest suite: $$(( took / 60 )) min $$(( took % 60 )) s wall clock (exit status $$status)"; \
 	exit $$status
 
-test: lint migrations-check pytest  ## install, lint, migration check, the whole suite (PostgreSQL + Redis)
+test: lint migrations-check pytest  ## install, lint, migration check, the whole suite (PostgreSQL + Redis; tests/faults included)
+
+faults: install  ## the fault suite alone: its own redis-server killed, paused and refusing; a worker killed; PostgreSQL paused and cut (under 2 minutes)
+	DATABASE_URL=$${DATABASE_URL:-$(DATABASE_URL_TEST)} REDIS_URL=$${REDIS_URL:-$(REDIS_URL_TEST)} \
+	  $(BIN)/pytest tests/faults $(PYTEST_ARGS)
 
 BENCH_RESULTS ?= var/bench/results.jsonl
 export BENCH_RESULTS

@@ -915,6 +915,18 @@ class Proposal(models.Model):
     rebased_to = models.ForeignKey(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # Who made this proposal again against a changed record (the author stays the author, and
+    # neither publishes it).
+    rebased_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="rebased_proposals",
+    )
+    # A delete: the other records it deletes with the record ([model label, key, text]), as the
+    # reviewer sees them; a delete that would now take anything else is stale.
+    cascade = models.JSONField(_("deleted with it"), default=list, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

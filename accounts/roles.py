@@ -194,6 +194,11 @@ def may_manage_subscription(user: Any, subscription: Any) -> bool:
     return subscription.user_id == user.pk or may(user, Ability.MANAGE_ANY_SUBSCRIPTION)
 
 
+def may_see_subscriber_addresses(user: Any) -> bool:
+    """Subscribers' webhook addresses are theirs: only administrators see them in the admin."""
+    return may(user, Ability.MANAGE_ANY_SUBSCRIPTION)
+
+
 def may_issue_api_key(user: Any, owner: Any) -> bool:
     """Signed-in traders and inspectors issue keys for themselves; administrators for anyone."""
     if may(user, Ability.MANAGE_ALL_API_KEYS):

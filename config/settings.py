@@ -24,6 +24,16 @@ SECRET_KEY = env.str(
     default="embedded-mode-only-not-secret-" + "x" * 40 if DEBUG else environ.Env.NOTSET,
 )
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
+# The site's public address, e.g. https://registry.example.org: every absolute link (API `next`
+# links, password-reset and confirmation e-mails, reviewers' e-mails) is built on it, never on the
+# Host header a client sent (registry.site_url). Empty: links follow the request (embedded mode).
+REGISTRY_SITE_URL = env.str("REGISTRY_SITE_URL", default="")
+if REGISTRY_SITE_URL:
+    from urllib.parse import urlsplit
+
+    _site_host = urlsplit(REGISTRY_SITE_URL).hostname or ""
+    if _site_host and "*" not in ALLOWED_HOSTS and _site_host not in ALLOWED_HOSTS:
+        ALLOWED_HOSTS.append(_site_host)
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
@@ -60,6 +70,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: links name the configured site, not the Host header (REGISTRY_SITE_URL).
+    "registry.site_url.SiteUrlMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -200,7 +212,7 @@ AUTHENTICATION_BACKENDS = [
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
 ACCOUNT_ADAPTER = "web.auth.AccountAdapter"
-ACCOUNT_FORMS = {"login": "web.auth.LoginForm"}
+ACCOUNT_FORMS = {"login": "web.auth.LoginForm", "signup": "web.auth.SignupForm"}
 ACCOUNT_LOGIN_METHODS = {"email", "username"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
@@ -419,6 +431,10 @@ REST_FRAMEWORK = {
 # The admin's history pages (pghistory), which say so instead of failing on SQLite, where no
 # history is recorded.
 PGHISTORY_ADMIN_CLASS = "registry.admin.HistoryEventsAdmin"
+# The review of records with legal or public effect on the admin's screens (the admin site mixes
+# these into the screens of every model an app declares in its `reviewed_models`).
+REGISTRY_REVIEW_ADMIN = "accessions.review_admin.ProposalAdminMixin"
+REGISTRY_REVIEW_INLINE = "accessions.review_admin.ProposalInlineMixin"
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Agri-food market-access registry API",

@@ -5,6 +5,7 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
 from accessions.admin import ReadOnlyAdmin
+from accounts import roles
 from notifications import models, services
 from registry.errors import DomainError
 
@@ -52,6 +53,27 @@ class SubscriptionAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    # A subscriber's webhook address is theirs: inspectors see the subscription, not where it
+    # posts (accounts.roles.may_see_subscriber_addresses).
+    def _hides_addresses(self, request) -> bool:
+        return not roles.may_see_subscriber_addresses(request.user)
+
+    def get_list_display(self, request):
+        shown = super().get_list_display(request)
+        return [f for f in shown if f != "webhook_url"] if self._hides_addresses(request) else shown
+
+    def get_search_fields(self, request):
+        shown = super().get_search_fields(request)
+        return [f for f in shown if f != "webhook_url"] if self._hides_addresses(request) else shown
+
+    def get_readonly_fields(self, request, obj=None):
+        shown = super().get_readonly_fields(request, obj)
+        return [f for f in shown if f != "webhook_url"] if self._hides_addresses(request) else shown
+
+    def get_exclude(self, request, obj=None):
+        hidden = tuple(super().get_exclude(request, obj) or ())
+        return (*hidden, "webhook_url") if self._hides_addresses(request) else hidden
 
 
 @admin.register(models.Delivery)

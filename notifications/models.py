@@ -184,3 +184,72 @@ class Watch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} → {self.product}" + (f" / {self.country}" if self.country else "")
+
+
+class WebhookTestState(models.TextChoices):
+    QUEUED = "queued", _("waiting for the worker")
+    SENDING = "sending", _("being sent")
+    DELIVERED = "delivered", _("delivered")
+    FAILED = "failed", _("failed")
+
+
+WEBHOOK_TEST_OPEN = (WebhookTestState.QUEUED, WebhookTestState.SENDING)
+# The failure classes of notifications.outbound (and an interrupted send), as a subscriber reads
+# them; never the error text of a connection.
+FAILURE_LABELS = {
+    "blocked": _("address not allowed"),
+    "unresolved": _("host not found"),
+    "refused": _("connection refused"),
+    "timeout": _("no answer in time"),
+    "tls": _("TLS failed"),
+    "network": _("network error"),
+    "interrupted": _("interrupted"),
+}
+
+
+class WebhookTest(models.Model):
+    """A signed test event a subscriber asked for ("Send a test event"): sent by the worker, never
+    inside the request, its result shown on the subscriptions page when it comes. At most one is
+    open (queued or being sent) per subscription."""
+
+    subscription = models.ForeignKey(
+        Subscription, on_delete=models.CASCADE, related_name="webhook_tests"
+    )
+    state = models.CharField(
+        _("state"), max_length=10, choices=WebhookTestState.choices, default=WebhookTestState.QUEUED
+    )
+    requested_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    # While being sent: a worker that dies leaves it to be taken again once the lease is over.
+    lease_until = models.DateTimeField(_("leased until"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    status_code = models.PositiveSmallIntegerField(_("HTTP status"), null=True, blank=True)
+    error = models.CharField(_("error"), max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("webhook test")
+        verbose_name_plural = _("webhook tests")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subscription"],
+                condition=models.Q(state__in=["queued", "sending"]),
+                name="webhook_test_one_open",
+            ),
+            choices_constraint("webhook_test", "state", WebhookTestState),
+        ]
+
+    def __str__(self) -> str:
+        return f"test {self.pk} → {self.subscription_id} ({self.state})"
+
+    @property
+    def idempotency_key(self) -> str:
+        return f"test-{self.pk}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in WEBHOOK_TEST_OPEN
+
+    @property
+    def error_label(self) -> str:
+        return str(FAILURE_LABELS.get(self.error, self.error))

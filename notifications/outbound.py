@@ -36,11 +36,12 @@ NETWORK = "network"
 
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
 _NAT64_LOCAL = ipaddress.ip_network("64:ff9b:1::/48")
-# Special-purpose IPv4 blocks not every Python version counts as non-global.
-_SPECIAL_V4 = [
-    ipaddress.ip_network(n)
-    for n in ("0.0.0.0/8", "100.64.0.0/10", "192.0.0.0/24", "198.18.0.0/15", "240.0.0.0/4")
-]
+# IPv4 blocks IANA marks not globally reachable that `is_global` of Python before 3.11.10 / 3.12.4
+# still counts as global (192.0.0.0/24 but for .9 and .10); the module's notion decides the rest.
+_OLD_PYTHON_V4 = ipaddress.ip_network("192.0.0.0/24")
+_OLD_PYTHON_V4_GLOBAL = {ipaddress.ip_address("192.0.0.9"), ipaddress.ip_address("192.0.0.10")}
+# The IPv6 documentation block of RFC 9637 (2024), newer than Python 3.11's registry.
+_NEW_DOCUMENTATION_V6 = ipaddress.ip_network("3fff::/20")
 
 
 class UnsafeTarget(Exception):
@@ -62,7 +63,10 @@ class Target:
 
 
 def address_is_public(address: Address) -> bool:
-    """True only for a globally routable unicast address, looking through embedded IPv4 forms."""
+    """True only for a globally routable unicast address, in the `ipaddress` module's own sense
+    (`is_global`, which reads IANA's special-purpose registries: no list kept here), looking
+    through embedded IPv4 forms. Site-local IPv6 (fec0::/10, deprecated but still routed inside
+    sites) counts as global to `is_global` on Python 3.11, so it is refused by its own flag."""
     if isinstance(address, ipaddress.IPv6Address):
         embedded = address.ipv4_mapped or address.sixtofour
         if embedded is None and address.teredo:
@@ -71,7 +75,9 @@ def address_is_public(address: Address) -> bool:
             embedded = ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
         if embedded is not None and not address_is_public(embedded):
             return False
-    if isinstance(address, ipaddress.IPv4Address) and any(address in n for n in _SPECIAL_V4):
+        if address.is_site_local or address in _NEW_DOCUMENTATION_V6:
+            return False
+    elif address in _OLD_PYTHON_V4 and address not in _OLD_PYTHON_V4_GLOBAL:
         return False
     return address.is_global and not (
         address.is_multicast

@@ -7,21 +7,29 @@ from typing import Any
 from django.db.models import Prefetch, QuerySet
 
 from accessions.models import MarketAccess, OutboxEvent
-from notifications.models import Delivery, DeliveryState, Subscription, Watch
+from notifications.models import Delivery, DeliveryState, Subscription, Watch, WebhookTest
 
 RECENT_DELIVERIES = 5
 LATEST_CHANGES = 3
 
 
 def subscriptions_of(user: Any) -> QuerySet[Subscription]:
-    """A subscriber's subscriptions with their undelivered and dead-letter deliveries."""
+    """A subscriber's subscriptions with their undelivered and dead-letter deliveries and their
+    test events, newest first (`latest_tests`)."""
     failing = Delivery.objects.filter(
         state__in=(DeliveryState.RETRYING, DeliveryState.DEAD)
     ).select_related("event")
     return (
         Subscription.objects.filter(user=user)
         .select_related("country", "product", "registration")
-        .prefetch_related(Prefetch("deliveries", queryset=failing, to_attr="failing"))
+        .prefetch_related(
+            Prefetch("deliveries", queryset=failing, to_attr="failing"),
+            Prefetch(
+                "webhook_tests",
+                queryset=WebhookTest.objects.order_by("-id"),
+                to_attr="latest_tests",
+            ),
+        )
         .order_by("-created_at")
     )
 

@@ -56,6 +56,7 @@ from registry.selectors import (
     hs_prefix_q,
     product_resolve,
 )
+from registry.site_url import site_url
 from registry.sql import sql_execute, sql_in_ids, sql_now
 
 logger = logging.getLogger(__name__)
@@ -171,36 +172,6 @@ def subscription_delete(*, subscription: Subscription, by: Any) -> None:
     if not roles.may_manage_subscription(by, subscription):
         raise DomainError("not_allowed", _("This is not your subscription."))
     subscription.delete()
-
-
-@dataclass(frozen=True)
-class WebhookTest:
-    ok: bool
-    status_code: int | None
-
-
-def subscription_test(*, subscription: Subscription, by: Any) -> WebhookTest:
-    """Send one signed test event to a webhook subscription now, and say whether it was taken.
-
-    The answer gives the HTTP status only, never the error text of a failed connection.
-    """
-    if not roles.may_manage_subscription(by, subscription):
-        raise DomainError("not_allowed", _("This is not your subscription."))
-    if subscription.channel != Channel.WEBHOOK:
-        raise DomainError("not_a_webhook", _("Only a webhook can be tested."))
-    payload = {
-        "idempotency_key": f"test-{secrets.token_hex(8)}",
-        "event": {"kind": "test", "occurred_on": timezone.localdate().isoformat()},
-        "subscription": subscription.pk,
-    }
-    outcome = _post(
-        0,
-        subscription.webhook_url,
-        subscription.secret,
-        payload,
-        _setting("REGISTRY_WEBHOOK_TIMEOUT", 5.0),
-    )
-    return WebhookTest(ok=outcome.ok, status_code=outcome.status_code)
 
 
 # --- Watchlists ----------------------------------------------------------------------------------
@@ -360,7 +331,9 @@ class _Outcome:
     attempted_at: dt.datetime
 
 
-def _post(delivery_id: int, url: str, secret: str, payload: dict, timeout: float) -> _Outcome:
+def webhook_post(
+    delivery_id: int, url: str, secret: str, payload: dict, timeout: float
+) -> _Outcome:
     """One signed HTTP POST to a re-checked address (notifications.outbound), never raises.
 
     The recorded error is a failure class ("refused", "timeout", "HTTP 5xx"), never the text of a
@@ -470,7 +443,7 @@ def webhooks_dispatch(*, now: dt.datetime | None = None, batch_size: int = 50) -
             jobs.append((delivery.pk, sub.webhook_url, sub.secret, delivery_payload(delivery)))
 
         def send(job: tuple[int, str, str, dict[str, Any]]) -> _Outcome:
-            return _post(*job, timeout)
+            return webhook_post(*job, timeout)
 
         with ThreadPoolExecutor(max_workers=max(1, min(workers, len(jobs)))) as pool:
             outcomes = list(pool.map(send, jobs))
@@ -592,7 +565,7 @@ def reviewers_notify(*, proposal_id: int | None = None, batch_id: int | None = N
             body = _(
                 "%(author)s proposed a change to the registry. It takes effect only when a senior "
                 "inspector publishes it.\n\nReview it at %(path)s"
-            ) % {"author": item.author.get_username(), "path": path}
+            ) % {"author": item.author.get_username(), "path": site_url(path)}
         try:
             send_mail(subject, body, None, [user.email])
         except OSError as exc:  # SMTP errors; the queue page still lists the proposal

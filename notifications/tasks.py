@@ -6,7 +6,7 @@ import logging
 
 from celery import shared_task
 
-from notifications import services
+from notifications import services, webhook_tests
 
 logger = logging.getLogger(__name__)
 
@@ -16,13 +16,23 @@ def dispatch_outbox_task() -> dict:
     """Fan out outbox events and send due webhooks (also the periodic catch-up after an outage).
     Woken by name from accessions.outbox after a change commits."""
     summary = services.webhooks_dispatch()
-    logger.info("dispatch_outbox_task: %s", summary)
+    tests = webhook_tests.webhook_tests_send()  # test events the queue did not take in time
+    logger.info("dispatch_outbox_task: %s, %s test events", summary, tests)
     return {
+        "tests": tests,
         "fanned_out": summary.fanned_out,
         "delivered": summary.delivered,
         "retrying": summary.retrying,
         "dead": summary.dead,
     }
+
+
+@shared_task
+def send_webhook_tests_task() -> int:
+    """Send the signed test events subscribers asked for (woken after the request commits)."""
+    sent = webhook_tests.webhook_tests_send()
+    logger.info("send_webhook_tests_task: %s test events", sent)
+    return sent
 
 
 @shared_task

@@ -6,3 +6,20 @@ class RegistryConfig(AppConfig):
     default = True
     name = "registry"
     verbose_name = _("Catalogue")
+    # Records with legal or public effect: an inspector's change is a proposal (registry.review).
+    # The countries and their unions and memberships decide which union acts bind an exporter;
+    # products, their aliases and HS codes decide what a question names; ports, regimes and sites
+    # decide where goods may enter; reported figures are shown beside the registry's counts.
+    reviewed_models = (
+        "Country",
+        "CountryAlias",
+        "Union",
+        "UnionMembership",
+        "Product",
+        "ProductAlias",
+        "Port",
+        "PortRegime",
+        "SupervisionSite",
+        "ReportedFigure",
+        "ReportedSiteCount",
+    )

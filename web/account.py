@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -18,6 +19,7 @@ from accounts.services import account_language_set, profile_of
 from api import services as api_keys
 from api.models import ApiKey
 from notifications import services as notifications
+from notifications import webhook_tests
 from notifications.models import Delivery, Subscription, Watch
 from notifications.selectors import recent_deliveries, subscriptions_of, watches_of
 from registry.errors import DomainError
@@ -161,6 +163,8 @@ def subscriptions(request):
         sub.recent = recent[sub.pk]  # type: ignore[attr-defined]  # read by the template
     context = {
         "subscriptions": subs,
+        # While a test event is on its way the page reloads itself to show the result.
+        "tests_open": any(t.is_open for s in subs for t in s.latest_tests[:1]),  # type: ignore[attr-defined]
         "new_secret": request.session.pop(NEW_SECRET_SESSION_KEY, None),
         "error": error,
         "form_data": request.POST if request.method == "POST" else {},
@@ -199,26 +203,19 @@ def subscription_delete(request, pk: int):
 @require_POST
 @requires(Ability.SUBSCRIBE, then="subscriptions")
 def subscription_test(request, pk: int):
+    """Ask for a signed test event: the worker sends it, the page shows the result when it comes
+    (no request waits on the subscriber's receiver)."""
     subscription = _own_subscription(request, pk)
     try:
-        result = notifications.subscription_test(subscription=subscription, by=request.user)
+        webhook_tests.webhook_test_request(subscription=subscription, by=request.user)
     except DomainError as exc:
         messages.error(request, exc.message)
-        return redirect("subscriptions")
-    if result.ok:
+    else:
         messages.success(
             request,
-            _("The test event was delivered (HTTP %(status)s).") % {"status": result.status_code},
+            _("The test event is on its way; its result appears beside the subscription."),
         )
-    elif result.status_code:
-        messages.error(
-            request,
-            _("The receiver refused the test event (HTTP %(status)s).")
-            % {"status": result.status_code},
-        )
-    else:
-        messages.error(request, _("The test event could not be delivered: no answer."))
-    return redirect("subscriptions")
+    return redirect(reverse("subscriptions") + f"#subscription-{subscription.pk}")
 
 
 @require_POST

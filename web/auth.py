@@ -10,8 +10,10 @@ from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.forms import LoginForm as AllauthLoginForm
+from allauth.account.forms import SignupForm as AllauthSignupForm
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.db import transaction
 from django.shortcuts import render
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
@@ -29,6 +31,35 @@ class LoginForm(AllauthLoginForm):
         self.fields["login"].label = _("E-mail or user name")
         self.fields["login"].widget.attrs.pop("placeholder", None)
         self.fields["password"].widget.attrs.pop("placeholder", None)
+
+
+class _Discard(Exception):
+    """Rolls back the account made only to spend the time a real sign-up spends."""
+
+
+class SignupForm(AllauthSignupForm):
+    """allauth's sign-up form, answering in the same time whether or not the address has an
+    account (issue 27: an existing address answered in 10 ms, a new one in 222 ms, the password
+    hash being most of the difference). For a taken address it does a new account's work, the
+    password hash and the rows included, in a savepoint it rolls back, then lets allauth tell the
+    owner by e-mail as before."""
+
+    account_already_exists: bool  # set by allauth's clean()
+
+    def try_save(self, request):
+        if self.account_already_exists:
+            self.account_already_exists = False
+            try:
+                with transaction.atomic():
+                    self.save(request)
+                    raise _Discard
+            except _Discard:
+                pass
+            except Exception:  # noqa: BLE001, S110 - only the time matters; nothing is kept
+                pass
+            finally:
+                self.account_already_exists = True
+        return super().try_save(request)
 
 
 class AccountAdapter(DefaultAccountAdapter):

@@ -168,7 +168,10 @@ def proposal_queue(request):
 @requires(roles.Ability.PROPOSE)
 def proposal_detail(request, pk: int):
     proposal = get_object_or_404(
-        Proposal.objects.select_related("author", "reviewer", "content_type", "batch"), pk=pk
+        Proposal.objects.select_related(
+            "author", "reviewer", "rebased_by", "content_type", "batch"
+        ),
+        pk=pk,
     )
     pending = proposal.state == ProposalState.PENDING
     stale = pending and proposals.proposal_is_stale(proposal)
@@ -186,7 +189,8 @@ def proposal_detail(request, pk: int):
             "may_publish": pending
             and not stale
             and proposal.batch_id is None
-            and roles.may_publish(request.user, proposal.author_id),
+            and roles.may_publish(request.user, proposal.author_id)
+            and roles.may_publish(request.user, proposal.rebased_by_id),
             "own": proposal.author_id == request.user.pk,
             "may_reject": pending
             and proposal.batch_id is None

@@ -46,6 +46,7 @@ from registry.models import (
     SupervisionSite,
     Union,
 )
+from registry.queue import task_enqueue
 from regulations.filters import RegulationApiFilter
 from regulations.models import (
     Regulation,
@@ -60,6 +61,8 @@ from web.charts import stacked_bar_chart
 from web.forms import EligibilityForm, SearchForm
 from web.guards import requires
 from web.search import search as run_search
+
+SWEEP_TASK = "accessions.tasks.sweep_expiring_task"
 
 PRODUCT_SUGGESTIONS = 1000
 
@@ -338,17 +341,25 @@ def alert_acknowledge(request, pk: int):
 @requires(roles.Ability.RUN_SWEEP, then="dashboard")
 def sweep_run(request):
     """An inspector runs the expiry sweep now (the same task beat runs daily). Without a broker
-    (the embedded mode) it runs at once and the dashboard shows what it did."""
-    result = sweep_expiring_task.delay()
+    (the embedded mode) it runs at once and the dashboard shows what it did; with one, the task is
+    handed to the worker within the short Redis budget (registry.queue), never waited for."""
     if settings.CELERY_TASK_ALWAYS_EAGER:
-        summary = result.get()
+        summary = sweep_expiring_task.apply().get()
         messages.success(
             request,
             _("Expiry sweep done: %(alerts)s new alerts, %(expired)s registrations expired.")
             % {"alerts": summary["alerts_created"], "expired": summary["expired"]},
         )
-    else:
+    elif task_enqueue(SWEEP_TASK):
         messages.success(request, _("Expiry sweep started; reload the dashboard in a minute."))
+    else:
+        messages.error(
+            request,
+            _(
+                "The expiry sweep could not be started: the task queue is not answering. It runs "
+                "daily at 02:15 UTC; try again in a few minutes."
+            ),
+        )
     return redirect(reverse("dashboard") + "#alerts")
 
 

@@ -17,7 +17,7 @@ import datetime as dt
 import logging
 from typing import Any
 
-from celery import current_app, signature
+from celery import current_app
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
@@ -28,6 +28,7 @@ from accessions.models import ImportRun, ImportRunState
 from accessions.services.imports import import_apply, import_dry_run, import_read
 from accounts import roles
 from registry.errors import DomainError
+from registry.queue import task_enqueue
 
 logger = logging.getLogger(__name__)
 
@@ -78,24 +79,22 @@ def import_run_start(
 
 
 def import_run_enqueue(*, run: ImportRun) -> bool:
-    """Send the run to a worker (or read it now in the embedded mode); False, with the run failed
-    and its reason recorded, when the queue cannot take it."""
+    """Send the run to a worker (or read it now in the embedded mode) within the short Redis budget
+    of registry.queue; False, with the run failed and its reason recorded, when the queue cannot
+    take it (never "queued" for ever)."""
     if current_app.conf.task_always_eager:
         import_run_execute(run_id=run.pk)
         return True
-    try:
-        signature(RUN_TASK, args=[run.pk]).apply_async(retry=False)
-    except Exception as exc:  # any broker failure: refused, timed out, breaker open
-        logger.warning("import run %s not queued: %r", run.pk, exc)
-        import_run_fail(
-            run_id=run.pk,
-            reason=_(
-                "The file could not be queued for reading (the job queue did not answer). "
-                "Nothing was imported; upload it again in a few minutes."
-            ),
-        )
-        return False
-    return True
+    if task_enqueue(RUN_TASK, args=(run.pk,)):
+        return True
+    import_run_fail(
+        run_id=run.pk,
+        reason=_(
+            "The file could not be queued for reading (the job queue did not answer). "
+            "Nothing was imported; upload it again in a few minutes."
+        ),
+    )
+    return False
 
 
 def import_run_fail(*, run_id: int, reason: str, states: tuple[str, ...] = ()) -> bool:

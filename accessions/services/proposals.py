@@ -18,7 +18,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, cast
 
-from celery import signature
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
@@ -29,49 +28,36 @@ from django.utils.translation import gettext as _
 from accessions.models import (
     NOTE_REVIEW_FIELDS,
     NOTE_WRITTEN_ON,
-    AccessCondition,
     Accession,
     AccessionStage,
     AccessState,
-    EstablishmentRegistration,
     MarketAccess,
     Proposal,
     ProposalAction,
     ProposalBatch,
     ProposalState,
-    RegistrationRegime,
 )
+from accessions.services.cascade import delete_cascade
 from accessions.services.market_access import market_access_save, public_note_stamp
 from accessions.validity import access_status_refresh_one
 from accounts import roles
 from registry.errors import DomainError
 from registry.history import history_changes, history_context
-from registry.models import Port, PortRegime, SupervisionSite
-from regulations.models import Regulation, RegulationProduct
+from registry.models import Product, ProductAlias
+from registry.queue import task_enqueue
+from registry.review import is_reviewed
+from registry.services import product_search_keys_refresh
 
 logger = logging.getLogger(__name__)
 
-# The records with legal effect (issue 12): every change to them by an inspector is a proposal.
-LEGAL_MODELS: tuple[type[models.Model], ...] = (
-    MarketAccess,
-    AccessState,
-    AccessCondition,
-    Accession,
-    AccessionStage,
-    EstablishmentRegistration,
-    RegistrationRegime,
-    Regulation,
-    RegulationProduct,
-    Port,
-    PortRegime,
-    SupervisionSite,
-)
 # By name: the e-mail to reviewers belongs to the notifications app, above this one.
 NOTIFY_TASK = "notifications.tasks.notify_reviewers_task"
 
 
 def is_legal_model(model: type[models.Model]) -> bool:
-    return model in LEGAL_MODELS
+    """A record with legal or public effect, as the app that owns it declares (registry.review):
+    every change to one by an inspector is a proposal."""
+    return is_reviewed(model)
 
 
 def _editable_fields(model: type[models.Model]) -> list[models.Field]:
@@ -172,13 +158,25 @@ def record_save(
                 access_status_refresh_one(obj.market_access, today=timezone.localdate())
         for name, pks in (links or {}).items():
             getattr(obj, name).set(pks)
+        _search_keys_follow(obj)
     return obj
 
 
+def _search_keys_follow(obj: models.Model) -> None:
+    """A product's names and aliases are what the resolver finds it by: rebuild its keys."""
+    if isinstance(obj, Product):
+        product_search_keys_refresh(products=[obj])
+    elif isinstance(obj, ProductAlias):
+        product_search_keys_refresh(products=[Product(pk=obj.product_id)])
+
+
 def record_delete(*, obj: models.Model, by: Any = None) -> None:
-    """Delete a record with legal effect (the history keeps its last version)."""
+    """Delete a record with legal effect (the history keeps its last version) and what it takes
+    with it (accessions.services.cascade, shown to the reviewer of a proposed delete)."""
     with transaction.atomic():
         obj.delete()
+        if isinstance(obj, ProductAlias):
+            _search_keys_follow(obj)
 
 
 def record_direct_write(
@@ -202,15 +200,11 @@ def record_direct_write(
 
 
 def _notify_reviewers(*, proposal_id: int | None = None, batch_id: int | None = None) -> None:
-    def send() -> None:
-        try:
-            signature(
-                NOTIFY_TASK, kwargs={"proposal_id": proposal_id, "batch_id": batch_id}
-            ).apply_async(retry=False)
-        except Exception as exc:  # the queue page still lists it: an e-mail is a courtesy
-            logger.warning("could not enqueue the reviewers' e-mail (%s: %s)", type(exc), exc)
-
-    transaction.on_commit(send)
+    # The queue page lists the proposal whatever happens: the e-mail is a courtesy, enqueued
+    # after commit within the short Redis budget (registry.queue), never waited for.
+    transaction.on_commit(
+        lambda: task_enqueue(NOTIFY_TASK, kwargs={"proposal_id": proposal_id, "batch_id": batch_id})
+    )
 
 
 def proposal_create(
@@ -234,6 +228,7 @@ def proposal_create(
     if action not in ProposalAction.values:
         raise DomainError("invalid_action", _("Unknown action: %(action)s.") % {"action": action})
     values = _json(values or {})
+    cascade: list = []
     if action == ProposalAction.CREATE:
         base: dict = {}
         candidate = model()
@@ -247,6 +242,8 @@ def proposal_create(
         current = model._default_manager.get(pk=target.pk)
         base = record_snapshot(current)
         repr_ = str(current)
+        if action == ProposalAction.DELETE:
+            cascade = delete_cascade(current)  # refuses a delete that other records block
         if action == ProposalAction.UPDATE:
             unknown = set(values) - set(base)
             if unknown:
@@ -271,6 +268,7 @@ def proposal_create(
         comment=comment,
         author=by,
         batch=batch,
+        cascade=_json(cascade),
     )
     if notify and batch is None:
         _notify_reviewers(proposal_id=proposal.pk)
@@ -318,7 +316,18 @@ def proposal_is_stale(proposal: Proposal) -> bool:
     if proposal.action == ProposalAction.CREATE:
         return False
     current = proposal_target(proposal)
-    return current is None or record_snapshot(current) != proposal.base
+    if current is None or record_snapshot(current) != proposal.base:
+        return True
+    return proposal.action == ProposalAction.DELETE and not _same_cascade(proposal, current)
+
+
+def _same_cascade(proposal: Proposal, current: models.Model) -> bool:
+    """Whether deleting the record now takes exactly the records the reviewer was shown."""
+    try:
+        now = delete_cascade(current)
+    except DomainError:  # something protects it now
+        return False
+    return [item[:2] for item in _json(now)] == [item[:2] for item in proposal.cascade]
 
 
 def proposal_versions(proposal: Proposal) -> list[dict[str, Any]]:
@@ -450,7 +459,11 @@ def _apply(proposal: Proposal, *, by: Any, public_note: str | None = None) -> mo
         proposal.object_id = str(obj.pk)
         return obj
     current = model._default_manager.select_for_update().filter(pk=proposal.object_id).first()
-    if current is None or record_snapshot(current) != proposal.base:
+    if (
+        current is None
+        or record_snapshot(current) != proposal.base
+        or (proposal.action == ProposalAction.DELETE and not _same_cascade(proposal, current))
+    ):
         raise DomainError(
             "stale",
             _(
@@ -469,10 +482,12 @@ def _apply(proposal: Proposal, *, by: Any, public_note: str | None = None) -> mo
     return current
 
 
-def _check_reviewer(by: Any, author_id: int) -> None:
+def _check_reviewer(by: Any, author_id: int, rebased_by_id: int | None = None) -> None:
+    """A reviewer who is neither the author nor the one who rebased it (maker-checker)."""
     if not roles.may_review(by):
         raise DomainError("not_allowed", _("Only senior inspectors publish proposals."))
-    if not roles.may_publish(by, author_id):
+    makers = [author_id] + ([rebased_by_id] if rebased_by_id is not None else [])
+    if not all(roles.may_publish(by, maker) for maker in makers):
         raise DomainError("self_approval", _("Nobody publishes their own proposal."))
 
 
@@ -488,11 +503,12 @@ def proposal_publish(
     of the record names the author (user) and the reviewer. A change to a legal state or a date
     of a record with a public note needs `note_confirmed` (the note still holds) or a new
     `public_note`, written with the change and dated today (issue 21)."""
-    _check_reviewer(by, proposal.author_id)
+    _check_reviewer(by, proposal.author_id, proposal.rebased_by_id)
     if proposal.batch_id is not None:
         raise DomainError("in_batch", _("An import is published or rejected as a whole."))
     with transaction.atomic():
         locked = _lock(proposal)
+        _check_reviewer(by, locked.author_id, locked.rebased_by_id)
         new_note = _note_to_write(
             note_reviews([locked]).get(locked.pk), confirmed=note_confirmed, public_note=public_note
         )
@@ -526,8 +542,9 @@ def proposal_reject(*, proposal: Proposal, by: Any, comment: str) -> Proposal:
 
 def proposal_rebase(*, proposal: Proposal, by: Any, comment: str = "") -> Proposal:
     """Re-make a stale proposal against the record as it is now: the proposed values are kept,
-    the base becomes the current record; the old proposal is marked rebased. The one who rebases
-    is the new proposal's author (so another reviewer publishes it)."""
+    the base becomes the current record; the old proposal is marked rebased. The author stays
+    the original author (issue 27); the one who rebases is kept as `rebased_by`, and neither
+    publishes it."""
     if not roles.may_propose(by):
         raise DomainError("not_allowed", _("Only inspectors propose changes to the registry."))
     if proposal.batch_id is not None:
@@ -549,6 +566,8 @@ def proposal_rebase(*, proposal: Proposal, by: Any, comment: str = "") -> Propos
             values={k: v[1] for k, v in locked.changes.items()},
             comment=comment or locked.comment,
         )
+        fresh.author_id, fresh.rebased_by = locked.author_id, by
+        fresh.save(update_fields=["author", "rebased_by"])
         locked.state = ProposalState.REBASED
         locked.rebased_to = fresh
         locked.save(update_fields=["state", "rebased_to"])

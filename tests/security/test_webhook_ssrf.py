@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from accessions import outbox
 from accessions.models import EventKind
-from notifications import outbound, services
+from notifications import outbound, services, webhook_tests
 from notifications.models import Delivery, Subscription
 from registry.errors import DomainError
 from tests.factories import CountryFactory, EstablishmentRegistrationFactory, ProductFactory
@@ -101,6 +101,14 @@ BLOCKED_ADDRESSES = [
     "64:ff9b::a9fe:a9fe",  # NAT64 of 169.254.169.254
     "2002:7f00:1::",  # 6to4 of 127.0.0.1
     "2001:db8::1",  # documentation
+    # Issue 27: site-local IPv6 (deprecated, still routed inside sites) passed the filter.
+    "fec0::1",
+    "feff:ffff::1",
+    "64:ff9b::fec0:1",  # NAT64 over an address that is itself not global
+    "2002:a00:1::",  # 6to4 of 10.0.0.1
+    "::ffff:100.64.0.1",
+    "3fff::1",  # documentation (RFC 9637)
+    "::a00:1",  # IPv4-compatible (deprecated) form of 10.0.0.1
 ]
 
 
@@ -115,6 +123,7 @@ def test_public_addresses_are_public(address):
 
 
 REFUSED_URLS = [
+    "https://[fec0::1]/hook",
     "https://127.0.0.1/hook",
     "https://localhost/hook",
     "https://[::1]/hook",
@@ -320,5 +329,7 @@ def test_the_subscriber_sees_a_failure_class_never_the_error_text(
     page = client.get(reverse("subscriptions")).content.decode()
     assert "Errno" not in page and "Connection refused" not in page
 
-    test = services.subscription_test(subscription=sub, by=trader)
-    assert (test.ok, test.status_code) == (False, None)
+    test = webhook_tests.webhook_test_request(subscription=sub, by=trader)
+    webhook_tests.webhook_tests_send()
+    test.refresh_from_db()
+    assert (test.state, test.status_code, test.error) == ("failed", None, "refused")

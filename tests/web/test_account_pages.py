@@ -18,6 +18,7 @@ from accounts import roles
 from accounts.services import account_create
 from api.models import ApiKey
 from notifications.models import Subscription, Watch
+from notifications.webhook_tests import webhook_tests_send
 
 
 @pytest.fixture
@@ -197,7 +198,11 @@ def test_test_a_webhook_sends_one_signed_event(signed_in, world, receiver):
 
     response = signed_in.post(reverse("subscription-test", args=[sub.pk]), follow=True)
 
-    assert "The test event was delivered (HTTP 204)" in text(response)
+    assert "The test event is on its way" in text(response)
+    assert _Receiver.received == []  # the request did not send it: the worker does
+    assert webhook_tests_send() == 1  # what the worker runs after the request commits
+    page = " ".join(text(signed_in.get(reverse("subscriptions"))).split())
+    assert "Test event: delivered (HTTP 204)" in page
     [(headers, body)] = _Receiver.received
     assert json.loads(body)["event"]["kind"] == "test"
     expected = hmac.new(
@@ -213,8 +218,10 @@ def test_a_refused_test_event_says_only_the_status(signed_in, world, receiver):
         reverse("subscriptions"), {"channel": "webhook", "country": "KZ", "webhook_url": url}
     )
     sub = Subscription.objects.get()
-    page = text(signed_in.post(reverse("subscription-test", args=[sub.pk]), follow=True))
-    assert "refused the test event (HTTP 500)" in page
+    signed_in.post(reverse("subscription-test", args=[sub.pk]))
+    webhook_tests_send()
+    page = " ".join(text(signed_in.get(reverse("subscriptions"))).split())
+    assert "Test event: refused by the receiver (HTTP 500)" in page
 
 
 # --- API keys ------------------------------------------------------------------------------------

@@ -56,8 +56,9 @@ def test_the_queue_and_a_stale_proposal_with_three_versions(people):
         reverse("proposal-decide", args=[proposal.pk]), {"decision": "rebase"}, follow=True
     )
     fresh = Proposal.objects.get(state="pending")
-    assert fresh.author == people["senior_inspector"]
-    assert 'value="publish"' not in response.content.decode()  # their own now
+    # The author stays the author (issue 27); the one who rebased it does not publish it either.
+    assert (fresh.author, fresh.rebased_by) == (people["inspector"], people["senior_inspector"])
+    assert 'value="publish"' not in response.content.decode()
 
 
 def test_the_dashboard_counts_pending_proposals(people):

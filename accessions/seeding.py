@@ -34,6 +34,7 @@ from accessions.models import (
     MarketAccess,
     RegistrationRegime,
 )
+from accessions.seed_rules import source_url_problem
 from accessions.services.market_access import public_note_stamp
 from accessions.validity import access_states_sync
 from registry.history import history_context
@@ -437,6 +438,8 @@ def _load_file(spec: Spec, directory: Path, report: SeedReport, today: dt.date) 
             if natural_key in seen_keys:
                 raise RowError(f"duplicate of line {seen_keys[natural_key]} (same natural key)")
             seen_keys[natural_key] = line
+            if problem := source_url_problem(str(values.get("source_url") or "")):
+                raise RowError(problem)
             with transaction.atomic():
                 outcome = _upsert(spec, values, m2m, today)
             setattr(file_report, outcome, getattr(file_report, outcome) + 1)

@@ -239,7 +239,8 @@ def source_kind_problems(directory: Path = SEEDS_DIR) -> list[str]:
 
 # An in-force entry names its instrument, or its notes say why none is named.
 WHY_NO_NUMBER = re.compile(
-    r"number (?:not seen|not found|not visible|unknown|is not known)|no (?:announcement )?number seen|not found",
+    r"number (?:not seen|not found|not visible|unknown|is not known)"
+    r"|no (?:announcement )?number seen|not found",
     re.IGNORECASE,
 )
 

@@ -296,7 +296,6 @@ def regulation_link_share(directory: Path = SEEDS_DIR) -> float:
     return sum(1 for _, row in regulations if row["source_url"].strip()) / len(regulations)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 22: 30 of 40 regulations linked; 2 more to source")
 def test_at_least_80_percent_of_regulations_have_a_url():
     assert regulation_link_share() >= 0.8
 

@@ -49,3 +49,27 @@ def rests_on_a_copy(*, source: str, precision: str = "") -> bool:
     """True when the citation itself says it is a repost or a mirror (or its date is a repost's)."""
     lowered = source.lower()
     return precision == "repost" or any(word in lowered for word in COPY_WORDS)
+
+
+# Columns a seed file may leave out (read as empty): the public note came later than the files
+# other branches still add rows to (issue 11); the other two languages came with issue 22 and sit
+# at the end of the headers.
+OPTIONAL_COLUMNS = frozenset(
+    {
+        "public_note",
+        "title_original_language",
+        # Issue 22: the other two languages, added at the end of the files' headers.
+        "title_translated_by_registry",
+        "conditions_zh",
+        "conditions_ru",
+        "public_note_zh",
+        "public_note_ru",
+        "text_zh",
+        "text_ru",
+        "translated_by_registry",
+    }
+)
+TRANSLATED_ACCESS = (
+    "conditions_zh conditions_ru public_note_zh public_note_ru translated_by_registry"
+)
+TRANSLATED_CONDITION = "text_zh text_ru translated_by_registry"

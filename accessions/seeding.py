@@ -34,7 +34,12 @@ from accessions.models import (
     MarketAccess,
     RegistrationRegime,
 )
-from accessions.seed_rules import source_url_problem
+from accessions.seed_rules import (
+    OPTIONAL_COLUMNS,
+    TRANSLATED_ACCESS,
+    TRANSLATED_CONDITION,
+    source_url_problem,
+)
 from accessions.services.market_access import public_note_stamp
 from accessions.validity import access_states_sync
 from registry.history import history_context
@@ -209,9 +214,9 @@ def jurisdiction(row: dict[str, str]) -> dict[str, Any]:
 
 
 PROVENANCE = "source source_url confidence notes public_note"
-# Columns a file may leave out (read as empty): the public note came later than the files that
-# other branches still add rows and files to (issue 11).
-OPTIONAL_COLUMNS = frozenset({"public_note", "title_original_language"})
+
+
+# Columns a file may leave out: OPTIONAL_COLUMNS in accessions/seed_rules.py.
 
 
 @dataclass
@@ -282,8 +287,8 @@ SPECS: list[Spec] = [
          {"ports_reported": required_int, "as_of": required_date}),
     Spec("topics.csv", Topic, ("slug",), "slug name_en name_zh name_ru"),
     Spec("regulations.csv", Regulation, ("slug",),
-         "slug code title_en title_ru title_zh title_original_language kind adopted_by "
-         "adopted_on_precision "
+         "slug code title_en title_ru title_zh title_original_language "
+         "title_translated_by_registry kind adopted_by adopted_on_precision "
          f"in_force_from_precision status scope {PROVENANCE}",
          {"adopted_on": optional_date, "in_force_from": optional_date,
           "in_force_until": optional_date},
@@ -310,7 +315,8 @@ SPECS: list[Spec] = [
     Spec("market_access.csv", MarketAccess, ("country", "product"),
          "status instrument_kind instrument_ref instrument_date_precision "
          "protocol_signed_precision valid_from_precision required_site_kind treatment "
-         f"pest_free_areas conditions registered_establishments_basis {PROVENANCE}",
+         f"pest_free_areas conditions registered_establishments_basis {PROVENANCE} "
+         f"{TRANSLATED_ACCESS}",
          {"country": COUNTRY, "product": PRODUCT, "instrument_date": optional_date,
           "protocol_signed_on": optional_date, "valid_from": optional_date,
           "valid_until": optional_date, "requires_registered_establishments": tri_state},
@@ -323,13 +329,13 @@ SPECS: list[Spec] = [
          derived=lambda row: {"market_access": market_access_ref(row), "origin": "recorded"},
          ignored=("country", "product"), optional=True),
     Spec("access_conditions.csv", AccessCondition, ("market_access", "kind", "valid_from"),
-         f"kind text instrument_ref valid_from_precision {PROVENANCE}",
+         f"kind text instrument_ref valid_from_precision {PROVENANCE} {TRANSLATED_CONDITION}",
          {"valid_from": required_date, "valid_until": optional_date},
          derived=lambda row: {"market_access": market_access_ref(row)},
          ignored=("country", "product")),
     # Certificates, packaging and labelling per entry (the same model, kept in their own file).
     Spec("access_requirements.csv", AccessCondition, ("market_access", "kind", "valid_from"),
-         f"kind text instrument_ref valid_from_precision {PROVENANCE}",
+         f"kind text instrument_ref valid_from_precision {PROVENANCE} {TRANSLATED_CONDITION}",
          {"valid_from": required_date, "valid_until": optional_date},
          derived=lambda row: {"market_access": market_access_ref(row)},
          ignored=("country", "product")),

@@ -46,6 +46,7 @@ from registry.history import history_context
 from registry.models import (
     Country,
     CountryAlias,
+    CoverageGap,
     Port,
     PortRegime,
     Product,
@@ -349,6 +350,11 @@ SPECS: list[Spec] = [
          {"occurred_on": optional_date},
          derived=lambda row: {"accession": accession_ref(row)},
          ignored=("country", "product")),
+    # Products a statement names that the registry could not source (issue 22; the about page).
+    Spec("coverage_gaps.csv", CoverageGap, ("country", "name_en"),
+         "category name_en name_zh name_ru reported_on_precision reason reason_zh reason_ru "
+         f"translated_by_registry {PROVENANCE}",
+         {"country": COUNTRY, "reported_on": optional_date}, optional=True),
     Spec("reported_figures.csv", ReportedFigure, ("key",),
          f"key metric qualifier as_of_precision label_en label_zh label_ru {PROVENANCE}",
          {"country": ref(Country, "iso2", "country", optional=True), "value": required_int,

@@ -9,6 +9,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.db.models import Count
+from django.utils.functional import Promise
 
 from accessions.models import MarketAccess
 from accessions.validity import granted_on_filter
@@ -18,7 +19,7 @@ from registry.models import Category, Country, CoverageGap
 @dataclass
 class CategoryLine:
     category: str
-    label: str
+    label: str | Promise  # lazy: rendered in the reader's language
     in_force: int = 0
     recorded: int = 0  # every entry of the category, in force or not
     gaps: list[CoverageGap] = field(default_factory=list)
@@ -67,7 +68,7 @@ def coverage_by_category(*, today: dt.date) -> CategoryCoverage:
         lines = [
             CategoryLine(
                 category=category.value,
-                label=str(category.label),
+                label=category.label,
                 in_force=in_force.get((country.pk, category.value), 0),
                 recorded=recorded.get((country.pk, category.value), 0),
                 gaps=gaps.get((country.pk, category.value), []),

@@ -61,16 +61,17 @@ def test_before_the_announcement_access_is_not_yet_in_force(seeded):
 @pytest.mark.parametrize(
     ("port", "verdict", "code"),
     [
-        # 7 designated meat ports in Xinjiang (2019), 2 recorded: Bakhty's site is not recorded.
-        ("bakhty", Verdict.UNKNOWN, "designated_sites_not_recorded"),
+        # 7 designated meat ports in Xinjiang (2019), 4 recorded (issue 22): Dulata's site is not.
+        ("dulata", Verdict.UNKNOWN, "designated_sites_not_recorded"),
         ("khorgos", Verdict.ELIGIBLE_WITH_CONDITIONS, "port_allowed"),
+        ("bakhty", Verdict.ELIGIBLE_WITH_CONDITIONS, "port_allowed"),
     ],
 )
 def test_meat_enters_only_through_designated_meat_ports(seeded, port, verdict, code):
     answer = check(product="beef", country="KZ", port=port)
     assert answer.verdict == verdict
     assert code in codes(answer.reasons)
-    assert {p.code for p in answer.allowed_ports} == {"khorgos", "alashankou"}
+    assert {p.code for p in answer.allowed_ports} == {"khorgos", "alashankou", "bakhty", "jeminay"}
 
 
 def test_without_a_port_a_designated_port_is_a_condition(seeded):

@@ -129,6 +129,14 @@ ACCESS = ListFormat(
         Column("treatment", _("The treatment required."), example="fumigation"),
         Column("pest_free_areas", _("The pest- or disease-free areas required.")),
         Column("conditions", _("Other conditions.")),
+        Column("conditions_zh", _("Other conditions, in Chinese.")),
+        Column("conditions_ru", _("Other conditions, in Russian.")),
+        Column(
+            "translated_by_registry",
+            _("The languages whose text the registry translated itself (no official text)."),
+            _("language codes separated by spaces"),
+            "zh ru",
+        ),
         *PROVENANCE,
         Column("is_illustrative", _("Demo data, not a legal fact."), YES_NO, "false", kept=True),
         Column(
@@ -137,6 +145,8 @@ ACCESS = ListFormat(
             public=False,
         ),
         Column("public_note", _("The reviewed note shown to the public."), kept=True),
+        Column("public_note_zh", _("The public note, in Chinese."), kept=True),
+        Column("public_note_ru", _("The public note, in Russian."), kept=True),
         Column(
             "public_note_written_on", _("The day the public note was written."), DATE, "", kept=True
         ),

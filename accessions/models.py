@@ -108,6 +108,19 @@ class MarketAccess(Provenance):
     treatment = models.TextField(_("treatment required"), blank=True)
     pest_free_areas = models.TextField(_("pest- or disease-free areas"), blank=True)
     conditions = models.TextField(_("other conditions"), blank=True)
+    # The conditions and the public note in the other two languages (issue 22). The English text
+    # is the registry's own wording; `translated_by_registry` names the languages ("zh ru") whose
+    # text the registry translated (no official translation), and pages say so beside the text.
+    conditions_zh = models.TextField(_("other conditions (Chinese)"), blank=True)
+    conditions_ru = models.TextField(_("other conditions (Russian)"), blank=True)
+    public_note_zh = models.TextField(_("public note (Chinese)"), blank=True)
+    public_note_ru = models.TextField(_("public note (Russian)"), blank=True)
+    translated_by_registry = models.CharField(
+        _("translated by the registry"),
+        max_length=20,
+        blank=True,
+        help_text=_("Languages (zh, ru) whose text is the registry's translation, not official."),
+    )
     # Stamped by the services that write the public note (issue 21), never edited by hand: the
     # record's snapshots (proposals) leave it out. Null: the day is not recorded.
     public_note_written_on = models.DateField(
@@ -303,6 +316,14 @@ class AccessCondition(Provenance):
     )
     kind = models.CharField(_("kind"), max_length=20, choices=ConditionKind.choices)
     text = models.TextField(_("condition"))
+    text_zh = models.TextField(_("condition (Chinese)"), blank=True)
+    text_ru = models.TextField(_("condition (Russian)"), blank=True)
+    translated_by_registry = models.CharField(
+        _("translated by the registry"),
+        max_length=20,
+        blank=True,
+        help_text=_("Languages (zh, ru) whose text is the registry's translation, not official."),
+    )
     instrument_ref = models.CharField(
         _("instrument"),
         max_length=150,

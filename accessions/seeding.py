@@ -34,12 +34,19 @@ from accessions.models import (
     MarketAccess,
     RegistrationRegime,
 )
+from accessions.seed_rules import (
+    OPTIONAL_COLUMNS,
+    TRANSLATED_ACCESS,
+    TRANSLATED_CONDITION,
+    source_url_problem,
+)
 from accessions.services.market_access import public_note_stamp
 from accessions.validity import access_states_sync
 from registry.history import history_context
 from registry.models import (
     Country,
     CountryAlias,
+    CoverageGap,
     Port,
     PortRegime,
     Product,
@@ -208,9 +215,9 @@ def jurisdiction(row: dict[str, str]) -> dict[str, Any]:
 
 
 PROVENANCE = "source source_url confidence notes public_note"
-# Columns a file may leave out (read as empty): the public note came later than the files that
-# other branches still add rows and files to (issue 11).
-OPTIONAL_COLUMNS = frozenset({"public_note", "title_original_language"})
+
+
+# Columns a file may leave out: OPTIONAL_COLUMNS in accessions/seed_rules.py.
 
 
 @dataclass
@@ -281,8 +288,8 @@ SPECS: list[Spec] = [
          {"ports_reported": required_int, "as_of": required_date}),
     Spec("topics.csv", Topic, ("slug",), "slug name_en name_zh name_ru"),
     Spec("regulations.csv", Regulation, ("slug",),
-         "slug code title_en title_ru title_zh title_original_language kind adopted_by "
-         "adopted_on_precision "
+         "slug code title_en title_ru title_zh title_original_language "
+         "title_translated_by_registry kind adopted_by adopted_on_precision "
          f"in_force_from_precision status scope {PROVENANCE}",
          {"adopted_on": optional_date, "in_force_from": optional_date,
           "in_force_until": optional_date},
@@ -309,7 +316,8 @@ SPECS: list[Spec] = [
     Spec("market_access.csv", MarketAccess, ("country", "product"),
          "status instrument_kind instrument_ref instrument_date_precision "
          "protocol_signed_precision valid_from_precision required_site_kind treatment "
-         f"pest_free_areas conditions registered_establishments_basis {PROVENANCE}",
+         f"pest_free_areas conditions registered_establishments_basis {PROVENANCE} "
+         f"{TRANSLATED_ACCESS}",
          {"country": COUNTRY, "product": PRODUCT, "instrument_date": optional_date,
           "protocol_signed_on": optional_date, "valid_from": optional_date,
           "valid_until": optional_date, "requires_registered_establishments": tri_state},
@@ -322,13 +330,13 @@ SPECS: list[Spec] = [
          derived=lambda row: {"market_access": market_access_ref(row), "origin": "recorded"},
          ignored=("country", "product"), optional=True),
     Spec("access_conditions.csv", AccessCondition, ("market_access", "kind", "valid_from"),
-         f"kind text instrument_ref valid_from_precision {PROVENANCE}",
+         f"kind text instrument_ref valid_from_precision {PROVENANCE} {TRANSLATED_CONDITION}",
          {"valid_from": required_date, "valid_until": optional_date},
          derived=lambda row: {"market_access": market_access_ref(row)},
          ignored=("country", "product")),
     # Certificates, packaging and labelling per entry (the same model, kept in their own file).
     Spec("access_requirements.csv", AccessCondition, ("market_access", "kind", "valid_from"),
-         f"kind text instrument_ref valid_from_precision {PROVENANCE}",
+         f"kind text instrument_ref valid_from_precision {PROVENANCE} {TRANSLATED_CONDITION}",
          {"valid_from": required_date, "valid_until": optional_date},
          derived=lambda row: {"market_access": market_access_ref(row)},
          ignored=("country", "product")),
@@ -342,6 +350,11 @@ SPECS: list[Spec] = [
          {"occurred_on": optional_date},
          derived=lambda row: {"accession": accession_ref(row)},
          ignored=("country", "product")),
+    # Products a statement names that the registry could not source (issue 22; the about page).
+    Spec("coverage_gaps.csv", CoverageGap, ("country", "name_en"),
+         "category name_en name_zh name_ru reported_on_precision reason reason_zh reason_ru "
+         f"translated_by_registry {PROVENANCE}",
+         {"country": COUNTRY, "reported_on": optional_date}, optional=True),
     Spec("reported_figures.csv", ReportedFigure, ("key",),
          f"key metric qualifier as_of_precision label_en label_zh label_ru {PROVENANCE}",
          {"country": ref(Country, "iso2", "country", optional=True), "value": required_int,
@@ -437,6 +450,8 @@ def _load_file(spec: Spec, directory: Path, report: SeedReport, today: dt.date) 
             if natural_key in seen_keys:
                 raise RowError(f"duplicate of line {seen_keys[natural_key]} (same natural key)")
             seen_keys[natural_key] = line
+            if problem := source_url_problem(str(values.get("source_url") or "")):
+                raise RowError(problem)
             with transaction.atomic():
                 outcome = _upsert(spec, values, m2m, today)
             setattr(file_report, outcome, getattr(file_report, outcome) + 1)

@@ -218,6 +218,19 @@ class ReportedSiteCountAdmin(ProvenanceAdmin):
     )
 
 
+@admin.register(models.CoverageGap)
+class CoverageGapAdmin(ProvenanceAdmin):
+    list_display = ("country", "category", "name_en", "reported_on", "confidence")
+    list_filter = ("country", "category", *PROVENANCE_FILTERS)
+    search_fields = ("name_en", "name_zh", "name_ru", "source")
+    fieldsets = (
+        (None, {"fields": ("country", "category", "name_en", "name_zh", "name_ru")}),
+        (None, {"fields": ("reported_on", "reported_on_precision", "reason", "reason_zh")}),
+        (None, {"fields": ("reason_ru", "translated_by_registry")}),
+        PROVENANCE_FIELDSET,
+    )
+
+
 class HistoryEventsAdmin(EventsAdmin):
     """pghistory's events page (settings.PGHISTORY_ADMIN_CLASS). History is recorded by
     PostgreSQL triggers; on the embedded SQLite database the page says so instead of failing."""

@@ -556,3 +556,47 @@ class ReportedFigure(Provenance):
             self.qualifier, ""
         )
         return f"{prefix}{self.value:,}"
+
+
+class CoverageGap(Provenance):
+    """A product an official statement names for a country that the registry could not record:
+    no source found dates or confirms its access (issue 22). Shown on the about page beside the
+    records so a reader sees what the registry does not cover; never an access record, and never
+    read by the eligibility question (an unrecorded pair stays "not recorded")."""
+
+    country = models.ForeignKey(Country, on_delete=models.PROTECT, related_name="coverage_gaps")
+    category = models.CharField(_("category"), max_length=20, choices=Category.choices)
+    name_en = models.CharField(_("name (English)"), max_length=200)
+    name_zh = models.CharField(_("name (Chinese)"), max_length=200, blank=True)
+    name_ru = models.CharField(_("name (Russian)"), max_length=200, blank=True)
+    reported_on = models.DateField(_("reported on"), null=True, blank=True)
+    reported_on_precision = models.CharField(
+        _("precision"), max_length=10, choices=DatePrecision.choices, blank=True
+    )
+    reason = models.TextField(_("why it is not recorded"))
+    reason_zh = models.TextField(_("why it is not recorded (Chinese)"), blank=True)
+    reason_ru = models.TextField(_("why it is not recorded (Russian)"), blank=True)
+    translated_by_registry = models.CharField(
+        _("translated by the registry"),
+        max_length=20,
+        blank=True,
+        help_text=_("Languages (zh, ru) whose text is the registry's translation, not official."),
+    )
+
+    class Meta:
+        ordering = ["country", "category", "name_en"]
+        verbose_name = _("coverage gap")
+        verbose_name_plural = _("coverage gaps")
+        constraints = [
+            models.UniqueConstraint(fields=["country", "name_en"], name="coverage_gap_unique"),
+            choices_constraint("coverage_gap", "category", Category),
+            choices_constraint("coverage_gap", "reported_on_precision", DatePrecision, blank=True),
+            *Provenance.provenance_constraints("coverage_gap"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.country_id}: {self.name_en}"
+
+    @property
+    def name(self) -> str:
+        return localized(self, "name")

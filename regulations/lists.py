@@ -94,5 +94,11 @@ REGULATIONS = ListFormat(
             public=False,
         ),
         Column("public_note", _("The reviewed note shown to the public."), kept=True),
+        Column(
+            "title_translated_by_registry",
+            _("The languages whose title the registry translated itself (no official title)."),
+            _("language codes separated by spaces"),
+            "en zh",
+        ),
     ),
 )

@@ -79,6 +79,14 @@ class Regulation(Provenance):
         blank=True,
         help_text=_("Empty when the sources do not say."),
     )
+    # Which titles the registry translated itself (issue 22): a title in the original language
+    # or from an official translation is the source's; any other is marked on every page.
+    title_translated_by_registry = models.CharField(
+        _("titles translated by the registry"),
+        max_length=20,
+        blank=True,
+        help_text=_("Languages (en, zh, ru) whose title is the registry's translation."),
+    )
     kind = models.CharField(_("kind"), max_length=30, choices=RegulationKind.choices)
     country = models.ForeignKey(
         Country, on_delete=models.PROTECT, null=True, blank=True, related_name="regulations"
@@ -144,6 +152,11 @@ class Regulation(Provenance):
     def title_language(self) -> str:
         """The language of `title` as shown now: "en" when the reader's is missing."""
         return localized_with_language(self, "title")[1]
+
+    @property
+    def title_is_registry_translation(self) -> bool:
+        """The title shown now is one the registry translated (not the original or official)."""
+        return self.title_language in self.title_translated_by_registry.split()
 
     @property
     def jurisdiction(self) -> Country | Union:

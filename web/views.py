@@ -25,6 +25,7 @@ from django.views.decorators.http import require_POST
 from accessions import selectors
 from accessions.changes.base import Meaning
 from accessions.changes.between import changes_between as changes_between_selector
+from accessions.coverage import coverage_by_category
 from accessions.eligibility.check import check_eligibility
 from accessions.filters import AccessionFilter, ChangesBetweenForm, PipelineForm
 from accessions.models import STAGE_ORDER, MarketAccess, Stage
@@ -90,8 +91,14 @@ def home(request):
 def about(request):
     """About the data: where the records come from, and every reported figure beside what the
     registry records for the same scope on the figure's own date."""
+    day = today()
     return render(
-        request, "web/about.html", {"overview": selectors.coverage_overview(today=today())}
+        request,
+        "web/about.html",
+        {
+            "overview": selectors.coverage_overview(today=day),
+            "categories": coverage_by_category(today=day),
+        },
     )
 
 

@@ -6,6 +6,8 @@ import pytest
 
 from accessions.eligibility.answer import Verdict
 from accessions.eligibility.check import COVERAGE_STATEMENTS, MAX_STATEMENTS, check_eligibility
+from accessions.models import MarketAccess
+from accessions.services.market_access import market_access_save
 from registry.errors import DomainError
 from registry.models import Country, Product
 from regulations.selectors import applicable_regulations
@@ -59,16 +61,17 @@ def test_before_the_announcement_access_is_not_yet_in_force(seeded):
 @pytest.mark.parametrize(
     ("port", "verdict", "code"),
     [
-        # 7 designated meat ports in Xinjiang (2019), 2 recorded: Bakhty's site is not recorded.
-        ("bakhty", Verdict.UNKNOWN, "designated_sites_not_recorded"),
+        # 7 designated meat ports in Xinjiang (2019), 4 recorded (issue 22): Dulata's site is not.
+        ("dulata", Verdict.UNKNOWN, "designated_sites_not_recorded"),
         ("khorgos", Verdict.ELIGIBLE_WITH_CONDITIONS, "port_allowed"),
+        ("bakhty", Verdict.ELIGIBLE_WITH_CONDITIONS, "port_allowed"),
     ],
 )
 def test_meat_enters_only_through_designated_meat_ports(seeded, port, verdict, code):
     answer = check(product="beef", country="KZ", port=port)
     assert answer.verdict == verdict
     assert code in codes(answer.reasons)
-    assert {p.code for p in answer.allowed_ports} == {"khorgos", "alashankou"}
+    assert {p.code for p in answer.allowed_ports} == {"khorgos", "alashankou", "bakhty", "jeminay"}
 
 
 def test_without_a_port_a_designated_port_is_a_condition(seeded):
@@ -273,6 +276,13 @@ def test_unknown_establishment_is_not_registered(seeded):
 
 
 def test_access_with_an_unknown_start_says_so(seeded):
+    # The seeds date KZ barley since issue 22 (approved by 2018-11-23); an entry in force whose
+    # start is not known is made here from it.
+    barley = MarketAccess.objects.get(country__iso2="KZ", product__slug="barley")
+    barley.valid_from, barley.valid_from_precision = None, ""
+    barley.instrument_date, barley.instrument_date_precision = None, ""
+    barley.protocol_signed_on, barley.protocol_signed_precision = None, ""
+    market_access_save(access=barley)
     answer = check(product="barley", country="KZ")
     assert "start_date_unknown" in codes(answer.reasons)
 

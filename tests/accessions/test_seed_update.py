@@ -39,9 +39,11 @@ def test_main_seeds_then_the_new_ones_apply_exactly_the_corrections():
     # (issue 11: research file names moved to the internal note); the topics do not change.
     changed = _changed(report)
     assert set(changed) == {f.name for f in report.files} - {"topics.csv"}
-    assert changed["access_conditions.csv"] == (2, 0, 0)
-    assert changed["product_aliases.csv"] == (5, 0, 2)
-    assert changed["market_access.csv"][0] == 1  # UZ peanuts, the one new access row
+    assert changed["access_conditions.csv"] == (7, 0, 0)  # + the UZ fruit transit (issue 22)
+    assert changed["product_aliases.csv"] == (12, 0, 2)  # 7 of them for issue 22's products
+    # UZ peanuts (issue 14), KZ rapeseed meal, feed wheat flour and flaxseed (issue 22); UZ dried
+    # hot peppers retired (issue 22: no source names them)
+    assert changed["market_access.csv"][0] == 4 and changed["market_access.csv"][2] == 1
     assert changed["regulations.csv"][2] == 1  # the pulses standard under its confirmed code
 
     beef.refresh_from_db()

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import csv
 import re
+import shutil
 from pathlib import Path
 
 import pytest
 
+from accessions.seed_rules import rests_on_a_copy, source_url_problem
 from accessions.seeding import SEEDS_DIR
 
 CONFIDENCES = {"high", "medium", "low"}
@@ -201,3 +203,161 @@ def test_the_seeds_keep_the_readme_rules(check):
 def test_the_checks_would_have_caught_the_audit_findings(check, item):
     """Main's seeds before issue 14 (tests/accessions/seeds_main) fail every check."""
     assert check(Path(__file__).parent / "seeds_main"), item
+
+
+# --- Issue 22: links, confidence by source kind, instruments, research wording ----------------
+
+ROW_KEYS = ("slug", "code", "key", "iso2", "port", "product", "country")
+
+
+def url_problems(directory: Path = SEEDS_DIR) -> list[str]:
+    """Every source URL well-formed and never a known spam-injected mirror."""
+    problems = []
+    for name in _sourced_files(directory):
+        for line, row in _rows(name, directory):
+            if problem := source_url_problem(row["source_url"]):
+                problems.append(f"{name}:{line}: {problem}")
+    return problems
+
+
+def source_kind_problems(directory: Path = SEEDS_DIR) -> list[str]:
+    """A citation resting on a repost or a mirror (its own words, its date's precision, or a
+    document-sharing address) is never high."""
+    problems = []
+    for name in _sourced_files(directory):
+        for line, row in _rows(name, directory):
+            if row.get("confidence") != "high":
+                continue
+            precisions = [v for k, v in row.items() if k.endswith("_precision")]
+            copy = rests_on_a_copy(
+                source=row["source"], precision="repost" * ("repost" in precisions)
+            )
+            if copy or any(h in row["source_url"] for h in WEAK_MIRRORS):
+                problems.append(f"{name}:{line}: rests on a repost or mirror, yet confidence high")
+    return problems
+
+
+# An in-force entry names its instrument, or its notes say why none is named.
+WHY_NO_NUMBER = re.compile(
+    r"number (?:not seen|not found|not visible|unknown|is not known)"
+    r"|no (?:announcement )?number seen|not found",
+    re.IGNORECASE,
+)
+
+
+def instrument_problems(directory: Path = SEEDS_DIR) -> list[str]:
+    problems = []
+    for line, row in _rows("market_access.csv", directory):
+        named = row["instrument_ref"] or WHY_NO_NUMBER.search(row["notes"])
+        if row["status"] == "in_force" and not named:
+            problems.append(f"market_access.csv:{line}: in force, no instrument and no reason")
+    for line, row in _rows("regulations.csv", directory):
+        named = row["code"] or row["adopted_by"] or WHY_NO_NUMBER.search(row["notes"])
+        if row["status"] == "in_force" and not named:
+            problems.append(f"regulations.csv:{line}: in force, no number or adopting act")
+    return problems
+
+
+RESEARCH_WORDING = re.compile(
+    r"registry's research|research compilation|research reference", re.IGNORECASE
+)
+
+
+def research_wording_problems(directory: Path = SEEDS_DIR) -> list[str]:
+    """No public column (every column but the internal note) says 'the registry's research'."""
+    problems = []
+    for path in sorted(directory.glob("*.csv")):
+        for line, row in _rows(path.name, directory):
+            for column, value in row.items():
+                if column not in INTERNAL_COLUMNS and value and RESEARCH_WORDING.search(value):
+                    problems.append(f"{path.name}:{line}: {column} holds research wording")
+    return problems
+
+
+# Where a URL is required: every access entry, port and union membership (issue 22, item 2).
+# The exception is a fact whose only copy is a spam-injected mirror or that has no online copy at
+# all (the Urumqi Customs press conference): its notes say so and it is at most medium.
+URL_REQUIRED = ("market_access.csv", "ports.csv", "union_memberships.csv")
+NO_CLEAN_COPY = re.compile(r"only copy found is on a spam-injected mirror|no url", re.IGNORECASE)
+
+
+def link_coverage_problems(directory: Path = SEEDS_DIR) -> list[str]:
+    problems = []
+    for name in URL_REQUIRED:
+        for line, row in _rows(name, directory):
+            explained = NO_CLEAN_COPY.search(row["notes"]) and row["confidence"] != "high"
+            if not row["source_url"].strip() and not explained:
+                problems.append(f"{name}:{line}: no URL and no stated reason")
+    return problems
+
+
+def regulation_link_share(directory: Path = SEEDS_DIR) -> float:
+    regulations = _rows("regulations.csv", directory)
+    return sum(1 for _, row in regulations if row["source_url"].strip()) / len(regulations)
+
+
+def test_at_least_80_percent_of_regulations_have_a_url():
+    assert regulation_link_share() >= 0.8
+
+
+ISSUE_22_CHECKS = [
+    url_problems,
+    source_kind_problems,
+    instrument_problems,
+    research_wording_problems,
+    link_coverage_problems,
+]
+
+
+@pytest.mark.parametrize("check", ISSUE_22_CHECKS)
+def test_the_seeds_keep_the_issue_22_rules(check):
+    problems = check()
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize(
+    "check", [source_kind_problems, instrument_problems, link_coverage_problems]
+)
+def test_the_issue_22_checks_catch_the_audit_findings(check):
+    """Main's seeds before issue 14 (tests/accessions/seeds_main) fail these new checks."""
+    assert check(Path(__file__).parent / "seeds_main")
+
+
+@pytest.mark.parametrize(
+    ("check", "name", "needle", "replacement"),
+    [
+        (url_problems, "ports.csv", "http://paper.ce.cn/", "http://www.whdesign.cn/"),
+        (
+            research_wording_problems,
+            "ports.csv",
+            "Xinhua photo report",
+            "Registry research compilation",
+        ),
+    ],
+)
+def test_the_issue_22_checks_catch_a_spam_link_and_research_wording(
+    tmp_path, check, name, needle, replacement
+):
+    directory = tmp_path / "seeds"
+    shutil.copytree(SEEDS_DIR, directory)
+    assert not check(directory)
+    text = (directory / name).read_text(encoding="utf-8")
+    assert needle in text
+    (directory / name).write_text(text.replace(needle, replacement, 1), encoding="utf-8")
+    assert check(directory)
+
+
+@pytest.mark.parametrize(
+    ("url", "bad"),
+    [
+        ("https://kun.uz/en/news/2020/12/11/x", False),
+        ("http://m.cctv1204.com/news/show-215590.html", True),
+        ("http://www.whdesign.cn/m/Show/?Cid=1", True),
+        ("ftp://example.org/x", True),
+        ("https://example org/x", True),
+        ("not a url", True),
+        ("", False),
+    ],
+)
+def test_source_url_problem(url, bad):
+    assert bool(source_url_problem(url)) is bad

@@ -28,7 +28,7 @@ FIXED_PAGES = [
     "/search/?q=" + "verylongquerywithoutspaces" * 8,
     "/check/",
     "/check/?product=maize&country=KZ",
-    "/check/?product=beef&country=KZ&port=bakhty",
+    "/check/?product=beef&country=KZ&port=dulata",
     "/regulations/",
     "/ports/",
     "/accessions/",

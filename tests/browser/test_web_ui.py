@@ -63,9 +63,10 @@ def test_a_saved_answer_has_an_id_and_shows_as_given(site, page):
 
 
 def test_checker_meat_at_a_port_without_a_recorded_meat_site(site, page):
-    # Xinjiang had 7 designated meat ports in 2019 and the seeds name 2 (issue 10): at Bakhty the
-    # registry cannot tell, and says so; at Khorgos the meat site is on record.
-    assert check(page, site, "beef", "KZ", "bakhty") == "unknown"
+    # Xinjiang had 7 designated meat ports in 2019 and the seeds record the 4 facing Kazakhstan
+    # (issues 10, 22): at Dulata the registry cannot tell, and says so; at Khorgos the meat site is
+    # on record.
+    assert check(page, site, "beef", "KZ", "dulata") == "unknown"
     assert page.locator('[data-code="designated_sites_not_recorded"]').count() == 1
     assert page.locator('[data-code="port_not_designated"]').count() == 0
     assert check(page, site, "beef", "KZ", "khorgos") != "not_eligible"

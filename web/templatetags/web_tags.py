@@ -55,6 +55,39 @@ def fallback_marker(shown_language: str) -> str:
     )
 
 
+def _registry_translation_marker() -> SafeString:
+    return format_html(
+        ' <span class="lang-marker translation-marker">({})</span>',
+        gettext("the registry's translation"),
+    )
+
+
+@register.simple_tag
+def translated(record, field: str) -> SafeString:
+    """`record.<field>` in the page's language (`<field>_zh`, `<field>_ru`; the plain field is
+    English), marked "(in English)" when the translation is missing and "(the registry's
+    translation)" when the registry wrote it (issue 22): a reader always sees which text is the
+    source's and which is ours."""
+    language = content_language()
+    value = getattr(record, f"{field}_{language}", "") if language != "en" else ""
+    shown = language if value else "en"
+    value = value or getattr(record, field, "")
+    if not value:
+        return mark_safe("")  # noqa: S308 (an empty string)
+    marker = fallback_marker(shown)
+    if shown != "en" and shown in (getattr(record, "translated_by_registry", "") or "").split():
+        marker = _registry_translation_marker()
+    return format_html("{}{}", value, marker)
+
+
+@register.simple_tag
+def title_translation_marker(regulation) -> SafeString:
+    """ "(the registry's translation)" beside a regulation's title when the registry wrote it."""
+    if getattr(regulation, "title_is_registry_translation", False):
+        return _registry_translation_marker()
+    return mark_safe("")  # noqa: S308 (an empty string)
+
+
 _FULL_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
 
 

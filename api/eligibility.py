@@ -357,6 +357,18 @@ class EligibilityAnswerSerializer(serializers.Serializer):
     )
     regulations = RegulationRefSerializer(many=True)
     allowed_ports = PortRefSerializer(many=True)
+    holds_from = serializers.DateField(
+        allow_null=True,
+        help_text="This answer holds from this date (included): the same records give the same "
+        "answer on every date from `holds_from` to `holds_until`. Null: open, no change recorded "
+        "before the date asked.",
+    )
+    holds_until = serializers.DateField(
+        allow_null=True,
+        help_text="This answer holds until this date (included); the next day a recorded state, "
+        "condition, registration, regulation or union membership changes. Null: open, no change "
+        "recorded after the date asked. Tells how long the answer stays true on today's records.",
+    )
     sources = SourceSerializer(many=True)
     is_illustrative = serializers.BooleanField()
     permalink = serializers.SerializerMethodField()
@@ -470,6 +482,8 @@ def render_answer(answer: EligibilityAnswer, request: Any = None) -> dict[str, A
             for r in answer.regulations
         ],
         "allowed_ports": [{"code": p.code, "name": str(p.name)} for p in answer.allowed_ports],
+        "holds_from": _day(answer.holds_from),
+        "holds_until": _day(answer.holds_until),
         "sources": answer.sources,
         "is_illustrative": answer.is_illustrative,
         "permalink": request.build_absolute_uri(path) if request is not None else path,
@@ -638,6 +652,8 @@ class EligibilityBulkView(ApiView):
                         "coverage": None,
                         "regulations": [],
                         "allowed_ports": [],
+                        "holds_from": None,
+                        "holds_until": None,
                         "checklist": [],
                         "sources": [],
                         "is_illustrative": False,

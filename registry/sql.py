@@ -38,7 +38,10 @@ class ServerBound:
             loader = wrapped.connection.adapters.get_loader(timestamptz, psycopg.pq.Format.TEXT)
             if wrapped.timezone != loader.timezone:
                 register_tzloader(wrapped.timezone, cursor)
-            return wrapped._prepare_cursor(cursor)
+            # Django's own wrapper (public methods), so the statement is counted and logged.
+            if wrapped.queries_logged:
+                return wrapped.make_debug_cursor(cursor)
+            return wrapped.make_cursor(cursor)
 
 
 def server_bound(connection: Any) -> Any:

@@ -58,16 +58,20 @@ INSTALLED_APPS = [
     "web",
 ]
 
+# Sessions, CSRF, the signed-in user and messages are Django's own, in subclasses that let an API
+# read (GET/HEAD under /api/, keyed or anonymous: the API never reads the session) pass straight
+# through (api/middleware.py; issue 23). axes' lockout does no work on a request that signs no
+# one in (it reads one attribute after the view), so it stays as axes ships it.
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    "api.middleware.ApiReadsSkipSessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "api.middleware.ApiReadsSkipCsrfViewMiddleware",
+    "api.middleware.ApiReadsSkipAuthenticationMiddleware",
     "registry.history.HistoryContextMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "api.middleware.ApiReadsSkipMessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "web.middleware.ContentSecurityPolicyMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -378,6 +382,9 @@ SPECTACULAR_SETTINGS = {
 # How long an eligibility answer is kept in the cache; the key includes the data version, so a
 # change to the registry is never served stale (the TTL only bounds memory).
 API_ANSWER_CACHE_SECONDS = env.int("API_ANSWER_CACHE_SECONDS", default=3600)
+# How long the data version kept in Redis (api.answer_cache) is trusted: every write through
+# Django sets it anew on commit; a write made outside Django (psql) is seen within this time.
+API_DATA_VERSION_SECONDS = env.int("API_DATA_VERSION_SECONDS", default=60)
 
 
 # --- Security ------------------------------------------------------------------------------------

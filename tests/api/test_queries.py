@@ -29,7 +29,7 @@ def _close_words_extra(question) -> int:
     threshold (three statements more). A fixed number, whatever the number of candidates."""
     if question["product"] != "nothing-like-it":
         return 0
-    return 3 if connection.vendor == "postgresql" else 0
+    return 1 + 3 if connection.vendor == "postgresql" else 1
 
 
 @pytest.mark.parametrize("params", ELIGIBILITY_QUESTIONS)

@@ -31,7 +31,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils.translation import get_language
 
 from registry.history import history_supported
@@ -223,7 +223,12 @@ _WATCHED: list[frozenset[str]] = []
 
 
 def _after_write() -> None:
-    version_from_database(replace=True)
+    """Set the shared version anew; where the database cannot say it (during migrations, before
+    the history tables exist), drop it, so the next reader computes it."""
+    try:
+        version_from_database(replace=True)
+    except DatabaseError:
+        redis_breaker.call(lambda: _client()[0].delete(VERSION_KEY), None)
 
 
 def _watch(execute, sql, params, many, context):
@@ -237,7 +242,7 @@ def _watch(execute, sql, params, many, context):
         if not db.in_atomic_block:
             _after_write()
         elif not any(callback is _after_write for _ids, callback, *_rest in db.run_on_commit):
-            transaction.on_commit(_after_write, using=db.alias)
+            transaction.on_commit(_after_write, using=db.alias, robust=True)
     return result
 
 

@@ -155,7 +155,7 @@ def instance(model: type[models.Model], row: dict[str, Any] | None) -> Any:
     return model.from_db(
         connection.alias,
         [f.attname for f in fields],
-        [_value(f, row.get(f.column)) for f in fields],
+        [_value(f, row.get(str(f.column))) for f in fields],
     )
 
 
@@ -202,18 +202,18 @@ def _build(document: dict[str, Any], found: list[Records], questions: Sequence[A
 def _build_access(item: dict[str, Any], records: Records, question: Any, ports: list[Port]):
     row = item["access"]
     access = instance(MarketAccess, row)
-    access.has_listed_ports = row["has_listed_ports"]  # type: ignore[attr-defined]
+    access.has_listed_ports = row["has_listed_ports"]
     access.product = records.resolution.product
     access.country = records.country
-    access.state_series_data = item.get("states") or []  # type: ignore[attr-defined]
-    access.dated_conditions_data = item.get("conditions") or []  # type: ignore[attr-defined]
+    access.state_series_data = item.get("states") or []
+    access.dated_conditions_data = item.get("conditions") or []
     # The state on the date asked and the next start of access, by the Python twins of
     # accessions.validity over the series read with the entry.
-    series = series_states(access.state_series_data)  # type: ignore[attr-defined]
+    series = series_states(access.state_series_data)
     current = state_on(series, question.on)
     upcoming = next_state(series, question.on, GRANTING_KINDS)
-    access.state_on_data = current.row if current else None  # type: ignore[attr-defined]
-    access.next_grant_data = upcoming.row if upcoming else None  # type: ignore[attr-defined]
+    access.state_on_data = current.row if current else None
+    access.next_grant_data = upcoming.row if upcoming else None
     records.access = access
     records.days += change_days(series)
     listed, with_site = set(item.get("listed_ports") or []), set(item.get("site_ports") or [])
@@ -227,8 +227,8 @@ def _build_access(item: dict[str, Any], records: Records, question: Any, ports: 
     registration = item.get("establishment")
     if registration is not None:
         establishment = instance(EstablishmentRegistration, registration)
-        establishment.covers_product = registration["covers_product"]  # type: ignore[attr-defined]
-        establishment.effective_end = as_date(registration["effective_end"])  # type: ignore[attr-defined]
+        establishment.covers_product = registration["covers_product"]
+        establishment.effective_end = as_date(registration["effective_end"])
         establishment.country = instance(Country, registration["country"])
         records.establishment = establishment
 
@@ -239,7 +239,9 @@ def _build_access(item: dict[str, Any], records: Records, question: Any, ports: 
 def _document_orm(rows: Sequence[Row]) -> dict[str, Any]:
     """The document records.sql returns, built with the ORM question by question (SQLite)."""
     iso2s = {row[2] for row in rows}
-    countries = {c["iso2"]: c for c in Country.objects.filter(iso2__in=iso2s).values()}
+    countries: dict[str, Any] = {
+        c["iso2"]: c for c in Country.objects.filter(iso2__in=iso2s).values()
+    }
     answers = [_answer_orm(row, countries.get(row[2])) for row in rows]
     regulation_ids = {pk for a in answers for pk in a["regulations"] or []}
     regulations = []
@@ -272,19 +274,20 @@ def _document_orm(rows: Sequence[Row]) -> dict[str, Any]:
     }
 
 
-def _row(record: models.Model | None) -> dict[str, Any] | None:
+def _row(record: models.Model | None) -> Any:
+    """A record as a dict of its columns (what to_jsonb gives), None for none."""
     if record is None:
         return None
-    return {f.column: getattr(record, f.attname) for f in record._meta.concrete_fields}
+    return {str(f.column): getattr(record, f.attname) for f in record._meta.concrete_fields}
 
 
 def _answer_orm(row: Row, country: dict[str, Any] | None) -> dict[str, Any]:
     n, product_id, _iso2, on, number = row
-    country_id = country["id"] if country else None
     answer: dict[str, Any] = {"n": n, "country": country, "access": None, "regulations": None}
     answer.update(coverage=None, days=[], coverage_days=None)
-    if country_id is None or product_id is None:
+    if country is None or product_id is None:
         return answer
+    country_id: int = country["id"]
     answer["regulations"] = list(
         Regulation.objects.filter(product_links__product_id=product_id)
         .filter(regulation_binds_q(country["iso2"], on), regulation_in_force_q(on))
@@ -314,9 +317,13 @@ def _answer_orm(row: Row, country: dict[str, Any] | None) -> dict[str, Any]:
             .filter(granted=True)
             .count()
         )
-        starts = AccessState.objects.filter(
-            market_access__country_id=country_id, starts_on__isnull=False
-        ).values_list("starts_on", flat=True)
+        starts: list[dt.date] = [
+            d
+            for d in AccessState.objects.filter(market_access__country_id=country_id)
+            .exclude(starts_on__isnull=True)
+            .values_list("starts_on", flat=True)
+            if d is not None
+        ]
         answer["coverage_days"] = [
             max((d for d in starts if d <= on), default=None),
             min((d for d in starts if d > on), default=None),
@@ -371,8 +378,8 @@ def _access_orm(answer: dict[str, Any], access: MarketAccess, product_id: int, o
         if found is not None:
             answer["establishment"] = {
                 **_row(found),
-                "covers_product": found.covers_product,  # type: ignore[attr-defined]
-                "effective_end": found.effective_end,  # type: ignore[attr-defined]
+                "covers_product": found.covers_product,
+                "effective_end": found.effective_end,
                 "country": _row(found.country),
             }
             answer["days"] += [found.registered_on, found.stopped_on]

@@ -2,13 +2,11 @@
 -- questions need, as one JSON document, in one round trip. accessions/eligibility/records.py
 -- runs it through a plain cursor; tests/accessions/test_engine_plan.py checks its plan.
 --
--- Parameters (one array element per question, so the text never depends on the batch size):
---   %(n)s        int[]     the question's position in the batch
---   %(product)s  bigint[]  the resolved product (NULL when the identifier named none)
---   %(iso2)s     text[]    the country as asked (ISO alpha-2)
---   %(on)s       date[]    the date asked about
---   %(number)s   text[]    the producer's registration number ('' when none was given)
---   %(site_kinds)s jsonb   registry.models.CATEGORY_SITE_KINDS: category -> designated site kind
+-- Parameters, by name (one array element per question, so the text never depends on the
+-- batch size): n int[] (the question's position in the batch), product bigint[] (the resolved
+-- product, NULL when the identifier named none), iso2 text[] (the country as asked), on date[]
+-- (the date asked about), number text[] (the producer's registration number, '' when none was
+-- given), site_kinds jsonb (registry.models.CATEGORY_SITE_KINDS: category -> site kind).
 --
 -- To run it in psql, replace the parameters by literals, e.g. ARRAY[0], ARRAY[<product id>]::bigint[],
 -- ARRAY['KZ'], ARRAY['2024-05-01']::date[], ARRAY[''], '{"grain": "grain"}'::jsonb.

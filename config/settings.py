@@ -108,6 +108,11 @@ DATABASES = {
         DATABASE_URL or f"sqlite:///{VAR_DIR / 'registry.sqlite3'}"
     )
 }
+if not EMBEDDED:
+    # No JIT compilation (issue 23): the eligibility statement's correlated subqueries inflate its
+    # cost estimate past jit_above_cost for a batch, and PostgreSQL then spent ~12 s compiling a
+    # statement that runs in ~0.1 s. A libpq option: set at connect time, no round trip.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
 # Persistent connections by default, with a health check before a kept connection is reused.
 # gunicorn's sync workers (and Celery's prefork children) serve one request (task) at a time, so
 # one kept connection per process is exactly what a pool would hold, without psycopg_pool and

@@ -96,8 +96,8 @@ answers AS (
             LEFT JOIN registry_union u ON u.id = r.union_id
             LEFT JOIN registry_country rcn ON rcn.id = r.country_id
             WHERE qs.country_id IS NOT NULL
-              AND EXISTS (SELECT 1 FROM regulations_regulationproduct rp
-                          WHERE rp.regulation_id = r.id AND rp.product_id = qs.product_id)
+              AND r.id IN (SELECT rp.regulation_id FROM regulations_regulationproduct rp
+                           WHERE rp.product_id = qs.product_id)
               AND (r.country_id = qs.country_id OR u.kind = 'standards_body' OR r.union_id IN (
                   SELECT m.union_id FROM registry_unionmembership m
                   WHERE m.country_id = qs.country_id AND m.binding

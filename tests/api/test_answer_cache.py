@@ -20,7 +20,9 @@ from api.eligibility import render_answer
 from api.middleware import ApiReadsSkipSessionMiddleware, is_api_read
 
 URL = "/api/v1/eligibility/"
-pytestmark = pytest.mark.django_db(transaction=True)
+# serialized_rollback: the flush after a committing test takes the roles the migrations made,
+# which later tests (and load_seeds) need; the database is put back as it was.
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 @pytest.fixture

@@ -148,20 +148,28 @@ class ApiRateThrottle(SimpleRateThrottle):
     def get_rate(self):
         return None  # decided per request in allow_request
 
-    def allow_request(self, request, view):
+    def counter(self, request, view) -> str | None:
+        """The key of this request's counter in the current window (None: no limit), setting
+        the limit and the window; `allow_request` counts on it, and the eligibility view counts
+        on it in the same Redis call that reads the answer (api.answer_cache)."""
         with_key = isinstance(request.auth, ApiKey)
         higher = roles.may(request.user, roles.Ability.HIGHER_RATE, api_key=with_key)
         self.scope = "key" if higher else "anon"
         rates = settings.REST_FRAMEWORK.get("DEFAULT_THROTTLE_RATES", {})
         self.rate = rates.get(self.scope)
         if not self.rate:
-            return True
+            return None
         # A rate is set, so both parts are numbers.
         self.num_requests, self.duration = cast(tuple[int, int], self.parse_rate(self.rate))
         now = self.timer()
         window = int(now // self.duration)
         self.window_ends = (window + 1) * self.duration
-        key = f"{self.get_cache_key(request, view)}:{window}"
+        return f"{self.get_cache_key(request, view)}:{window}"
+
+    def allow_request(self, request, view):
+        key = self.counter(request, view)
+        if key is None:
+            return True
         # No counter while Redis is down (or its breaker open): answer unthrottled rather than not
         # at all.
         hits = redis_breaker.call(lambda: _count_hit(self.cache, key, self.duration + 1), 0)

@@ -61,6 +61,14 @@ def _through_tables() -> list[type[models.Model]]:
     ]
 
 
+def watched_tables() -> list[str]:
+    """The tables whose writes change the data version: the tracked models', the small
+    untracked ones and the many-to-many links (api.answer_cache watches writes to them)."""
+    tracked = [m.pgh_tracked_model for m in event_models()]  # type: ignore[attr-defined]
+    untracked = [apps.get_model(label) for label in _UNTRACKED_TABLES]
+    return [m._meta.db_table for m in (*tracked, *untracked, *_through_tables())]
+
+
 @functools.cache
 def _data_version_sql() -> str:
     """One row per table, each an index-only probe; all in one statement.

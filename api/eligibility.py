@@ -4,11 +4,14 @@ bulk (a fixed number of queries for up to 1,000 questions)."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import re
-from typing import Any
+from typing import Any, cast
 
 from django.http import HttpResponse
 from django.utils import timezone
+from django.utils.http import quote_etag
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -18,7 +21,7 @@ from drf_spectacular.utils import (
     extend_schema_serializer,
     extend_schema_view,
 )
-from rest_framework import serializers
+from rest_framework import serializers, status
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
@@ -33,7 +36,8 @@ from accessions.eligibility.answer import (
 from accessions.eligibility.check import check_eligibility, check_eligibility_batch
 from accessions.models import AccessStatus, InstrumentKind, MarketAccess
 from accessions.validity import series_key
-from api.auth import HasApiKey
+from api import answer_cache
+from api.auth import ApiRateThrottle, HasApiKey
 from api.base import (
     ApiView,
     problem_responses,
@@ -357,6 +361,18 @@ class EligibilityAnswerSerializer(serializers.Serializer):
     )
     regulations = RegulationRefSerializer(many=True)
     allowed_ports = PortRefSerializer(many=True)
+    holds_from = serializers.DateField(
+        allow_null=True,
+        help_text="This answer holds from this date (included): the same records give the same "
+        "answer on every date from `holds_from` to `holds_until`. Null: open, no change recorded "
+        "before the date asked.",
+    )
+    holds_until = serializers.DateField(
+        allow_null=True,
+        help_text="This answer holds until this date (included); the next day a recorded state, "
+        "condition, registration, regulation or union membership changes. Null: open, no change "
+        "recorded after the date asked. Tells how long the answer stays true on today's records.",
+    )
     sources = SourceSerializer(many=True)
     is_illustrative = serializers.BooleanField()
     permalink = serializers.SerializerMethodField()
@@ -470,6 +486,8 @@ def render_answer(answer: EligibilityAnswer, request: Any = None) -> dict[str, A
             for r in answer.regulations
         ],
         "allowed_ports": [{"code": p.code, "name": str(p.name)} for p in answer.allowed_ports],
+        "holds_from": _day(answer.holds_from),
+        "holds_until": _day(answer.holds_until),
         "sources": answer.sources,
         "is_illustrative": answer.is_illustrative,
         "permalink": request.build_absolute_uri(path) if request is not None else path,
@@ -532,20 +550,24 @@ class EligibilityAnswerView(ApiView):
         cache_key = answer_cache_key(request, validators[0]) if validators is not None else None
         if cache_key is not None and (cached := answer_cache_get(cache_key)) is not None:
             return HttpResponse(cached, content_type="application/json")
+        answer = self.answer(request)
+        rendered = JSONRenderer().render(render_answer(answer, request))
+        if cache_key is not None:
+            answer_cache_set(cache_key, rendered)
+        return HttpResponse(rendered, content_type="application/json")
+
+    @staticmethod
+    def answer(request) -> EligibilityAnswer:
         question = EligibilityInputSerializer(data=request.query_params)
         question.is_valid(raise_exception=True)
         data = question.validated_data
-        answer = check_eligibility(
+        return check_eligibility(
             product=data["product"],
             country=data["country"],
             port=data["port"],
             on=data["date"] or timezone.localdate(),
             establishment=data["establishment"],
         )
-        rendered = JSONRenderer().render(render_answer(answer, request))
-        if cache_key is not None:
-            answer_cache_set(cache_key, rendered)
-        return HttpResponse(rendered, content_type="application/json")
 
 
 @extend_schema_view(
@@ -571,6 +593,43 @@ class EligibilityView(ConditionalGetMixin, EligibilityAnswerView):
     Answers are cached per data version, so a repeated question costs one query and a change to
     the registry is never answered from a stale cache.
     """
+
+    def check_throttles(self, request):
+        """Counted in `get`: with the answer, in one Redis round trip (api.answer_cache)."""
+
+    def get(self, request, *args, **kwargs):
+        question = answer_cache.question_of(request) if answer_cache.usable() else None
+        throttle = ApiRateThrottle()
+        counter = throttle.counter(request, self)
+        found = None
+        if question is not None:
+            ttl = throttle.duration + 1 if counter else 0
+            found = answer_cache.lookup(counter, ttl, *question)
+        if found is None:  # the database path: throttle, data version, Django cache
+            if counter is not None and not throttle.allow_request(request, self):
+                self.throttled(request, throttle.wait())
+            return super().get(request, *args, **kwargs)
+        hits, version, body = found
+        if counter is not None and hits > throttle.num_requests:
+            self.throttled(request, throttle.wait())
+        key, day = cast(tuple[str, dt.date], question)
+        if body is None:
+            if version is None:
+                version = answer_cache.version_from_database()
+            answer = self.answer(request)
+            data = render_answer(answer, request)
+            body = JSONRenderer().render(answer_cache.template(data, answer.as_of))
+            answer_cache.store(version, key, (answer.holds_from, answer.holds_until), body)
+        stamp, last_modified = answer_cache.decode(version)
+        etag = quote_etag(
+            hashlib.sha256(json.dumps([stamp, key, day.isoformat()]).encode()).hexdigest()[:32]
+        )
+        if self._not_modified(request, etag, last_modified):
+            return self._decorate(
+                Response(status=status.HTTP_304_NOT_MODIFIED), etag, last_modified
+            )
+        response = HttpResponse(answer_cache.fill(body, day), content_type="application/json")
+        return self._decorate(response, etag, last_modified)
 
 
 @extend_schema_view(
@@ -641,6 +700,8 @@ class EligibilityBulkView(ApiView):
                         "coverage": None,
                         "regulations": [],
                         "allowed_ports": [],
+                        "holds_from": None,
+                        "holds_until": None,
                         "checklist": [],
                         "sources": [],
                         "is_illustrative": False,

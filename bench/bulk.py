@@ -31,11 +31,19 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--products", type=int, default=20000)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--prepared", action="store_true", help="skip migrating, seeding and growing the data"
+    )
     args = parser.parse_args()
     from bench.eligibility import ensure_database, prepare_data
 
     ensure_database()
-    prepare_data(args.products)
+    if args.prepared:
+        import django
+
+        django.setup()
+    else:
+        prepare_data(args.products)
     from accessions.eligibility.answer import EligibilityQuestion
     from accessions.eligibility.check import check_eligibility_batch
     from accessions.models import MarketAccess

@@ -69,18 +69,22 @@ INSTALLED_APPS = [
     "web",
 ]
 
+# Sessions, CSRF, the signed-in user and messages are Django's own, in subclasses that let an API
+# read (GET/HEAD under /api/, keyed or anonymous: the API never reads the session) pass straight
+# through (api/middleware.py; issue 23). axes' lockout does no work on a request that signs no
+# one in (it reads one attribute after the view), so it stays as axes ships it.
 MIDDLEWARE = [
     # First: links name the configured site, not the Host header (REGISTRY_SITE_URL).
     "registry.site_url.SiteUrlMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    "api.middleware.ApiReadsSkipSessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "api.middleware.ApiReadsSkipCsrfViewMiddleware",
+    "api.middleware.ApiReadsSkipAuthenticationMiddleware",
     "registry.history.HistoryContextMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "api.middleware.ApiReadsSkipMessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "web.middleware.ContentSecurityPolicyMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -117,6 +121,11 @@ DATABASES = {
         DATABASE_URL or f"sqlite:///{VAR_DIR / 'registry.sqlite3'}"
     )
 }
+if not EMBEDDED:
+    # No JIT compilation (issue 23): the eligibility statement's correlated subqueries inflate its
+    # cost estimate past jit_above_cost for a batch, and PostgreSQL then spent ~12 s compiling a
+    # statement that runs in ~0.1 s. A libpq option: set at connect time, no round trip.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
 # Persistent connections by default, with a health check before a kept connection is reused.
 # gunicorn's sync workers (and Celery's prefork children) serve one request (task) at a time, so
 # one kept connection per process is exactly what a pool would hold, without psycopg_pool and
@@ -156,7 +165,7 @@ DATABASE_ROUTERS = ["registry.replicas.ReplicaRouter"] if DATABASE_REPLICA_URLS 
 if DATABASE_REPLICA_URLS:
     # Sets each request's read scope; after authentication, which it asks about the user.
     MIDDLEWARE.insert(
-        MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+        MIDDLEWARE.index("api.middleware.ApiReadsSkipAuthenticationMiddleware") + 1,
         "web.middleware.ReadRoutingMiddleware",
     )
 # A replica whose replay lags more than this many seconds behind the primary is skipped.
@@ -472,6 +481,9 @@ SPECTACULAR_SETTINGS = {
 # How long an eligibility answer is kept in the cache; the key includes the data version, so a
 # change to the registry is never served stale (the TTL only bounds memory).
 API_ANSWER_CACHE_SECONDS = env.int("API_ANSWER_CACHE_SECONDS", default=3600)
+# How long the data version kept in Redis (api.answer_cache) is trusted: every write through
+# Django sets it anew on commit; a write made outside Django (psql) is seen within this time.
+API_DATA_VERSION_SECONDS = env.int("API_DATA_VERSION_SECONDS", default=60)
 
 
 # --- Security ------------------------------------------------------------------------------------

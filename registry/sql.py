@@ -38,16 +38,20 @@ class ServerBound:
             loader = wrapped.connection.adapters.get_loader(timestamptz, psycopg.pq.Format.TEXT)
             if wrapped.timezone != loader.timezone:
                 register_tzloader(wrapped.timezone, cursor)
-            return wrapped._prepare_cursor(cursor)
+            # Django's own wrapper (public methods), so the statement is counted and logged.
+            if wrapped.queries_logged:
+                return wrapped.make_debug_cursor(cursor)
+            return wrapped.make_cursor(cursor)
 
 
 def server_bound(connection: Any) -> Any:
-    """`ServerBound` on PostgreSQL (psycopg 3), unless an execute wrapper is installed: one may
+    """`ServerBound` on PostgreSQL (psycopg 3), unless an execute wrapper is installed that may
     rewrite the statement into several commands, which a prepared statement cannot hold
-    (pghistory's context, on POST requests such as bulk, prepends a `SELECT set_config(...);`)."""
+    (pghistory's context, on POST requests such as bulk, prepends a `SELECT set_config(...);`);
+    a wrapper marked `keeps_statements` runs them as given."""
     if (
         connection.vendor == "postgresql"
-        and not connection.execute_wrappers
+        and all(getattr(w, "keeps_statements", False) for w in connection.execute_wrappers)
         and not connection.settings_dict["OPTIONS"].get("server_side_binding")
     ):
         from django.db.backends.postgresql.psycopg_any import is_psycopg3

@@ -167,6 +167,10 @@ class EligibilityAnswer:
     coverage: Any = None
     # The access entry's legal state on the date asked (accessions.validity), as read with it.
     state: dict[str, Any] | None = None
+    # The window of dates over which the same records give this answer (accessions.windows):
+    # from `holds_from` to `holds_until`, both included; None is open.
+    holds_from: dt.date | None = None
+    holds_until: dt.date | None = None
 
     @property
     def state_display(self) -> str:

@@ -1,42 +1,14 @@
-"""The eligibility engine: the rules of the answer, and one set-based check for a batch of
-questions (one for the single check, up to 1,000 for bulk) in a fixed number of SQL statements,
-whatever the number of questions and the size of the data.
-
-Each question becomes a row of a table of questions (`eligibility_q`: a PostgreSQL `unnest` of
-arrays, a JSON array on SQLite, so the statement text never depends on the batch size). The
-statements join it to the data and decide in SQL what depends on the data and the question's
-date: the access entry and its dated conditions in force, the applicable regulations (the
-regulations app's predicates, given the question's country and date as columns), the ports with
-their designated sites in force, the establishment and whether it covers the product. The verdict
-is then composed from those rows by the rules below, once for every surface.
+"""The eligibility engine: the rules of the answer, composed from the records a batch of
+questions reads (accessions.eligibility.records: two statements on PostgreSQL, whatever the
+number of questions and the size of the data), once for every surface. Every answer carries the
+window of dates over which the same records give it (accessions.windows).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from typing import Any, cast
 
-from django.db import connection
-from django.db.models import (
-    Aggregate,
-    BigIntegerField,
-    CharField,
-    Count,
-    DateField,
-    Exists,
-    F,
-    IntegerField,
-    JSONField,
-    OuterRef,
-    QuerySet,
-    Subquery,
-)
-from django.db.models.expressions import RawSQL
-from django.db.models.functions import JSONObject
-from django.db.models.sql import Query
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -47,193 +19,22 @@ from accessions.eligibility.answer import (
     Requirement,
     Verdict,
 )
+from accessions.eligibility.records import Records, records_read
 from accessions.models import (
     STOPPED_REGISTRATION_STATUSES,
-    AccessCondition,
-    AccessState,
     ConditionKind,
     EstablishmentRegistration,
     InstrumentKind,
     MarketAccess,
     StateKind,
 )
-from accessions.selectors import CountryRecordCoverage, reported_access_figures
-from accessions.validity import (
-    GRANTING_KINDS,
-    STATE_FIELDS,
-    access_granted_on,
-    next_state,
-    registration_effective_end,
-    series_states,
-    state_on,
-)
-from registry.dates import format_dated, in_force_q
+from accessions.selectors import CountryRecordCoverage
+from accessions.windows import answer_window
+from registry.dates import format_dated
 from registry.errors import DomainError
-from registry.models import CATEGORY_SITE_KINDS, Country, Port, SiteKind, SupervisionSite
+from registry.models import CATEGORY_SITE_KINDS, Country, Port, SiteKind
 from registry.provenance import DatePrecision
-from registry.replicas import read_alias
-from registry.selectors import (
-    ProductResolution,
-    ambiguous_product,
-    product_resolve_many,
-    site_list_incomplete_q,
-)
-from registry.sql import server_bound
-from regulations.models import Regulation
-from regulations.selectors import regulation_binds_q, regulation_in_force_q
-
-# Whether an access entry restricts entry to listed ports (annotated on every access it reads).
-LISTED_PORTS = MarketAccess.allowed_ports.through.objects.filter(marketaccess_id=OuterRef("pk"))
-
-# --- The table of questions -----------------------------------------------------------------------
-# One row per question: its position `n`, the resolved product and country, the date, and what the
-# later statements need (the access entry found, the kind of designated site it requires, the
-# registration number). The statements read these as columns, so one statement serves a batch.
-
-QUESTIONS = "eligibility_q"
-_COLUMNS = (
-    ("n", "integer"),
-    ("product_id", "bigint"),
-    ("country_id", "bigint"),
-    ("on_date", "date"),
-    ("access_id", "bigint"),
-    ("site_kind", "text"),
-    ("number", "text"),
-)
-
-
-def _column(name: str, output_field: Any) -> RawSQL:
-    # Constant text (a column of the table of questions); the questions are parameters.
-    return RawSQL(f"{QUESTIONS}.{name}", (), output_field=output_field)  # noqa: S611
-
-
-Q_N = _column("n", IntegerField())
-Q_PRODUCT = _column("product_id", BigIntegerField())
-Q_COUNTRY = _column("country_id", BigIntegerField())
-Q_ON = _column("on_date", DateField())
-Q_ACCESS = _column("access_id", BigIntegerField())
-Q_SITE_KIND = _column("site_kind", CharField())
-Q_NUMBER = _column("number", CharField())
-
-QuestionRow = tuple[int, int | None, int | None, str, int | None, str, str]
-
-
-def _questions_table(rows: Sequence[QuestionRow]) -> tuple[str, list[Any]]:
-    """The WITH clause of the table of questions. Its text is the same for any number of rows
-    (PostgreSQL: one array per column; SQLite: one JSON array), so a statement is compiled once
-    and planned alike for 1 and 1,000 questions."""
-    names = ", ".join(name for name, _type in _COLUMNS)
-    if connection.vendor == "postgresql":
-        arrays = ", ".join(f"%s::{sql_type}[]" for _name, sql_type in _COLUMNS)
-        columns = [list(column) for column in zip(*rows, strict=True)]
-        return f"{QUESTIONS} ({names}) AS (SELECT * FROM unnest({arrays}))", columns  # noqa: S608
-    picks = ", ".join(f"json_extract(value, '$[{i}]')" for i in range(len(_COLUMNS)))
-    table = f"{QUESTIONS} ({names}) AS (SELECT {picks} FROM json_each(%s))"  # noqa: S608
-    return table, [json.dumps(rows)]
-
-
-class _OverQuestions(Query):
-    """A query with the table of questions in front (WITH ...): the ORM builds the statement once
-    per process, compiles it once per database connection settings (its text and what reading
-    its rows needs: the select list, the related models), and each batch only passes its
-    questions (the statement's own parameters are constants), on a cursor that binds them on
-    the server so PostgreSQL plans the statement once per connection (registry.sql.server_bound)."""
-
-    questions: tuple[str, list[Any]]
-    compiled: dict[
-        tuple[Any, ...], tuple[str, tuple, bool, tuple]
-    ]  # shared by every clone of the statement
-
-    def get_compiler(self, using=None, connection=None, elide_empty=True):
-        compiler = super().get_compiler(using, connection, elide_empty)
-        plain = compiler.as_sql
-        table, table_params = self.questions
-        compiled = self.compiled
-
-        def as_sql(with_limits=True, with_col_aliases=False):
-            vendor = compiler.connection.vendor
-            key = (compiler.connection.alias, vendor, with_limits, with_col_aliases)
-            if key in compiled:
-                sql, params, compiler.has_extra_select, selected = compiled[key]
-                compiler.select, compiler.klass_info, compiler.annotation_col_map = selected
-                compiler.col_count = len(compiler.select)
-            else:
-                sql, params = plain(with_limits, with_col_aliases)
-                selected = (compiler.select, compiler.klass_info, compiler.annotation_col_map)
-                compiled[key] = (sql, tuple(params), compiler.has_extra_select, selected)
-            return f"WITH {table} {sql}", (*table_params, *params)
-
-        compiler.as_sql = as_sql
-        compiler.connection = server_bound(compiler.connection)
-        return compiler
-
-
-_STATEMENTS: dict[str, QuerySet] = {}
-
-
-def _over_questions(
-    name: str, build: Callable[[], QuerySet], rows: Sequence[QuestionRow], where: str = ""
-) -> QuerySet:
-    """The statement `name` (the queryset `build` makes, joined to the table of questions by
-    `where`, or every pair when empty), built once per process, over `rows`."""
-    statement = _STATEMENTS.get(name)
-    if statement is None:
-        # `where` is constant text (column names); the questions are parameters.
-        statement = build().extra(tables=[QUESTIONS], where=[where] if where else [])  # noqa: S610
-        statement.query.__class__ = _OverQuestions
-        statement.query.compiled = {}  # type: ignore[attr-defined]
-        _STATEMENTS[name] = statement
-    batch = statement.all()
-    batch.query.questions = _questions_table(rows)  # type: ignore[attr-defined]
-    return batch
-
-
-class _JSONArray(Aggregate):
-    """The rows of a group as one JSON array (json_group_array on SQLite, jsonb_agg on
-    PostgreSQL), so an access entry's dated conditions ride in the query that reads the entry."""
-
-    function = "JSON_GROUP_ARRAY"
-    output_field = JSONField()
-
-    def as_postgresql(self, compiler, connection, **extra_context):
-        return self.as_sql(compiler, connection, function="JSONB_AGG", **extra_context)
-
-
-# The entry's whole series of legal states as one JSON array (each state with STATE_FIELDS), so
-# the answer can show it without another round trip; order it with accessions.validity.series_key.
-STATE_SERIES = Subquery(
-    AccessState.objects.filter(market_access=OuterRef("pk"))
-    .order_by()
-    .values("market_access")
-    .annotate(items=_JSONArray(JSONObject(**{name: F(name) for name in STATE_FIELDS})))
-    .values("items"),
-    output_field=JSONField(),
-)
-
-
-# The dated conditions of an access entry in force on the question's date (the validity rule,
-# `in_force_q`, on the date column), as one JSON array on the access row.
-DATED_CONDITIONS = Subquery(
-    AccessCondition.objects.filter(market_access=OuterRef("pk"))
-    .filter(in_force_q(Q_ON))
-    .order_by()
-    .values("market_access")
-    .annotate(
-        items=_JSONArray(
-            JSONObject(
-                kind=F("kind"),
-                text=F("text"),
-                instrument=F("instrument_ref"),
-                source=F("source"),
-                valid_from=F("valid_from"),
-                valid_from_precision=F("valid_from_precision"),
-                valid_until=F("valid_until"),
-            )
-        )
-    )
-    .values("items"),
-    output_field=JSONField(),
-)
+from registry.selectors import ambiguous_product
 
 
 def _as_date(value: str | None) -> dt.date | None:
@@ -478,8 +279,7 @@ def _allowed(access: MarketAccess, ports: list[Port]) -> list[Port]:
     """The ports the records show may receive the product on the date: those the entry lists
     (narrowed to the ones with a recorded designated site when the product needs one and any is
     recorded), else those holding a recorded designated site of the required kind. A port no
-    record names is never "allowed" (docs/design.md, "The eligibility question": no default of
-    "allowed")."""
+    record names is never "allowed" (DESIGN.md: "a port nobody recorded is not allowed")."""
     listed = [p for p in ports if p.is_listed]  # type: ignore[attr-defined]
     kind = required_site_kind(access)
     with_site = [p for p in ports if p.has_site]  # type: ignore[attr-defined]
@@ -591,7 +391,7 @@ def _conditions(
     conditions = []
     required = access.requires_registered_establishments
     if required is None:
-        # The sources are silent: a condition to confirm, never "not required" (docs/design.md).
+        # The sources are silent: a condition to confirm, never "not required" (DESIGN.md).
         conditions.append(
             Reason(
                 "registered_establishment_not_stated",
@@ -755,12 +555,12 @@ def requirements_checklist(
     ]
 
 
-# The most statements a batch costs, whatever its size and the data's: the product resolver (1),
-# the countries, then over the table of questions the access entries, the regulations, the ports
-# and the establishments. Words no product's name matches add the resolver's close-words read;
-# answers that are `not_recorded` add the coverage of their countries (COVERAGE_STATEMENTS).
-MAX_STATEMENTS = 6
-COVERAGE_STATEMENTS = 2
+# The most statements a batch costs on PostgreSQL, whatever its size and the data's: the product
+# resolver (1) and the records (1, records.sql). Words no product's name matches add the
+# resolver's close-words read. The coverage of `not_recorded` answers rides in the records'
+# statement (COVERAGE_STATEMENTS: none more).
+MAX_STATEMENTS = 2
+COVERAGE_STATEMENTS = 0
 
 
 def check_eligibility(
@@ -785,199 +585,30 @@ def check_eligibility(
     return outcome
 
 
-@dataclass
-class _Records:
-    """What the statements found for one question."""
-
-    resolution: ProductResolution
-    country: Country | None = None
-    access: MarketAccess | None = None
-    regulations: list[Regulation] = field(default_factory=list)
-    ports: list[Port] = field(default_factory=list)
-    establishment: EstablishmentRegistration | None = None
-
-
-# Whether a registration covers the question's product.
-PRODUCT_COVERED = EstablishmentRegistration.products.through.objects.filter(
-    establishmentregistration_id=OuterRef("pk"), product_id=Q_PRODUCT
-)
-
-
-def _ports_statement() -> QuerySet:
-    listed = MarketAccess.allowed_ports.through.objects.filter(
-        marketaccess_id=Q_ACCESS, port_id=OuterRef("pk")
-    )
-    site = SupervisionSite.objects.filter(port=OuterRef("pk"), kind=Q_SITE_KIND)
-    return (
-        Port.objects.select_related("facing_country")
-        .annotate(
-            n=Q_N,
-            is_listed=Exists(listed),
-            has_site=Exists(site.filter(in_force_q(Q_ON))),  # the validity rule (registry.dates)
-            sites_incomplete=site_list_incomplete_q(Q_SITE_KIND),
-        )
-        .order_by("n", "name_en")
-    )
-
-
-_PORT_FIELDS = [f.attname for f in Port._meta.concrete_fields]
-_COUNTRY_FIELDS = [f.attname for f in Country._meta.concrete_fields]
-_PORT_FLAGS = ("is_listed", "has_site", "sites_incomplete")
-
-
-def _ports_on_questions(rows: Sequence[QuestionRow]) -> list[tuple[int, Port]]:
-    """The ports of every question with an access entry, each with the question's flags
-    (`is_listed`, `has_site`, `sites_incomplete`): one statement of plain rows, one model
-    instance per port (and its facing country) per batch, and per question a shallow copy that
-    carries its flags (a batch of 1,000 questions built 16,000 instances of the same 8 ports and
-    their countries; issue 13)."""
-
-    def build() -> QuerySet:
-        return _ports_statement().values_list(
-            "n",
-            *_PORT_FLAGS,
-            *_PORT_FIELDS,
-            *(f"facing_country__{name}" for name in _COUNTRY_FIELDS),
-        )
-
-    alias = read_alias()  # where the statement below reads (registry.replicas)
-    width, flags = len(_PORT_FIELDS), len(_PORT_FLAGS)
-    shared: dict[int, Port] = {}
-    found: list[tuple[int, Port]] = []
-    for n, *values in _over_questions("ports", build, rows):
-        port_id = values[flags]
-        port = shared.get(port_id)
-        if port is None:
-            port = Port.from_db(alias, _PORT_FIELDS, values[flags : flags + width])
-            facing = values[flags + width :]
-            port._state.fields_cache["facing_country"] = (
-                Country.from_db(alias, _COUNTRY_FIELDS, facing) if facing[0] is not None else None
-            )
-            shared[port_id] = port
-        on_question = Port.__new__(Port)
-        on_question.__dict__.update(port.__dict__)
-        on_question.__dict__.update(zip(_PORT_FLAGS, values[:flags], strict=True))
-        on_question.n = n  # type: ignore[attr-defined]
-        found.append((n, on_question))
-    return found
-
-
-def _read_records(questions: list[EligibilityQuestion]) -> list[_Records]:
-    """The records of every question in a fixed number of statements: the products (the
-    resolver: 1, a second only for words it must guess), the countries, then over the table of
-    questions the access entries, the applicable regulations, the ports and the establishments
-    (each read only when some question needs it)."""
-    resolutions = product_resolve_many(q.product for q in questions if q.product)
-    iso2s = {q.country for q in questions if q.country}
-    countries = {c.iso2: c for c in Country.objects.filter(iso2__in=iso2s)} if iso2s else {}
-    records = [
-        _Records(
-            resolutions.get(q.product) or ProductResolution(q.product),
-            countries.get(q.country),
-        )
-        for q in questions
-    ]
-    rows: list[QuestionRow] = []
-    for n, (question, found) in enumerate(zip(questions, records, strict=True)):
-        product = found.resolution.product
-        if product is not None and found.country is not None:
-            rows.append((n, product.pk, found.country.pk, question.on.isoformat(), None, "", ""))
-    if not rows:
-        return records
-    accesses = _over_questions(
-        "access",
-        lambda: MarketAccess.objects.select_related("product", "country").annotate(
-            n=Q_N,
-            has_listed_ports=Exists(LISTED_PORTS),
-            dated_conditions_data=DATED_CONDITIONS,
-            state_series_data=STATE_SERIES,
-        ),
-        rows,
-        f"{QUESTIONS}.product_id = {MarketAccess._meta.db_table}.product_id AND "
-        f"{QUESTIONS}.country_id = {MarketAccess._meta.db_table}.country_id",
-    )
-    for access in accesses:
-        records[access.n].access = access
-        # The state on the date asked and the next start of access, by the Python twins of
-        # accessions.validity over the series read with the entry (no further subquery).
-        series = series_states(access.state_series_data)
-        on = questions[access.n].on
-        current = state_on(series, on)
-        upcoming = next_state(series, on, GRANTING_KINDS)
-        access.state_on_data = current.row if current else None
-        access.next_grant_data = upcoming.row if upcoming else None
-    # Regulations for every question with a product and a country (with access or without).
-    regulations = _over_questions(
-        "regulations",
-        lambda: (
-            Regulation.objects.filter(product_links__product_id=Q_PRODUCT)
-            .filter(regulation_binds_q(Q_COUNTRY, Q_ON), regulation_in_force_q(Q_ON))
-            .select_related("country", "union")
-            .annotate(n=Q_N)
-            .distinct()
-            .order_by("n", "union__code", "country__iso2", "code")
-        ),
-        rows,
-    )
-    shared: dict[int, Regulation] = {}
-    for regulation in regulations:
-        n = regulation.n
-        records[n].regulations.append(shared.setdefault(regulation.pk, regulation))
-    with_access = [
-        (n, product_id, country_id, on, access.pk, required_site_kind(access) or "-", "")
-        for n, product_id, country_id, on, *_rest in rows
-        if (access := records[n].access) is not None
-    ]
-    if not with_access:
-        return records
-    for n, port in _ports_on_questions(with_access):
-        records[n].ports.append(port)
-    with_number = [
-        (n, product_id, country_id, on, access_id, kind, questions[n].establishment)
-        for n, product_id, country_id, on, access_id, kind, _number in with_access
-        if questions[n].establishment
-    ]
-    if not with_number:
-        return records
-    establishments = _over_questions(
-        "establishments",
-        lambda: EstablishmentRegistration.objects.select_related("country", "regime").annotate(
-            n=Q_N,
-            covers_product=Exists(PRODUCT_COVERED),
-            effective_end=registration_effective_end(),
-        ),
-        with_number,
-        f"{QUESTIONS}.number = {EstablishmentRegistration._meta.db_table}.registration_number",
-    )
-    for registration in establishments:
-        records[registration.n].establishment = registration
-    return records
-
-
 def check_eligibility_batch(
     questions: list[EligibilityQuestion],
 ) -> list[EligibilityAnswer | DomainError]:
-    """Answer many eligibility questions (the single check is a batch of one) in a fixed number
-    of statements. Each result is the answer, or the DomainError of a product identifier that
-    names several products or none exactly (ambiguous_product, product_not_found), in the order
+    """Answer many eligibility questions (the single check is a batch of one) in two statements
+    (accessions.eligibility.records). Each result is the answer, with the window of dates over
+    which it holds (accessions.windows), or the DomainError of a product identifier that names
+    several products or none exactly (ambiguous_product, product_not_found), in the order
     asked."""
     results: list[EligibilityAnswer | DomainError] = []
-    for question, records in zip(questions, _read_records(questions), strict=True):
+    for question, records in zip(questions, records_read(questions), strict=True):
         answer = EligibilityAnswer(verdict=Verdict.UNKNOWN, as_of=question.on, query=question.query)
         resolution = records.resolution
         if question.product and resolution.ambiguous:
             results.append(ambiguous_product(question.product, resolution))
-        elif records.access is None:
-            results.append(answer_without_access(answer, question, records))
+            continue
+        if records.access is None:
+            answer = answer_without_access(answer, question, records)
         else:
-            results.append(answer_with_access(answer, records.access, question, records))
-    _add_coverage(
-        [
-            (question, outcome)
-            for question, outcome in zip(questions, results, strict=True)
-            if isinstance(outcome, EligibilityAnswer)
-        ]
-    )
+            answer = answer_with_access(answer, records.access, question, records)
+        if answer.verdict == Verdict.NOT_RECORDED and answer.country is not None:
+            _add_coverage(answer, question, records)
+        window = answer_window(question.on, records.days)
+        answer.holds_from, answer.holds_until = window.starts, window.ends
+        results.append(answer)
     return results
 
 
@@ -985,7 +616,7 @@ def answer_with_access(
     answer: EligibilityAnswer,
     access: MarketAccess,
     question: EligibilityQuestion,
-    records: _Records,
+    records: Records,
 ) -> EligibilityAnswer:
     """The rules once the access record is found."""
     on, port_code, number = question.on, question.port, question.establishment
@@ -1100,7 +731,7 @@ def answer_with_access(
     answer.conditions = state_conditions + _conditions(
         access, on, bool(port_code), bool(number), ports_unknown
     )
-    if undecided:  # unknown only where the registry cannot decide (docs/design.md)
+    if undecided:  # unknown only where the registry cannot decide (DESIGN.md)
         answer.verdict = Verdict.UNKNOWN
         answer.reasons = undecided + answer.reasons
         return answer
@@ -1111,7 +742,7 @@ def answer_with_access(
 def answer_without_access(
     answer: EligibilityAnswer,
     question: EligibilityQuestion,
-    records: _Records,
+    records: Records,
 ) -> EligibilityAnswer:
     """No access row matched: find out why (unknown product, unknown country, or no access)."""
     product_ident, iso2 = question.product, question.country
@@ -1139,7 +770,7 @@ def answer_without_access(
     answer.query["product"] = answer.product.slug
     answer.regulations = records.regulations
     # The registry holds no record of the pair: it does not know that there is no access
-    # (docs/design.md). The coverage of the country is added by `_add_coverage`.
+    # (DESIGN.md). The coverage of the country is added by `_add_coverage`.
     answer.verdict = Verdict.NOT_RECORDED
     answer.reasons.append(
         Reason(
@@ -1172,47 +803,17 @@ def coverage_reason(coverage: CountryRecordCoverage) -> Reason:
     return Reason("registry_coverage", recorded)
 
 
-def _add_coverage(pairs: list[tuple[EligibilityQuestion, EligibilityAnswer]]) -> None:
-    """Every `not_recorded` answer states what the registry covers for its country on the date
-    asked: the entries granting access then (one statement over the table of questions) beside
-    the reported figures (one statement), only when some answer needs it."""
-    needing = [
-        (n, answer)
-        for n, (_question, answer) in enumerate(pairs)
-        if answer.verdict == Verdict.NOT_RECORDED and answer.country is not None
-    ]
-    if not needing:
-        return
-    rows: list[QuestionRow] = [
-        (n, None, cast(Country, answer.country).pk, pairs[n][0].on.isoformat(), None, "", "")
-        for n, answer in needing
-    ]
-    table = MarketAccess._meta.db_table
-    counts = dict(
-        _over_questions(
-            "coverage",
-            lambda: (
-                MarketAccess.objects.alias(granted=access_granted_on(Q_ON))
-                .filter(granted=True)
-                .annotate(n=Q_N)
-                .order_by()
-                .values_list("n")
-                .annotate(c=Count("pk"))
-            ),
-            rows,
-            f"{QUESTIONS}.country_id = {table}.country_id",
-        )
+def _add_coverage(
+    answer: EligibilityAnswer, question: EligibilityQuestion, records: Records
+) -> None:
+    """A `not_recorded` answer states what the registry covers for its country on the date
+    asked: the entries granting access then beside the reported figures (read with the
+    records)."""
+    coverage = CountryRecordCoverage(
+        country=cast(Country, answer.country),
+        on=question.on,
+        recorded=records.coverage or 0,
+        figures=records.figures,
     )
-    figures = reported_access_figures(
-        country_ids={cast(Country, answer.country).pk for _n, answer in needing}
-    )
-    for n, answer in needing:
-        country = cast(Country, answer.country)
-        coverage = CountryRecordCoverage(
-            country=country,
-            on=pairs[n][0].on,
-            recorded=counts.get(n, 0),
-            figures=[f for f in figures if f.country_id in (None, country.pk)],
-        )
-        answer.coverage = coverage
-        answer.reasons.append(coverage_reason(coverage))
+    answer.coverage = coverage
+    answer.reasons.append(coverage_reason(coverage))

@@ -7,7 +7,7 @@ def _clear_api_keys():
     """Only the API's own keys (throttle counters, cached answers): the same Redis database may
     hold the Celery broker's queues, which a FLUSHDB would wipe."""
     client = cache._cache.get_client(write=True)
-    for pattern in ("*api-throttle:*", "*api:eligibility:*"):
+    for pattern in ("*api-throttle:*", "*api:eligibility:*", "api:answers:*", "registry:data-*"):
         for key in client.scan_iter(match=pattern):
             client.delete(key)
 

@@ -29,7 +29,7 @@ def _close_words_extra(question) -> int:
     threshold (three statements more). A fixed number, whatever the number of candidates."""
     if question["product"] != "nothing-like-it":
         return 0
-    return 3 if connection.vendor == "postgresql" else 0
+    return 1 + 3 if connection.vendor == "postgresql" else 1
 
 
 @pytest.mark.parametrize("params", ELIGIBILITY_QUESTIONS)
@@ -96,6 +96,9 @@ def test_committed_data_costs_one_query_per_repeated_question_and_fixed_per_new_
     next request compute the version again, so the best of a few attempts is what is pinned."""
     from django.core.management import call_command
 
+    from accounts.roles import roles_ensure
+
+    roles_ensure()  # an earlier committing test's flush may have taken the roles
     call_command("load_seeds", verbosity=0)
 
     def cost(params):
@@ -105,7 +108,8 @@ def test_committed_data_costs_one_query_per_repeated_question_and_fixed_per_new_
 
     cost({"product": "wheat", "country": "KZ"})  # computes and remembers the version
     repeated = [cost({"product": "maize", "country": "KZ"}) for _ in range(5)]
-    assert min(repeated) == 1
+    # Committed, outside a transaction: the answer cache in Redis answers, no query (issue 23).
+    assert min(repeated) == 0
     new = [
         cost({"product": "fresh-grapes", "country": "UZ", "date": f"2024-01-0{d}"})
         for d in range(1, 6)

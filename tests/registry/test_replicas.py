@@ -54,7 +54,7 @@ def test_each_replica_url_is_an_alias_behind_the_router():
     assert first["TEST"]["MIRROR"] == "default"
     middleware = seen["middleware"]
     # After authentication, which it asks who the user is.
-    auth = middleware.index("django.contrib.auth.middleware.AuthenticationMiddleware")
+    auth = middleware.index("api.middleware.ApiReadsSkipAuthenticationMiddleware")
     assert middleware[auth + 1] == "web.middleware.ReadRoutingMiddleware"
 
 

@@ -1,0 +1,32 @@
+"""The engine's one statement (accessions/eligibility/records.sql) reaches every table through
+an index: sequential scans priced out, its plan for a question must name no sequential scan.
+Plans, not timings (the time is in bench/eligibility.py). Two reference tables are read whole:
+the registration regimes (one row per decree) and the official figures (one row per statement
+quoted), a handful of rows each that do not grow with the registry."""
+
+import datetime as dt
+import re
+
+import pytest
+from django.db import connection
+
+from accessions.eligibility.records import statement_params, statement_sql
+from tests import factories as f
+
+pytestmark = pytest.mark.django_db
+
+SMALL_REFERENCE_TABLES = {"accessions_registrationregime", "registry_reportedfigure"}
+
+
+@pytest.mark.parametrize("number", ["", "CKAZ01012201010001"])
+def test_the_records_statement_reads_through_indexes(number):
+    access = f.MarketAccessFactory()
+    rows = [(0, access.product_id, access.country.iso2, dt.date(2024, 5, 1), number)]
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        sql = statement_sql()
+        params = statement_params(rows)
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    scanned = set(re.findall(r"Seq Scan on (\w+)", plan))
+    assert scanned <= SMALL_REFERENCE_TABLES, plan

@@ -827,7 +827,8 @@ class ProposalAction(models.TextChoices):
 class ProposalState(models.TextChoices):
     PENDING = "pending", _("pending")
     PUBLISHED = "published", _("published")
-    REJECTED = "rejected", _("rejected")
+    REJECTED = "rejected", _("rejected")  # by a reviewer, with a reason
+    WITHDRAWN = "withdrawn", _("withdrawn")  # by its author: it has no reviewer
     REBASED = "rebased", _("rebased")  # replaced by a proposal made against the newer record
 
 

@@ -143,9 +143,7 @@ def test_the_migration_makes_old_self_rejections_withdrawn(people):
     Proposal.objects.filter(pk=reviewed.pk).update(
         state="rejected", reviewer=people["senior_inspector"]
     )
-    ProposalBatch.objects.filter(pk=batch.pk).update(
-        state="rejected", reviewer=people["inspector"]
-    )
+    ProposalBatch.objects.filter(pk=batch.pk).update(state="rejected", reviewer=people["inspector"])
     migration._withdrawals_were_never_rejections(apps, None)
     own.refresh_from_db()
     reviewed.refresh_from_db()

@@ -24,7 +24,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import ngettext
 
 from accessions.models import (
     EstablishmentRegistration,
@@ -62,33 +62,78 @@ logger = logging.getLogger(__name__)
 
 # --- Subscriptions -------------------------------------------------------------------------------
 
-_UNSAFE_URL_MESSAGES = {
-    "address": gettext_lazy(
-        "This webhook address is not allowed: it must be a public internet address."
-    ),
-    "port": gettext_lazy("This webhook port is not allowed: use the standard HTTPS port 443."),
-    "unresolved": gettext_lazy("The host of this webhook address could not be found."),
-}
+
+def _ports_text(ports: tuple[int, ...]) -> str:
+    return ", ".join(str(p) for p in ports)
+
+
+def webhook_url_rules() -> list[str]:
+    """The webhook URL's rules in the reader's language, from the settings that make them
+    (notifications.outbound.webhook_rules): shown on the form before anyone breaks one."""
+    rules = outbound.webhook_rules()
+    said = [
+        _("It starts with http:// or https://.")
+        if "http" in rules.schemes
+        else _("It starts with https:// (plain http:// is refused).")
+    ]
+    if rules.ports is None:
+        said.append(_("Any port."))
+    else:
+        said.append(
+            ngettext(
+                "Port %(ports)s only (the https default when none is written).",
+                "Ports %(ports)s only (443, the https default, when none is written).",
+                len(rules.ports),
+            )
+            % {"ports": _ports_text(rules.ports)}
+        )
+    if not rules.private_allowed:
+        said.append(
+            _(
+                "Its host is a public internet address: not a private, loopback or link-local "
+                "one; it is checked again before each delivery."
+            )
+        )
+    return said
+
+
+def _fault_message(code: str) -> str:
+    """One refusal, naming the rule it breaks."""
+    rules = outbound.webhook_rules()
+    if code == "scheme":
+        if "http" in rules.schemes:
+            return _("The address must start with http:// or https://.")
+        return _("The address must start with https://; plain http:// is refused.")
+    if code == "port" and rules.ports is not None:
+        return ngettext(
+            "The port must be %(ports)s.",
+            "The port must be one of %(ports)s.",
+            len(rules.ports),
+        ) % {"ports": _ports_text(rules.ports)}
+    if code == "address":
+        return _(
+            "The host must be a public internet address; this one is private, loopback or "
+            "otherwise not reachable from the internet."
+        )
+    if code == "unresolved":
+        return _("The host of this webhook address could not be found.")
+    return _("This is not a web address (like https://example.org/hook).")
 
 
 def _webhook_url_check(url: str) -> None:
-    """The URL rules live in notifications.outbound; here they become the subscriber's message."""
+    """The URL rules live in notifications.outbound; here every rule the URL breaks becomes one
+    sentence of the subscriber's message, all at once."""
     try:
-        URLValidator(schemes=["http", "https"])(url)
-        outbound.webhook_target(url)
-    except ValidationError as exc:
-        raise DomainError("invalid_webhook_url", _invalid_url_message()) from exc
-    except outbound.UnsafeTarget as exc:
-        message = _UNSAFE_URL_MESSAGES.get(exc.code)
-        if message is None:
-            raise DomainError("invalid_webhook_url", _invalid_url_message()) from exc
-        raise DomainError(f"webhook_{exc.code}", str(message)) from exc
-
-
-def _invalid_url_message() -> str:
-    if getattr(settings, "REGISTRY_WEBHOOK_ALLOW_HTTP", False):
-        return _("A webhook URL must be an http:// or https:// address.")
-    return _("A webhook URL must be an https:// address.")
+        URLValidator(schemes=["http", "https", "ftp", "ftps"])(url)
+    except ValidationError:
+        codes = ["invalid"]
+    else:
+        codes = outbound.webhook_url_faults(url)
+    if not codes:
+        return
+    code = "invalid_webhook_url" if codes[0] in ("invalid", "scheme") else f"webhook_{codes[0]}"
+    said = [_fault_message(c) for c in codes]
+    raise DomainError(code, " ".join(said), {"faults": codes, "messages": said})
 
 
 def subscription_create(

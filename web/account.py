@@ -130,7 +130,7 @@ def watch_remove(request, pk: int):
 def subscriptions(request):
     """My subscriptions, their recent deliveries and dead letters, and a form to add one.
     POST: subscribe; the service resolves the product by any of its names and checks the URL."""
-    status, error = 200, None
+    status, error, faults = 200, None, []
     if request.method == "POST":
         try:
             created = notifications.subscription_create(
@@ -143,7 +143,7 @@ def subscriptions(request):
                 webhook_url=request.POST.get("webhook_url", ""),
             )
         except DomainError as exc:
-            status, error = 400, exc.message
+            status, error, faults = 400, exc.message, exc.extra.get("messages", [])
         else:
             if created.product is not None:  # confirm what the words resolved to
                 messages.success(
@@ -163,9 +163,11 @@ def subscriptions(request):
         "subscriptions": subs,
         "new_secret": request.session.pop(NEW_SECRET_SESSION_KEY, None),
         "error": error,
+        "faults": faults,
         "form_data": request.POST if request.method == "POST" else {},
         "countries": Country.objects.order_by("name_en"),
         "suggestions": _suggestions(),
+        "webhook_rules": notifications.webhook_url_rules(),
     }
     return render(request, "web/account/subscriptions.html", context, status=status)
 

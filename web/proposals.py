@@ -306,6 +306,7 @@ def import_page(request):
         "kinds": ImportKind.choices,
         "confidences": Confidence.choices,
         "values": request.POST,
+        "max_megabytes": MAX_UPLOAD_BYTES // (1024 * 1024),
     }
     if request.method != "POST":
         return render(request, "web/import_list.html", context)
@@ -317,7 +318,10 @@ def import_page(request):
     if upload is None:
         problems.append(_("Choose a file (file)."))
     elif upload.size is not None and upload.size > MAX_UPLOAD_BYTES:
-        problems.append(_("The file is larger than 20 MB (file)."))
+        problems.append(
+            _("The file is larger than %(size)s MB (file).")
+            % {"size": MAX_UPLOAD_BYTES // (1024 * 1024)}
+        )
     if kind not in ImportKind.values:
         problems.append(_("Choose which list the file is (kind)."))
     if not source.strip():

@@ -24,6 +24,7 @@ from registry.errors import DomainError
 from registry.models import Country, Product
 from web.auth import language_cookie_set
 from web.guards import requires
+from web.saved import saved_questions_of
 
 Ability = roles.Ability
 PRODUCT_SUGGESTIONS = 1000
@@ -67,6 +68,8 @@ def _account_page(request, *, status: int = 200, error: str = "", form_data=None
         "form_data": form_data or {},
         "subscription_count": Subscription.objects.filter(user=user).count(),
         "key_count": ApiKey.objects.filter(owner=user, revoked_at__isnull=True).count(),
+        "saved_questions": saved_questions_of(user) if roles.may_subscribe(user) else [],
+        "may_save_questions": roles.may_subscribe(user),
     }
     return render(request, "web/account/home.html", context, status=status)
 

@@ -77,7 +77,7 @@ def worker(django_db_setup, django_db_blocker, tmp_path_factory):
             [
                 str(CELERY),
                 "-A",
-                "registry",
+                "config",
                 "worker",
                 "--pool=solo",
                 "-Q",

@@ -22,14 +22,30 @@ from notifications.models import Channel, SavedQuestion
 
 
 class SavedQuestionInputSerializer(serializers.Serializer):
-    product = serializers.CharField(help_text="Any of the product's names, its slug or HS code.")
-    country = serializers.CharField(help_text="ISO alpha-2 or alpha-3 code, or the name.")
-    port = serializers.CharField(required=False, default="", allow_blank=True)
+    product = serializers.CharField(
+        max_length=200, help_text="Any of the product's names, its slug or HS code."
+    )
+    country = serializers.CharField(
+        max_length=100, help_text="ISO alpha-2 or alpha-3 code, or the name."
+    )
+    port = serializers.CharField(
+        required=False, default="", allow_blank=True, max_length=40, help_text="Port code."
+    )
     establishment = serializers.CharField(
-        required=False, default="", allow_blank=True, help_text="GACC registration number."
+        required=False,
+        default="",
+        allow_blank=True,
+        max_length=32,
+        help_text="GACC registration number.",
     )
     channel = serializers.ChoiceField(choices=Channel.choices, default=Channel.EMAIL)
-    webhook_url = serializers.CharField(required=False, default="", allow_blank=True)
+    webhook_url = serializers.CharField(
+        required=False,
+        default="",
+        allow_blank=True,
+        max_length=500,
+        help_text="For the webhook channel: an https address on a public host.",
+    )
 
 
 class SavedReasonSerializer(serializers.Serializer):

@@ -91,15 +91,27 @@ def saved_question_save(
     if resolution.ambiguous:
         raise ambiguous_product(product, resolution)
     if resolution.product is None:
-        raise DomainError("product_not_found", _("No product in the catalogue is called that."))
+        raise DomainError(
+            "product_not_found",
+            _("No product in the catalogue is called that."),
+            {"parameter": "product"},
+        )
     found_country = country_resolve(country or "")
     if found_country is None:
-        raise DomainError("country_not_found", _("No country in the registry is called that."))
+        raise DomainError(
+            "country_not_found",
+            _("No country in the registry is called that."),
+            {"parameter": "country"},
+        )
     found_port = None
     if port.strip():
         found_port = Port.objects.filter(code=port.strip().lower()).first()
         if found_port is None:
-            raise DomainError("port_not_found", _("No port in the registry has that code."))
+            raise DomainError(
+                "port_not_found",
+                _("No port in the registry has that code."),
+                {"parameter": "port"},
+            )
     if channel not in Channel.values:
         raise DomainError("invalid_channel", _("The channel must be e-mail or webhook."))
     if channel == Channel.WEBHOOK:
@@ -107,6 +119,12 @@ def saved_question_save(
     elif not user.email:
         raise DomainError("no_email", _("Add an e-mail address to your account first."))
     establishment = establishment.strip().upper()
+    if len(establishment) > 32:
+        raise DomainError(
+            "invalid_establishment",
+            _("A registration number has at most 32 characters."),
+            {"parameter": "establishment"},
+        )
     key = (resolution.product.slug, found_country.iso2, found_port.code if found_port else "")
     verdict, reasons = _answer([(*key, establishment, _language(user))], today)[
         (*key, establishment, _language(user))

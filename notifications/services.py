@@ -133,7 +133,9 @@ def _webhook_url_check(url: str) -> None:
         return
     code = "invalid_webhook_url" if codes[0] in ("invalid", "scheme") else f"webhook_{codes[0]}"
     said = [_fault_message(c) for c in codes]
-    raise DomainError(code, " ".join(said), {"faults": codes, "messages": said})
+    raise DomainError(
+        code, " ".join(said), {"parameter": "webhook_url", "faults": codes, "messages": said}
+    )
 
 
 def subscription_create(

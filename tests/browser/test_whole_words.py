@@ -69,19 +69,22 @@ def signed_in_site(browser, live_server, django_db_setup, django_db_blocker):
             password="pw-whole-words-1",
             role="senior_inspector",
         )
-        assert user.pk
-        yield live_server.url, "words"
+        context = browser.new_context()
+        page = context.new_page()
+        page.goto(f"{live_server.url}/accounts/login/")
+        page.locator("input[name=login]").fill(user.username)
+        page.locator("input[name=password]").fill("pw-whole-words-1")
+        page.locator("form.account-form button[type=submit]").click()
+        page.wait_for_load_state()
+        state = context.storage_state()  # the session cookie, reused by every test below
+        context.close()
+        yield live_server.url, state
         call_command("flush", interactive=False, verbosity=0)
 
 
-def _visit(browser, site, login, *, language, width, print_media=False):
-    context = browser.new_context(viewport={"width": width, "height": 900})
+def _visit(browser, site, state, *, language, width, print_media=False):
+    context = browser.new_context(viewport={"width": width, "height": 900}, storage_state=state)
     page = context.new_page()
-    page.goto(f"{site}/accounts/login/")
-    page.locator("input[name=login]").fill(login)
-    page.locator("input[name=password]").fill("pw-whole-words-1")
-    page.locator("form.account-form button[type=submit]").click()
-    page.wait_for_load_state()
     context.add_cookies([{"name": "django_language", "value": language, "url": site}])
     if print_media:
         page.emulate_media(media="print")

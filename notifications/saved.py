@@ -30,6 +30,7 @@ from accessions.eligibility.given import answer_changed
 from accounts import roles
 from notifications import services
 from notifications.models import Channel, SavedQuestion, SavedQuestionChange
+from notifications.webhook_urls import webhook_url_check
 from registry.errors import DomainError
 from registry.models import Port
 from registry.selectors import ambiguous_product, country_resolve, product_resolve
@@ -115,7 +116,7 @@ def saved_question_save(
     if channel not in Channel.values:
         raise DomainError("invalid_channel", _("The channel must be e-mail or webhook."))
     if channel == Channel.WEBHOOK:
-        services._webhook_url_check(webhook_url)
+        webhook_url_check(webhook_url)
     elif not user.email:
         raise DomainError("no_email", _("Add an e-mail address to your account first."))
     establishment = establishment.strip().upper()

@@ -20,6 +20,7 @@ from api.models import ApiKey
 from notifications import services as notifications
 from notifications.models import Delivery, Subscription, Watch
 from notifications.selectors import recent_deliveries, subscriptions_of, watches_of
+from notifications.webhook_urls import webhook_url_rules
 from registry.errors import DomainError
 from registry.models import Country, Product
 from web.auth import language_cookie_set
@@ -170,7 +171,7 @@ def subscriptions(request):
         "form_data": request.POST if request.method == "POST" else {},
         "countries": Country.objects.order_by("name_en"),
         "suggestions": _suggestions(),
-        "webhook_rules": notifications.webhook_url_rules(),
+        "webhook_rules": webhook_url_rules(),
     }
     return render(request, "web/account/subscriptions.html", context, status=status)
 

@@ -69,22 +69,19 @@ def signed_in_site(browser, live_server, django_db_setup, django_db_blocker):
             password="pw-whole-words-1",
             role="senior_inspector",
         )
-        context = browser.new_context()
-        page = context.new_page()
-        page.goto(f"{live_server.url}/accounts/login/")
-        page.locator("input[name=login]").fill(user.username)
-        page.locator("input[name=password]").fill("pw-whole-words-1")
-        page.locator("form.account-form button[type=submit]").click()
-        page.wait_for_load_state()
-        state = context.storage_state()  # the session cookie, reused by every test below
-        context.close()
-        yield live_server.url, state
+        assert user.pk
+        yield live_server.url, "words"
         call_command("flush", interactive=False, verbosity=0)
 
 
-def _visit(browser, site, state, *, language, width, print_media=False):
-    context = browser.new_context(viewport={"width": width, "height": 900}, storage_state=state)
+def _visit(browser, site, login, *, language, width, print_media=False):
+    context = browser.new_context(viewport={"width": width, "height": 900})
     page = context.new_page()
+    page.goto(f"{site}/accounts/login/")
+    page.locator("input[name=login]").fill(login)
+    page.locator("input[name=password]").fill("pw-whole-words-1")
+    page.locator("form.account-form button[type=submit]").click()
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
     context.add_cookies([{"name": "django_language", "value": language, "url": site}])
     if print_media:
         page.emulate_media(media="print")
@@ -100,6 +97,7 @@ def test_no_word_is_broken_on_screen(browser, signed_in_site, artifacts_dir, lan
     for path in PAGES:
         response = page.goto(f"{site}{path}", wait_until="load")
         assert response is not None and response.status < 500, path
+        assert "/accounts/login/" not in page.url, f"not signed in: {path}"
         found = page.evaluate(_BROKEN_WORDS)
         if found:
             broken[path] = found
@@ -123,6 +121,7 @@ def test_no_word_is_broken_in_print(browser, signed_in_site, language):
         "/dashboard/",
     ):
         page.goto(f"{site}{path}", wait_until="load")
+        assert "/accounts/login/" not in page.url, f"not signed in: {path}"
         found = page.evaluate(_BROKEN_WORDS)
         if found:
             broken[path] = found

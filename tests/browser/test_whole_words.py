@@ -22,6 +22,11 @@ PAGES = (
     "/proposals/import/",
     "/ports/",
 )
+PRINTED = (
+    "/check/?product=maize&country=KZ&port=khorgos",
+    "/check/?product=beef&country=KZ&port=khorgos",
+    "/dashboard/",
+)
 
 # Every letter run of two or more (Chinese breaks between characters by its rules: not checked);
 # a word inside a permalink, a secret or code may break (they are long tokens on purpose).
@@ -55,75 +60,63 @@ _BROKEN_WORDS = """() => {
 
 
 @pytest.fixture(scope="module")
-def signed_in_site(browser, live_server, django_db_setup, django_db_blocker):
-    """The seeds and the demo set, and a senior inspector's session (the dashboard, the import
-    page and the account pages are theirs); removed afterwards."""
+def signed_in(browser, live_server, django_db_setup, django_db_blocker):
+    """The seeds and the demo set, and one browser context signed in as a senior inspector (the
+    dashboard, the import page and the account pages are theirs), shared by the tests below:
+    each sets its own width, language and media. Removed afterwards."""
     from accounts.services import account_create
 
     with django_db_blocker.unblock():
         call_command("load_seeds", verbosity=0)
         call_command("load_demo", verbosity=0)
-        user = account_create(
+        account_create(
             username="words",
             email="words@example.org",
             password="pw-whole-words-1",
             role="senior_inspector",
         )
-        assert user.pk
-        yield live_server.url, "words"
+        site = live_server.url
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        page = context.new_page()
+        page.goto(f"{site}/accounts/login/")
+        page.locator("input[name=login]").fill("words")
+        page.locator("input[name=password]").fill("pw-whole-words-1")
+        page.locator("form.account-form button[type=submit]").click()
+        page.wait_for_url(lambda url: "/accounts/login/" not in url)
+        yield site, context, page
+        context.close()
         call_command("flush", interactive=False, verbosity=0)
 
 
-def _visit(browser, site, login, *, language, width, print_media=False):
-    context = browser.new_context(viewport={"width": width, "height": 900})
-    page = context.new_page()
-    page.goto(f"{site}/accounts/login/")
-    page.locator("input[name=login]").fill(login)
-    page.locator("input[name=password]").fill("pw-whole-words-1")
-    page.locator("form.account-form button[type=submit]").click()
-    page.wait_for_url(lambda url: "/accounts/login/" not in url)
+def _prepare(signed_in, *, language, width, print_media=False):
+    site, context, page = signed_in
     context.add_cookies([{"name": "django_language", "value": language, "url": site}])
-    if print_media:
-        page.emulate_media(media="print")
-    return context, page
+    page.set_viewport_size({"width": width, "height": 900})
+    page.emulate_media(media="print" if print_media else "screen")
+    return site, page
 
 
-@pytest.mark.parametrize("language", LANGUAGES)
-@pytest.mark.parametrize("width", WIDTHS)
-def test_no_word_is_broken_on_screen(browser, signed_in_site, artifacts_dir, language, width):
-    site, session = signed_in_site
-    context, page = _visit(browser, site, session, language=language, width=width)
+def test_no_word_is_broken_on_screen_or_in_print(signed_in, artifacts_dir):
+    """One signed-in visit of every page in every language, at 360 and 1280 px on screen and on
+    an A4 width (210 mm less the 12 mm margins at 96 px an inch) in print."""
     broken = {}
-    for path in PAGES:
-        response = page.goto(f"{site}{path}", wait_until="load")
-        assert response is not None and response.status < 500, path
-        assert "/accounts/login/" not in page.url, f"not signed in: {path}"
-        found = page.evaluate(_BROKEN_WORDS)
-        if found:
-            broken[path] = found
-        name = path.strip("/").split("?")[0].replace("/", "-") or "home"
-        page.screenshot(
-            path=str(artifacts_dir / f"words-{name}-{language}-{width}.png"), full_page=True
-        )
-    context.close()
-    assert broken == {}
-
-
-@pytest.mark.parametrize("language", LANGUAGES)
-def test_no_word_is_broken_in_print(browser, signed_in_site, language):
-    """Print media on an A4 width (210 mm less the 12 mm margins at 96 px an inch)."""
-    site, session = signed_in_site
-    context, page = _visit(browser, site, session, language=language, width=703, print_media=True)
-    broken = {}
-    for path in (
-        "/check/?product=maize&country=KZ&port=khorgos",
-        "/check/?product=beef&country=KZ&port=khorgos",
-        "/dashboard/",
-    ):
-        page.goto(f"{site}{path}", wait_until="load")
-        assert "/accounts/login/" not in page.url, f"not signed in: {path}"
-        found = page.evaluate(_BROKEN_WORDS)
-        if found:
-            broken[path] = found
-    context.close()
+    for language in LANGUAGES:
+        for width, media in ((360, "screen"), (1280, "screen"), (703, "print")):
+            site, page = _prepare(
+                signed_in, language=language, width=width, print_media=media == "print"
+            )
+            paths = PAGES if media == "screen" else PRINTED
+            for path in paths:
+                response = page.goto(f"{site}{path}", wait_until="load")
+                assert response is not None and response.status < 500, path
+                assert "/accounts/login/" not in page.url, f"not signed in: {path}"
+                found = page.evaluate(_BROKEN_WORDS)
+                if found:
+                    broken[f"{language} {width}px {media} {path}"] = found
+                if media == "screen":
+                    name = path.strip("/").split("?")[0].replace("/", "-") or "home"
+                    page.screenshot(
+                        path=str(artifacts_dir / f"words-{name}-{language}-{width}.png"),
+                        full_page=True,
+                    )
     assert broken == {}

@@ -24,7 +24,12 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from accessions.eligibility.answer import EligibilityAnswer, EligibilityQuestion
+from accessions.eligibility.answer import (
+    EligibilityAnswer,
+    EligibilityQuestion,
+    normalise_port,
+    normalise_registration,
+)
 from accessions.eligibility.check import check_eligibility_batch
 from accessions.eligibility.given import answer_changed
 from accounts import roles
@@ -106,7 +111,7 @@ def saved_question_save(
         )
     found_port = None
     if port.strip():
-        found_port = Port.objects.filter(code=port.strip().lower()).first()
+        found_port = Port.objects.filter(code=normalise_port(port)).first()
         if found_port is None:
             raise DomainError(
                 "port_not_found",
@@ -119,7 +124,7 @@ def saved_question_save(
         webhook_url_check(webhook_url)
     elif not user.email:
         raise DomainError("no_email", _("Add an e-mail address to your account first."))
-    establishment = establishment.strip().upper()
+    establishment = normalise_registration(establishment)
     if len(establishment) > 32:
         raise DomainError(
             "invalid_establishment",

@@ -38,6 +38,19 @@ class InstrumentKind(models.TextChoices):
     REPORTED = "reported", _("reported (no instrument seen)")
 
 
+def instrument_phrase(kind: str, ref: str) -> str:
+    """An instrument as one phrase, in the reader's language: "GACC announcement 2023 No.66", not
+    "GACC announcement GACC 2023 No.66" (the kind already names the issuer a reference may start
+    with), and a reference that already says its kind in full is not prefixed again."""
+    label = str(InstrumentKind(kind).label) if kind in InstrumentKind.values else ""
+    ref = (ref or "").strip()
+    if label and ref.lower().startswith(label.lower()):
+        return ref
+    if kind == InstrumentKind.ANNOUNCEMENT and ref.upper().startswith("GACC "):
+        ref = ref[len("GACC ") :].strip()
+    return f"{label} {ref}".strip()
+
+
 class EstablishmentsBasis(models.TextChoices):
     """Why an access entry does (or does not) require GACC-registered establishments."""
 
@@ -178,11 +191,7 @@ class MarketAccess(Provenance):
     def instrument_display(self) -> str:
         """The instrument as one phrase: "GACC announcement 2023 No.66", not "GACC announcement
         GACC 2023 No.66" (the kind already names the issuer the reference starts with)."""
-        kind = str(self.get_instrument_kind_display())
-        ref = self.instrument_ref.strip()
-        if self.instrument_kind == InstrumentKind.ANNOUNCEMENT and ref.startswith("GACC "):
-            ref = ref.removeprefix("GACC ").strip()
-        return f"{kind} {ref}".strip()
+        return instrument_phrase(self.instrument_kind, self.instrument_ref)
 
     def __str__(self) -> str:
         # Words in the reader's language, never "玉米粉 from KZ" (issue 11).
@@ -848,7 +857,8 @@ class ProposalAction(models.TextChoices):
 class ProposalState(models.TextChoices):
     PENDING = "pending", _("pending")
     PUBLISHED = "published", _("published")
-    REJECTED = "rejected", _("rejected")
+    REJECTED = "rejected", _("rejected")  # by a reviewer, with a reason
+    WITHDRAWN = "withdrawn", _("withdrawn")  # by its author: it has no reviewer
     REBASED = "rebased", _("rebased")  # replaced by a proposal made against the newer record
 
 

@@ -4,7 +4,7 @@ stage and age. Shared by the access entry's page and the pipeline page.
 
 Only recorded dates are used: a stage whose date the sources do not give is shown as unknown,
 and so is the time spent in it; a time between dates of month, year, repost or inferred precision
-is marked approximate.
+is a range of days (registry.dates.days_between), never one number.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from accessions.models import (
     MarketAccess,
     Stage,
 )
+from registry.dates import DaySpan, days_between
 from registry.provenance import DatePrecision
 
 # A request is open while access is being negotiated or only a protocol is signed.
@@ -39,8 +40,8 @@ class TimelineStep:
     reached: bool = False
     occurred_on: dt.date | None = None
     precision: str = ""
-    days: int | None = None
-    approximate: bool = False
+    days: int | None = None  # the least it can be (for ordering); `span` is what is shown
+    span: DaySpan | None = None
     current: bool = False
     # The last stage of a request that is no longer open: the procedure ended there.
     final: bool = False
@@ -56,16 +57,12 @@ class PipelineRow:
     access: MarketAccess
     steps: list[TimelineStep]
     current: TimelineStep | None
-    # Days since the current stage began (None: its date is unknown).
+    # Days since the current stage began, at least (None: its date is unknown); `age` the range.
     age_days: int | None
-    age_approximate: bool
+    age: DaySpan | None
     # The current stage's position in the procedure (for ordering; -1 when no stage is recorded).
     position: int = -1
     stages_recorded: int = field(default=0)
-
-
-def _approximate(precision: str) -> bool:
-    return precision not in ("", DatePrecision.EXACT)
 
 
 def stage_timeline(
@@ -100,14 +97,13 @@ def stage_timeline(
     for index, step in enumerate(reached):
         following = reached[index + 1] if index + 1 < len(reached) else None
         end = following.occurred_on if following is not None else (today if is_open else None)
+        end_precision = following.precision if following is not None else DatePrecision.EXACT
         if following is None:
             step.current, step.final = is_open, not is_open
         if step.occurred_on is None or end is None:
             continue
-        step.days = (end - step.occurred_on).days
-        step.approximate = _approximate(step.precision) or (
-            following is not None and _approximate(following.precision)
-        )
+        step.span = days_between(step.occurred_on, step.precision, end, end_precision)
+        step.days = step.span.low
     return ordered
 
 
@@ -149,7 +145,7 @@ def pipeline(*, today: dt.date, country=None, stage: str | None = None) -> list[
                 steps=steps,
                 current=current,
                 age_days=current.days if current is not None else None,
-                age_approximate=current.approximate if current is not None else False,
+                age=current.span if current is not None else None,
                 position=STAGE_ORDER.get(current.stage, -1) if current is not None else -1,
                 stages_recorded=sum(step.reached for step in steps),
             )

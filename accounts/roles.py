@@ -236,8 +236,13 @@ def may_publish(user: Any, author_id: int | None) -> bool:
 
 
 def may_reject(user: Any, author_id: int | None) -> bool:
-    """Reject a proposal: any reviewer, or its own author withdrawing it."""
-    return may_review(user) or (may_propose(user) and user.pk == author_id)
+    """Reject a proposal: a reviewer who is not its author (the author withdraws instead)."""
+    return may_review(user) and _active(user) and user.pk != author_id
+
+
+def may_withdraw(user: Any, author_id: int | None) -> bool:
+    """Withdraw a proposal: only its author, while they may still propose."""
+    return may_propose(user) and _active(user) and user.pk == author_id
 
 
 def may_write_directly(user: Any) -> bool:

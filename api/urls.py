@@ -4,7 +4,7 @@ under /api/ (odd characters and newlines included) with a problem+json 404."""
 from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView
 
-from api import access, answers, base, catalogue, changes, eligibility, regulations
+from api import access, answers, base, catalogue, changes, eligibility, regulations, saved
 
 app_name = "api"
 
@@ -28,6 +28,12 @@ urlpatterns = [
         "v1/eligibility/bulk/", eligibility.EligibilityBulkView.as_view(), name="eligibility-bulk"
     ),
     path("v1/answers/<slug:public_id>/", answers.AnswerRecordView.as_view(), name="answer-detail"),
+    path("v1/saved-questions/", saved.SavedQuestionListView.as_view(), name="saved-question-list"),
+    path(
+        "v1/saved-questions/<int:pk>/",
+        saved.SavedQuestionDetailView.as_view(),
+        name="saved-question-detail",
+    ),
     path("v1/regulations/", regulations.RegulationListView.as_view(), name="regulation-list"),
     path(
         "v1/regulations/<int:pk>/",

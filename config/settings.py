@@ -341,6 +341,12 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "accessions.tasks.reap_import_runs_task",
         "schedule": 300.0,
     },
+    # Every day at 02:45 UTC, after the sweep: ask every saved question again and tell each
+    # trader whose answer changed (by e-mail or webhook, as they chose).
+    "reanswer-saved-questions-daily": {
+        "task": "notifications.tasks.reanswer_saved_questions_task",
+        "schedule": crontab(hour=2, minute=45),
+    },
     # Mondays at 06:00 UTC: one e-mail digest per subscriber with the week's pending events.
     "weekly-digest": {
         "task": "notifications.tasks.send_digests_task",

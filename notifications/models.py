@@ -253,3 +253,96 @@ class WebhookTest(models.Model):
     @property
     def error_label(self) -> str:
         return str(FAILURE_LABELS.get(self.error, self.error))
+
+
+class SavedQuestion(models.Model):
+    """An eligibility question a trader keeps (product, country, optional port and producer),
+    with the answer the registry last gave it and the day that answer last changed. The daily
+    job re-answers every saved question through the one engine and, when the verdict or the
+    reasons change, writes a SavedQuestionChange (the saved questions' outbox) in the same
+    transaction; the change is told by e-mail or signed webhook, as the trader chose."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_questions"
+    )
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+")
+    country = models.ForeignKey(Country, on_delete=models.CASCADE, related_name="+")
+    port = models.ForeignKey(
+        "registry.Port", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    establishment = models.CharField(
+        _("establishment registration number"), max_length=32, blank=True
+    )
+    channel = models.CharField(
+        _("channel"), max_length=10, choices=Channel.choices, default=Channel.EMAIL
+    )
+    webhook_url = models.URLField(_("webhook URL"), max_length=500, blank=True)
+    secret = models.CharField(_("signing secret"), max_length=64, blank=True)
+    verdict = models.CharField(_("verdict"), max_length=30)
+    # [{"code": ..., "message": ...}] as last answered (messages in the owner's language).
+    reasons = models.JSONField(_("reasons"), default=list, blank=True)
+    answered_on = models.DateField(_("answered on"))
+    changed_on = models.DateField(_("answer last changed on"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["user", "-created_at", "-id"]
+        verbose_name = _("saved question")
+        verbose_name_plural = _("saved questions")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "product", "country", "port", "establishment"],
+                nulls_distinct=False,
+                name="saved_question_once",
+                violation_error_message=_("You already saved this question."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(channel="email")
+                | models.Q(webhook_url__startswith="http://")
+                | models.Q(webhook_url__startswith="https://"),
+                name="saved_question_webhook_http",
+                violation_error_message=_("A webhook URL must start with http:// or https://."),
+            ),
+            choices_constraint("saved_question", "channel", Channel),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.product} / {self.country}"
+
+
+class SavedQuestionChange(models.Model):
+    """A saved question's answer changed: before and after, written with the new answer, and
+    delivered at most once on success (retried with backoff, then a dead letter)."""
+
+    question = models.ForeignKey(SavedQuestion, on_delete=models.CASCADE, related_name="changes")
+    changed_on = models.DateField(_("changed on"))
+    verdict_before = models.CharField(_("verdict before"), max_length=30)
+    verdict_after = models.CharField(_("verdict after"), max_length=30)
+    reasons_before = models.JSONField(_("reasons before"), default=list, blank=True)
+    reasons_after = models.JSONField(_("reasons after"), default=list, blank=True)
+    state = models.CharField(
+        _("state"), max_length=10, choices=DeliveryState.choices, default=DeliveryState.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt at"))
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+    last_status_code = models.PositiveSmallIntegerField(
+        _("last HTTP status"), null=True, blank=True
+    )
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("saved question change")
+        verbose_name_plural = _("saved question changes")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["question", "changed_on"], name="saved_question_change_once_a_day"
+            ),
+            choices_constraint("saved_question_change", "state", DeliveryState),
+        ]
+        indexes = [models.Index(fields=["state", "next_attempt_at"], name="saved_change_due")]
+
+    def __str__(self) -> str:
+        return f"{self.question_id} {self.changed_on}: {self.verdict_before} → {self.verdict_after}"

@@ -95,47 +95,76 @@ def resolve_host(host: str, port: int) -> list[Address]:
     return [ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]) for info in infos]
 
 
-def _allowed_ports(scheme: str) -> set[int] | None:
+@dataclass(frozen=True)
+class WebhookRules:
+    """The rules a webhook URL must meet, as the settings make them (shown on the form)."""
+
+    schemes: tuple[str, ...]  # ("https",) or ("https", "http")
+    ports: tuple[int, ...] | None  # None: any port
+    private_allowed: bool  # private and loopback targets (development and tests only)
+
+
+def webhook_rules() -> WebhookRules:
+    allow_http = getattr(settings, "REGISTRY_WEBHOOK_ALLOW_HTTP", False)
+    schemes = ("https", "http") if allow_http else ("https",)
     extra = getattr(settings, "REGISTRY_WEBHOOK_PORTS", [])
-    if extra == "*" or "*" in extra:
-        return None
-    ports = {443} | {int(p) for p in extra}
-    if scheme == "http":
-        ports.add(80)
-    return ports
+    ports: tuple[int, ...] | None = None
+    if not (extra == "*" or "*" in extra):
+        ports = tuple(sorted({443} | ({80} if allow_http else set()) | {int(p) for p in extra}))
+    return WebhookRules(
+        schemes=schemes,
+        ports=ports,
+        private_allowed=getattr(settings, "REGISTRY_WEBHOOK_ALLOW_PRIVATE", False),
+    )
+
+
+def _inspect(url: str) -> tuple[list[UnsafeTarget], Target | None]:
+    """Every rule the URL breaks, in the order a reader meets them, or the checked target."""
+    rules = webhook_rules()
+    try:
+        parts = urlsplit(url)
+        written_port = parts.port
+    except ValueError:
+        return [UnsafeTarget("invalid")], None
+    faults: list[UnsafeTarget] = []
+    scheme = parts.scheme.lower()
+    if scheme not in rules.schemes:
+        faults.append(UnsafeTarget("scheme"))
+    host = parts.hostname or ""
+    if not host or parts.username is not None or parts.password is not None:
+        return [*faults, UnsafeTarget("invalid")], None
+    # A refused scheme's own default port is not a second fault; a written port is judged.
+    port = written_port or (443 if scheme == "https" else 80)
+    judged = written_port is not None or scheme in rules.schemes
+    if judged and rules.ports is not None and port not in rules.ports:
+        faults.append(UnsafeTarget("port"))
+    try:
+        addresses = resolve_host(host, port)
+    except (OSError, UnicodeError, ValueError):
+        addresses = []
+    if not addresses:
+        return [*faults, UnsafeTarget("unresolved", UNRESOLVED)], None
+    if not rules.private_allowed and not all(address_is_public(a) for a in addresses):
+        faults.append(UnsafeTarget("address"))
+    if faults:
+        return faults, None
+    path = parts.path or "/"
+    if parts.query:
+        path += "?" + parts.query
+    return [], Target(scheme, host, port, addresses[0], path)
+
+
+def webhook_url_faults(url: str) -> list[str]:
+    """The codes of every rule the URL breaks (scheme, port, address, unresolved, invalid)."""
+    return [fault.code for fault in _inspect(url)[0]]
 
 
 def webhook_target(url: str) -> Target:
     """Check a webhook URL and resolve it to one checked address; raises UnsafeTarget."""
-    allow_http = getattr(settings, "REGISTRY_WEBHOOK_ALLOW_HTTP", False)
-    allow_private = getattr(settings, "REGISTRY_WEBHOOK_ALLOW_PRIVATE", False)
-    try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError as exc:
-        raise UnsafeTarget("invalid") from exc
-    scheme = parts.scheme.lower()
-    if scheme not in ({"https", "http"} if allow_http else {"https"}):
-        raise UnsafeTarget("scheme")
-    host = parts.hostname or ""
-    if not host or parts.username is not None or parts.password is not None:
-        raise UnsafeTarget("invalid")
-    port = port or (443 if scheme == "https" else 80)
-    allowed = _allowed_ports(scheme)
-    if allowed is not None and port not in allowed:
-        raise UnsafeTarget("port")
-    try:
-        addresses = resolve_host(host, port)
-    except (OSError, UnicodeError, ValueError) as exc:
-        raise UnsafeTarget("unresolved", UNRESOLVED) from exc
-    if not addresses:
-        raise UnsafeTarget("unresolved", UNRESOLVED)
-    if not allow_private and not all(address_is_public(a) for a in addresses):
-        raise UnsafeTarget("address")
-    path = parts.path or "/"
-    if parts.query:
-        path += "?" + parts.query
-    return Target(scheme, host, port, addresses[0], path)
+    faults, target = _inspect(url)
+    if faults or target is None:
+        raise faults[0]
+    return target
 
 
 @dataclass(frozen=True)

@@ -82,3 +82,9 @@ def watches_of(user: Any) -> list[Watch]:
             and (watch.country_id is None or e.country_id == watch.country_id)
         ][:LATEST_CHANGES]
     return watches
+
+
+def outbox_events_waiting() -> bool:
+    """Whether the outbox holds events not yet fanned out (a change of records since the last
+    dispatch): the dispatcher then also re-answers the saved questions."""
+    return OutboxEvent.objects.filter(fanned_out_at__isnull=True).exists()

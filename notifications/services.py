@@ -19,12 +19,11 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
-from django.core.validators import URLValidator
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import ngettext
 
 from accessions.models import (
     EstablishmentRegistration,
@@ -47,6 +46,7 @@ from notifications.models import (
     Subscription,
     Watch,
 )
+from notifications.webhook_urls import webhook_url_check
 from registry.errors import DomainError
 from registry.models import Product
 from registry.selectors import (
@@ -62,34 +62,6 @@ from registry.sql import sql_execute, sql_in_ids, sql_now
 logger = logging.getLogger(__name__)
 
 # --- Subscriptions -------------------------------------------------------------------------------
-
-_UNSAFE_URL_MESSAGES = {
-    "address": gettext_lazy(
-        "This webhook address is not allowed: it must be a public internet address."
-    ),
-    "port": gettext_lazy("This webhook port is not allowed: use the standard HTTPS port 443."),
-    "unresolved": gettext_lazy("The host of this webhook address could not be found."),
-}
-
-
-def _webhook_url_check(url: str) -> None:
-    """The URL rules live in notifications.outbound; here they become the subscriber's message."""
-    try:
-        URLValidator(schemes=["http", "https"])(url)
-        outbound.webhook_target(url)
-    except ValidationError as exc:
-        raise DomainError("invalid_webhook_url", _invalid_url_message()) from exc
-    except outbound.UnsafeTarget as exc:
-        message = _UNSAFE_URL_MESSAGES.get(exc.code)
-        if message is None:
-            raise DomainError("invalid_webhook_url", _invalid_url_message()) from exc
-        raise DomainError(f"webhook_{exc.code}", str(message)) from exc
-
-
-def _invalid_url_message() -> str:
-    if getattr(settings, "REGISTRY_WEBHOOK_ALLOW_HTTP", False):
-        return _("A webhook URL must be an http:// or https:// address.")
-    return _("A webhook URL must be an https:// address.")
 
 
 def subscription_create(
@@ -148,7 +120,7 @@ def subscription_create(
         )
     fields[target] = found
     if channel == Channel.WEBHOOK:
-        _webhook_url_check(webhook_url)
+        webhook_url_check(webhook_url)
         fields.update(webhook_url=webhook_url, secret=secrets.token_hex(32))
     elif not user.email:
         raise DomainError("no_email", _("Add an e-mail address to your account first."))
@@ -468,7 +440,7 @@ def delivery_retry(*, delivery: Delivery, by: Any) -> Delivery:
 # --- E-mail digests ------------------------------------------------------------------------------
 
 
-def _reading_language(user: Any) -> str:
+def reading_language(user: Any) -> str:
     """The language a user chose on their account page (else the site's default)."""
     chosen = AccountProfile.objects.filter(user=user).values_list("language", flat=True).first()
     return chosen or settings.LANGUAGE_CODE
@@ -508,7 +480,7 @@ def digests_send(*, batch_size: int = 500) -> int:
             if not claimed:
                 continue
             user = claimed[0].subscription.user
-            with translation.override(_reading_language(user)):
+            with translation.override(reading_language(user)):
                 lines = "\n".join(_digest_line(d) for d in claimed)
                 body = (
                     _("Changes in the market-access registry you subscribed to:") + "\n\n" + lines
@@ -555,7 +527,7 @@ def reviewers_notify(*, proposal_id: int | None = None, batch_id: int | None = N
     )
     sent = 0
     for user in reviewers:
-        with translation.override(_reading_language(user)):
+        with translation.override(reading_language(user)):
             if isinstance(item, Proposal):
                 subject = _("Proposal to review: %(record)s") % {"record": item.object_repr}
                 path = f"/proposals/{item.pk}/"

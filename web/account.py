@@ -22,10 +22,12 @@ from notifications import services as notifications
 from notifications import webhook_tests
 from notifications.models import Delivery, Subscription, Watch
 from notifications.selectors import recent_deliveries, subscriptions_of, watches_of
+from notifications.webhook_urls import webhook_url_rules
 from registry.errors import DomainError
 from registry.models import Country, Product
 from web.auth import language_cookie_set
 from web.guards import requires
+from web.saved import saved_questions_of
 
 Ability = roles.Ability
 PRODUCT_SUGGESTIONS = 1000
@@ -69,6 +71,8 @@ def _account_page(request, *, status: int = 200, error: str = "", form_data=None
         "form_data": form_data or {},
         "subscription_count": Subscription.objects.filter(user=user).count(),
         "key_count": ApiKey.objects.filter(owner=user, revoked_at__isnull=True).count(),
+        "saved_questions": saved_questions_of(user) if roles.may_subscribe(user) else [],
+        "may_save_questions": roles.may_subscribe(user),
     }
     return render(request, "web/account/home.html", context, status=status)
 
@@ -132,7 +136,7 @@ def watch_remove(request, pk: int):
 def subscriptions(request):
     """My subscriptions, their recent deliveries and dead letters, and a form to add one.
     POST: subscribe; the service resolves the product by any of its names and checks the URL."""
-    status, error = 200, None
+    status, error, faults = 200, None, []
     if request.method == "POST":
         try:
             created = notifications.subscription_create(
@@ -145,7 +149,7 @@ def subscriptions(request):
                 webhook_url=request.POST.get("webhook_url", ""),
             )
         except DomainError as exc:
-            status, error = 400, exc.message
+            status, error, faults = 400, exc.message, exc.extra.get("messages", [])
         else:
             if created.product is not None:  # confirm what the words resolved to
                 messages.success(
@@ -167,9 +171,11 @@ def subscriptions(request):
         "tests_open": any(t.is_open for s in subs for t in s.latest_tests[:1]),  # type: ignore[attr-defined]
         "new_secret": request.session.pop(NEW_SECRET_SESSION_KEY, None),
         "error": error,
+        "faults": faults,
         "form_data": request.POST if request.method == "POST" else {},
         "countries": Country.objects.order_by("name_en"),
         "suggestions": _suggestions(),
+        "webhook_rules": webhook_url_rules(),
     }
     return render(request, "web/account/subscriptions.html", context, status=status)
 

@@ -195,6 +195,9 @@ def proposal_detail(request, pk: int):
             "may_reject": pending
             and proposal.batch_id is None
             and roles.may_reject(request.user, proposal.author_id),
+            "may_withdraw": pending
+            and proposal.batch_id is None
+            and roles.may_withdraw(request.user, proposal.author_id),
             "may_rebase": stale and proposal.batch_id is None,
         },
     )
@@ -220,12 +223,15 @@ def proposal_decide(request, pk: int):
         elif decision == "reject":
             proposals.proposal_reject(proposal=proposal, by=request.user, comment=comment)
             messages.success(request, _("The proposal is rejected."))
+        elif decision == "withdraw":
+            proposals.proposal_withdraw(proposal=proposal, by=request.user, comment=comment)
+            messages.success(request, _("You withdrew the proposal."))
         elif decision == "rebase":
             fresh = proposals.proposal_rebase(proposal=proposal, by=request.user, comment=comment)
             messages.success(request, _("The proposal was made again against the current record."))
             return redirect("proposal-detail", pk=fresh.pk)
         else:
-            messages.error(request, _("Choose publish, reject or rebase."))
+            messages.error(request, _("Choose publish, reject, withdraw or rebase."))
     except DomainError as exc:
         if exc.code == "not_allowed":
             raise PermissionDenied(exc.message) from exc
@@ -255,6 +261,7 @@ def batch_detail(request, pk: int):
             ],
             "may_publish": pending and roles.may_publish(request.user, batch.author_id),
             "may_reject": pending and roles.may_reject(request.user, batch.author_id),
+            "may_withdraw": pending and roles.may_withdraw(request.user, batch.author_id),
         },
     )
 
@@ -274,8 +281,11 @@ def batch_decide(request, pk: int):
         elif decision == "reject":
             proposals.batch_reject(batch=batch, by=request.user, comment=comment)
             messages.success(request, _("The import is rejected."))
+        elif decision == "withdraw":
+            proposals.batch_withdraw(batch=batch, by=request.user, comment=comment)
+            messages.success(request, _("You withdrew the import."))
         else:
-            messages.error(request, _("Choose publish or reject."))
+            messages.error(request, _("Choose publish, reject or withdraw."))
     except DomainError as exc:
         if exc.code == "not_allowed":
             raise PermissionDenied(exc.message) from exc

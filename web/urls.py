@@ -4,7 +4,7 @@ django-allauth's, included by config.urls under accounts/)."""
 from django.urls import path
 from django.views.generic import RedirectView
 
-from web import account, answers, proposals, views
+from web import account, answers, proposals, saved, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -47,6 +47,12 @@ urlpatterns = [
     path("accounts/language/", account.account_language, name="account-language"),
     path("accounts/watchlist/", account.watch_add, name="watch-add"),
     path("accounts/watchlist/<int:pk>/remove/", account.watch_remove, name="watch-remove"),
+    path("accounts/saved-questions/", saved.saved_question_add, name="saved-question-add"),
+    path(
+        "accounts/saved-questions/<int:pk>/delete/",
+        saved.saved_question_delete,
+        name="saved-question-delete",
+    ),
     path("accounts/subscriptions/", account.subscriptions, name="subscriptions"),
     path(
         "accounts/subscriptions/<int:pk>/pause/",

@@ -32,6 +32,7 @@ from accessions.models import (
     AccessionStage,
     EstablishmentRegistration,
     MarketAccess,
+    instrument_phrase,
 )
 from registry.history import HISTORY_IGNORED_FIELDS, history_supported
 from registry.models import Country, Product
@@ -248,7 +249,7 @@ def _edit_title(record: str, model: type[models.Model], event: Any, context, acc
 
 def _edit_instrument(record: str, model: type[models.Model], event: Any) -> str:
     if record == RecordKind.ACCESS:
-        return f"{shown(model, 'instrument_kind', event.instrument_kind)} {event.instrument_ref}"
+        return instrument_phrase(event.instrument_kind or "", event.instrument_ref or "")
     if record == RecordKind.CONDITION:
         return event.instrument_ref
     if record == RecordKind.REGULATION:

@@ -35,6 +35,7 @@ from accessions.models import (
     RegistrationStatus,
     StateKind,
     StateOrigin,
+    instrument_phrase,
 )
 from accessions.validity import KIND_RANK, derived_status, grants_access, state_on
 from registry.dates import covers
@@ -48,8 +49,7 @@ def _access_title(access: MarketAccess) -> str:
 
 
 def _access_instrument(access: MarketAccess) -> str:
-    kind = str(access.get_instrument_kind_display())
-    return f"{kind} {access.instrument_ref}".strip()
+    return instrument_phrase(access.instrument_kind, access.instrument_ref)
 
 
 # The change a state starting in the window stands for (negotiating is no legal effect).
@@ -126,12 +126,11 @@ def _state_change(access: MarketAccess, state: AccessState, states: list[AccessS
             fields = [field_change(MarketAccess, "valid_until", None, day - ONE_DAY), status]
         elif state.kind == StateKind.PROTOCOL_SIGNED:
             fields = [field_change(MarketAccess, "protocol_signed_on", None, day)]
-            extra["instrument"] = f"{InstrumentKind.PROTOCOL.label} {state.instrument_ref}".strip()
+            extra["instrument"] = instrument_phrase(InstrumentKind.PROTOCOL, state.instrument_ref)
             extra["instrument_date"] = day
     else:
         # A state recorded on its own names its own instrument (a suspension notice, ...).
-        kind = str(state.get_instrument_kind_display()) if state.instrument_kind else ""
-        extra["instrument"] = f"{kind} {state.instrument_ref}".strip()
+        extra["instrument"] = instrument_phrase(state.instrument_kind, state.instrument_ref)
         extra["instrument_date"] = None
     if state.limited_to.strip():
         fields.append(

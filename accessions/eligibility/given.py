@@ -18,6 +18,19 @@ def _codes(reasons: Iterable[Any]) -> list[str]:
     return sorted(r["code"] if isinstance(r, dict) else r.code for r in reasons)
 
 
+def answer_changed(
+    verdict_before: str,
+    reasons_before: Iterable[Any],
+    verdict_after: str,
+    reasons_after: Iterable[Any],
+) -> bool:
+    """The rule: an answer changed when its verdict or the codes of its reasons differ (the
+    messages' words and language do not count). Shared by citable answers and saved questions."""
+    return str(verdict_before) != str(verdict_after) or _codes(reasons_before) != _codes(
+        reasons_after
+    )
+
+
 @dataclass
 class AnswerComparison:
     """The answer as given and today's answer (None when the question cannot be answered today:
@@ -33,9 +46,9 @@ class AnswerComparison:
         differ from those given (the messages' words and language do not count)."""
         if self.today is None:
             return True
-        return str(self.today.verdict) != self.record.verdict or _codes(
-            self.today.reasons
-        ) != _codes(self.record.reasons)
+        return answer_changed(
+            self.record.verdict, self.record.reasons, self.today.verdict, self.today.reasons
+        )
 
 
 def answer_record_compare(record: AnswerRecord) -> AnswerComparison:

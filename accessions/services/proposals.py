@@ -483,12 +483,22 @@ def _apply(proposal: Proposal, *, by: Any, public_note: str | None = None) -> mo
 
 
 def _check_reviewer(by: Any, author_id: int, rebased_by_id: int | None = None) -> None:
-    """A reviewer who is neither the author nor the one who rebased it (maker-checker)."""
-    if not roles.may_review(by):
+    """Maker-checker: a reviewer who is neither the author nor the one who rebased the proposal.
+    The author (or rebaser) is told first that it is theirs, whatever their role, so an inspector
+    publishing their own proposal learns why, not that the page is for others."""
+    me = getattr(by, "pk", None)
+    if me == author_id:
+        raise DomainError(
+            "self_approval",
+            _("You proposed this; a senior inspector other than you publishes it."),
+        )
+    if rebased_by_id is not None and me == rebased_by_id:
+        raise DomainError(
+            "self_approval",
+            _("You rebased this proposal; a senior inspector other than you publishes it."),
+        )
+    if not roles.may_publish(by, author_id):
         raise DomainError("not_allowed", _("Only senior inspectors publish proposals."))
-    makers = [author_id] + ([rebased_by_id] if rebased_by_id is not None else [])
-    if not all(roles.may_publish(by, maker) for maker in makers):
-        raise DomainError("self_approval", _("Nobody publishes their own proposal."))
 
 
 def proposal_publish(
@@ -519,15 +529,24 @@ def proposal_publish(
 
 
 def _mark(proposal: Proposal, state: str, *, by: Any, comment: str) -> None:
+    _close(proposal, state, reviewer=by, comment=comment)
+
+
+def _close(proposal: Proposal, state: str, *, reviewer: Any, comment: str) -> None:
     proposal.state = state
-    proposal.reviewer = by
+    proposal.reviewer = reviewer
     proposal.review_comment = comment
     proposal.reviewed_at = timezone.now()
     proposal.save(update_fields=["state", "reviewer", "review_comment", "reviewed_at", "object_id"])
 
 
 def proposal_reject(*, proposal: Proposal, by: Any, comment: str) -> Proposal:
-    """Reject a pending proposal with a reason (a reviewer), or withdraw one's own."""
+    """Reject a pending proposal with a reason: a reviewer other than its author (an author
+    withdraws their own: proposal_withdraw)."""
+    if getattr(by, "pk", None) == proposal.author_id:
+        raise DomainError(
+            "own_proposal", _("You proposed this; withdraw it instead of rejecting it.")
+        )
     if not roles.may_reject(by, proposal.author_id):
         raise DomainError("not_allowed", _("Only senior inspectors reject proposals."))
     if proposal.batch_id is not None:
@@ -537,6 +556,19 @@ def proposal_reject(*, proposal: Proposal, by: Any, comment: str) -> Proposal:
     with transaction.atomic():
         locked = _lock(proposal)
         _mark(locked, ProposalState.REJECTED, by=by, comment=comment)
+    return locked
+
+
+def proposal_withdraw(*, proposal: Proposal, by: Any, comment: str = "") -> Proposal:
+    """The author takes back their pending proposal. It is withdrawn, not rejected: nobody
+    reviewed it, so it has no reviewer; `reviewed_at` records when it was closed."""
+    if not roles.may_withdraw(by, proposal.author_id):
+        raise DomainError("not_allowed", _("Only the author of a proposal withdraws it."))
+    if proposal.batch_id is not None:
+        raise DomainError("in_batch", _("An import is published, rejected or withdrawn whole."))
+    with transaction.atomic():
+        locked = _lock(proposal)
+        _close(locked, ProposalState.WITHDRAWN, reviewer=None, comment=comment)
     return locked
 
 
@@ -627,6 +659,10 @@ def batch_publish(
 
 
 def batch_reject(*, batch: ProposalBatch, by: Any, comment: str) -> ProposalBatch:
+    if getattr(by, "pk", None) == batch.author_id:
+        raise DomainError(
+            "own_proposal", _("You proposed this; withdraw it instead of rejecting it.")
+        )
     if not roles.may_reject(by, batch.author_id):
         raise DomainError("not_allowed", _("Only senior inspectors reject proposals."))
     if not comment.strip():
@@ -638,6 +674,21 @@ def batch_reject(*, batch: ProposalBatch, by: Any, comment: str) -> ProposalBatc
         for proposal in locked.proposals.all():
             _mark(proposal, ProposalState.REJECTED, by=by, comment=comment)
         _mark_batch(locked, ProposalState.REJECTED, by=by, comment=comment)
+    return locked
+
+
+def batch_withdraw(*, batch: ProposalBatch, by: Any, comment: str = "") -> ProposalBatch:
+    """The author takes back a whole pending import: it and its proposals are withdrawn, with
+    no reviewer."""
+    if not roles.may_withdraw(by, batch.author_id):
+        raise DomainError("not_allowed", _("Only the author of a proposal withdraws it."))
+    with transaction.atomic():
+        locked = ProposalBatch.objects.select_for_update().get(pk=batch.pk)
+        if locked.state != ProposalState.PENDING:
+            raise DomainError("not_pending", _("The import is not pending."))
+        for proposal in locked.proposals.all():
+            _close(proposal, ProposalState.WITHDRAWN, reviewer=None, comment=comment)
+        _mark_batch(locked, ProposalState.WITHDRAWN, by=None, comment=comment)
     return locked
 
 

@@ -6,6 +6,7 @@ import datetime as dt
 import pytest
 
 from accessions.pipeline import pipeline, stage_timeline
+from registry.dates import DaySpan
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -40,7 +41,11 @@ def test_time_spent_in_each_stage_runs_to_the_next_recorded_stage_and_today_for_
     assert steps["questionnaire"].reached and steps["questionnaire"].days is None
     current = steps["risk_assessment"]
     assert current.current and current.days == (TODAY - dt.date(2024, 6, 30)).days
-    assert current.approximate  # a month-precision date
+    # A month-precision date: the time is a range of the month's days, not one number.
+    assert (current.span.low, current.span.high) == (
+        (TODAY - dt.date(2024, 6, 30)).days,
+        (TODAY - dt.date(2024, 6, 1)).days,
+    )
     assert not steps["inspection"].reached and steps["inspection"].days is None
 
 
@@ -52,7 +57,7 @@ def test_a_completed_accession_has_no_current_stage_and_exact_durations():
         accession=accession, stage="announcement", occurred_on=dt.date(2023, 6, 13)
     )
     steps = _steps(stage_timeline(access, list(accession.stages.all()), today=TODAY))
-    assert steps["protocol"].days == 24 and not steps["protocol"].approximate
+    assert steps["protocol"].days == 24 and steps["protocol"].span == DaySpan(24, 24)
     assert steps["announcement"].days is None and not steps["announcement"].current
     assert steps["announcement"].final and not steps["protocol"].final
 

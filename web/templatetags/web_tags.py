@@ -11,7 +11,7 @@ from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
-from registry.dates import format_dated
+from registry.dates import DaySpan, format_dated, format_days
 from registry.localize import content_language
 from registry.provenance import Confidence
 
@@ -105,6 +105,13 @@ def dated(value, precision: str = "") -> SafeString:
     itself as a <time> element ("не позднее <time>2025-09-22</time> (дата перепечатки)")."""
     text = str(conditional_escape(format_dated(value, precision or "exact")))
     return mark_safe(_ISO_DATE.sub(_time, text))  # noqa: S308 (escaped above; digits only added)
+
+
+@register.filter
+def days_text(span: DaySpan | None) -> str:
+    """A duration between recorded dates as their precision allows (registry.dates.format_days):
+    '13 days', 'between 706 and 1,071 days', 'at least 40 days'."""
+    return format_days(span)
 
 
 @register.filter

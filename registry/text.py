@@ -12,7 +12,10 @@ from functools import lru_cache
 
 import snowballstemmer  # type: ignore[import-untyped]
 
-_PUNCT = re.compile(r"[\s\-_/,;:.()\[\]\"'«»“”‘’!?·、，（）]+")
+_PUNCT = re.compile(r"[\s\-_/,;:.()\[\]\"'«»“”‘’!?·、，（）~]+")
+# Marks a stored key that is a related word of a product, not a name of it: `fold` strips the
+# mark from whatever is asked, so no identifier ever equals such a key exactly.
+RELATED_MARK = "~"
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 _LATIN = re.compile(r"[a-z]")
 _ENGLISH = snowballstemmer.stemmer("english")
@@ -74,3 +77,41 @@ def typo_limit(text: str) -> int:
     letters (too many short names sit one letter apart), one up to seven, two from eight."""
     n = len(text)
     return 0 if n < 4 else 1 if n < 8 else 2
+
+
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+# How a fresh product's name is turned into its dried form's in each script ("apricot" ->
+# "dried apricot", "абрикос" -> "сушёный абрикос", "杏" -> "杏干"): a word naming the fresh
+# product names the dried one too, so the resolver offers both (issue 24).
+_DRIED = {"latin": "dried", "cyrillic": "сушёный", "cjk": "干"}
+
+
+def has_cjk(text: str) -> bool:
+    return bool(_CJK.search(text))
+
+
+def dried_forms(text: str) -> list[str]:
+    """The wordings of the dried form of what `text` names, in its own script."""
+    if has_cjk(text):
+        return [text + _DRIED["cjk"], _DRIED["cjk"] + text]
+    word = _DRIED["cyrillic"] if _CYRILLIC.search(text) else _DRIED["latin"]
+    return [f"{word} {text}", f"{text} {word}"]
+
+
+def contained_names(text: str) -> list[str]:
+    """The parts of a wording a recorded name may be ("red kidney beans" holds "kidney bean"):
+    every run of neighbouring stemmed words, longest first; in Chinese every run of two or
+    more characters."""
+    if has_cjk(text):
+        folded = fold(text).replace(" ", "")
+        runs = {folded[i:j] for i in range(len(folded)) for j in range(i + 2, len(folded) + 1)}
+        runs.discard(folded)
+        return sorted(runs, key=lambda run: (-len(run), run))
+    words = stem(text).split()
+    runs = {
+        " ".join(words[i:j])
+        for i in range(len(words))
+        for j in range(i + 1, len(words) + 1)
+        if j - i < len(words)
+    }
+    return sorted(runs, key=lambda run: (-len(run.split()), run))

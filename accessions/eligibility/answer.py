@@ -167,6 +167,8 @@ class EligibilityAnswer:
     coverage: Any = None
     # The access entry's legal state on the date asked (accessions.validity), as read with it.
     state: dict[str, Any] | None = None
+    # The kind asked about when a broader entry covers it (accessions.eligibility.kinds).
+    covered_kind: Any = None
 
     @property
     def state_display(self) -> str:

@@ -47,6 +47,7 @@ from accessions.eligibility.answer import (
     Requirement,
     Verdict,
 )
+from accessions.eligibility.kinds import covered_kind_add, product_resolve_in_countries
 from accessions.models import (
     STOPPED_REGISTRATION_STATUSES,
     AccessCondition,
@@ -74,7 +75,6 @@ from registry.provenance import DatePrecision
 from registry.selectors import (
     ProductResolution,
     ambiguous_product,
-    product_resolve_many,
     site_list_incomplete_q,
 )
 from registry.sql import server_bound
@@ -865,12 +865,14 @@ def _read_records(questions: list[EligibilityQuestion]) -> list[_Records]:
     resolver: 1, a second only for words it must guess), the countries, then over the table of
     questions the access entries, the applicable regulations, the ports and the establishments
     (each read only when some question needs it)."""
-    resolutions = product_resolve_many(q.product for q in questions if q.product)
+    resolutions = product_resolve_in_countries(
+        (q.product, q.country) for q in questions if q.product
+    )
     iso2s = {q.country for q in questions if q.country}
     countries = {c.iso2: c for c in Country.objects.filter(iso2__in=iso2s)} if iso2s else {}
     records = [
         _Records(
-            resolutions.get(q.product) or ProductResolution(q.product),
+            resolutions.get((q.product, q.country)) or ProductResolution(q.product),
             countries.get(q.country),
         )
         for q in questions
@@ -969,6 +971,7 @@ def check_eligibility_batch(
             results.append(answer_without_access(answer, question, records))
         else:
             results.append(answer_with_access(answer, records.access, question, records))
+        covered_kind_add(answer, resolution)  # "covered by a broader entry" (issue 24)
     _add_coverage(
         [
             (question, outcome)

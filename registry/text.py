@@ -99,19 +99,15 @@ def dried_forms(text: str) -> list[str]:
 
 
 def contained_names(text: str) -> list[str]:
-    """The parts of a wording a recorded name may be ("red kidney beans" holds "kidney bean"):
-    every run of neighbouring stemmed words, longest first; in Chinese every run of two or
-    more characters."""
+    """The parts of a wording a recorded name may be: its head, the run of words it ends with
+    ("red kidney beans" holds "kidney bean"; "honey bee" does not hold "honey"), in Russian also
+    the run it starts with ("фасоль красная"); in Chinese the characters it ends with (two at
+    least: "红芸豆" holds "芸豆"). Longest first, the wording itself left out."""
     if has_cjk(text):
         folded = fold(text).replace(" ", "")
-        runs = {folded[i:j] for i in range(len(folded)) for j in range(i + 2, len(folded) + 1)}
-        runs.discard(folded)
-        return sorted(runs, key=lambda run: (-len(run), run))
+        return [folded[i:] for i in range(1, len(folded) - 1)]
     words = stem(text).split()
-    runs = {
-        " ".join(words[i:j])
-        for i in range(len(words))
-        for j in range(i + 1, len(words) + 1)
-        if j - i < len(words)
-    }
-    return sorted(runs, key=lambda run: (-len(run.split()), run))
+    runs = [" ".join(words[i:]) for i in range(1, len(words))]
+    if _CYRILLIC.search(text):
+        runs += [" ".join(words[:j]) for j in range(len(words) - 1, 0, -1)]
+    return sorted(dict.fromkeys(runs), key=lambda run: (-len(run.split()), run))

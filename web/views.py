@@ -38,10 +38,12 @@ from registry.errors import DomainError
 from registry.filters import PortFilter
 from registry.history import event_data, history_changes, history_supported
 from registry.models import (
+    AliasKind,
     Country,
     Port,
     PortRegime,
     Product,
+    ProductKind,
     SiteKind,
     SupervisionSite,
     Union,
@@ -148,6 +150,7 @@ def check_page(
     suggestions = Product.objects.only("slug", "name_en", "name_zh", "name_ru").order_by("name_en")[
         :PRODUCT_SUGGESTIONS
     ]
+    kinds = ProductKind.objects.select_related("product").order_by("name_en")
     return render(
         request,
         "web/check.html",
@@ -157,6 +160,7 @@ def check_page(
             "did_you_mean": did_you_mean or [],
             "suggestion": suggestion,
             "suggestions": suggestions,
+            "kinds": kinds,
             "today": today(),
         },
         status=400 if form.errors or suggestion else 200,
@@ -435,8 +439,10 @@ def country_detail(request, iso2: str):
 
 
 def product_detail(request, slug: str):
-    product = get_object_or_404(Product.objects.prefetch_related("aliases"), slug=slug)
+    product = get_object_or_404(Product.objects.prefetch_related("aliases", "kinds"), slug=slug)
     accesses = _access_entries().filter(product=product).order_by("country__iso2")
+    # A related word suggests the product; it is not another name of it (issue 24).
+    aliases = [a for a in product.aliases.all() if a.kind != AliasKind.RELATED]
     links = (
         RegulationProduct.objects.filter(product=product)
         .select_related("regulation__country", "regulation__union")
@@ -445,7 +451,13 @@ def product_detail(request, slug: str):
     return render(
         request,
         "web/product_detail.html",
-        {"product": product, "accesses": list(accesses), "links": list(links)},
+        {
+            "product": product,
+            "aliases": aliases,
+            "kinds": list(product.kinds.all()),
+            "accesses": list(accesses),
+            "links": list(links),
+        },
     )
 
 

@@ -403,10 +403,12 @@ def _close_keys(idents: list[str]) -> list[ProductSearchKey]:
         near |= Q(key=RELATED_MARK + folded) | Q(stem=RELATED_MARK + stemmed)
         for word in stemmed.split():
             near |= Q(stem__contains=word)
+        heads = contained_names(ident)
         if has_cjk(folded):  # no word boundaries: the wording within a name, or a name within it
-            near |= Q(key__contains=folded) | Q(key__in=contained_names(ident))
+            near |= Q(key__contains=folded) | Q(key__in=heads)
+            near |= Q(key__in=[RELATED_MARK + head for head in heads])
         else:
-            near |= Q(stem__in=contained_names(ident))
+            near |= Q(stem__in=heads) | Q(stem__in=[RELATED_MARK + head for head in heads])
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
             "SET LOCAL pg_trgm.similarity_threshold = %s", [TRIGRAM_SIMILARITY_THRESHOLD]
@@ -449,7 +451,8 @@ def _close_match(
         slips = min(distance(folded, key, limit), distance(stemmed, key_stem, limit))
         if slips <= limit or (words and words <= set(key_stem.split())):
             return (-1, MatchReason.RELATED)
-        return None
+        size = contained.get(key if cjk else key_stem)  # the head of a longer wording
+        return (limit + 2 - size / 100, MatchReason.CONTAINS) if size else None
     if limit:
         slips = min(distance(folded, key, limit), distance(stemmed, key_stem, limit))
         if slips <= limit:

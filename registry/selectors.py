@@ -122,10 +122,8 @@ def country_search(query: str) -> list[tuple[Country, str]]:
     exact = country_resolve(query)
     least = 2 if CJK.search(folded) else 3
     found: dict[int, tuple[Country, str]] = {}
-    if exact is not None:
-        found[exact.pk] = (exact, "")
     if len(folded) < least:
-        return list(found.values())
+        return [(exact, "")] if exact is not None else []
     rows = Country.objects.annotate(alias=F("aliases__alias")).order_by("name_en", "alias")
     for country in rows:
         own = (country.name_en, country.name_zh, country.name_ru)
@@ -133,6 +131,8 @@ def country_search(query: str) -> list[tuple[Country, str]]:
             found.setdefault(country.pk, (country, ""))
         elif country.alias and folded in fold(country.alias):
             found.setdefault(country.pk, (country, country.alias))
+    if exact is not None:  # by its code (or a name the parts above did not hold), first
+        found = {exact.pk: found.get(exact.pk, (exact, "")), **found}
     return list(found.values())
 
 

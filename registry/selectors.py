@@ -701,15 +701,30 @@ class _StageOne:
         )
 
 
+# Statements `product_resolve_many` adds when some identifier names a covered kind: one read of
+# the kinds of the products covering them (whatever the number of identifiers).
+KIND_STATEMENTS = 1
+
+
 def _load_kinds(resolutions: Iterable[ProductResolution]) -> None:
-    """Put the covered kinds (read by id) in place of their ids, in one query, only when some
-    identifier named a kind."""
+    """Put the covered kinds (read by id) in place of their ids, each with every kind of its
+    product (`siblings`, in the source's order), in one query, only when some identifier named
+    a kind."""
     resolutions = [r for r in resolutions if r.kinds]
-    ids = {kind for r in resolutions for kind in r.kinds.values()}
+    ids = {kind for r in resolutions for kind in r.kinds.values() if isinstance(kind, int)}
     if not ids:
         return
-    loaded = ProductKind.objects.select_related("product").prefetch_related("product__kinds")
-    by_id = loaded.in_bulk(ids)
+    rows = list(
+        ProductKind.objects.filter(product__kinds__in=ids).order_by(
+            "product_id", "position", "slug"
+        )
+    )
+    by_product: dict[int, list[ProductKind]] = {}
+    for kind in rows:
+        by_product.setdefault(kind.product_id, []).append(kind)
+    by_id = {kind.pk: kind for kind in rows}
+    for kind in rows:
+        kind.siblings = by_product[kind.product_id]  # type: ignore[attr-defined]
     for resolution in resolutions:
         for slug, kind in list(resolution.kinds.items()):
             resolution.kinds[slug] = by_id[kind] if isinstance(kind, int) else kind

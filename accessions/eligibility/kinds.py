@@ -15,6 +15,10 @@ from accessions.models import MarketAccess
 from registry.models import Country, Product, ProductKind
 from registry.selectors import ProductResolution, product_resolve_many
 
+# Statements `product_resolve_in_countries` adds when a word names both a product and a kind
+# another product covers: one read of the countries' entries for those products.
+COUNTRY_KIND_STATEMENTS = 1
+
 
 def product_resolve_in_countries(
     pairs: Iterable[tuple[str, str]],
@@ -57,7 +61,8 @@ class CoveredKind:
 
     @property
     def kinds(self) -> list[ProductKind]:
-        return list(self.product.kinds.all())
+        """Every kind of the covering product, read with the kind (registry.selectors)."""
+        return list(getattr(self.kind, "siblings", None) or self.product.kinds.all())
 
     @property
     def note(self) -> str:

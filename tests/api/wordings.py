@@ -181,7 +181,6 @@ COUNTRY_WORDINGS: dict[str, str] = {
     # Issue 24: official, short and historical names, whole or in part
     "土库曼斯坦": "TM",
     "Kirghizia": "KG",
-    "Кыргызская": "KG",
 }
 
 # Issue 24: search finds a country by part of any of its names and leads to its page.
@@ -190,6 +189,7 @@ COUNTRY_SEARCHES: dict[str, str] = {
     "Туркм": "TM",
     "土库曼": "TM",
     "Киргиз": "KG",
+    "Кыргызская": "KG",
     "Kyrgyz Rep": "KG",
     "uzbek": "UZ",
 }

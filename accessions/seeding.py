@@ -47,10 +47,13 @@ from registry.models import (
     Country,
     CountryAlias,
     CoverageGap,
+    HsHeading,
     Port,
     PortRegime,
     Product,
     ProductAlias,
+    ProductKind,
+    ProductKindAlias,
     ReportedFigure,
     ReportedSiteCount,
     SupervisionSite,
@@ -189,6 +192,15 @@ def market_access_ref(row: dict[str, str]) -> MarketAccess:
         raise RowError(f"no market_access row for {row['country']}/{row['product']}") from None
 
 
+def kind_ref(row: dict[str, str]) -> ProductKind:
+    try:
+        return ProductKind.objects.get(
+            product__slug=row["product"].strip(), slug=row["kind"].strip()
+        )
+    except ProductKind.DoesNotExist:
+        raise RowError(f"no covered kind {row['product']}/{row['kind']}") from None
+
+
 def accession_ref(row: dict[str, str]) -> Accession:
     accessions = list(
         Accession.objects.filter(
@@ -270,6 +282,15 @@ SPECS: list[Spec] = [
          f"slug name_en name_zh name_ru category origin_type hs_code hs_basis {PROVENANCE}"),
     Spec("product_aliases.csv", ProductAlias, ("product", "alias"), "alias language kind",
          {"product": PRODUCT}),
+    # The named kinds a product covers (issue 24), and the other names they are found by.
+    Spec("product_kinds.csv", ProductKind, ("product", "slug"),
+         f"slug name_en name_zh name_ru hs_code {PROVENANCE}",
+         {"product": PRODUCT, "position": required_int}, optional=True),
+    Spec("product_kind_aliases.csv", ProductKindAlias, ("kind", "alias"), "alias language",
+         derived=lambda row: {"kind": kind_ref(row)}, ignored=("product", "kind"), optional=True),
+    # HS 2022 chapters and headings of the recorded products, named in three languages.
+    Spec("hs_headings.csv", HsHeading, ("code",), f"code name_en name_zh name_ru {PROVENANCE}",
+         optional=True),
     Spec("ports.csv", Port, ("code",),
          "code name_en name_pinyin name_zh name_ru counterpart_port green_channel_precision "
          f"green_channel_source green_channel_confidence location {PROVENANCE}",

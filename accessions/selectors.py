@@ -673,3 +673,17 @@ def reported_access_figures(*, country_ids: Iterable[int]) -> list[ReportedFigur
         .filter(Q(country__isnull=True) | Q(country_id__in=list(country_ids)))
         .order_by(F("as_of").desc(nulls_last=True), "key")
     )
+
+
+def access_entries_by_product(product_ids: Iterable[int]) -> dict[int, list[MarketAccess]]:
+    """The access entries of some products, by product, each with its country, in country order
+    (the HS tree lists them under each product and covered kind). One query."""
+    entries: dict[int, list[MarketAccess]] = {}
+    rows = (
+        MarketAccess.objects.filter(product_id__in=set(product_ids))
+        .select_related("country", "product")
+        .order_by("country__name_en")
+    )
+    for access in rows:
+        entries.setdefault(access.product_id, []).append(access)
+    return entries

@@ -43,7 +43,7 @@ from api.base import (
     problem_responses,
 )
 from api.caching import ConditionalGetMixin, answer_cache_get, answer_cache_key, answer_cache_set
-from api.errors import ParameterError
+from api.errors import ParameterError, SuggestionSerializer
 from api.serializers import (
     AccessStateSerializer,
     CountryRefSerializer,
@@ -332,6 +332,35 @@ def answer_coverage(answer: EligibilityAnswer) -> dict[str, Any] | None:
     }
 
 
+class CoveredKindSerializer(serializers.Serializer):
+    kind = serializers.DictField(
+        child=serializers.CharField(allow_blank=True),
+        help_text="The kind asked about: its `slug`, `name` and `hs_code`.",
+    )
+    product = serializers.CharField(help_text="The slug of the product that covers the kind.")
+    kinds = serializers.ListField(
+        child=serializers.CharField(), help_text="The names of every kind the product covers."
+    )
+    has_entry = serializers.BooleanField(
+        help_text="Whether the country asked about has an access entry for the product."
+    )
+    note = serializers.CharField(help_text="The same in words, in the language asked for.")
+
+
+def answer_covered_kind(answer: EligibilityAnswer) -> dict[str, Any] | None:
+    covered = answer.covered_kind
+    if covered is None:
+        return None
+    kind = covered.kind
+    return {
+        "kind": {"slug": kind.slug, "name": str(kind.name), "hs_code": kind.hs_code},
+        "product": covered.product.slug,
+        "kinds": [str(k.name) for k in covered.kinds],
+        "has_entry": covered.has_entry,
+        "note": str(covered.note),
+    }
+
+
 class EligibilityAnswerSerializer(serializers.Serializer):
     verdict = serializers.ChoiceField(choices=Verdict.choices, help_text=VERDICT_HELP)
     as_of = serializers.DateField()
@@ -359,6 +388,11 @@ class EligibilityAnswerSerializer(serializers.Serializer):
         help_text="On `not_recorded` answers about a known country: what the registry records "
         "for it on that date, beside the official figures; null otherwise."
     )
+    covered_by = serializers.SerializerMethodField(
+        help_text="When the product asked about is a kind a broader entry covers (dried "
+        "apricots in Kyrgyzstan's dried-fruit entry): the kind, the covering product and its "
+        "kinds; null otherwise."
+    )
     regulations = RegulationRefSerializer(many=True)
     allowed_ports = PortRefSerializer(many=True)
     holds_from = serializers.DateField(
@@ -376,6 +410,10 @@ class EligibilityAnswerSerializer(serializers.Serializer):
     sources = SourceSerializer(many=True)
     is_illustrative = serializers.BooleanField()
     permalink = serializers.SerializerMethodField()
+
+    @extend_schema_field(CoveredKindSerializer(allow_null=True))
+    def get_covered_by(self, answer) -> dict[str, Any] | None:
+        return answer_covered_kind(answer)
 
     @extend_schema_field(AccessStateSerializer(allow_null=True))
     def get_state(self, answer) -> dict[str, Any] | None:
@@ -474,6 +512,7 @@ def render_answer(answer: EligibilityAnswer, request: Any = None) -> dict[str, A
         "state": answer_state(answer),
         "states": answer_series(answer),
         "coverage": answer_coverage(answer),
+        "covered_by": answer_covered_kind(answer),
         "regulations": [
             {
                 "id": r.pk,
@@ -498,6 +537,7 @@ class BulkLineErrorSerializer(serializers.Serializer):
     code = serializers.CharField()
     detail = serializers.CharField()
     candidates = serializers.ListField(child=serializers.CharField(), required=False)
+    suggestions = SuggestionSerializer(many=True, required=False)
 
 
 class BulkResultSerializer(EligibilityAnswerSerializer):
@@ -679,11 +719,11 @@ class EligibilityBulkView(ApiView):
                         "error": {
                             "code": outcome.code,
                             "detail": outcome.message,
-                            **(
-                                {"candidates": outcome.extra["candidates"]}
-                                if "candidates" in outcome.extra
-                                else {}
-                            ),
+                            **{
+                                str(key): outcome.extra[key]
+                                for key in ("candidates", "suggestions")
+                                if key in outcome.extra
+                            },
                         },
                         "verdict": "unknown",
                         "as_of": question.on,

@@ -34,6 +34,19 @@ class ProblemErrorSerializer(serializers.Serializer):
     line = serializers.IntegerField(required=False, help_text="Bulk bodies: the 1-based line.")
 
 
+class SuggestionSerializer(serializers.Serializer):
+    slug = serializers.CharField(help_text="The product's slug, to ask again with.")
+    name = serializers.CharField(help_text="The product's name in the language asked for.")
+    kind = serializers.CharField(
+        allow_blank=True, help_text="The covered kind meant, by its name ('' for the product)."
+    )
+    reason = serializers.CharField(
+        allow_blank=True,
+        help_text="Why it matched: name, plural, hs_code, hs_heading, kind, dried_form, typo, "
+        "words, contains, related.",
+    )
+
+
 class ProblemSerializer(serializers.Serializer):
     """RFC 9457 problem details, the one shape of every 4xx/5xx answer."""
 
@@ -50,6 +63,12 @@ class ProblemSerializer(serializers.Serializer):
         child=serializers.CharField(),
         required=False,
         help_text="ambiguous_product: the slugs of the products the identifier matches.",
+    )
+    suggestions = SuggestionSerializer(
+        many=True,
+        required=False,
+        help_text="ambiguous_product, product_not_found: the candidates with their names in the "
+        "language asked for (and the covered kind meant, if any).",
     )
 
 

@@ -4,7 +4,7 @@ under /api/ (odd characters and newlines included) with a problem+json 404."""
 from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView
 
-from api import access, answers, base, catalogue, changes, eligibility, regulations, saved
+from api import access, answers, base, catalogue, changes, eligibility, hs, regulations, saved
 
 app_name = "api"
 
@@ -14,6 +14,8 @@ urlpatterns = [
     path("v1/products/", catalogue.ProductListView.as_view(), name="product-list"),
     path("v1/products/<slug:slug>/", catalogue.ProductDetailView.as_view(), name="product-detail"),
     path("v1/ports/", catalogue.PortListView.as_view(), name="port-list"),
+    path("v1/hs/", hs.HsTreeView.as_view(), name="hs-tree"),
+    path("v1/hs/<str:code>/", hs.HsNodeView.as_view(), name="hs-node"),
     path("v1/access/", access.MarketAccessListView.as_view(), name="access-list"),
     path("v1/access/<int:pk>/", access.MarketAccessDetailView.as_view(), name="access-detail"),
     path(

@@ -82,6 +82,44 @@ class ProductAliasInline(admin.TabularInline):
     extra = 1
 
 
+class ProductKindInline(admin.StackedInline):
+    """The named kinds a product covers (issue 24); their aliases are edited on the kind."""
+
+    model = models.ProductKind
+    extra = 0
+    fields = ("slug", "position", "name_en", "name_zh", "name_ru", "hs_code", *PROVENANCE_FIELDS)
+
+
+class ProductKindAliasInline(admin.TabularInline):
+    model = models.ProductKindAlias
+    extra = 1
+
+
+@admin.register(models.ProductKind)
+class ProductKindAdmin(ProvenanceAdmin):
+    list_display = ("product", "slug", "name_en", "name_zh", "name_ru", "hs_code", "confidence")
+    list_filter = ("product", *PROVENANCE_FILTERS)
+    search_fields = ("slug", "name_en", "name_zh", "name_ru", "aliases__alias")
+    inlines = [ProductKindAliasInline]
+    fieldsets = (
+        (None, {"fields": ("product", "slug", "position", "name_en", "name_zh", "name_ru")}),
+        (_("HS code"), {"fields": ("hs_code",)}),
+        PROVENANCE_FIELDSET,
+    )
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # A kind's names and aliases find its covering product.
+        product_search_keys_refresh(products=[form.instance.product])
+
+
+@admin.register(models.HsHeading)
+class HsHeadingAdmin(ProvenanceAdmin):
+    list_display = ("code", "name_en", "name_zh", "name_ru", "confidence")
+    search_fields = ("code", "name_en", "name_zh", "name_ru")
+    fieldsets = ((None, {"fields": ("code", "name_en", "name_zh", "name_ru")}), PROVENANCE_FIELDSET)
+
+
 @admin.register(models.Product)
 class ProductAdmin(ProvenanceAdmin):
     list_display = (
@@ -98,7 +136,7 @@ class ProductAdmin(ProvenanceAdmin):
     list_filter = ("category", "origin_type", "hs_basis", *PROVENANCE_FILTERS)
     search_fields = ("slug", "name_en", "name_zh", "name_ru", "hs_code", "aliases__alias")
     prepopulated_fields = {"slug": ("name_en",)}
-    inlines = [ProductAliasInline]
+    inlines = [ProductAliasInline, ProductKindInline]
     fieldsets = (
         (None, {"fields": ("slug", "name_en", "name_zh", "name_ru", "category", "origin_type")}),
         (_("HS code"), {"fields": ("hs_code", "hs_basis")}),

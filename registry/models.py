@@ -205,6 +205,9 @@ class Product(Provenance):
 class AliasKind(models.TextChoices):
     NAME = "name", _("name or synonym")
     HS_CODE = "hs_code", _("further HS code")
+    # A word close to the product that does not name it ("лён", flax, for flaxseed meal): it
+    # makes the product a suggestion ("did you mean"), never the product asked about.
+    RELATED = "related", _("related word (suggests, never names)")
 
 
 class AliasLanguage(models.TextChoices):
@@ -287,6 +290,106 @@ class CountryAlias(Provenance):
         return self.alias
 
 
+@tracked()
+class ProductKind(Provenance):
+    """A named kind a product covers: Kyrgyzstan's dried-fruit entry lists nine (prunes, dried
+    apricot, ...). A question about a kind resolves to the covering product (registry.selectors),
+    and the answer says which entry covers it. `position` keeps the order the source lists them.
+    """
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="kinds")
+    slug = models.SlugField(_("slug"), max_length=80)
+    name_en = models.CharField(_("name (English)"), max_length=200)
+    name_zh = models.CharField(_("name (Chinese)"), max_length=200, blank=True)
+    name_ru = models.CharField(_("name (Russian)"), max_length=200, blank=True)
+    hs_code = models.CharField(
+        _("HS 2022 code"), max_length=6, blank=True, validators=[hs6_validator]
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["product", "position", "slug"]
+        verbose_name = _("covered kind")
+        verbose_name_plural = _("covered kinds")
+        constraints = [
+            models.UniqueConstraint(fields=["product", "slug"], name="kind_unique_per_product"),
+            models.CheckConstraint(
+                condition=models.Q(hs_code="") | models.Q(hs_code__regex=HS6_REGEX),
+                name="kind_hs_code_six_digits",
+                violation_error_message=_("An HS code has exactly six digits, e.g. 100590."),
+            ),
+            *Provenance.provenance_constraints("kind"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        return localized(self, "name")
+
+
+class ProductKindAlias(models.Model):
+    """Another name a covered kind is found by ("курага", "сушёный абрикос" for dried apricot)."""
+
+    kind = models.ForeignKey(ProductKind, on_delete=models.CASCADE, related_name="aliases")
+    alias = models.CharField(_("alias"), max_length=200)
+    language = models.CharField(_("language"), max_length=2, choices=AliasLanguage.choices)
+
+    class Meta:
+        ordering = ["kind", "alias"]
+        verbose_name = _("covered kind alias")
+        verbose_name_plural = _("covered kind aliases")
+        constraints = [
+            models.UniqueConstraint(
+                "kind",
+                Upper("alias"),
+                name="kind_alias_unique_per_kind",
+                violation_error_message=_("This kind already has that alias."),
+            ),
+            choices_constraint("kind_alias", "language", AliasLanguage),
+        ]
+
+    def __str__(self) -> str:
+        return self.alias
+
+
+@tracked()
+class HsHeading(Provenance):
+    """A chapter (two digits) or heading (four digits) of the HS 2022 nomenclature that a recorded
+    product uses, named in three languages from the sources its provenance cites. A name a source
+    was not found for stays empty, and pages say so (never a name made up)."""
+
+    code = models.CharField(_("HS chapter or heading"), max_length=4, unique=True)
+    name_en = models.CharField(_("name (English)"), max_length=400)
+    name_zh = models.CharField(_("name (Chinese)"), max_length=400, blank=True)
+    name_ru = models.CharField(_("name (Russian)"), max_length=400, blank=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("HS chapter or heading")
+        verbose_name_plural = _("HS chapters and headings")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(code__regex=r"^([0-9]{2}|[0-9]{4})$"),
+                name="hs_heading_code_format",
+                violation_error_message=_("A chapter has two digits, a heading four."),
+            ),
+            *Provenance.provenance_constraints("hs_heading"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+    @property
+    def name(self) -> str:
+        return localized(self, "name")
+
+    @property
+    def is_chapter(self) -> bool:
+        return len(self.code) == 2
+
+
 class ProductSearchKey(models.Model):
     """A name, alias or slug of a product in the resolver's compared form (registry.text): `key`
     folded in every script, `stem` with English and Russian words stemmed. Derived data, rebuilt
@@ -294,6 +397,10 @@ class ProductSearchKey(models.Model):
     so the same words find the same product on SQLite and PostgreSQL."""
 
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="search_keys")
+    # The covered kind this key names (its name or alias), when it is not the product's own.
+    kind = models.ForeignKey(
+        ProductKind, on_delete=models.CASCADE, null=True, blank=True, related_name="search_keys"
+    )
     key = models.CharField(_("search key"), max_length=200)
     stem = models.CharField(_("stemmed key"), max_length=200)
 

@@ -16,7 +16,7 @@ import re
 from collections.abc import Iterable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.search import TrigramWordSimilarity
@@ -49,6 +49,7 @@ from registry.models import (
     Port,
     Product,
     ProductAlias,
+    ProductKind,
     ProductSearchKey,
     ReportedSiteCount,
     SupervisionSite,
@@ -56,7 +57,16 @@ from registry.models import (
 )
 from registry.replicas import read_connection
 from registry.sql import server_bound
-from registry.text import distance, fold, stem, typo_limit
+from registry.text import (
+    RELATED_MARK,
+    contained_names,
+    distance,
+    dried_forms,
+    fold,
+    has_cjk,
+    stem,
+    typo_limit,
+)
 
 # --- Lists --------------------------------------------------------------------------------------
 
@@ -102,6 +112,29 @@ def country_resolve(value: str) -> Country | None:
         if country.alias and fold(country.alias) == folded:
             return country
     return None
+
+
+def country_search(query: str) -> list[tuple[Country, str]]:
+    """The countries a search names: by code, by any of their names or aliases in the three
+    languages (official, short, historical: «Туркмения», "Kirghizia", 土库曼斯坦), whole or in
+    part (three letters at least, one Chinese character pair), any case or script. Each with the
+    name it was found by when that is not one of its own names ("" otherwise). One query."""
+    folded = fold(query)
+    exact = country_resolve(query)
+    least = 2 if CJK.search(folded) else 3
+    found: dict[int, tuple[Country, str]] = {}
+    if len(folded) < least:
+        return [(exact, "")] if exact is not None else []
+    rows = Country.objects.annotate(alias=F("aliases__alias")).order_by("name_en", "alias")
+    for country in rows:
+        own = (country.name_en, country.name_zh, country.name_ru)
+        if any(folded in fold(name) for name in own if name):
+            found.setdefault(country.pk, (country, ""))
+        elif country.alias and folded in fold(country.alias):
+            found.setdefault(country.pk, (country, country.alias))
+    if exact is not None:  # by its code (or a name the parts above did not hold), first
+        found = {exact.pk: found.get(exact.pk, (exact, "")), **found}
+    return list(found.values())
 
 
 # --- Binding union membership on a date ----------------------------------------------------------
@@ -185,9 +218,20 @@ class MatchReason:
     HS_HEADING = "hs_heading"
     TYPO = "typo"
     WORDS = "words"  # every word of the identifier within a longer name
+    CONTAINS = "contains"  # a recorded name within a longer wording ("red kidney beans")
+    RELATED = "related"  # a related word of the product ("лён" for flaxseed meal)
+    KIND = "kind"  # a kind the product covers ("dried apricot" in Dried fruits (9 kinds))
+    DRIED_FORM = "dried_form"  # the dried form of a fresh product named ("apricot")
 
 
-EXACT_REASONS = {MatchReason.NAME, MatchReason.PLURAL, MatchReason.HS_CODE, MatchReason.HS_HEADING}
+EXACT_REASONS = {
+    MatchReason.NAME,
+    MatchReason.PLURAL,
+    MatchReason.HS_CODE,
+    MatchReason.HS_HEADING,
+    MatchReason.KIND,
+    MatchReason.DRIED_FORM,
+}
 
 
 @dataclass(frozen=True)
@@ -200,10 +244,40 @@ class ProductResolution:
     candidates: list[Product] = field(default_factory=list)  # best first
     reasons: dict[str, str] = field(default_factory=dict)
     exact: bool = True
+    # The covered kind the identifier names, by the covering product's slug ("dried apricots"
+    # -> dried-fruits: its kind "dried apricot").
+    kinds: dict[str, Any] = field(default_factory=dict)  # ProductKind (its id until loaded)
+    # Products that cover a kind of that name, set aside because a product of the name itself
+    # matched ("dried melon": its own product first; dried-fruits covers it too). Which one
+    # answers for a country is decided by that country's entries (`for_entries`).
+    covering: list[Product] = field(default_factory=list)
 
     @property
     def product(self) -> Product | None:
         return self.candidates[0] if self.exact and len(self.candidates) == 1 else None
+
+    @property
+    def kind(self) -> ProductKind | None:
+        """The covered kind the one product was found by, if it was found by a kind."""
+        product = self.product
+        return self.kinds.get(product.slug) if product is not None else None
+
+    def for_entries(self, entry_product_ids: set[int]) -> ProductResolution:
+        """This resolution for a country whose access entries are for `entry_product_ids`: a
+        word naming both a product and a kind another product covers ("dried melon") is the
+        product the country has an entry for; its own product when it has neither."""
+        product = self.product
+        if product is None or product.pk in entry_product_ids:
+            return self
+        for other in self.covering:
+            if other.pk in entry_product_ids:
+                return ProductResolution(
+                    self.identifier,
+                    [other],
+                    {other.slug: MatchReason.KIND},
+                    kinds={other.slug: self.kinds[other.slug]},
+                )
+        return self
 
     @property
     def ambiguous(self) -> bool:
@@ -222,25 +296,47 @@ class ProductResolution:
         ]
 
 
+def candidate_name(resolution: ProductResolution, product: Product) -> str:
+    """A candidate as a reader names it: the covered kind meant, within its product ("Dried
+    apricot (Dried fruits (9 kinds))"), or the product's name; never its slug."""
+    kind = resolution.kinds.get(product.slug)
+    return f"{kind.name} ({product.name})" if isinstance(kind, ProductKind) else str(product.name)
+
+
 def ambiguous_product(
     identifier: str, resolution: ProductResolution | list[Product]
 ) -> DomainError:
     """The error of an identifier that names several products, or none exactly but some closely:
-    the asker chooses one of the candidates."""
+    the asker chooses one of the candidates (`suggestions`: names in the reader's language)."""
     if isinstance(resolution, list):
         resolution = ProductResolution(identifier, resolution)
     slugs = resolution.slugs
-    names = ", ".join(f"{p.name} ({p.slug})" for p in resolution.candidates)
+    names = ", ".join(candidate_name(resolution, p) for p in resolution.candidates)
     if resolution.exact:
         code = "ambiguous_product"
         message = _("'%(identifier)s' matches several products: %(names)s. Choose one.")
     else:
         code = "product_not_found"
         message = _("The registry has no product '%(identifier)s'. Did you mean: %(names)s?")
+    suggestions = [
+        {
+            "slug": p.slug,
+            "name": str(p.name),
+            "kind": str(kind.name)
+            if isinstance(kind := resolution.kinds.get(p.slug), ProductKind)
+            else "",
+            "reason": resolution.reasons.get(p.slug, ""),
+        }
+        for p in resolution.candidates
+    ]
     return DomainError(
         code,
         message % {"identifier": identifier, "names": names},
-        {"candidates": slugs, "matched_by": [resolution.reasons.get(s, "") for s in slugs]},
+        {
+            "candidates": slugs,
+            "matched_by": [resolution.reasons.get(s, "") for s in slugs],
+            "suggestions": suggestions,
+        },
     )
 
 
@@ -305,8 +401,15 @@ def _close_keys(idents: list[str]) -> list[ProductSearchKey]:
     for ident in idents:
         folded, stemmed = fold(ident), stem(ident)
         near |= Q(key__trigram_similar=folded) | Q(stem__trigram_similar=stemmed)
+        near |= Q(key=RELATED_MARK + folded) | Q(stem=RELATED_MARK + stemmed)
         for word in stemmed.split():
             near |= Q(stem__contains=word)
+        heads = contained_names(ident)
+        if has_cjk(folded):  # no word boundaries: the wording within a name, or a name within it
+            near |= Q(key__contains=folded) | Q(key__in=heads)
+            near |= Q(key__in=[RELATED_MARK + head for head in heads])
+        else:
+            near |= Q(stem__in=heads) | Q(stem__in=[RELATED_MARK + head for head in heads])
     db = read_connection()  # the node the request reads (registry.replicas)
     with transaction.atomic(using=db.alias), db.cursor() as cursor:
         cursor.execute(
@@ -316,28 +419,61 @@ def _close_keys(idents: list[str]) -> list[ProductSearchKey]:
 
 
 def _close_matches(ident: str, rows: Iterable[ProductSearchKey]) -> dict[int, tuple]:
-    """Stage two for one identifier: product id -> (rank, reason). A typo within `typo_limit`
-    ranks by its distance; every stemmed word found among a longer name's words ranks after."""
+    """Stage two for one identifier: product id -> (rank, reason). A related word of a product
+    ranks first; a typo within `typo_limit` ranks by its distance; every stemmed word (in
+    Chinese: the characters) found within a longer name ranks after; a recorded name found
+    within a longer wording ranks last, the longest name first."""
     folded, stemmed = fold(ident), stem(ident)
     words = set(stemmed.split())
     limit = typo_limit(folded)
+    cjk = has_cjk(folded)
+    contained = {
+        name: len(name.split()) if not cjk else len(name) for name in contained_names(ident)
+    }
     found: dict[int, tuple] = {}
     for row in rows:
-        product_id, key, key_stem = row.product_id, row.key, row.stem
-        best = None
-        if limit:
-            slips = min(distance(folded, key, limit), distance(stemmed, key_stem, limit))
-            if slips <= limit:
-                best = (slips, MatchReason.TYPO)
-        if best is None and words and words <= set(key_stem.split()):
-            best = (limit + 1, MatchReason.WORDS)
-        if best is not None and (product_id not in found or best < found[product_id]):
-            found[product_id] = best
+        best = _close_match(row, folded, stemmed, words, limit, cjk, contained)
+        if best is not None and (row.product_id not in found or best < found[row.product_id]):
+            found[row.product_id] = best
     return found
+
+
+def _close_match(
+    row: ProductSearchKey,
+    folded: str,
+    stemmed: str,
+    words: set[str],
+    limit: int,
+    cjk: bool,
+    contained: dict[str, int],
+) -> tuple | None:
+    key, key_stem = row.key, row.stem
+    if key.startswith(RELATED_MARK):
+        key, key_stem = key[len(RELATED_MARK) :], key_stem[len(RELATED_MARK) :]
+        slips = min(distance(folded, key, limit), distance(stemmed, key_stem, limit))
+        if slips <= limit or (words and words <= set(key_stem.split())):
+            return (-1, MatchReason.RELATED)
+        size = contained.get(key if cjk else key_stem)  # the head of a longer wording
+        return (limit + 2 - size / 100, MatchReason.CONTAINS) if size else None
+    if limit:
+        slips = min(distance(folded, key, limit), distance(stemmed, key_stem, limit))
+        if slips <= limit:
+            return (slips, MatchReason.TYPO)
+    if words and (words <= set(key_stem.split()) or (cjk and folded in key)):
+        return (limit + 1, MatchReason.WORDS)
+    size = contained.get(key if cjk else key_stem)
+    if size:
+        return (limit + 2 - size / 100, MatchReason.CONTAINS)
+    return None
 
 
 def _needs_stage_two(ident: str) -> bool:
     return bool(ident) and not ident.isdigit()
+
+
+# Close matches of these kinds keep only the best-ranked products: the one product a typo or a
+# related word fits best, the longest recorded name found within a wording.
+_BEST_ONLY = {MatchReason.TYPO, MatchReason.RELATED, MatchReason.CONTAINS}
 
 
 def _rank_close(
@@ -345,8 +481,7 @@ def _rank_close(
 ) -> ProductResolution:
     ranked = sorted(found, key=lambda pk: (found[pk][0], products[pk].name_en, products[pk].slug))
     chosen = [products[pk] for pk in ranked[:MAX_CANDIDATES]]
-    # A typo that fits one product best is that product's suggestion alone.
-    if chosen and found[ranked[0]][1] == MatchReason.TYPO:
+    if chosen and found[ranked[0]][1] in _BEST_ONLY:
         top = found[ranked[0]][0]
         chosen = [p for p in chosen if found[p.pk][0] == top]
     return ProductResolution(ident, chosen, {p.slug: found[p.pk][1] for p in chosen}, exact=False)
@@ -354,45 +489,18 @@ def _rank_close(
 
 def product_resolve(identifier: str) -> ProductResolution:
     """The product an identifier names, or the candidates (ranked, each with its reason) when it
-    names several or none exactly. One query when the words match; one more when they do not
-    (on PostgreSQL inside a savepoint that sets the trigram threshold)."""
-    ident = normalise_identifier(identifier)
-    if not ident:
-        return ProductResolution(ident)
-    by_key = ProductSearchKey.objects.filter(product=OuterRef("pk"), key=fold(ident))
-    found: list[Product] = list(
-        Product.objects.filter(pk__in=product_ids_matching(ident))
-        .annotate(by_key=Exists(by_key))
-        .order_by("slug")
-    )
-    if found:
-        return ProductResolution(ident, found, _stage_one_reasons(ident, found))
-    if not _needs_stage_two(ident):
-        return ProductResolution(ident)
-    rows = _close_keys([ident])
-    products = {row.product_id: row.product for row in rows}
-    return _rank_close(ident, _close_matches(ident, rows), products)
-
-
-def _stage_one_reasons(ident: str, found: list[Product]) -> dict[str, str]:
-    """Why stage one matched, without another query (the twin of `product_match_reason`)."""
-    if HS6.match(ident):
-        return {p.slug: MatchReason.HS_CODE for p in found}
-    if HS4.match(ident):
-        return {p.slug: MatchReason.HS_HEADING for p in found}
-    return {
-        p.slug: MatchReason.NAME
-        if p.slug == ident.lower() or p.by_key  # type: ignore[attr-defined]
-        else MatchReason.PLURAL
-        for p in found
-    }
+    names several or none exactly: the batch of one (`product_resolve_many`), so one rule
+    answers the single check, search, filters and bulk alike."""
+    return product_resolve_many([identifier])[identifier]
 
 
 class _Key(NamedTuple):
-    """A product's search key as the rule reads it (`product_match_reason`)."""
+    """A product's search key as the rule reads it (`product_match_reason`), and the covered
+    kind it names (None: the product's own name)."""
 
     key: str
     stem: str
+    kind_id: int | None = None
 
 
 # The table of identifiers of `product_resolve_many`, one row each: the slug asked for, the HS
@@ -439,7 +547,7 @@ def stage_one_sql(vendor: str) -> str:
         f"ON a.alias >= i.lo AND a.alias < i.hi AND a.kind = {hs}"
     )
     sql = (
-        f"WITH {table} SELECT {columns}, k.key, k.stem FROM {product} p "  # noqa: S608
+        f"WITH {table} SELECT {columns}, k.key, k.stem, k.kind_id FROM {product} p "  # noqa: S608
         f"LEFT JOIN {key} k ON k.product_id = p.id WHERE p.id {among.format(found)} "
         "ORDER BY p.slug, k.id"
     )
@@ -494,44 +602,28 @@ def _stage_one(idents: set[str]) -> tuple[list[Product], dict[int, list[_Key]]]:
                         values[i] = convert(values[i], col, db)
                 products[pk] = Product.from_db(db.alias, attnames, values)
             if row[width] is not None:
-                keys.setdefault(pk, []).append(_Key(row[width], row[width + 1]))
+                keys.setdefault(pk, []).append(_Key(*row[width : width + 3]))
     return list(products.values()), keys
 
 
 def product_resolve_many(identifiers: Iterable[str]) -> dict[str, ProductResolution]:
     """`product_resolve` for many identifiers in a fixed number of queries (one for the products
-    and their keys; then, only for identifiers stage one leaves unmatched, the close keys and
-    their products), keyed by the identifier as given. The rule is `product_match_reason`, the
-    twin of the SQL."""
+    and their keys; one for the covered kinds, only when a kind was named; then, only for
+    identifiers stage one leaves unmatched, the close keys and their products), keyed by the
+    identifier as given. The rule is `product_match_reason`, the twin of the SQL."""
     given = {ident: normalise_identifier(ident) for ident in identifiers}
     idents = {ident for ident in given.values() if ident}
+    dried = {ident: dried_forms(ident) for ident in idents if _needs_stage_two(ident)}
     # A UNION of index probes (as `product_ids_matching`), not an OR across joined aliases and
     # keys with DISTINCT, which scanned every product (~50 ms at 20,000 products; issue 13); its
     # SQL is written once, and its rows are read as plain tuples (building and compiling the
-    # probes' querysets was a third of a new question's time; issue 13).
-    products, keys = _stage_one(idents)
-    # Which products could match an identifier, by the values the rule compares (slug, key, stem,
-    # HS code and heading), so the rule runs on those few and not on every product read: a batch
-    # of 1,000 identifiers over 1,000 products was 1,000,000 rule calls (issue 13).
-    by_token: dict[str, set[int]] = {}
-    for product in products:
-        by_token.setdefault(product.slug, set()).add(product.pk)
-        for key in keys.get(product.pk, []):
-            for token in (key.key, key.stem, key.key[:4] if HS6.match(key.key) else ""):
-                by_token.setdefault(token, set()).add(product.pk)
-    order = {product.pk: index for index, product in enumerate(products)}
+    # probes' querysets was a third of a new question's time; issue 13). The dried forms of
+    # every word ride in the same statement.
+    products, keys = _stage_one(idents | {form for forms in dried.values() for form in forms})
+    matcher = _StageOne(products, keys)
     resolved: dict[str, ProductResolution] = {}
     for ident in idents:
-        tokens = {ident.lower(), ident, fold(ident), stem(ident)}
-        pks = set().union(*(by_token.get(token, set()) for token in tokens if token))
-        candidates = [products[order[pk]] for pk in sorted(pks, key=order.__getitem__)]
-        reasons = {
-            p.slug: reason
-            for p in candidates
-            if (reason := product_match_reason(p, keys.get(p.pk, []), ident))
-        }
-        found = [p for p in candidates if p.slug in reasons]
-        resolved[ident] = ProductResolution(ident, found, reasons)
+        resolved[ident] = matcher.resolve(ident, dried.get(ident, []))
     unmatched = [i for i in idents if not resolved[i].candidates and _needs_stage_two(i)]
     if unmatched:
         rows = _close_keys(unmatched)
@@ -539,7 +631,106 @@ def product_resolve_many(identifiers: Iterable[str]) -> dict[str, ProductResolut
         near = {row.product_id: row.product for row in rows}
         for ident in unmatched:
             resolved[ident] = _rank_close(ident, close[ident], near)
+    _load_kinds(resolved.values())
     return {raw: resolved.get(ident, ProductResolution(ident)) for raw, ident in given.items()}
+
+
+class _StageOne:
+    """Stage one over the products and keys read for a batch: which products each identifier
+    names, by their own names or by a kind they cover, and the dried forms of what it names."""
+
+    def __init__(self, products: list[Product], keys: dict[int, list[_Key]]) -> None:
+        self.products, self.keys = products, keys
+        # Which products could match an identifier, by the values the rule compares (slug, key,
+        # stem, HS code and heading), so the rule runs on those few and not on every product
+        # read: a batch of 1,000 identifiers over 1,000 products was 1,000,000 rule calls.
+        self.by_token: dict[str, set[int]] = {}
+        for product in products:
+            self.by_token.setdefault(product.slug, set()).add(product.pk)
+            for key in keys.get(product.pk, []):
+                for token in (key.key, key.stem, key.key[:4] if HS6.match(key.key) else ""):
+                    self.by_token.setdefault(token, set()).add(product.pk)
+        self.order = {product.pk: index for index, product in enumerate(products)}
+
+    def matches(self, ident: str) -> tuple[list[Product], dict[str, str], dict[str, int]]:
+        """The products `ident` names, why, and the kind (by id) of those named by a kind."""
+        tokens = {ident.lower(), ident, fold(ident), stem(ident)}
+        pks = set().union(*(self.by_token.get(token, set()) for token in tokens if token))
+        candidates = [
+            self.products[self.order[pk]] for pk in sorted(pks, key=self.order.__getitem__)
+        ]
+        reasons = {
+            p.slug: reason
+            for p in candidates
+            if (reason := product_match_reason(p, self.keys.get(p.pk, []), ident))
+        }
+        found = [p for p in candidates if p.slug in reasons]
+        folded, stemmed = fold(ident), stem(ident)
+        kinds: dict[str, int] = {}
+        for product in found:
+            named = [
+                k for k in self.keys.get(product.pk, []) if folded == k.key or stemmed == k.stem
+            ]
+            if named and all(k.kind_id is not None for k in named):
+                kinds[product.slug] = named[0].kind_id  # type: ignore[assignment]
+        return found, reasons, kinds
+
+    def resolve(self, ident: str, dried: list[str]) -> ProductResolution:
+        found, reasons, kinds = self.matches(ident)
+        own = [p for p in found if p.slug not in kinds]
+        if not own:  # named by a kind only: the covering product(s)
+            return ProductResolution(
+                ident, found, {**reasons, **dict.fromkeys(kinds, MatchReason.KIND)}, kinds=kinds
+            )
+        covering = [p for p in found if p.slug in kinds]
+        own_reasons = {p.slug: reasons[p.slug] for p in own}
+        if all(own_reasons[p.slug] in (MatchReason.NAME, MatchReason.PLURAL) for p in own):
+            # A word naming a fresh product names its dried form too: both are offered.
+            for form in dried:
+                extra, _why, extra_kinds = self.matches(form)
+                for product in extra:
+                    if product.slug not in own_reasons:
+                        own.append(product)
+                        own_reasons[product.slug] = MatchReason.DRIED_FORM
+                        if product.slug in extra_kinds:
+                            kinds[product.slug] = extra_kinds[product.slug]
+            covering = [p for p in covering if p.slug not in own_reasons]
+        return ProductResolution(
+            ident,
+            own,
+            own_reasons,
+            kinds=kinds,
+            covering=covering,
+        )
+
+
+# Statements `product_resolve_many` adds when some identifier names a covered kind: one read of
+# the kinds of the products covering them (whatever the number of identifiers).
+KIND_STATEMENTS = 1
+
+
+def _load_kinds(resolutions: Iterable[ProductResolution]) -> None:
+    """Put the covered kinds (read by id) in place of their ids, each with every kind of its
+    product (`siblings`, in the source's order), in one query, only when some identifier named
+    a kind."""
+    resolutions = [r for r in resolutions if r.kinds]
+    ids = {kind for r in resolutions for kind in r.kinds.values() if isinstance(kind, int)}
+    if not ids:
+        return
+    rows = list(
+        ProductKind.objects.filter(product__kinds__in=ids).order_by(
+            "product_id", "position", "slug"
+        )
+    )
+    by_product: dict[int, list[ProductKind]] = {}
+    for kind in rows:
+        by_product.setdefault(kind.product_id, []).append(kind)
+    by_id = {kind.pk: kind for kind in rows}
+    for kind in rows:
+        kind.siblings = by_product[kind.product_id]  # type: ignore[attr-defined]
+    for resolution in resolutions:
+        for slug, kind in list(resolution.kinds.items()):
+            resolution.kinds[slug] = by_id[kind] if isinstance(kind, int) else kind
 
 
 # --- Searching products (forgiving: substrings, HS prefixes, typos) -------------------------------

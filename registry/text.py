@@ -12,7 +12,10 @@ from functools import lru_cache
 
 import snowballstemmer  # type: ignore[import-untyped]
 
-_PUNCT = re.compile(r"[\s\-_/,;:.()\[\]\"'«»“”‘’!?·、，（）]+")
+_PUNCT = re.compile(r"[\s\-_/,;:.()\[\]\"'«»“”‘’!?·、，（）~]+")
+# Marks a stored key that is a related word of a product, not a name of it: `fold` strips the
+# mark from whatever is asked, so no identifier ever equals such a key exactly.
+RELATED_MARK = "~"
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 _LATIN = re.compile(r"[a-z]")
 _ENGLISH = snowballstemmer.stemmer("english")
@@ -74,3 +77,37 @@ def typo_limit(text: str) -> int:
     letters (too many short names sit one letter apart), one up to seven, two from eight."""
     n = len(text)
     return 0 if n < 4 else 1 if n < 8 else 2
+
+
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+# How a fresh product's name is turned into its dried form's in each script ("apricot" ->
+# "dried apricot", "абрикос" -> "сушёный абрикос", "杏" -> "杏干"): a word naming the fresh
+# product names the dried one too, so the resolver offers both (issue 24).
+_DRIED = {"latin": "dried", "cyrillic": "сушёный", "cjk": "干"}
+
+
+def has_cjk(text: str) -> bool:
+    return bool(_CJK.search(text))
+
+
+def dried_forms(text: str) -> list[str]:
+    """The wordings of the dried form of what `text` names, in its own script."""
+    if has_cjk(text):
+        return [text + _DRIED["cjk"], _DRIED["cjk"] + text]
+    word = _DRIED["cyrillic"] if _CYRILLIC.search(text) else _DRIED["latin"]
+    return [f"{word} {text}", f"{text} {word}"]
+
+
+def contained_names(text: str) -> list[str]:
+    """The parts of a wording a recorded name may be: its head, the run of words it ends with
+    ("red kidney beans" holds "kidney bean"; "honey bee" does not hold "honey"), in Russian also
+    the run it starts with ("фасоль красная"); in Chinese the characters it ends with (two at
+    least: "红芸豆" holds "芸豆"). Longest first, the wording itself left out."""
+    if has_cjk(text):
+        folded = fold(text).replace(" ", "")
+        return [folded[i:] for i in range(1, len(folded) - 1)]
+    words = stem(text).split()
+    runs = [" ".join(words[i:]) for i in range(1, len(words))]
+    if _CYRILLIC.search(text):
+        runs += [" ".join(words[:j]) for j in range(len(words) - 1, 0, -1)]
+    return sorted(dict.fromkeys(runs), key=lambda run: (-len(run.split()), run))

@@ -47,7 +47,8 @@ class SearchResults:
     accesses: Page | None = None
     regulations: Page | None = None
     ports: Page | None = None
-    countries: list = field(default_factory=list)  # the country the query names, if any
+    # The countries the query names (each with the alias it was found by, or "").
+    countries: list = field(default_factory=list)
     facets: dict[str, list[dict]] = field(default_factory=dict)
     typo_tolerant: bool = False
     truncated: bool = False  # more products matched than are ranked (MAX_MATCHES)
@@ -125,10 +126,11 @@ def _fill(
         country_match = _text_q(query, "country__name_en", "country__name_ru") | Q(
             country__name_zh__icontains=query
         )
-        named = catalogue.country_resolve(query)  # ISO code or name, in any script
-        if named is not None:
-            results.countries = [named]
-            country_match |= Q(country=named)
+        # By code, or any of its names and aliases, whole or in part, in any script.
+        named = catalogue.country_search(query)
+        if named:
+            results.countries = named
+            country_match |= Q(country__in=[country for country, _alias in named])
         accesses = accesses.filter(Q(product__in=Subquery(product_ids)) | country_match)
     accesses = _filter_accesses(accesses, filters)
 

@@ -4,13 +4,16 @@ django-allauth's, included by config.urls under accounts/)."""
 from django.urls import path
 from django.views.generic import RedirectView
 
-from web import account, answers, proposals, saved, views
+from web import account, answers, hs, proposals, saved, views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("about/", views.about, name="about"),
     path("search/", views.search, name="search"),
     path("check/", views.check, name="check"),
+    # The HS tree: chapters, headings, their products and kinds, their access entries.
+    path("hs/", hs.hs_tree_page, name="hs-tree"),
+    path("hs/<str:code>/", hs.hs_node_page, name="hs-node"),
     # Citable answers: saved from the checker (POST), each shown as given beside today's answer.
     path("answers/", answers.answer_save, name="answer-save"),
     path("answers/<slug:public_id>/", answers.answer_detail, name="answer-detail"),

@@ -39,10 +39,12 @@ from registry.errors import DomainError
 from registry.filters import PortFilter
 from registry.history import event_data, history_changes, history_supported
 from registry.models import (
+    AliasKind,
     Country,
     Port,
     PortRegime,
     Product,
+    ProductKind,
     SiteKind,
     SupervisionSite,
     Union,
@@ -102,15 +104,20 @@ def about(request):
     )
 
 
-def _did_you_mean(request, slugs: list[str]) -> list[dict]:
-    """The candidates as links that rerun the same check with the product chosen."""
+def _did_you_mean(request, error: DomainError) -> list[dict]:
+    """The candidates as links that rerun the same check with the product chosen (a covered
+    kind by its name in the page's language, so the answer says which entry covers it)."""
+    slugs = error.extra["candidates"]
+    kinds = {s["slug"]: s["kind"] for s in error.extra.get("suggestions", []) if s["kind"]}
     products = Product.objects.in_bulk(slugs, field_name="slug")
     links = []
     for slug in slugs:
         if slug in products:
             query = request.GET.copy()
-            query["product"] = slug
-            links.append({"product": products[slug], "query": query.urlencode()})
+            query["product"] = kinds.get(slug) or slug
+            links.append(
+                {"product": products[slug], "kind": kinds.get(slug, ""), "query": query.urlencode()}
+            )
     return links
 
 
@@ -121,6 +128,7 @@ def check(request):
     form = EligibilityForm(request.GET or None)
     answer = None
     did_you_mean: list[dict] = []
+    suggestion = None
     if form.is_bound and form.is_valid():
         try:
             answer = check_eligibility(
@@ -132,18 +140,27 @@ def check(request):
             )
         except DomainError as error:  # a broken rule is the asker's to fix: a form error
             if "candidates" in error.extra:  # several products, or none exactly: "did you mean"
-                did_you_mean = _did_you_mean(request, error.extra["candidates"])
-                form.add_error("product", error.message)
+                # A suggestion, not an error of the form: the question is fine, only the word
+                # is not the registry's (issue 24). Still a 400, as in the API: no answer.
+                did_you_mean = _did_you_mean(request, error)
+                suggestion = {"code": error.code, "identifier": form.cleaned_data["product"]}
             else:
                 form.add_error(None, error.message)
-    return check_page(request, form, answer, did_you_mean)
+    return check_page(request, form, answer, did_you_mean, suggestion)
 
 
-def check_page(request, form, answer=None, did_you_mean: list[dict] | None = None):
+def check_page(
+    request,
+    form,
+    answer=None,
+    did_you_mean: list[dict] | None = None,
+    suggestion: dict | None = None,
+):
     """The checker page: the form (400 with its errors), and the answer when there is one."""
     suggestions = Product.objects.only("slug", "name_en", "name_zh", "name_ru").order_by("name_en")[
         :PRODUCT_SUGGESTIONS
     ]
+    kinds = ProductKind.objects.select_related("product").order_by("name_en")
     return render(
         request,
         "web/check.html",
@@ -151,10 +168,12 @@ def check_page(request, form, answer=None, did_you_mean: list[dict] | None = Non
             "form": form,
             "answer": answer,
             "did_you_mean": did_you_mean or [],
+            "suggestion": suggestion,
             "suggestions": suggestions,
+            "kinds": kinds,
             "today": today(),
         },
-        status=400 if form.errors else 200,
+        status=400 if form.errors or suggestion else 200,
     )
 
 
@@ -438,8 +457,10 @@ def country_detail(request, iso2: str):
 
 
 def product_detail(request, slug: str):
-    product = get_object_or_404(Product.objects.prefetch_related("aliases"), slug=slug)
+    product = get_object_or_404(Product.objects.prefetch_related("aliases", "kinds"), slug=slug)
     accesses = _access_entries().filter(product=product).order_by("country__iso2")
+    # A related word suggests the product; it is not another name of it (issue 24).
+    aliases = [a for a in product.aliases.all() if a.kind != AliasKind.RELATED]
     links = (
         RegulationProduct.objects.filter(product=product)
         .select_related("regulation__country", "regulation__union")
@@ -448,7 +469,13 @@ def product_detail(request, slug: str):
     return render(
         request,
         "web/product_detail.html",
-        {"product": product, "accesses": list(accesses), "links": list(links)},
+        {
+            "product": product,
+            "aliases": aliases,
+            "kinds": list(product.kinds.all()),
+            "accesses": list(accesses),
+            "links": list(links),
+        },
     )
 
 

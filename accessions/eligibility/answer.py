@@ -171,6 +171,8 @@ class EligibilityAnswer:
     # from `holds_from` to `holds_until`, both included; None is open.
     holds_from: dt.date | None = None
     holds_until: dt.date | None = None
+    # The kind asked about when a broader entry covers it (accessions.eligibility.kinds).
+    covered_kind: Any = None
 
     @property
     def state_display(self) -> str:

@@ -19,6 +19,7 @@ from accessions.eligibility.answer import (
     Requirement,
     Verdict,
 )
+from accessions.eligibility.kinds import covered_kind_add
 from accessions.eligibility.records import Records, records_read
 from accessions.models import (
     STOPPED_REGISTRATION_STATUSES,
@@ -606,6 +607,7 @@ def check_eligibility_batch(
             answer = answer_with_access(answer, records.access, question, records)
         if answer.verdict == Verdict.NOT_RECORDED and answer.country is not None:
             _add_coverage(answer, question, records)
+        covered_kind_add(answer, resolution)  # "covered by a broader entry" (issue 24)
         window = answer_window(question.on, records.days)
         answer.holds_from, answer.holds_until = window.starts, window.ends
         results.append(answer)

@@ -22,6 +22,7 @@ from typing import Any
 from django.db import connection, models
 from django.db.models import Exists, F, OuterRef
 
+from accessions.eligibility.kinds import product_resolve_in_countries
 from accessions.models import (
     AccessCondition,
     AccessState,
@@ -52,7 +53,7 @@ from registry.models import (
     Union,
 )
 from registry.replicas import read_alias, read_connection
-from registry.selectors import ProductResolution, product_resolve_many
+from registry.selectors import ProductResolution
 from registry.sql import server_bound
 from regulations.models import Regulation
 from regulations.selectors import regulation_binds_q, regulation_in_force_q
@@ -88,8 +89,15 @@ Row = tuple[int, int | None, str, dt.date, str]
 def records_read(questions: Sequence[Any]) -> list[Records]:
     """The records of every question: the products (the resolver: 1 statement, a second only for
     words it must guess), then everything else (1 statement on PostgreSQL)."""
-    resolutions = product_resolve_many(q.product for q in questions if q.product)
-    found = [Records(resolutions.get(q.product) or ProductResolution(q.product)) for q in questions]
+    # Each word resolved for its country: a word naming a product and a kind another product
+    # covers is the one the country has an entry for (accessions.eligibility.kinds, issue 24).
+    resolutions = product_resolve_in_countries(
+        (q.product, q.country) for q in questions if q.product
+    )
+    found = [
+        Records(resolutions.get((q.product, q.country)) or ProductResolution(q.product))
+        for q in questions
+    ]
     rows: list[Row] = []
     for n, (question, records) in enumerate(zip(questions, found, strict=True)):
         product = records.resolution.product

@@ -12,9 +12,11 @@ PRODUCT_WORDINGS: dict[str, str | frozenset[str]] = {
     # What a new user saw (issue 10)
     "corn meal": "corn-meal",
     "peaches": "fresh-peaches",
-    "cherry": "fresh-sweet-cherries",
-    "grape": "fresh-grapes",
-    "melons": "fresh-melons",
+    # Issue 24: a word naming a fresh product names its dried form too (a kind of Kyrgyzstan's
+    # dried-fruit entry, or a product of its own): both are offered, never one silently.
+    "cherry": frozenset({"fresh-sweet-cherries", "dried-fruits"}),
+    "grape": frozenset({"fresh-grapes", "dried-fruits"}),  # raisins (issue 24)
+    "melons": frozenset({"fresh-melons", "dried-melon", "dried-fruits"}),  # issue 24
     "sweet cherries": "fresh-sweet-cherries",
     "1005": "maize",
     "кукуруза": "maize",
@@ -41,12 +43,12 @@ PRODUCT_WORDINGS: dict[str, str | frozenset[str]] = {
     "lucerne hay": "alfalfa-hay",
     "garbanzo beans": "chickpeas",
     "jida": "dried-oleaster",
-    "черешня": "fresh-sweet-cherries",
+    "черешня": frozenset({"fresh-sweet-cherries", "dried-fruits"}),  # issue 24
     "车厘子": "fresh-sweet-cherries",
     "苞米": "maize",
     "курага": "dried-fruits",
     # Plurals and singulars (English, Russian)
-    "apricots": "fresh-apricots",
+    "apricots": frozenset({"fresh-apricots", "dried-fruits"}),  # issue 24
     "lemon": "fresh-lemons",
     "pomegranates": "fresh-pomegranates",
     "persimmons": "fresh-persimmons",
@@ -54,9 +56,9 @@ PRODUCT_WORDINGS: dict[str, str | frozenset[str]] = {
     "chickpea": "chickpeas",
     "soybean": "soybeans",
     "персик": "fresh-peaches",
-    "дыни": "fresh-melons",
+    "дыни": frozenset({"fresh-melons", "dried-melon", "dried-fruits"}),  # issue 24
     "лимоны": "fresh-lemons",
-    "абрикосы": "fresh-apricots",
+    "абрикосы": frozenset({"fresh-apricots", "dried-fruits"}),  # issue 24
     # HS codes, 6 and 4 digits
     "100590": "maize",
     "110220": "corn-meal",
@@ -76,19 +78,78 @@ PRODUCT_WORDINGS: dict[str, str | frozenset[str]] = {
 
 HELD_BACK: dict[str, str | frozenset[str]] = {
     "Peach": "fresh-peaches",
-    "APRICOT": "fresh-apricots",
+    "APRICOT": frozenset({"fresh-apricots", "dried-fruits"}),  # issue 24
     "pomegranite": "fresh-pomegranates",
     "barly": "barley",
     "Sweet Cherry": "fresh-sweet-cherries",
-    "черешни": "fresh-sweet-cherries",
+    "черешни": frozenset({"fresh-sweet-cherries", "dried-fruits"}),  # issue 24
     "виноград свежий": "fresh-grapes",
     "ГРАНАТЫ": "fresh-pomegranates",
-    "葡萄": "fresh-grapes",
+    "葡萄": frozenset({"fresh-grapes", "dried-fruits"}),  # issue 24
     "0709": "fresh-hot-peppers",
     "beef": "beef",
     "honey bee": frozenset(),  # nothing: a word the registry does not hold must not be forced
     "kidney bean": "kidney-beans",
-    "melon": "fresh-melons",
+    "melon": frozenset({"fresh-melons", "dried-melon", "dried-fruits"}),  # issue 24
+}
+
+# Issue 24. Words for the kinds a broader entry covers, asked for a country: (product slug, covered
+# kind slug or None, whether the country has an entry for the product).
+KIND_WORDINGS: dict[tuple[str, str], tuple[str, str | None, bool]] = {
+    # What a new user saw
+    ("dried apricots", "KG"): ("dried-fruits", "dried-apricot", True),
+    ("杏干", "KG"): ("dried-fruits", "dried-apricot", True),
+    ("сушеный абрикос", "KG"): ("dried-fruits", "dried-apricot", True),
+    ("курага", "KG"): ("dried-fruits", "dried-apricot", True),
+    # The other kinds, in three scripts
+    ("prunes", "KG"): ("dried-fruits", "prunes", True),
+    ("чернослив", "KG"): ("dried-fruits", "prunes", True),
+    ("изюм", "KG"): ("dried-fruits", "raisins", True),
+    ("葡萄干", "KG"): ("dried-fruits", "raisins", True),
+    ("dried apples", "KG"): ("dried-fruits", "dried-apple", True),
+    ("rose hips", "KG"): ("dried-fruits", "rosehip", True),
+    ("сушеных абрикосов", "KG"): ("dried-fruits", "dried-apricot", True),
+    # A kind one country's entry covers and another's own entry names: each by its own entries
+    ("dried melon", "KG"): ("dried-fruits", "dried-melon", True),
+    ("dried melon", "UZ"): ("dried-melon", None, True),
+    ("jida", "KG"): ("dried-fruits", "dried-oleaster", True),
+    ("jida", "UZ"): ("dried-oleaster", None, True),
+    # A kind for a country without the covering entry: said so, not recorded
+    ("dried apricots", "KZ"): ("dried-fruits", "dried-apricot", False),
+    ("dried melon", "KZ"): ("dried-melon", None, False),
+}
+
+# Issue 24. Words the registry does not use, in three scripts, that must give one suggestion.
+SUGGESTION_WORDINGS: dict[str, str] = {
+    # What a new user saw
+    "лён": "flaxseed-meal",
+    "亚麻籽": "flaxseed-meal",
+    "red kidney beans": "kidney-beans",
+    "flaxseed": "flaxseed-meal",
+    # A recorded name within a longer wording; Russian words in any form; Chinese single words
+    "红芸豆": "kidney-beans",
+    "фасоль красная": "kidney-beans",
+    "белая фасоль": "kidney-beans",
+    "green lentils": "lentils",
+    "льняного": "flaxseed-meal",
+    "подсолнечника": "sunflower-seed-meal",
+    "葵花籽": "sunflower-seed-meal",
+    "sunflower": "sunflower-seed-meal",
+}
+
+# Issue 24, held back: written with the lists above, never run while tuning.
+HELD_BACK_24: dict[str, str | frozenset[str]] = {
+    "dried pears": "dried-fruits",
+    "сушёные яблоки": "dried-fruits",
+    "梨干": "dried-fruits",
+    "樱桃干": "dried-fruits",
+    "Курага": "dried-fruits",
+    "льна": "flaxseed-meal",
+    "亚麻": "flaxseed-meal",
+    "yellow lentils": "lentils",
+    "корм из подсолнечника": "sunflower-seed-meal",
+    "corn oil": frozenset(),
+    "南瓜子": frozenset(),
 }
 
 # country wording -> ISO code, in search and in the checker
@@ -117,4 +178,18 @@ COUNTRY_WORDINGS: dict[str, str] = {
     "Tajikistan": "TJ",
     "Turkmenistan": "TM",
     "ТУРКМЕНИСТАН": "TM",
+    # Issue 24: official, short and historical names, whole or in part
+    "土库曼斯坦": "TM",
+    "Kirghizia": "KG",
+}
+
+# Issue 24: search finds a country by part of any of its names and leads to its page.
+COUNTRY_SEARCHES: dict[str, str] = {
+    "Turkmen": "TM",
+    "Туркм": "TM",
+    "土库曼": "TM",
+    "Киргиз": "KG",
+    "Кыргызская": "KG",
+    "Kyrgyz Rep": "KG",
+    "uzbek": "UZ",
 }

@@ -29,6 +29,12 @@ FIXED_PAGES = [
     "/check/",
     "/check/?product=maize&country=KZ",
     "/check/?product=beef&country=KZ&port=dulata",
+    # Issue 24: a covered kind's note, the HS tree, a country by another name
+    "/check/?product=dried+apricots&country=KG",
+    "/hs/",
+    "/hs/08/",
+    "/hs/0813/",
+    "/search/?q=Туркмения",
     "/regulations/",
     "/ports/",
     "/accessions/",

@@ -24,7 +24,9 @@ def test_empty_checker_shows_the_form_with_product_suggestions(client, world):
     assert response.status_code == 200
     assert 'list="product-suggestions"' in page
     assert '<datalist id="product-suggestions">' in page
-    assert '<option value="maize">' in page
+    # A suggestion is the product's name, which the checker resolves, never its slug (issue 24).
+    assert f'<option value="{world.maize.name_en}">' in page
+    assert '<option value="maize">' not in page
     assert 'for="id_product"' in page  # labelled fields
     assert "data-verdict" not in page
 
@@ -139,13 +141,14 @@ def test_registered_establishment_is_shown(client, world, frozen_today):
     assert "Illustrative Establishment" in text(response)
 
 
-def test_ambiguous_product_lists_the_candidates_as_a_form_error(client, world):
+def test_ambiguous_product_lists_the_candidates_as_a_suggestion(client, world):
     other = f.ProductFactory(slug="maize-for-feed", name_en="Maize for feed", hs_code="100590")
     f.MarketAccessFactory(product=other, country=world.kz)
     response = client.get("/check/", {"product": "100590", "country": "KZ"})
     page = text(response)
     assert response.status_code == 400
-    assert "matches several products" in page
+    # A suggestion, not an error of the form (issue 24).
+    assert "can mean more than one product" in page and 'role="alert"' not in text(response)
     html = response.content.decode()
     # "Did you mean": each candidate a link that reruns the check with it.
     assert 'data-slug="maize"' in html and 'data-slug="maize-for-feed"' in html

@@ -121,7 +121,7 @@ DATABASES = {
         DATABASE_URL or f"sqlite:///{VAR_DIR / 'registry.sqlite3'}"
     )
 }
-if not EMBEDDED:
+if "postgresql" in DATABASES["default"]["ENGINE"]:
     # No JIT compilation (issue 23): the eligibility statement's correlated subqueries inflate its
     # cost estimate past jit_above_cost for a batch, and PostgreSQL then spent ~12 s compiling a
     # statement that runs in ~0.1 s. A libpq option: set at connect time, no round trip.

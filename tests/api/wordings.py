@@ -59,6 +59,10 @@ PRODUCT_WORDINGS: dict[str, str | frozenset[str]] = {
     "дыни": frozenset({"fresh-melons", "dried-melon", "dried-fruits"}),  # issue 24
     "лимоны": "fresh-lemons",
     "абрикосы": frozenset({"fresh-apricots", "dried-fruits"}),  # issue 24
+    # Flaxseed, recorded since issue 22 (GACC 2019 No.150): its own names find it
+    "flaxseed": "flaxseed",
+    "亚麻籽": "flaxseed",
+    "льняного": frozenset({"flaxseed", "flaxseed-meal"}),  # "of flax": the seed and its meal
     # HS codes, 6 and 4 digits
     "100590": "maize",
     "110220": "corn-meal",
@@ -122,16 +126,14 @@ KIND_WORDINGS: dict[tuple[str, str], tuple[str, str | None, bool]] = {
 # Issue 24. Words the registry does not use, in three scripts, that must give one suggestion.
 SUGGESTION_WORDINGS: dict[str, str] = {
     # What a new user saw
-    "лён": "flaxseed-meal",
-    "亚麻籽": "flaxseed-meal",
+    # (flax: since issue 22 records flaxseed itself, "лён" points to the seed, not the meal)
+    "лён": "flaxseed",
     "red kidney beans": "kidney-beans",
-    "flaxseed": "flaxseed-meal",
     # A recorded name within a longer wording; Russian words in any form; Chinese single words
     "红芸豆": "kidney-beans",
     "фасоль красная": "kidney-beans",
     "белая фасоль": "kidney-beans",
     "green lentils": "lentils",
-    "льняного": "flaxseed-meal",
     "подсолнечника": "sunflower-seed-meal",
     "葵花籽": "sunflower-seed-meal",
     "sunflower": "sunflower-seed-meal",
@@ -144,8 +146,8 @@ HELD_BACK_24: dict[str, str | frozenset[str]] = {
     "梨干": "dried-fruits",
     "樱桃干": "dried-fruits",
     "Курага": "dried-fruits",
-    "льна": "flaxseed-meal",
-    "亚麻": "flaxseed-meal",
+    "льна": "flaxseed",
+    "亚麻": "flaxseed",
     "yellow lentils": "lentils",
     "корм из подсолнечника": "sunflower-seed-meal",
     "corn oil": frozenset(),

@@ -254,4 +254,7 @@ def install_write_watch(sender, connection, **kwargs) -> None:
     """On every new PostgreSQL connection where Redis is configured (a `connection_created`
     receiver: wiring, not a business rule)."""
     if connection.vendor == "postgresql" and settings.REDIS_URL:
-        connection.execute_wrappers.append(_watch)
+        # First in the list, not last: a connection is often made inside a context that has
+        # pushed its own wrapper (django-pghistory's history context) and pops the last one on
+        # exit; appended, the watch would be popped in its place and the context's left behind.
+        connection.execute_wrappers.insert(0, _watch)

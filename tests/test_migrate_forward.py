@@ -603,7 +603,13 @@ print(json.dumps({
 def test_account_profiles_move_to_the_accounts_app_with_nothing_lost(database_url):
     env = _env(database_url)
     _manage("migrate", "--noinput", env=env)
-    _manage("migrate", "--noinput", "accounts", "zero", env=env)
+    _manage(
+        "migrate",
+        "--noinput",
+        "accounts",
+        "zero",
+        env={**env, "DJANGO_SETTINGS_MODULE": "tests.settings_no_triggers"},
+    )
     with _connect(database_url) as connection:
         assert "registry_accountprofile" in _tables(connection)
         for username, language, illustrative in (("mf-ru", "ru", False), ("mf-demo", "", True)):

@@ -280,7 +280,7 @@ def _allowed(access: MarketAccess, ports: list[Port]) -> list[Port]:
     """The ports the records show may receive the product on the date: those the entry lists
     (narrowed to the ones with a recorded designated site when the product needs one and any is
     recorded), else those holding a recorded designated site of the required kind. A port no
-    record names is never "allowed" (DESIGN.md: "a port nobody recorded is not allowed")."""
+    record names is never "allowed" (docs/design.md: "a port nobody recorded is not allowed")."""
     listed = [p for p in ports if p.is_listed]  # type: ignore[attr-defined]
     kind = required_site_kind(access)
     with_site = [p for p in ports if p.has_site]  # type: ignore[attr-defined]
@@ -392,7 +392,7 @@ def _conditions(
     conditions = []
     required = access.requires_registered_establishments
     if required is None:
-        # The sources are silent: a condition to confirm, never "not required" (DESIGN.md).
+        # The sources are silent: a condition to confirm, never "not required" (docs/design.md).
         conditions.append(
             Reason(
                 "registered_establishment_not_stated",
@@ -733,7 +733,7 @@ def answer_with_access(
     answer.conditions = state_conditions + _conditions(
         access, on, bool(port_code), bool(number), ports_unknown
     )
-    if undecided:  # unknown only where the registry cannot decide (DESIGN.md)
+    if undecided:  # unknown only where the registry cannot decide (docs/design.md)
         answer.verdict = Verdict.UNKNOWN
         answer.reasons = undecided + answer.reasons
         return answer
@@ -772,7 +772,7 @@ def answer_without_access(
     answer.query["product"] = answer.product.slug
     answer.regulations = records.regulations
     # The registry holds no record of the pair: it does not know that there is no access
-    # (DESIGN.md). The coverage of the country is added by `_add_coverage`.
+    # (docs/design.md). The coverage of the country is added by `_add_coverage`.
     answer.verdict = Verdict.NOT_RECORDED
     answer.reasons.append(
         Reason(

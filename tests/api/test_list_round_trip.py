@@ -145,7 +145,7 @@ def test_the_documented_tables_are_the_declarations():
     """docs/list-formats.md (linked from the README) is what `manage.py list_formats` writes."""
     from accessions.management.commands.list_formats import render
 
-    docs = Path(__file__).resolve().parents[2] / "docs" / "list-formats.md"
+    docs = Path(__file__).resolve().parents[2].joinpath("docs/list-formats.md")
     assert docs.read_text() == render()
     readme = (docs.parents[1] / "README.md").read_text()
     assert "(docs/list-formats.md)" in readme

@@ -100,5 +100,5 @@ def test_the_import_form_states_the_format_and_the_size_limit(django_user_model)
         username="fr-inspector", email="fri@example.org", password="pw-rules-1", role="inspector"
     )
     page = _text(_client(inspector).get(reverse("import-list")).content.decode())
-    assert "UTF-8" in page and ".xlsx" in page
+    assert "UTF-8" in page and "XLSX" in page
     assert "at most 20 MB" in page

@@ -128,7 +128,7 @@ def test_the_migration_makes_old_self_rejections_withdrawn(people):
 
     from django.apps import apps
 
-    migration = import_module("accessions.migrations.0018_proposal_withdrawn")
+    migration = import_module("accessions.migrations.0021_proposal_withdrawn")
     own = _proposal(people["inspector"])
     reviewed = _proposal(people["inspector"])
     batch = ProposalBatch.objects.create(

@@ -9,6 +9,7 @@ import datetime as dt
 
 import django_filters
 from django import forms
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -94,6 +95,13 @@ class ExpiringWithinField(forms.IntegerField):
         kwargs.setdefault("min_value", 0)
         kwargs.setdefault("max_value", 3650)
         super().__init__(*args, **kwargs)
+
+    def to_python(self, value):
+        # Whole days in digits, as the schema says: Django's IntegerField would also take "0.0".
+        text = str(value).strip() if value is not None else ""
+        if text and not text.lstrip("+-").isdigit():
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        return super().to_python(value)
 
 
 @extend_schema_field({"type": "integer", "minimum": 0, "maximum": 3650})

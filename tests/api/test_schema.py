@@ -41,6 +41,10 @@ EXPECTED_PATHS = {
     "/api/v1/establishments/",
     "/api/v1/changes/",
     "/api/v1/changes/between/",
+    "/api/v1/hs/",
+    "/api/v1/hs/{code}/",
+    "/api/v1/saved-questions/",
+    "/api/v1/saved-questions/{id}/",
 }
 
 

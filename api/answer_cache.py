@@ -85,7 +85,12 @@ def _client() -> tuple[Any, Any]:
 def usable() -> bool:
     """Redis configured and reachable, PostgreSQL, and no transaction open on this connection
     (inside one, the data version must come from the database: it may have written)."""
-    return bool(settings.REDIS_URL) and history_supported() and not connection.in_atomic_block
+    return (
+        bool(settings.REDIS_URL)
+        and settings.API_ANSWER_CACHE_SECONDS > 0  # 0 turns the answer cache off
+        and history_supported()
+        and not connection.in_atomic_block
+    )
 
 
 # --- The question --------------------------------------------------------------------------------

@@ -491,6 +491,7 @@ SPECTACULAR_SETTINGS = {
 }
 # How long an eligibility answer is kept in the cache; the key includes the data version, so a
 # change to the registry is never served stale (the TTL only bounds memory).
+# 0 turns the answer cache off (every question is read from the database).
 API_ANSWER_CACHE_SECONDS = env.int("API_ANSWER_CACHE_SECONDS", default=3600)
 # How long the data version kept in Redis (api.answer_cache) is trusted: every write through
 # Django sets it anew on commit; a write made outside Django (psql) is seen within this time.

@@ -78,7 +78,8 @@ def _inspector(request: Any) -> bool:
     internal state (proposals, alerts) that must never be read behind."""
     if settings.SESSION_COOKIE_NAME not in request.COOKIES:
         return False  # no session: anonymous, without reading the session at all
-    return request.user.is_authenticated and roles.is_inspector(request.user)
+    user = getattr(request, "user", None)  # the API's reads read no session (api.middleware)
+    return user is not None and user.is_authenticated and roles.is_inspector(user)
 
 
 def _reads_only(view_func: Any) -> bool:

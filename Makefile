@@ -68,11 +68,16 @@ $(CJK_FONT):
 	  { DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null && \
 	    DEBIAN_FRONTEND=noninteractive apt-get install -y -q fonts-noto-cjk >/dev/null; }
 
+# The suite runs in TEST_PROCESSES processes (pytest-xdist; one per core on the two-core
+# machines it is measured on), a test file at a time per process, each with its own test database
+# and Redis database (tests/settings.py). TEST_PROCESSES=0 runs it in this one process.
 # The 25 slowest tests and the run's wall-clock time are printed at the end of every run.
+TEST_PROCESSES ?= 2
 pytest: install $(CHROMIUM) $(CJK_FONT)  ## the whole pytest suite on the real PostgreSQL and Redis
 	@start=$$(date +%s); \
 	DATABASE_URL=$${DATABASE_URL:-$(DATABASE_URL_TEST)} REDIS_URL=$${REDIS_URL:-$(REDIS_URL_TEST)} \
-	  $(BIN)/pytest --durations=25 $(PYTEST_ARGS); status=$$?; \
+	  $(BIN)/pytest -n $(TEST_PROCESSES) --dist loadfile --durations=25 $(PYTEST_ARGS); \
+	  status=$$?; \
 	took=$$(( $$(date +%s) - start )); \
 	echo "pytest suite: $$(( took / 60 )) min $$(( took % 60 )) s wall clock (exit status $$status)"; \
 	exit $$status

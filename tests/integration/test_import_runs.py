@@ -122,9 +122,13 @@ def _start(inspector, name: str, content: bytes) -> ImportRun:
     )
 
 
-def _ended(run: ImportRun, timeout: float = 90) -> ImportRun:
-    assert _wait(
+def _ended(run: ImportRun, timeout: float = 90, log: Path | None = None) -> ImportRun:
+    ended = _wait(
         lambda: ImportRun.objects.get(pk=run.pk).state in ("done", "failed"), timeout=timeout
+    )
+    run.refresh_from_db()
+    assert ended, f"run {run.pk} still {run.state} after {timeout} s; worker log:\n" + (
+        log.read_text(errors="replace")[-4000:] if log else "(not kept)"
     )
     run.refresh_from_db()
     return run
@@ -166,8 +170,9 @@ def test_the_worker_child_runs_with_its_memory_limit(prefork_worker):
 
 
 def test_a_run_past_the_time_limit_ends_failed(prefork_worker, via_broker, inspector):
+    _process, log = prefork_worker
     CountryFactory(iso2="KZ", iso3="KAZ")
-    run = _ended(_start(inspector, "slow.csv", _slow_list()))
+    run = _ended(_start(inspector, "slow.csv", _slow_list()), log=log)
     assert run.state == "failed"
     assert f"{SOFT_LIMIT} seconds" in run.error
 

@@ -10,6 +10,7 @@ import functools
 import itertools
 import json
 import logging
+import re
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, cast
@@ -114,6 +115,19 @@ def stream_csv(header: list[str], rows: Iterable[list[Any]]) -> Iterator[str]:
         yield "".join(writer.writerow(row) for row in chunk)
 
 
+# OOXML's escape of a character XML cannot keep (`_xHHHH_`, read back by registry.tabular and
+# by spreadsheet programs): an XML reader turns a raw carriage return into a line feed, so a cell's
+# CR is written escaped, and a literal `_xHHHH_` in the text gets its underscore escaped.
+_OOXML_ESCAPE = re.compile(r"_x[0-9A-Fa-f]{4}_")
+
+
+def xlsx_cell(value: Any) -> Any:
+    """An export cell as an XLSX file keeps it: text reads back as it was written."""
+    if type(value) is str and ("\r" in value or "_x" in value):
+        return _OOXML_ESCAPE.sub(r"_x005F\g<0>", value).replace("\r", "_x000D_")
+    return value
+
+
 def stream_xlsx(header: list[str], rows: Iterable[list[Any]], title: str) -> Iterator[bytes]:
     """openpyxl's write-only workbook writes rows to a temporary file as they come, so memory
     stays flat; the finished file is then sent in chunks.
@@ -124,7 +138,7 @@ def stream_xlsx(header: list[str], rows: Iterable[list[Any]], title: str) -> Ite
     sheet = workbook.create_sheet(title=title[:31] or "export")
     sheet.append(header)
     for row in rows:
-        sheet.append(row)
+        sheet.append([xlsx_cell(value) for value in row])
     with tempfile.TemporaryFile() as handle:
         workbook.save(handle)
         handle.seek(0)

@@ -216,8 +216,10 @@ def _read_row(
             listed = states_parse(row[STATES_COLUMN])
         except ValueError as exc:
             problems.append(_fault(STATES_COLUMN, row[STATES_COLUMN], str(exc)))
+    # The row's own provenance as the registry holds it (an export neutralises a formula-like
+    # source, registry.lists.restore reads it back).
     provenance = {
-        "source": row.get("source") or source,
+        "source": restore(row.get("source", "")) or source,
         "confidence": row.get("confidence") or confidence,
     }
     if not provenance["source"].strip():
@@ -231,7 +233,7 @@ def _read_row(
             )
         )
     if "source_url" in row:
-        provenance["source_url"] = row["source_url"]
+        provenance["source_url"] = restore(row["source_url"])
     return values, listed, provenance, problems
 
 

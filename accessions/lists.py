@@ -208,6 +208,7 @@ REGISTRATIONS = ListFormat(
             required=True,
         ),
         *PROVENANCE,
+        Column("is_illustrative", _("Demo data, not a legal fact."), YES_NO, "false", kept=True),
     ),
 )
 

@@ -1,11 +1,11 @@
-"""The regulations list's columns, declared once (registry.lists): what the import reads and
-the import page documents."""
+"""The regulations list's columns, declared once (registry.lists): what the import reads, the
+export writes (api.export_serializers) and the import page documents."""
 
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from registry.lists import CHOICE, CODES, DATE, URL, Column, ListFormat
+from registry.lists import CHOICE, CODES, DATE, URL, YES_NO, Column, ListFormat
 from registry.provenance import Confidence, DatePrecision
 from regulations.models import RegulationKind, RegulationStatus, TitleLanguage
 
@@ -88,6 +88,7 @@ REGULATIONS = ListFormat(
             "high",
             choices=tuple(Confidence.values),
         ),
+        Column("is_illustrative", _("Demo data, not a legal fact."), YES_NO, "false", kept=True),
         Column(
             "notes",
             _("Internal notes on the sources (inspectors and the admin only)."),

@@ -41,6 +41,7 @@ from api.base import (
     list_schema,
     problem_responses,
 )
+from api.export_serializers import EstablishmentExportSerializer
 from api.paging import (
     BoundedCursorPagination,
     BoundedPageNumberPagination,
@@ -345,6 +346,7 @@ class EstablishmentListView(ListApiView):
     serializer_class = EstablishmentSerializer
     filterset_class = EstablishmentFilter
     export_title = "establishments"
+    export_serializer_class = EstablishmentExportSerializer  # the declared columns
 
     def get_queryset(self):
         return establishment_api_list()

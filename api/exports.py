@@ -160,6 +160,10 @@ class ExportMixin(_ListView):
 
     export_chunk_size = 2000
     export_title = "export"
+    # The export's columns, where the JSON list's serializer is not the list's declared format
+    # (registry.lists): the regulations and registrations lists keep their JSON shape for their
+    # clients and export their declared columns (api.export_serializers). None: the JSON's.
+    export_serializer_class: type[serializers.Serializer] | None = None
     # The fast path of a large list: its export cells read as plain column values instead of one
     # serializer call per row (the serializer still names the columns and converts dates, so the
     # file is the same; tests/api/test_exports_plain.py compares both paths). `export_paths` maps
@@ -194,7 +198,9 @@ class ExportMixin(_ListView):
         if (validate := getattr(self.paginator, "validate_parameters", None)) is not None:
             validate(request)
         queryset = self.filter_queryset(self.get_queryset())
-        serializer_class = cast(type[serializers.Serializer], self.get_serializer_class())
+        serializer_class = self.export_serializer_class or cast(
+            type[serializers.Serializer], self.get_serializer_class()
+        )
         context = self.get_serializer_context()
         header = list(serializer_class().fields)
 

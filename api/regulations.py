@@ -5,6 +5,7 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_view
 
 from api.base import DetailApiView, ListApiView, detail_schema, list_schema
+from api.export_serializers import RegulationExportSerializer
 from api.serializers import RegulationDetailSerializer, RegulationListSerializer
 from regulations.filters import RegulationApiFilter
 from regulations.selectors import regulation_api_list
@@ -20,9 +21,11 @@ class RegulationListView(ListApiView):
     serializer_class = RegulationListSerializer
     filterset_class = RegulationApiFilter
     export_title = "regulations"
+    export_serializer_class = RegulationExportSerializer  # the declared columns
 
     def get_queryset(self):
-        return regulation_api_list()
+        # The export names the replacing regulation by its code: read with the row.
+        return regulation_api_list().select_related("superseded_by")
 
 
 @extend_schema_view(get=detail_schema(RegulationDetailSerializer, summary="A regulation"))

@@ -249,9 +249,24 @@ def test_every_filter_path_stays_within_the_apps_its_module_may_know(app):
 # --- Packages -----------------------------------------------------------------------------------
 
 
+def _models_package_import(path: Path, node: ast.stmt) -> bool:
+    """The one re-export allowed: an app's models package importing from its own concept modules
+    (Django finds an app's models in `<app>.models`; netbox-community/netbox dcim/models/), and
+    its `__all__`."""
+    package = ".".join(path.parent.relative_to(ROOT).parts)
+    if path.parent.name != "models" or package.count(".") != 1:
+        return False
+    if isinstance(node, ast.ImportFrom):
+        return (node.module or "").startswith(f"{package}.") and node.level == 0
+    return isinstance(node, ast.Assign) and [
+        getattr(target, "id", None) for target in node.targets
+    ] == ["__all__"]
+
+
 def test_packages_do_not_re_export():
     """No facade __init__: an app's __init__ holds a docstring at most (the wiring, config/, also
-    starts the Celery app, as Celery's Django guide has it; it is not an app)."""
+    starts the Celery app, as Celery's Django guide has it; it is not an app). The one exception
+    is an app's models package, which imports its models from its concept modules."""
     for path in ROOT.glob("*/**/__init__.py"):
         if path.parts[len(ROOT.parts)] not in RANK or "migrations" in path.parts:
             continue
@@ -259,8 +274,22 @@ def test_packages_do_not_re_export():
             node
             for node in ast.parse(path.read_text()).body
             if not (isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant))
+            and not _models_package_import(path, node)
         ]
         assert body == [], f"{path.relative_to(ROOT)} re-exports"
+
+
+def test_the_re_export_check_allows_only_a_models_package_its_own_modules():
+    def allowed(path: Path, source: str) -> list[bool]:
+        return [_models_package_import(path, node) for node in ast.parse(source).body]
+
+    models_init = ROOT / "accessions" / "models" / "__init__.py"
+    own = "from accessions.models.access import A\n__all__ = ['A']\n"
+    foreign = "from registry.models import A\nfrom accessions import b\nC = 1\n"
+    assert allowed(models_init, own) == [True, True]
+    assert allowed(models_init, foreign) == [False, False, False]
+    services_init = ROOT / "accessions" / "services" / "__init__.py"
+    assert allowed(services_init, "from accessions.services.proposals import p") == [False]
 
 
 def test_tests_use_no_private_names():

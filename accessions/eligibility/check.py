@@ -248,7 +248,7 @@ def _state_reasons(
 
 def required_site_kind(access: MarketAccess) -> str:
     """The kind of designated supervision site the product must enter through: the access
-    entry's own, else its category's (registry.models.CATEGORY_SITE_KINDS); '' when none."""
+    entry's own, else its category's (registry.models.ports.CATEGORY_SITE_KINDS); '' when none."""
     return access.required_site_kind or CATEGORY_SITE_KINDS.get(access.product.category, "")
 
 

@@ -306,7 +306,7 @@ def test_a_full_check_costs_the_fixed_statements(peas_establishment, django_asse
 
 
 def test_access_without_any_requirement_is_plainly_eligible(db):
-    # Feed needs no designated supervision site (registry.models.CATEGORY_SITE_KINDS).
+    # Feed needs no designated supervision site (registry.models.ports.CATEGORY_SITE_KINDS).
     access = f.MarketAccessFactory(
         requires_registered_establishments=False, product=f.ProductFactory(category="feed")
     )

@@ -8,9 +8,10 @@ DJANGO_DEBUG=0.
 from pathlib import Path
 
 import environ
-from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+
+from config import beat
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -327,37 +328,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "max_retries": 1,
 }
 CELERY_TIMEZONE = "UTC"
-CELERY_BEAT_SCHEDULE: dict = {
-    # Every day at 02:15 UTC: expire or extend registrations and access entries past their end
-    # date, move registrations into their renewal window, raise the 180/90/30-day alerts.
-    "sweep-expiring-daily": {
-        "task": "accessions.tasks.sweep_expiring_task",
-        "schedule": crontab(hour=2, minute=15),
-    },
-    # Every minute: deliver outbox events to webhooks and retry failed ones whose backoff is over;
-    # this also sends whatever piled up while Redis was unreachable.
-    "dispatch-outbox": {
-        "task": "notifications.tasks.dispatch_outbox_task",
-        "schedule": 60.0,
-    },
-    # Every five minutes: fail the import runs no task is working on any more (lost from the queue,
-    # or their worker died or was killed past its time limit) and remove their stored files.
-    "reap-import-runs": {
-        "task": "accessions.tasks.reap_import_runs_task",
-        "schedule": 300.0,
-    },
-    # Every day at 02:45 UTC, after the sweep: ask every saved question again and tell each
-    # trader whose answer changed (by e-mail or webhook, as they chose).
-    "reanswer-saved-questions-daily": {
-        "task": "notifications.tasks.reanswer_saved_questions_task",
-        "schedule": crontab(hour=2, minute=45),
-    },
-    # Mondays at 06:00 UTC: one e-mail digest per subscriber with the week's pending events.
-    "weekly-digest": {
-        "task": "notifications.tasks.send_digests_task",
-        "schedule": crontab(day_of_week="mon", hour=6, minute=0),
-    },
-}
+# The periodic jobs, a comment per entry: config/beat.py.
+CELERY_BEAT_SCHEDULE = beat.CELERY_BEAT_SCHEDULE
 
 # Without a broker there is no Celery beat: the serving process itself runs the expiry sweep at
 # start and then daily at beat's time (accessions.scheduler). Started by config.wsgi, so by

@@ -11,7 +11,7 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from config import beat
+from config import beat, openapi
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -428,39 +428,8 @@ PGHISTORY_ADMIN_CLASS = "registry.admin.HistoryEventsAdmin"
 REGISTRY_REVIEW_ADMIN = "accessions.review_admin.ProposalAdminMixin"
 REGISTRY_REVIEW_INLINE = "accessions.review_admin.ProposalInlineMixin"
 
-SPECTACULAR_SETTINGS = {
-    "TITLE": "Agri-food market-access registry API",
-    "DESCRIPTION": (
-        "Which agri-food products from the five Central Asian countries may enter China, under "
-        "which conditions, through which ports, under which foreign regulations. Reads are "
-        "public and rate-limited; an API key (header `X-API-Key`) raises the limit and is "
-        "required for `eligibility/bulk/` and `changes/`. Every error is RFC 9457 "
-        "problem+json."
-    ),
-    "VERSION": "1.0.0",
-    "SERVE_INCLUDE_SCHEMA": False,
-    "SCHEMA_PATH_PREFIX": r"/api/v1",
-    "COMPONENT_SPLIT_REQUEST": True,
-    "POSTPROCESSING_HOOKS": [
-        "drf_spectacular.hooks.postprocess_schema_enums",
-        "api.base.schema_precision",
-    ],
-    "ENUM_NAME_OVERRIDES": {
-        "AccessStatusEnum": "accessions.models.AccessStatus",
-        "RegistrationStatusEnum": "accessions.models.RegistrationStatus",
-        "RegulationStatusEnum": "regulations.models.RegulationStatus",
-        "VerdictEnum": "accessions.eligibility.answer.Verdict",
-        "ReasonCodeEnum": "accessions.eligibility.answer.REASON_CODES",
-        "ConditionCodeEnum": "accessions.eligibility.answer.CONDITION_CODES",
-        "DatePrecisionEnum": "registry.provenance.DatePrecision",
-        "AliasKindEnum": "registry.models.AliasKind",
-        "SiteKindEnum": "registry.models.SiteKind",
-        "RegulationKindEnum": "regulations.models.RegulationKind",
-    },
-    "SWAGGER_UI_DIST": "SIDECAR",
-    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
-    "REDOC_DIST": "SIDECAR",
-}
+# The OpenAPI description of the API: config/openapi.py.
+SPECTACULAR_SETTINGS = openapi.SPECTACULAR_SETTINGS
 # How long an eligibility answer is kept in the cache; the key includes the data version, so a
 # change to the registry is never served stale (the TTL only bounds memory).
 # 0 turns the answer cache off (every question is read from the database).

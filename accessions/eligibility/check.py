@@ -20,6 +20,13 @@ from accessions.eligibility.answer import (
     Verdict,
 )
 from accessions.eligibility.kinds import covered_kind_add
+from accessions.eligibility.ports import (
+    allowed_ports,
+    port_site_unknown,
+    required_site_kind,
+    site_kind_label,
+    sites_not_recorded,
+)
 from accessions.eligibility.records import Records, records_read
 from accessions.eligibility.state import access_state_reasons, iso_date
 from accessions.models import (
@@ -32,7 +39,7 @@ from accessions.selectors import CountryRecordCoverage
 from accessions.windows import answer_window
 from registry.dates import format_dated
 from registry.errors import DomainError
-from registry.models import CATEGORY_SITE_KINDS, Country, Port, SiteKind
+from registry.models import Country, Port
 from registry.selectors import ambiguous_product
 
 
@@ -50,56 +57,6 @@ def conditions_in_force(access: MarketAccess, on: dt.date) -> list[dict]:
         for item in items
     ]
     return sorted(found, key=lambda item: (item["valid_from"], item["kind"], item["text"]))
-
-
-def required_site_kind(access: MarketAccess) -> str:
-    """The kind of designated supervision site the product must enter through: the access
-    entry's own, else its category's (registry.models.CATEGORY_SITE_KINDS); '' when none."""
-    return access.required_site_kind or CATEGORY_SITE_KINDS.get(access.product.category, "")
-
-
-def sites_not_recorded(access: MarketAccess, ports: list[Port]) -> bool:
-    """The product needs a designated site, yet the registry records no port holding one of the
-    kind and the access entry lists no ports: which ports may receive it is unknown."""
-    return bool(required_site_kind(access)) and not any(
-        p.is_listed or p.has_site  # type: ignore[attr-defined]
-        for p in ports
-    )
-
-
-def port_site_unknown(access: MarketAccess, port: Port, ports: list[Port]) -> bool:
-    """Whether the registry cannot tell if `port` holds the designated site the product needs:
-    no site of the kind is recorded anywhere (`sites_not_recorded`), or the port has none on
-    record while a source reports more such ports than the registry records
-    (registry.selectors.site_list_incomplete_q), and the access entry does not list its ports
-    (its own list, where it has one, decides)."""
-    if not required_site_kind(access):
-        return False
-    if sites_not_recorded(access, ports):
-        return True
-    if any(p.is_listed for p in ports) and not port.is_listed:  # type: ignore[attr-defined]
-        return False
-    return not port.has_site and bool(port.sites_incomplete)  # type: ignore[attr-defined]
-
-
-def _allowed(access: MarketAccess, ports: list[Port]) -> list[Port]:
-    """The ports the records show may receive the product on the date: those the entry lists
-    (narrowed to the ones with a recorded designated site when the product needs one and any is
-    recorded), else those holding a recorded designated site of the required kind. A port no
-    record names is never "allowed" (docs/design.md: "a port nobody recorded is not allowed")."""
-    listed = [p for p in ports if p.is_listed]  # type: ignore[attr-defined]
-    kind = required_site_kind(access)
-    with_site = [p for p in ports if p.has_site]  # type: ignore[attr-defined]
-    if listed:
-        if kind and with_site:
-            return [p for p in listed if p.has_site]  # type: ignore[attr-defined]
-        return listed
-    return with_site if kind else []
-
-
-def _site_kind_label(access: MarketAccess) -> str:
-    kind = required_site_kind(access)
-    return str(dict(SiteKind.choices).get(kind, kind))
 
 
 def _establishment_reasons(
@@ -226,7 +183,7 @@ def _conditions(
                     "%(kind)s; the registry does not record which ports hold one: confirm "
                     "before shipping."
                 )
-                % {"kind": _site_kind_label(access)},
+                % {"kind": site_kind_label(access)},
             )
         )
     elif not port_given and (required_site_kind(access) or access.has_listed_ports):  # type: ignore[attr-defined]
@@ -328,7 +285,7 @@ def requirements_checklist(
                 "A port with a designated supervision site for %(kind)s; the registry does not "
                 "record which ports hold one."
             )
-            % {"kind": _site_kind_label(access)},
+            % {"kind": site_kind_label(access)},
         )
     elif kind:
         names = [p.name for p in ports if p.has_site]  # type: ignore[attr-defined]
@@ -343,7 +300,7 @@ def requirements_checklist(
         port = Requirement(
             "designated_port",
             "required",
-            text % {"kind": _site_kind_label(access), "ports": ", ".join(names)},
+            text % {"kind": site_kind_label(access), "ports": ", ".join(names)},
             _("Designated supervision sites as recorded in the registry."),
         )
     else:
@@ -439,7 +396,7 @@ def answer_with_access(
         return answer
     answer.reasons.extend(state_reasons)
     ports = records.ports
-    answer.allowed_ports = _allowed(access, ports)
+    answer.allowed_ports = allowed_ports(access, ports)
     answer.checklist = requirements_checklist(access, on, ports)
     ports_unknown = sites_not_recorded(access, ports)
     undecided: list[Reason] = []
@@ -466,7 +423,7 @@ def answer_with_access(
                     )
                     % {
                         "product": access.product.name,
-                        "kind": _site_kind_label(access),
+                        "kind": site_kind_label(access),
                         "port": chosen.name,
                     },
                 )

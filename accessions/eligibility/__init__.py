@@ -12,5 +12,5 @@ in a fixed number of statements (check.MAX_STATEMENTS), whatever the batch size 
 
 The question and the answer: `answer`; the one set-based engine: `check`, composing its rules:
 `state` (what the entry's legal state on the date says), `ports` (the designated sites and the
-ports that may receive the product).
+ports that may receive the product), `establishment` (the producer's registration).
 """

@@ -19,6 +19,7 @@ from accessions.eligibility.answer import (
     Requirement,
     Verdict,
 )
+from accessions.eligibility.establishment import establishment_reasons
 from accessions.eligibility.kinds import covered_kind_add
 from accessions.eligibility.ports import (
     allowed_ports,
@@ -30,7 +31,6 @@ from accessions.eligibility.ports import (
 from accessions.eligibility.records import Records, records_read
 from accessions.eligibility.state import access_state_reasons, iso_date
 from accessions.models import (
-    STOPPED_REGISTRATION_STATUSES,
     ConditionKind,
     EstablishmentRegistration,
     MarketAccess,
@@ -57,83 +57,6 @@ def conditions_in_force(access: MarketAccess, on: dt.date) -> list[dict]:
         for item in items
     ]
     return sorted(found, key=lambda item: (item["valid_from"], item["kind"], item["text"]))
-
-
-def _establishment_reasons(
-    access: MarketAccess,
-    number: str,
-    on: dt.date,
-    answer: EligibilityAnswer,
-    establishment: EstablishmentRegistration | None,
-) -> list[Reason]:
-    if establishment is None:
-        return [
-            Reason(
-                "establishment_not_registered",
-                _("No registration %(number)s is on record.") % {"number": number},
-            )
-        ]
-    answer.establishment = establishment
-    if establishment.country_id != access.country_id:
-        return [
-            Reason(
-                "establishment_wrong_country",
-                _("Registration %(number)s belongs to %(country)s.")
-                % {
-                    "number": establishment.registration_number,
-                    "country": establishment.country.name,
-                },
-            )
-        ]
-    if not establishment.covers_product:  # type: ignore[attr-defined]
-        return [
-            Reason(
-                "establishment_not_for_product",
-                _("Registration %(number)s does not cover %(product)s.")
-                % {"number": establishment.registration_number, "product": access.product.name},
-            )
-        ]
-    stopped_on = establishment.stopped_on
-    if (
-        establishment.status in STOPPED_REGISTRATION_STATUSES
-        and stopped_on is not None
-        and stopped_on <= on
-    ):
-        return [
-            Reason(
-                "establishment_suspended",
-                _("Registration %(number)s is %(status)s since %(date)s.")
-                % {
-                    "number": establishment.registration_number,
-                    "status": establishment.get_status_display(),
-                    "date": stopped_on.isoformat(),
-                },
-            )
-        ]
-    if on < establishment.registered_on:
-        return [
-            Reason(
-                "establishment_not_yet_registered",
-                _("Registration %(number)s starts on %(date)s.")
-                % {
-                    "number": establishment.registration_number,
-                    "date": establishment.registered_on.isoformat(),
-                },
-            )
-        ]
-    end = establishment.effective_end  # type: ignore[attr-defined]
-    if on > end:
-        return [
-            Reason(
-                "establishment_registration_expired",
-                _("Registration %(number)s expired on %(date)s.")
-                % {
-                    "number": establishment.registration_number,
-                    "date": end.isoformat(),
-                },
-            )
-        ]
-    return []
 
 
 CONDITION_KIND_CODES = {
@@ -463,10 +386,10 @@ def answer_with_access(
                 )
             )
     if number:
-        found = _establishment_reasons(access, number, on, answer, records.establishment)
+        found = establishment_reasons(access, number, on, answer, records.establishment)
         blocking_reasons.extend(found)
         if not found:
-            # _establishment_reasons found the registration and put it on the answer.
+            # establishment_reasons found the registration and put it on the answer.
             registration = cast(EstablishmentRegistration, answer.establishment)
             answer.reasons.append(
                 Reason(

@@ -16,10 +16,9 @@ from accessions.eligibility.answer import (
     EligibilityAnswer,
     EligibilityQuestion,
     Reason,
-    Requirement,
     Verdict,
 )
-from accessions.eligibility.conditions import access_conditions, conditions_in_force
+from accessions.eligibility.conditions import access_conditions
 from accessions.eligibility.establishment import establishment_reasons
 from accessions.eligibility.kinds import covered_kind_add
 from accessions.eligibility.ports import (
@@ -30,123 +29,17 @@ from accessions.eligibility.ports import (
     sites_not_recorded,
 )
 from accessions.eligibility.records import Records, records_read
+from accessions.eligibility.requirements import requirements_checklist
 from accessions.eligibility.state import access_state_reasons
 from accessions.models import (
-    ConditionKind,
     EstablishmentRegistration,
     MarketAccess,
 )
 from accessions.selectors import CountryRecordCoverage
 from accessions.windows import answer_window
 from registry.errors import DomainError
-from registry.models import Country, Port
+from registry.models import Country
 from registry.selectors import ambiguous_product
-
-
-def requirements_checklist(
-    access: MarketAccess, on: dt.date, ports: list[Port]
-) -> list[Requirement]:
-    """The access entry's conditions as a checklist (REQUIREMENT_KINDS, in that order): each
-    `required` with its words and source where the registry records it, `not_recorded` where it
-    does not (never a default of "not required"). Certificates, packaging and labelling come from
-    the entry's dated conditions of those kinds, each with its own source."""
-    dated = conditions_in_force(access, on)
-    source = access.source
-
-    condition_kind = {
-        "treatment": ConditionKind.TREATMENT,
-        "pest_free_area": ConditionKind.ORIGIN_AREA,
-        "certificate": ConditionKind.CERTIFICATE,
-        "packaging_labelling": ConditionKind.PACKAGING_LABELLING,
-    }
-
-    def from_conditions(kind: str, own: str = "") -> list[Requirement]:
-        items = [Requirement(kind, "required", own, source)] if own else []
-        items += [
-            Requirement(
-                kind,
-                "required",
-                item["text"],
-                item["instrument"] or item.get("source") or source,
-            )
-            for item in dated
-            if item["kind"] == condition_kind[kind]
-        ]
-        return items or [Requirement(kind, "not_recorded", _("Not recorded in the registry."), "")]
-
-    required = access.requires_registered_establishments
-    if required is None:
-        establishment = Requirement(
-            "registered_establishment",
-            "not_recorded",
-            _("The sources do not state whether the producer must be registered with GACC."),
-        )
-    elif required:
-        establishment = Requirement(
-            "registered_establishment",
-            "required",
-            _("The producer must be registered with GACC (the registry's inference).")
-            if access.establishments_inferred
-            else _("The producer must be registered with GACC."),
-            source,
-        )
-    else:
-        establishment = Requirement(
-            "registered_establishment",
-            "not_required",
-            _("The sources state no registration requirement."),
-            source,
-        )
-    kind = required_site_kind(access)
-    listed = [p.name for p in ports if p.is_listed]  # type: ignore[attr-defined]
-    if listed:
-        port = Requirement(
-            "designated_port",
-            "required",
-            _("Only through: %(ports)s.") % {"ports": ", ".join(listed)},
-            source,
-        )
-    elif kind and sites_not_recorded(access, ports):
-        port = Requirement(
-            "designated_port",
-            "not_recorded",
-            _(
-                "A port with a designated supervision site for %(kind)s; the registry does not "
-                "record which ports hold one."
-            )
-            % {"kind": site_kind_label(access)},
-        )
-    elif kind:
-        names = [p.name for p in ports if p.has_site]  # type: ignore[attr-defined]
-        if any(p.sites_incomplete for p in ports):  # type: ignore[attr-defined]
-            text = _(
-                "A port with a designated supervision site for %(kind)s: %(ports)s. A source "
-                "reports more such ports than the registry records: for another port, the "
-                "registry does not record whether it holds one."
-            )
-        else:
-            text = _("A port with a designated supervision site for %(kind)s: %(ports)s.")
-        port = Requirement(
-            "designated_port",
-            "required",
-            text % {"kind": site_kind_label(access), "ports": ", ".join(names)},
-            _("Designated supervision sites as recorded in the registry."),
-        )
-    else:
-        port = Requirement(
-            "designated_port",
-            "not_required",
-            _("No designated supervision site is required for this category."),
-        )
-    return [
-        establishment,
-        port,
-        *from_conditions("treatment", access.treatment),
-        *from_conditions("pest_free_area", access.pest_free_areas),
-        *from_conditions("certificate"),
-        *from_conditions("packaging_labelling"),
-    ]
-
 
 # The most statements a batch costs on PostgreSQL, whatever its size and the data's: the product
 # resolver (1) and the records (1, records.sql). Words no product's name matches add the

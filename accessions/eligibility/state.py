@@ -80,92 +80,95 @@ def _state_reasons(
     zones of a partial suspension or restoration). Every branch reads the dated series, never
     the status kept for lists."""
     state = getattr(access, "state_on_data", None)
-    upcoming = getattr(access, "next_grant_data", None)
     kind = state["kind"] if state else None
     if kind is None or kind == StateKind.PROTOCOL_SIGNED:
-        if upcoming:
-            return (
-                Verdict.NOT_ELIGIBLE,
-                [
-                    Reason(
-                        "not_yet_in_force",
-                        _("Access starts on %(date)s (%(instrument)s), after the date asked about.")
-                        % _state_line(upcoming),
-                    )
-                ],
-                [],
-            )
-        if state is None:
-            return (
-                Verdict.NOT_RECORDED,
-                [
-                    Reason(
-                        "no_state_recorded",
-                        _(
-                            "The registry records nothing about this entry on that date: its "
-                            "first recorded state starts later."
-                        ),
-                    )
-                ],
-                [],
-            )
+        return _before_access(state, getattr(access, "next_grant_data", None))
+    state = cast(dict[str, Any], state)  # kind is set: a state has started
+    words = _state_line(state)
+    refusal = _refusal(kind, state, words)
+    if refusal is not None:
+        return Verdict.NOT_ELIGIBLE, [refusal], []
+    reasons, conditions = _access_holds(access, on, kind, state, words)
+    return None, reasons, conditions
+
+
+def _before_access(
+    state: dict[str, Any] | None, upcoming: dict[str, Any] | None
+) -> tuple[str, list[Reason], list[Reason]]:
+    """No state has started by the date asked, or only a protocol was signed: access starts
+    later (`not_eligible`), or the registry does not know of any (`not_recorded`)."""
+    if upcoming:
+        return (
+            Verdict.NOT_ELIGIBLE,
+            [
+                Reason(
+                    "not_yet_in_force",
+                    _("Access starts on %(date)s (%(instrument)s), after the date asked about.")
+                    % _state_line(upcoming),
+                )
+            ],
+            [],
+        )
+    if state is None:
         return (
             Verdict.NOT_RECORDED,
             [
                 Reason(
-                    "protocol_only",
+                    "no_state_recorded",
                     _(
-                        "A protocol was signed (%(date)s), but the registry holds no GACC "
-                        "announcement of access. Announcements follow protocols and the registry "
-                        "may not hold one: access is not confirmed."
-                    )
-                    % _state_line(state),
+                        "The registry records nothing about this entry on that date: its "
+                        "first recorded state starts later."
+                    ),
                 )
             ],
             [],
         )
-    state = cast(dict[str, Any], state)  # kind is set: a state has started
-    words = _state_line(state)
+    return (
+        Verdict.NOT_RECORDED,
+        [
+            Reason(
+                "protocol_only",
+                _(
+                    "A protocol was signed (%(date)s), but the registry holds no GACC "
+                    "announcement of access. Announcements follow protocols and the registry "
+                    "may not hold one: access is not confirmed."
+                )
+                % _state_line(state),
+            )
+        ],
+        [],
+    )
+
+
+def _refusal(kind: str, state: dict[str, Any], words: dict[str, str]) -> Reason | None:
+    """The reason a started state refuses access (negotiating, revoked, ended, or suspended
+    with no zones excepted); None where it lets products in."""
     if kind == StateKind.NEGOTIATING:
-        return (
-            Verdict.NOT_ELIGIBLE,
-            [Reason("access_negotiating", _("Access is still being negotiated."))],
-            [],
-        )
+        return Reason("access_negotiating", _("Access is still being negotiated."))
     if kind == StateKind.REVOKED:
-        return (
-            Verdict.NOT_ELIGIBLE,
-            [
-                Reason(
-                    "access_revoked", _("Access was revoked on %(date)s (%(instrument)s).") % words
-                )
-            ],
-            [],
+        return Reason(
+            "access_revoked", _("Access was revoked on %(date)s (%(instrument)s).") % words
         )
     if kind == StateKind.ENDED:
         start = iso_date(state.get("starts_on"))
         last = (start - dt.timedelta(days=1)).isoformat() if start else _("an earlier date")
-        return (
-            Verdict.NOT_ELIGIBLE,
-            [
-                Reason(
-                    "access_expired", _("Access ended: its last day was %(date)s.") % {"date": last}
-                )
-            ],
-            [],
+        return Reason(
+            "access_expired", _("Access ended: its last day was %(date)s.") % {"date": last}
         )
+    if kind == StateKind.SUSPENDED and not (state.get("limited_to") or "").strip():
+        return Reason(
+            "access_suspended",
+            _("Access is suspended since %(date)s (%(instrument)s).") % words,
+        )
+    return None
+
+
+def _access_holds(
+    access: MarketAccess, on: dt.date, kind: str, state: dict[str, Any], words: dict[str, str]
+) -> tuple[list[Reason], list[Reason]]:
+    """The reasons and conditions of a state that lets products in: in force, restored, or
+    suspended except for listed zones (the zones are a condition)."""
     limited = (state.get("limited_to") or "").strip()
-    if kind == StateKind.SUSPENDED and not limited:
-        return (
-            Verdict.NOT_ELIGIBLE,
-            [
-                Reason(
-                    "access_suspended",
-                    _("Access is suspended since %(date)s (%(instrument)s).") % words,
-                )
-            ],
-            [],
-        )
     conditions = []
     if limited:
         conditions.append(
@@ -205,4 +208,4 @@ def _state_reasons(
                 % {"date": on.isoformat()},
             )
         )
-    return None, reasons, conditions
+    return reasons, conditions

@@ -23,9 +23,7 @@ from accessions.eligibility.establishment import establishment_reasons
 from accessions.eligibility.kinds import covered_kind_add
 from accessions.eligibility.ports import (
     allowed_ports,
-    port_site_unknown,
-    required_site_kind,
-    site_kind_label,
+    port_reason,
     sites_not_recorded,
 )
 from accessions.eligibility.records import Records, records_read
@@ -134,56 +132,13 @@ def answer_with_access(
             )
             return answer
         answer.port = chosen
-        if ports_unknown or port_site_unknown(access, chosen, ports):
-            undecided.append(
-                Reason(
-                    "designated_sites_not_recorded",
-                    _(
-                        "%(product)s enters only through a port with a designated supervision "
-                        "site for %(kind)s, and the registry does not record whether %(port)s "
-                        "holds one."
-                    )
-                    % {
-                        "product": access.product.name,
-                        "kind": site_kind_label(access),
-                        "port": chosen.name,
-                    },
-                )
-            )
-        elif chosen in answer.allowed_ports:
-            answer.reasons.append(
-                Reason("port_allowed", _("%(port)s is allowed for it.") % {"port": chosen.name})
-            )
-        elif access.has_listed_ports or required_site_kind(access):  # type: ignore[attr-defined]
-            # A list the registry records as complete (the entry's own ports, or the designated
-            # sites of the kind with no source reporting more) leaves this port out.
-            blocking_reasons.append(
-                Reason(
-                    "port_not_designated",
-                    _("%(port)s is not designated for this product.") % {"port": chosen.name},
-                )
-            )
+        forces, reason = port_reason(access, chosen, ports, answer.allowed_ports)
+        if forces == Verdict.UNKNOWN:
+            undecided.append(reason)
+        elif forces == Verdict.NOT_ELIGIBLE:
+            blocking_reasons.append(reason)
         else:
-            # Nothing recorded restricts the ports, and nothing records this one: not "allowed".
-            facing = chosen.facing_country
-            text = _(
-                "The registry records no port for %(product)s from %(country)s: whether "
-                "%(port)s may receive it is not recorded."
-            )
-            if facing is not None and facing.pk != access.country_id:
-                text += " " + _("%(port)s faces %(facing)s.")
-            answer.reasons.append(
-                Reason(
-                    "port_not_recorded",
-                    text
-                    % {
-                        "product": access.product.name,
-                        "country": access.country.name,
-                        "port": chosen.name,
-                        "facing": facing.name if facing is not None else "",
-                    },
-                )
-            )
+            answer.reasons.append(reason)
     if number:
         found = establishment_reasons(access, number, on, answer, records.establishment)
         blocking_reasons.extend(found)

@@ -4,6 +4,9 @@ recorded is not allowed")."""
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
+
+from accessions.eligibility.answer import Reason, Verdict
 from accessions.models import MarketAccess
 from registry.models import CATEGORY_SITE_KINDS, Port, SiteKind
 
@@ -56,3 +59,55 @@ def allowed_ports(access: MarketAccess, ports: list[Port]) -> list[Port]:
 def site_kind_label(access: MarketAccess) -> str:
     kind = required_site_kind(access)
     return str(dict(SiteKind.choices).get(kind, kind))
+
+
+def port_reason(
+    access: MarketAccess, chosen: Port, ports: list[Port], allowed: list[Port]
+) -> tuple[str | None, Reason]:
+    """What the records say of the port asked about (one the registry has), and the verdict
+    that says: `unknown` where the registry cannot tell whether it holds the designated site the
+    product needs, `not_eligible` where a list recorded as complete leaves it out, None where the
+    reason only informs (allowed, or no port recorded for the pair)."""
+    if sites_not_recorded(access, ports) or port_site_unknown(access, chosen, ports):
+        return Verdict.UNKNOWN, Reason(
+            "designated_sites_not_recorded",
+            _(
+                "%(product)s enters only through a port with a designated supervision "
+                "site for %(kind)s, and the registry does not record whether %(port)s "
+                "holds one."
+            )
+            % {
+                "product": access.product.name,
+                "kind": site_kind_label(access),
+                "port": chosen.name,
+            },
+        )
+    if chosen in allowed:
+        return None, Reason(
+            "port_allowed", _("%(port)s is allowed for it.") % {"port": chosen.name}
+        )
+    if access.has_listed_ports or required_site_kind(access):  # type: ignore[attr-defined]
+        # A list the registry records as complete (the entry's own ports, or the designated
+        # sites of the kind with no source reporting more) leaves this port out.
+        return Verdict.NOT_ELIGIBLE, Reason(
+            "port_not_designated",
+            _("%(port)s is not designated for this product.") % {"port": chosen.name},
+        )
+    # Nothing recorded restricts the ports, and nothing records this one: not "allowed".
+    facing = chosen.facing_country
+    text = _(
+        "The registry records no port for %(product)s from %(country)s: whether "
+        "%(port)s may receive it is not recorded."
+    )
+    if facing is not None and facing.pk != access.country_id:
+        text += " " + _("%(port)s faces %(facing)s.")
+    return None, Reason(
+        "port_not_recorded",
+        text
+        % {
+            "product": access.product.name,
+            "country": access.country.name,
+            "port": chosen.name,
+            "facing": facing.name if facing is not None else "",
+        },
+    )

@@ -19,7 +19,7 @@ from accessions.eligibility.answer import (
     Verdict,
 )
 from accessions.eligibility.conditions import access_conditions
-from accessions.eligibility.establishment import establishment_reasons
+from accessions.eligibility.establishment import establishment_reasons, registration_valid_reason
 from accessions.eligibility.kinds import covered_kind_add
 from accessions.eligibility.ports import (
     allowed_ports,
@@ -145,22 +145,7 @@ def answer_with_access(
         if not found:
             # establishment_reasons found the registration and put it on the answer.
             registration = cast(EstablishmentRegistration, answer.establishment)
-            answer.reasons.append(
-                Reason(
-                    "establishment_registered",
-                    (
-                        _(
-                            "Registration %(number)s is valid until %(date)s (extended "
-                            "automatically by the regime in force on its expiry; no exclusion "
-                            "is recorded)."
-                        )
-                        if registration.effective_end  # type: ignore[attr-defined]
-                        != registration.effective_until
-                        else _("Registration %(number)s is valid until %(date)s.")
-                    )
-                    % {"number": number, "date": registration.effective_end},  # type: ignore[attr-defined]
-                )
-            )
+            answer.reasons.append(registration_valid_reason(registration, number))
     if answer.is_illustrative:
         answer.reasons.append(
             Reason("illustrative_data", _("Part of this answer rests on illustrative demo data."))

@@ -89,3 +89,22 @@ def establishment_reasons(
             )
         ]
     return []
+
+
+def registration_valid_reason(registration: EstablishmentRegistration, number: str) -> Reason:
+    """The registration asked about lets the product in: until when, and whether that end is an
+    automatic extension by the regime in force on its expiry."""
+    return Reason(
+        "establishment_registered",
+        (
+            _(
+                "Registration %(number)s is valid until %(date)s (extended "
+                "automatically by the regime in force on its expiry; no exclusion "
+                "is recorded)."
+            )
+            if registration.effective_end  # type: ignore[attr-defined]
+            != registration.effective_until
+            else _("Registration %(number)s is valid until %(date)s.")
+        )
+        % {"number": number, "date": registration.effective_end},  # type: ignore[attr-defined]
+    )

@@ -14,6 +14,14 @@ from accessions.eligibility.ports import required_site_kind, site_kind_label, si
 from accessions.models import ConditionKind, MarketAccess
 from registry.models import Port
 
+# The checklist's kinds that the entry's dated conditions of a kind add to.
+REQUIREMENT_CONDITION_KINDS = {
+    "treatment": ConditionKind.TREATMENT,
+    "pest_free_area": ConditionKind.ORIGIN_AREA,
+    "certificate": ConditionKind.CERTIFICATE,
+    "packaging_labelling": ConditionKind.PACKAGING_LABELLING,
+}
+
 
 def requirements_checklist(
     access: MarketAccess, on: dt.date, ports: list[Port]
@@ -24,62 +32,75 @@ def requirements_checklist(
     the entry's dated conditions of those kinds, each with its own source."""
     dated = conditions_in_force(access, on)
     source = access.source
+    return [
+        _establishment_requirement(access),
+        _port_requirement(access, ports),
+        *_from_conditions("treatment", dated, source, access.treatment),
+        *_from_conditions("pest_free_area", dated, source, access.pest_free_areas),
+        *_from_conditions("certificate", dated, source),
+        *_from_conditions("packaging_labelling", dated, source),
+    ]
 
-    condition_kind = {
-        "treatment": ConditionKind.TREATMENT,
-        "pest_free_area": ConditionKind.ORIGIN_AREA,
-        "certificate": ConditionKind.CERTIFICATE,
-        "packaging_labelling": ConditionKind.PACKAGING_LABELLING,
-    }
 
-    def from_conditions(kind: str, own: str = "") -> list[Requirement]:
-        items = [Requirement(kind, "required", own, source)] if own else []
-        items += [
-            Requirement(
-                kind,
-                "required",
-                item["text"],
-                item["instrument"] or item.get("source") or source,
-            )
-            for item in dated
-            if item["kind"] == condition_kind[kind]
-        ]
-        return items or [Requirement(kind, "not_recorded", _("Not recorded in the registry."), "")]
+def _from_conditions(kind: str, dated: list[dict], source: str, own: str = "") -> list[Requirement]:
+    """The requirements of one kind: the entry's own words, then its dated conditions of the
+    kind in force, each with its instrument; `not_recorded` when there are none."""
+    items = [Requirement(kind, "required", own, source)] if own else []
+    items += [
+        Requirement(
+            kind,
+            "required",
+            item["text"],
+            item["instrument"] or item.get("source") or source,
+        )
+        for item in dated
+        if item["kind"] == REQUIREMENT_CONDITION_KINDS[kind]
+    ]
+    return items or [Requirement(kind, "not_recorded", _("Not recorded in the registry."), "")]
 
+
+def _establishment_requirement(access: MarketAccess) -> Requirement:
+    """Whether the producer must be registered with GACC: not recorded where the sources are
+    silent, required (stated, or the registry's inference), or not required."""
     required = access.requires_registered_establishments
     if required is None:
-        establishment = Requirement(
+        return Requirement(
             "registered_establishment",
             "not_recorded",
             _("The sources do not state whether the producer must be registered with GACC."),
         )
-    elif required:
-        establishment = Requirement(
+    if required:
+        return Requirement(
             "registered_establishment",
             "required",
             _("The producer must be registered with GACC (the registry's inference).")
             if access.establishments_inferred
             else _("The producer must be registered with GACC."),
-            source,
+            access.source,
         )
-    else:
-        establishment = Requirement(
-            "registered_establishment",
-            "not_required",
-            _("The sources state no registration requirement."),
-            source,
-        )
+    return Requirement(
+        "registered_establishment",
+        "not_required",
+        _("The sources state no registration requirement."),
+        access.source,
+    )
+
+
+def _port_requirement(access: MarketAccess, ports: list[Port]) -> Requirement:
+    """The ports the product may enter through: the entry's own list, else the ports with a
+    designated site of the kind it needs (not recorded where the registry records none), else
+    no requirement."""
     kind = required_site_kind(access)
     listed = [p.name for p in ports if p.is_listed]  # type: ignore[attr-defined]
     if listed:
-        port = Requirement(
+        return Requirement(
             "designated_port",
             "required",
             _("Only through: %(ports)s.") % {"ports": ", ".join(listed)},
-            source,
+            access.source,
         )
-    elif kind and sites_not_recorded(access, ports):
-        port = Requirement(
+    if kind and sites_not_recorded(access, ports):
+        return Requirement(
             "designated_port",
             "not_recorded",
             _(
@@ -88,7 +109,7 @@ def requirements_checklist(
             )
             % {"kind": site_kind_label(access)},
         )
-    elif kind:
+    if kind:
         names = [p.name for p in ports if p.has_site]  # type: ignore[attr-defined]
         if any(p.sites_incomplete for p in ports):  # type: ignore[attr-defined]
             text = _(
@@ -98,23 +119,14 @@ def requirements_checklist(
             )
         else:
             text = _("A port with a designated supervision site for %(kind)s: %(ports)s.")
-        port = Requirement(
+        return Requirement(
             "designated_port",
             "required",
             text % {"kind": site_kind_label(access), "ports": ", ".join(names)},
             _("Designated supervision sites as recorded in the registry."),
         )
-    else:
-        port = Requirement(
-            "designated_port",
-            "not_required",
-            _("No designated supervision site is required for this category."),
-        )
-    return [
-        establishment,
-        port,
-        *from_conditions("treatment", access.treatment),
-        *from_conditions("pest_free_area", access.pest_free_areas),
-        *from_conditions("certificate"),
-        *from_conditions("packaging_labelling"),
-    ]
+    return Requirement(
+        "designated_port",
+        "not_required",
+        _("No designated supervision site is required for this category."),
+    )

@@ -1,5 +1,5 @@
-"""API v1: the eligibility question, one at a time (answers cached per data version) and in
-bulk (a fixed number of queries for up to 1,000 questions)."""
+"""API v1: the eligibility question, one at a time (answers cached per data version); many at
+once: api.eligibility_bulk."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from typing import cast
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.http import quote_etag
-from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -26,11 +25,10 @@ from rest_framework.response import Response
 
 from accessions.eligibility.answer import (
     EligibilityAnswer,
-    EligibilityQuestion,
 )
-from accessions.eligibility.check import check_eligibility, check_eligibility_batch
+from accessions.eligibility.check import check_eligibility
 from api import answer_cache
-from api.auth import ApiRateThrottle, HasApiKey
+from api.auth import ApiRateThrottle
 from api.base import (
     ApiView,
     problem_responses,
@@ -38,15 +36,10 @@ from api.base import (
 from api.caching import ConditionalGetMixin, answer_cache_get, answer_cache_key, answer_cache_set
 from api.eligibility_answer import (
     EligibilityAnswerSerializer,
-    answer_series_read,
     render_answer,
 )
-from api.errors import ParameterError, SuggestionSerializer
 from api.text import NOT_BLANK_PATTERN, is_blank, strip_blank
-from registry.errors import DomainError
 from registry.selectors import country_resolve
-
-MAX_BULK_CHECKS = 1000
 
 
 class StrictRegexField(serializers.RegexField):
@@ -133,50 +126,6 @@ class EligibilityInputSerializer(serializers.Serializer):
             raise serializers.ValidationError({"as_of": ["Give date or as_of, not two dates."]})
         attrs["date"] = date or as_of
         return attrs
-
-
-class BulkInputSerializer(serializers.Serializer):
-    checks = serializers.ListField(
-        child=EligibilityInputSerializer(),
-        allow_empty=False,
-        min_length=1,
-        max_length=MAX_BULK_CHECKS,
-        help_text=f"Up to {MAX_BULK_CHECKS} questions; results come back in the same order.",
-    )
-
-    def to_internal_value(self, data):
-        checks = data.get("checks") if isinstance(data, dict) else None
-        if isinstance(checks, list) and len(checks) > MAX_BULK_CHECKS:
-            raise serializers.ValidationError(
-                {
-                    "checks": [
-                        f"At most {MAX_BULK_CHECKS} checks per request; this one has "
-                        f"{len(checks)}. Split it."
-                    ]
-                }
-            )
-        return super().to_internal_value(data)
-
-
-class BulkLineErrorSerializer(serializers.Serializer):
-    code = serializers.CharField()
-    detail = serializers.CharField()
-    candidates = serializers.ListField(child=serializers.CharField(), required=False)
-    suggestions = SuggestionSerializer(many=True, required=False)
-
-
-class BulkResultSerializer(EligibilityAnswerSerializer):
-    line = serializers.IntegerField(help_text="1-based position of the question in `checks`.")
-    ok = serializers.BooleanField()
-    error = BulkLineErrorSerializer(
-        allow_null=True,
-        help_text="Set when the line could not be answered (`ok` is false, answer fields empty).",
-    )
-
-
-class BulkResponseSerializer(serializers.Serializer):
-    count = serializers.IntegerField()
-    results = BulkResultSerializer(many=True)
 
 
 # --- Eligibility ---------------------------------------------------------------------------------
@@ -295,86 +244,3 @@ class EligibilityView(ConditionalGetMixin, EligibilityAnswerView):
             )
         response = HttpResponse(answer_cache.fill(body, day), content_type="application/json")
         return self._decorate(response, etag, last_modified)
-
-
-@extend_schema_view(
-    post=extend_schema(
-        summary="Many eligibility questions at once (API key)",
-        request=BulkInputSerializer,
-        responses={200: BulkResponseSerializer, **problem_responses(400, 401, 429)},
-        description=(
-            f"Up to {MAX_BULK_CHECKS} questions in `checks`; one result per question, in order, "
-            "each with its 1-based `line`. A malformed body is a 400 naming every bad line; a "
-            "question that cannot be answered (an ambiguous product) has `ok: false` and an "
-            "`error`. Answered with a fixed number of queries, whatever the number of lines."
-        ),
-    )
-)
-class EligibilityBulkView(ApiView):
-    permission_classes = [HasApiKey]
-    # A POST that changes nothing: its reads may go to a replica, and it pins no one to the
-    # primary (web.middleware.ReadRoutingMiddleware).
-    reads_only = True
-
-    def post(self, request, *args, **kwargs):
-        if not isinstance(request.data, dict):
-            raise ParameterError("checks", _('The body is an object: {"checks": [...]}.'))
-        payload = BulkInputSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        today = timezone.localdate()
-        questions = [
-            EligibilityQuestion(
-                product=item["product"],
-                country=item["country"],
-                port=item["port"],
-                on=item["date"] or today,
-                establishment=item["establishment"],
-            )
-            for item in payload.validated_data["checks"]
-        ]
-        outcomes = check_eligibility_batch(questions)
-        answer_series_read(outcomes)  # one query for every answer's series of states
-        results = []
-        for line, (question, outcome) in enumerate(zip(questions, outcomes, strict=True), start=1):
-            if isinstance(outcome, DomainError):
-                results.append(
-                    {
-                        "line": line,
-                        "ok": False,
-                        "error": {
-                            "code": outcome.code,
-                            "detail": outcome.message,
-                            **{
-                                str(key): outcome.extra[key]
-                                for key in ("candidates", "suggestions")
-                                if key in outcome.extra
-                            },
-                        },
-                        "verdict": "unknown",
-                        "as_of": question.on,
-                        "query": question.query,
-                        "reasons": [],
-                        "conditions": [],
-                        "product": None,
-                        "country": None,
-                        "port": None,
-                        "establishment": None,
-                        "access": None,
-                        "state": None,
-                        "states": [],
-                        "coverage": None,
-                        "regulations": [],
-                        "allowed_ports": [],
-                        "holds_from": None,
-                        "holds_until": None,
-                        "checklist": [],
-                        "sources": [],
-                        "is_illustrative": False,
-                        "permalink": "",
-                    }
-                )
-                continue
-            results.append(
-                {"line": line, "ok": True, "error": None, **render_answer(outcome, request)}
-            )
-        return Response({"count": len(results), "results": results})

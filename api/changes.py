@@ -48,8 +48,8 @@ from api.paging import (
     decode_cursor,
     encode_cursor,
 )
-from registry.history import HISTORY_ACTIONS, history_feed_rows
-from registry.replicas import read_connection
+from registry.history import HISTORY_ACTIONS, history_feed_rows, history_horizon
+from registry.replicas import read_connection, wal_replayed
 
 
 class ChangeSerializer(serializers.Serializer):
@@ -94,26 +94,11 @@ def _feed_horizon() -> tuple[dt.datetime, Any]:
     rows_on = read_connection()
     primary = connections[DEFAULT_DB_ALIAS]
     try:
-        with primary.cursor() as cursor:
-            cursor.execute(
-                """
-                SELECT LEAST(
-                    clock_timestamp(),
-                    (SELECT MIN(xact_start) FROM pg_stat_activity
-                     WHERE datname = current_database() AND pid <> pg_backend_pid()
-                       AND xact_start IS NOT NULL)
-                ), CASE WHEN pg_is_in_recovery() THEN NULL
-                   ELSE pg_current_wal_insert_lsn()::text END
-                """
-            )
-            horizon, position = cursor.fetchone()
+        horizon, position = history_horizon(primary)
     except OperationalError as error:
         raise FeedUnavailable() from error
-    if rows_on.alias != DEFAULT_DB_ALIAS:
-        with rows_on.cursor() as cursor:
-            cursor.execute("SELECT pg_last_wal_replay_lsn() >= %s::pg_lsn", [position])
-            if not cursor.fetchone()[0]:
-                rows_on = primary
+    if rows_on.alias != DEFAULT_DB_ALIAS and not wal_replayed(rows_on, position):
+        rows_on = primary
     return horizon, rows_on
 
 

@@ -86,6 +86,27 @@ def history_meta() -> dict[str, Any]:
     return {"indexes": [models.Index(fields=["pgh_created_at", "pgh_id"])]}
 
 
+def history_horizon(primary: Any) -> tuple[dt.datetime, str | None]:
+    """Read on the primary: the start of the oldest transaction still running on its database
+    (now, when none is), and its WAL insert position then (None on a standby). The change feed
+    serves no event at or past that time, so a transaction that commits late cannot insert rows
+    behind a consumer's cursor (api.changes)."""
+    with primary.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT LEAST(
+                clock_timestamp(),
+                (SELECT MIN(xact_start) FROM pg_stat_activity
+                 WHERE datname = current_database() AND pid <> pg_backend_pid()
+                   AND xact_start IS NOT NULL)
+            ), CASE WHEN pg_is_in_recovery() THEN NULL
+               ELSE pg_current_wal_insert_lsn()::text END
+            """
+        )
+        horizon, position = cursor.fetchone()
+    return horizon, position
+
+
 def history_feed_rows(
     db: Any,
     event_models: list[type[models.Model]],

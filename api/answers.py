@@ -16,7 +16,7 @@ from accessions.eligibility.answer import CONDITION_CODES, REASON_CODES, Verdict
 from accessions.eligibility.given import AnswerComparison, answer_record_compare
 from accessions.models import AnswerRecord
 from api.base import ApiView, problem_responses
-from api.eligibility import VERDICT_HELP, ConditionSerializer, ReasonSerializer
+from api.eligibility_answer import VERDICT_HELP, ConditionSerializer, ReasonSerializer
 from api.serializers import AccessStateSerializer, state_entry
 
 PUBLIC_ID_PATTERN = "^[A-Za-z0-9_-]+$"

@@ -48,8 +48,8 @@ from api.paging import (
     decode_cursor,
     encode_cursor,
 )
-from registry.history import HISTORY_ACTIONS
-from registry.replicas import read_connection
+from registry.history import HISTORY_ACTIONS, history_feed_rows, history_horizon
+from registry.replicas import read_connection, wal_replayed
 
 
 class ChangeSerializer(serializers.Serializer):
@@ -94,26 +94,11 @@ def _feed_horizon() -> tuple[dt.datetime, Any]:
     rows_on = read_connection()
     primary = connections[DEFAULT_DB_ALIAS]
     try:
-        with primary.cursor() as cursor:
-            cursor.execute(
-                """
-                SELECT LEAST(
-                    clock_timestamp(),
-                    (SELECT MIN(xact_start) FROM pg_stat_activity
-                     WHERE datname = current_database() AND pid <> pg_backend_pid()
-                       AND xact_start IS NOT NULL)
-                ), CASE WHEN pg_is_in_recovery() THEN NULL
-                   ELSE pg_current_wal_insert_lsn()::text END
-                """
-            )
-            horizon, position = cursor.fetchone()
+        horizon, position = history_horizon(primary)
     except OperationalError as error:
         raise FeedUnavailable() from error
-    if rows_on.alias != DEFAULT_DB_ALIAS:
-        with rows_on.cursor() as cursor:
-            cursor.execute("SELECT pg_last_wal_replay_lsn() >= %s::pg_lsn", [position])
-            if not cursor.fetchone()[0]:
-                rows_on = primary
+    if rows_on.alias != DEFAULT_DB_ALIAS and not wal_replayed(rows_on, position):
+        rows_on = primary
     return horizon, rows_on
 
 
@@ -172,37 +157,7 @@ class ChangeFeedView(ApiView):
         position = self._position(params)
         horizon, db = _feed_horizon()
         chosen = [models_by_label[model]] if model else list(models_by_label.values())
-        qn = db.ops.quote_name
-        parts: list[str] = []
-        sql_args: list[Any] = []
-        for event_model in chosen:
-            label = event_model.pgh_tracked_model._meta.label_lower
-            # Records point at their object; link rows (allowed ports, registration products)
-            # are their own object, added and removed.
-            obj = "pgh_obj_id" if hasattr(event_model, "pgh_obj") else "id"
-            # The feed's order is (time, record type, event id); within one table the type is
-            # fixed, so "after the position" is a (time, event id) bound on the index
-            # `history_meta` adds: at the position's time every event for a type after the
-            # position's, none for a type before it (types compared by the database, as the
-            # outer ORDER BY compares them; the CASE of parameters is folded before planning).
-            parts.append(
-                f"(SELECT e.pgh_id, e.pgh_created_at, %s::text AS model, e.pgh_label, "  # noqa: S608
-                f"e.{obj}::text AS obj, row_to_json(e)::text AS data "
-                f"FROM {qn(event_model._meta.db_table)} e "
-                f"WHERE (e.pgh_created_at, e.pgh_id) > (%s, CASE WHEN %s::text > %s::text "
-                f"THEN -1 WHEN %s::text < %s::text THEN {2**63 - 1} ELSE %s::bigint END) "
-                f"AND e.pgh_created_at < %s "
-                f"ORDER BY e.pgh_created_at, e.pgh_id LIMIT %s)"
-            )
-            stamp, after_label, after_id = position
-            sql_args.extend(
-                [label, stamp, label, after_label, label, after_label, after_id, horizon, size + 1]
-            )
-        sql = f"SELECT * FROM ({' UNION ALL '.join(parts)}) AS feed ORDER BY 2, 3, 1 LIMIT %s"  # noqa: S608
-        sql_args.append(size + 1)
-        with db.cursor() as cursor:
-            cursor.execute(sql, sql_args)
-            rows = cursor.fetchall()
+        rows = history_feed_rows(db, chosen, position, horizon, size + 1)
         has_more = len(rows) > size
         rows = rows[:size]
         results = []

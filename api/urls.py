@@ -4,7 +4,18 @@ under /api/ (odd characters and newlines included) with a problem+json 404."""
 from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView
 
-from api import access, answers, base, catalogue, changes, eligibility, hs, regulations, saved
+from api import (
+    access,
+    answers,
+    base,
+    catalogue,
+    changes,
+    eligibility,
+    eligibility_bulk,
+    hs,
+    regulations,
+    saved,
+)
 
 app_name = "api"
 
@@ -27,7 +38,9 @@ urlpatterns = [
     path("v1/establishments/", access.EstablishmentListView.as_view(), name="establishment-list"),
     path("v1/eligibility/", eligibility.EligibilityView.as_view(), name="eligibility"),
     path(
-        "v1/eligibility/bulk/", eligibility.EligibilityBulkView.as_view(), name="eligibility-bulk"
+        "v1/eligibility/bulk/",
+        eligibility_bulk.EligibilityBulkView.as_view(),
+        name="eligibility-bulk",
     ),
     path("v1/answers/<slug:public_id>/", answers.AnswerRecordView.as_view(), name="answer-detail"),
     path("v1/saved-questions/", saved.SavedQuestionListView.as_view(), name="saved-question-list"),

@@ -107,6 +107,14 @@ def read_connection() -> Any:
     return connections[read_alias()]
 
 
+def wal_replayed(replica: Any, position: str | None) -> bool:
+    """Whether the replica on connection `replica` has replayed the primary's WAL up to
+    `position` (pg_current_wal_insert_lsn() read on the primary)."""
+    with replica.cursor() as cursor:
+        cursor.execute("SELECT pg_last_wal_replay_lsn() >= %s::pg_lsn", [position])
+        return bool(cursor.fetchone()[0])
+
+
 def scope_replica_failed() -> bool:
     """After a request that ended in an error: whether the replica it read from broke under it
     (a database error, and its connection no longer answers). That replica is then skipped like

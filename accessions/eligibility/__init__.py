@@ -10,5 +10,7 @@ cannot decide from what it holds.
 Query budget: a batch of questions (one for the single check, up to 1,000 for bulk) is answered
 in a fixed number of statements (check.MAX_STATEMENTS), whatever the batch size or the data.
 
-The question and the answer: `answer`; the one set-based engine: `check`.
+The question and the answer: `answer`; the one set-based engine: `check`, composing its rules:
+`state` (what the entry's legal state on the date says), `ports` (the designated sites and the
+ports that may receive the product), `establishment` (the producer's registration).
 """

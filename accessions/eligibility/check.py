@@ -7,7 +7,7 @@ window of dates over which the same records give it (accessions.windows).
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, cast
+from typing import cast
 
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -16,545 +16,28 @@ from accessions.eligibility.answer import (
     EligibilityAnswer,
     EligibilityQuestion,
     Reason,
-    Requirement,
     Verdict,
 )
+from accessions.eligibility.conditions import access_conditions
+from accessions.eligibility.establishment import establishment_reasons, registration_valid_reason
 from accessions.eligibility.kinds import covered_kind_add
+from accessions.eligibility.ports import (
+    allowed_ports,
+    port_reason,
+    sites_not_recorded,
+)
 from accessions.eligibility.records import Records, records_read
+from accessions.eligibility.requirements import requirements_checklist
+from accessions.eligibility.state import access_state_reasons
 from accessions.models import (
-    STOPPED_REGISTRATION_STATUSES,
-    ConditionKind,
     EstablishmentRegistration,
-    InstrumentKind,
     MarketAccess,
-    StateKind,
 )
 from accessions.selectors import CountryRecordCoverage
 from accessions.windows import answer_window
-from registry.dates import format_dated
 from registry.errors import DomainError
-from registry.models import CATEGORY_SITE_KINDS, Country, Port, SiteKind
-from registry.provenance import DatePrecision
+from registry.models import Country
 from registry.selectors import ambiguous_product
-
-
-def _as_date(value: str | None) -> dt.date | None:
-    return dt.date.fromisoformat(str(value)[:10]) if value else None
-
-
-def conditions_in_force(access: MarketAccess, on: dt.date) -> list[dict]:
-    """The access entry's dated conditions in force on the date asked (chosen in SQL by
-    DATED_CONDITIONS), oldest first. A condition from a later instrument is not shown for an
-    earlier day."""
-    items = getattr(access, "dated_conditions_data", None) or []
-    found = [
-        {
-            **item,
-            "valid_from": _as_date(item.get("valid_from")),
-            "valid_until": _as_date(item.get("valid_until")),
-        }
-        for item in items
-    ]
-    return sorted(found, key=lambda item: (item["valid_from"], item["kind"], item["text"]))
-
-
-def _state_line(state: dict[str, Any]) -> dict[str, str]:
-    """The words of a state's start and instrument, for the messages below."""
-    instrument = state.get("instrument_ref") or ""
-    if not instrument and state.get("instrument_kind"):
-        instrument = str(dict(InstrumentKind.choices).get(state["instrument_kind"], ""))
-    return {
-        "date": format_dated(
-            _as_date(state.get("starts_on")), state.get("starts_on_precision") or ""
-        )
-        if state.get("starts_on")
-        else _("a date the sources do not give"),
-        "instrument": instrument or _("instrument not recorded"),
-    }
-
-
-def access_state_reasons(
-    access: MarketAccess, on: dt.date
-) -> tuple[str | None, list[Reason], list[Reason]]:
-    """`_state_reasons`, and a warning when the date asked falls inside the imprecision of the
-    state's start (a start known to the year or month only: on that day the state may not yet
-    have applied)."""
-    verdict, reasons, conditions = _state_reasons(access, on)
-    state = getattr(access, "state_on_data", None)
-    start = _as_date((state or {}).get("starts_on"))
-    precision = (state or {}).get("starts_on_precision")
-    if start is not None and start.year == on.year:
-        words = {"date": format_dated(start, precision or ""), "on": on.isoformat()}
-        if precision == DatePrecision.YEAR:
-            reasons.append(
-                Reason(
-                    "state_date_uncertain",
-                    _(
-                        "The registry knows the start of this state (%(date)s) to the year only: "
-                        "on %(on)s it may not yet have applied."
-                    )
-                    % words,
-                )
-            )
-        elif precision == DatePrecision.MONTH and start.month == on.month:
-            reasons.append(
-                Reason(
-                    "state_date_uncertain",
-                    _(
-                        "The registry knows the start of this state (%(date)s) to the month "
-                        "only: on %(on)s it may not yet have applied."
-                    )
-                    % words,
-                )
-            )
-    return verdict, reasons, conditions
-
-
-def _state_reasons(
-    access: MarketAccess, on: dt.date
-) -> tuple[str | None, list[Reason], list[Reason]]:
-    """What the entry's state on `on` (accessions.validity, read in SQL with the entry) says:
-    the verdict it forces (None when access holds), its reasons, and the conditions it adds (the
-    zones of a partial suspension or restoration). Every branch reads the dated series, never
-    the status kept for lists."""
-    state = getattr(access, "state_on_data", None)
-    upcoming = getattr(access, "next_grant_data", None)
-    kind = state["kind"] if state else None
-    if kind is None or kind == StateKind.PROTOCOL_SIGNED:
-        if upcoming:
-            return (
-                Verdict.NOT_ELIGIBLE,
-                [
-                    Reason(
-                        "not_yet_in_force",
-                        _("Access starts on %(date)s (%(instrument)s), after the date asked about.")
-                        % _state_line(upcoming),
-                    )
-                ],
-                [],
-            )
-        if state is None:
-            return (
-                Verdict.NOT_RECORDED,
-                [
-                    Reason(
-                        "no_state_recorded",
-                        _(
-                            "The registry records nothing about this entry on that date: its "
-                            "first recorded state starts later."
-                        ),
-                    )
-                ],
-                [],
-            )
-        return (
-            Verdict.NOT_RECORDED,
-            [
-                Reason(
-                    "protocol_only",
-                    _(
-                        "A protocol was signed (%(date)s), but the registry holds no GACC "
-                        "announcement of access. Announcements follow protocols and the registry "
-                        "may not hold one: access is not confirmed."
-                    )
-                    % _state_line(state),
-                )
-            ],
-            [],
-        )
-    state = cast(dict[str, Any], state)  # kind is set: a state has started
-    words = _state_line(state)
-    if kind == StateKind.NEGOTIATING:
-        return (
-            Verdict.NOT_ELIGIBLE,
-            [Reason("access_negotiating", _("Access is still being negotiated."))],
-            [],
-        )
-    if kind == StateKind.REVOKED:
-        return (
-            Verdict.NOT_ELIGIBLE,
-            [
-                Reason(
-                    "access_revoked", _("Access was revoked on %(date)s (%(instrument)s).") % words
-                )
-            ],
-            [],
-        )
-    if kind == StateKind.ENDED:
-        start = _as_date(state.get("starts_on"))
-        last = (start - dt.timedelta(days=1)).isoformat() if start else _("an earlier date")
-        return (
-            Verdict.NOT_ELIGIBLE,
-            [
-                Reason(
-                    "access_expired", _("Access ended: its last day was %(date)s.") % {"date": last}
-                )
-            ],
-            [],
-        )
-    limited = (state.get("limited_to") or "").strip()
-    if kind == StateKind.SUSPENDED and not limited:
-        return (
-            Verdict.NOT_ELIGIBLE,
-            [
-                Reason(
-                    "access_suspended",
-                    _("Access is suspended since %(date)s (%(instrument)s).") % words,
-                )
-            ],
-            [],
-        )
-    conditions = []
-    if limited:
-        conditions.append(
-            Reason(
-                "access_limited",
-                _("Only from: %(zones)s (%(instrument)s; since %(date)s).")
-                % {**words, "zones": limited},
-            )
-        )
-    if kind == StateKind.IN_FORCE:
-        message = _(
-            "%(product)s from %(country)s has access (%(instrument)s; in force since: %(date)s)."
-        )
-    elif kind == StateKind.RESTORED:
-        message = _(
-            "%(product)s from %(country)s has access again (%(instrument)s; restored on %(date)s)."
-        )
-    else:
-        message = _(
-            "%(product)s from %(country)s is suspended except for listed areas (%(instrument)s; "
-            "since %(date)s)."
-        )
-    reasons = [
-        Reason(
-            "access_in_force",
-            message % {**words, "product": access.product.name, "country": access.country.name},
-        )
-    ]
-    if not state.get("starts_on"):
-        reasons.append(
-            Reason(
-                "start_date_unknown",
-                _(
-                    "The sources give no start date for this access; the registry cannot confirm "
-                    "that it was already in force on %(date)s."
-                )
-                % {"date": on.isoformat()},
-            )
-        )
-    return None, reasons, conditions
-
-
-def required_site_kind(access: MarketAccess) -> str:
-    """The kind of designated supervision site the product must enter through: the access
-    entry's own, else its category's (registry.models.ports.CATEGORY_SITE_KINDS); '' when none."""
-    return access.required_site_kind or CATEGORY_SITE_KINDS.get(access.product.category, "")
-
-
-def sites_not_recorded(access: MarketAccess, ports: list[Port]) -> bool:
-    """The product needs a designated site, yet the registry records no port holding one of the
-    kind and the access entry lists no ports: which ports may receive it is unknown."""
-    return bool(required_site_kind(access)) and not any(
-        p.is_listed or p.has_site  # type: ignore[attr-defined]
-        for p in ports
-    )
-
-
-def port_site_unknown(access: MarketAccess, port: Port, ports: list[Port]) -> bool:
-    """Whether the registry cannot tell if `port` holds the designated site the product needs:
-    no site of the kind is recorded anywhere (`sites_not_recorded`), or the port has none on
-    record while a source reports more such ports than the registry records
-    (registry.selectors.site_list_incomplete_q), and the access entry does not list its ports
-    (its own list, where it has one, decides)."""
-    if not required_site_kind(access):
-        return False
-    if sites_not_recorded(access, ports):
-        return True
-    if any(p.is_listed for p in ports) and not port.is_listed:  # type: ignore[attr-defined]
-        return False
-    return not port.has_site and bool(port.sites_incomplete)  # type: ignore[attr-defined]
-
-
-def _allowed(access: MarketAccess, ports: list[Port]) -> list[Port]:
-    """The ports the records show may receive the product on the date: those the entry lists
-    (narrowed to the ones with a recorded designated site when the product needs one and any is
-    recorded), else those holding a recorded designated site of the required kind. A port no
-    record names is never "allowed" (docs/design.md: "a port nobody recorded is not allowed")."""
-    listed = [p for p in ports if p.is_listed]  # type: ignore[attr-defined]
-    kind = required_site_kind(access)
-    with_site = [p for p in ports if p.has_site]  # type: ignore[attr-defined]
-    if listed:
-        if kind and with_site:
-            return [p for p in listed if p.has_site]  # type: ignore[attr-defined]
-        return listed
-    return with_site if kind else []
-
-
-def _site_kind_label(access: MarketAccess) -> str:
-    kind = required_site_kind(access)
-    return str(dict(SiteKind.choices).get(kind, kind))
-
-
-def _establishment_reasons(
-    access: MarketAccess,
-    number: str,
-    on: dt.date,
-    answer: EligibilityAnswer,
-    establishment: EstablishmentRegistration | None,
-) -> list[Reason]:
-    if establishment is None:
-        return [
-            Reason(
-                "establishment_not_registered",
-                _("No registration %(number)s is on record.") % {"number": number},
-            )
-        ]
-    answer.establishment = establishment
-    if establishment.country_id != access.country_id:
-        return [
-            Reason(
-                "establishment_wrong_country",
-                _("Registration %(number)s belongs to %(country)s.")
-                % {
-                    "number": establishment.registration_number,
-                    "country": establishment.country.name,
-                },
-            )
-        ]
-    if not establishment.covers_product:  # type: ignore[attr-defined]
-        return [
-            Reason(
-                "establishment_not_for_product",
-                _("Registration %(number)s does not cover %(product)s.")
-                % {"number": establishment.registration_number, "product": access.product.name},
-            )
-        ]
-    stopped_on = establishment.stopped_on
-    if (
-        establishment.status in STOPPED_REGISTRATION_STATUSES
-        and stopped_on is not None
-        and stopped_on <= on
-    ):
-        return [
-            Reason(
-                "establishment_suspended",
-                _("Registration %(number)s is %(status)s since %(date)s.")
-                % {
-                    "number": establishment.registration_number,
-                    "status": establishment.get_status_display(),
-                    "date": stopped_on.isoformat(),
-                },
-            )
-        ]
-    if on < establishment.registered_on:
-        return [
-            Reason(
-                "establishment_not_yet_registered",
-                _("Registration %(number)s starts on %(date)s.")
-                % {
-                    "number": establishment.registration_number,
-                    "date": establishment.registered_on.isoformat(),
-                },
-            )
-        ]
-    end = establishment.effective_end  # type: ignore[attr-defined]
-    if on > end:
-        return [
-            Reason(
-                "establishment_registration_expired",
-                _("Registration %(number)s expired on %(date)s.")
-                % {
-                    "number": establishment.registration_number,
-                    "date": end.isoformat(),
-                },
-            )
-        ]
-    return []
-
-
-CONDITION_KIND_CODES = {
-    ConditionKind.TREATMENT: "treatment_required",
-    ConditionKind.ORIGIN_AREA: "origin_area_restricted",
-    ConditionKind.CERTIFICATE: "certificate_required",
-    ConditionKind.PACKAGING_LABELLING: "packaging_labelling_required",
-    ConditionKind.OTHER: "other_conditions",
-}
-
-
-def _conditions(
-    access: MarketAccess,
-    on: dt.date,
-    port_given: bool,
-    establishment_given: bool,
-    ports_unknown: bool = False,
-) -> list[Reason]:
-    conditions = []
-    required = access.requires_registered_establishments
-    if required is None:
-        # The sources are silent: a condition to confirm, never "not required" (docs/design.md).
-        conditions.append(
-            Reason(
-                "registered_establishment_not_stated",
-                _(
-                    "The sources do not state whether the producer must be registered with GACC "
-                    "for this product: confirm before shipping."
-                ),
-            )
-        )
-    elif required and not establishment_given:
-        if access.establishments_inferred:
-            message = _(
-                "The producer must probably be registered with GACC for this product (the "
-                "registry's inference, not stated in a source: confirm before shipping)."
-            )
-        else:
-            message = _("The producer must be registered with GACC for this product.")
-        conditions.append(Reason("registered_establishment_required", message))
-    if not port_given and ports_unknown:
-        conditions.append(
-            Reason(
-                "designated_sites_not_recorded",
-                _(
-                    "Entry only through a port with a designated supervision site for "
-                    "%(kind)s; the registry does not record which ports hold one: confirm "
-                    "before shipping."
-                )
-                % {"kind": _site_kind_label(access)},
-            )
-        )
-    elif not port_given and (required_site_kind(access) or access.has_listed_ports):  # type: ignore[attr-defined]
-        conditions.append(
-            Reason(
-                "designated_port_required",
-                _("Entry only through the ports listed as allowed."),
-            )
-        )
-    if access.treatment:
-        conditions.append(Reason("treatment_required", access.treatment))
-    if access.pest_free_areas:
-        conditions.append(Reason("origin_area_restricted", access.pest_free_areas))
-    if access.conditions:
-        conditions.append(Reason("other_conditions", access.conditions))
-    for item in conditions_in_force(access, on):
-        conditions.append(
-            Reason(
-                CONDITION_KIND_CODES.get(item["kind"], "other_conditions"),
-                _("%(condition)s (%(instrument)s; in force since %(date)s)")
-                % {
-                    "condition": item["text"],
-                    "instrument": item["instrument"] or _("instrument not recorded"),
-                    "date": format_dated(item["valid_from"], item["valid_from_precision"]),
-                },
-            )
-        )
-    return conditions
-
-
-def requirements_checklist(
-    access: MarketAccess, on: dt.date, ports: list[Port]
-) -> list[Requirement]:
-    """The access entry's conditions as a checklist (REQUIREMENT_KINDS, in that order): each
-    `required` with its words and source where the registry records it, `not_recorded` where it
-    does not (never a default of "not required"). Certificates, packaging and labelling come from
-    the entry's dated conditions of those kinds, each with its own source."""
-    dated = conditions_in_force(access, on)
-    source = access.source
-
-    condition_kind = {
-        "treatment": ConditionKind.TREATMENT,
-        "pest_free_area": ConditionKind.ORIGIN_AREA,
-        "certificate": ConditionKind.CERTIFICATE,
-        "packaging_labelling": ConditionKind.PACKAGING_LABELLING,
-    }
-
-    def from_conditions(kind: str, own: str = "") -> list[Requirement]:
-        items = [Requirement(kind, "required", own, source)] if own else []
-        items += [
-            Requirement(
-                kind,
-                "required",
-                item["text"],
-                item["instrument"] or item.get("source") or source,
-            )
-            for item in dated
-            if item["kind"] == condition_kind[kind]
-        ]
-        return items or [Requirement(kind, "not_recorded", _("Not recorded in the registry."), "")]
-
-    required = access.requires_registered_establishments
-    if required is None:
-        establishment = Requirement(
-            "registered_establishment",
-            "not_recorded",
-            _("The sources do not state whether the producer must be registered with GACC."),
-        )
-    elif required:
-        establishment = Requirement(
-            "registered_establishment",
-            "required",
-            _("The producer must be registered with GACC (the registry's inference).")
-            if access.establishments_inferred
-            else _("The producer must be registered with GACC."),
-            source,
-        )
-    else:
-        establishment = Requirement(
-            "registered_establishment",
-            "not_required",
-            _("The sources state no registration requirement."),
-            source,
-        )
-    kind = required_site_kind(access)
-    listed = [p.name for p in ports if p.is_listed]  # type: ignore[attr-defined]
-    if listed:
-        port = Requirement(
-            "designated_port",
-            "required",
-            _("Only through: %(ports)s.") % {"ports": ", ".join(listed)},
-            source,
-        )
-    elif kind and sites_not_recorded(access, ports):
-        port = Requirement(
-            "designated_port",
-            "not_recorded",
-            _(
-                "A port with a designated supervision site for %(kind)s; the registry does not "
-                "record which ports hold one."
-            )
-            % {"kind": _site_kind_label(access)},
-        )
-    elif kind:
-        names = [p.name for p in ports if p.has_site]  # type: ignore[attr-defined]
-        if any(p.sites_incomplete for p in ports):  # type: ignore[attr-defined]
-            text = _(
-                "A port with a designated supervision site for %(kind)s: %(ports)s. A source "
-                "reports more such ports than the registry records: for another port, the "
-                "registry does not record whether it holds one."
-            )
-        else:
-            text = _("A port with a designated supervision site for %(kind)s: %(ports)s.")
-        port = Requirement(
-            "designated_port",
-            "required",
-            text % {"kind": _site_kind_label(access), "ports": ", ".join(names)},
-            _("Designated supervision sites as recorded in the registry."),
-        )
-    else:
-        port = Requirement(
-            "designated_port",
-            "not_required",
-            _("No designated supervision site is required for this category."),
-        )
-    return [
-        establishment,
-        port,
-        *from_conditions("treatment", access.treatment),
-        *from_conditions("pest_free_area", access.pest_free_areas),
-        *from_conditions("certificate"),
-        *from_conditions("packaging_labelling"),
-    ]
-
 
 # The most statements a batch costs on PostgreSQL, whatever its size and the data's: the product
 # resolver (1) and the records (1, records.sql). Words no product's name matches add the
@@ -633,7 +116,7 @@ def answer_with_access(
         return answer
     answer.reasons.extend(state_reasons)
     ports = records.ports
-    answer.allowed_ports = _allowed(access, ports)
+    answer.allowed_ports = allowed_ports(access, ports)
     answer.checklist = requirements_checklist(access, on, ports)
     ports_unknown = sites_not_recorded(access, ports)
     undecided: list[Reason] = []
@@ -649,78 +132,20 @@ def answer_with_access(
             )
             return answer
         answer.port = chosen
-        if ports_unknown or port_site_unknown(access, chosen, ports):
-            undecided.append(
-                Reason(
-                    "designated_sites_not_recorded",
-                    _(
-                        "%(product)s enters only through a port with a designated supervision "
-                        "site for %(kind)s, and the registry does not record whether %(port)s "
-                        "holds one."
-                    )
-                    % {
-                        "product": access.product.name,
-                        "kind": _site_kind_label(access),
-                        "port": chosen.name,
-                    },
-                )
-            )
-        elif chosen in answer.allowed_ports:
-            answer.reasons.append(
-                Reason("port_allowed", _("%(port)s is allowed for it.") % {"port": chosen.name})
-            )
-        elif access.has_listed_ports or required_site_kind(access):  # type: ignore[attr-defined]
-            # A list the registry records as complete (the entry's own ports, or the designated
-            # sites of the kind with no source reporting more) leaves this port out.
-            blocking_reasons.append(
-                Reason(
-                    "port_not_designated",
-                    _("%(port)s is not designated for this product.") % {"port": chosen.name},
-                )
-            )
+        forces, reason = port_reason(access, chosen, ports, answer.allowed_ports)
+        if forces == Verdict.UNKNOWN:
+            undecided.append(reason)
+        elif forces == Verdict.NOT_ELIGIBLE:
+            blocking_reasons.append(reason)
         else:
-            # Nothing recorded restricts the ports, and nothing records this one: not "allowed".
-            facing = chosen.facing_country
-            text = _(
-                "The registry records no port for %(product)s from %(country)s: whether "
-                "%(port)s may receive it is not recorded."
-            )
-            if facing is not None and facing.pk != access.country_id:
-                text += " " + _("%(port)s faces %(facing)s.")
-            answer.reasons.append(
-                Reason(
-                    "port_not_recorded",
-                    text
-                    % {
-                        "product": access.product.name,
-                        "country": access.country.name,
-                        "port": chosen.name,
-                        "facing": facing.name if facing is not None else "",
-                    },
-                )
-            )
+            answer.reasons.append(reason)
     if number:
-        found = _establishment_reasons(access, number, on, answer, records.establishment)
+        found = establishment_reasons(access, number, on, answer, records.establishment)
         blocking_reasons.extend(found)
         if not found:
-            # _establishment_reasons found the registration and put it on the answer.
+            # establishment_reasons found the registration and put it on the answer.
             registration = cast(EstablishmentRegistration, answer.establishment)
-            answer.reasons.append(
-                Reason(
-                    "establishment_registered",
-                    (
-                        _(
-                            "Registration %(number)s is valid until %(date)s (extended "
-                            "automatically by the regime in force on its expiry; no exclusion "
-                            "is recorded)."
-                        )
-                        if registration.effective_end  # type: ignore[attr-defined]
-                        != registration.effective_until
-                        else _("Registration %(number)s is valid until %(date)s.")
-                    )
-                    % {"number": number, "date": registration.effective_end},  # type: ignore[attr-defined]
-                )
-            )
+            answer.reasons.append(registration_valid_reason(registration, number))
     if answer.is_illustrative:
         answer.reasons.append(
             Reason("illustrative_data", _("Part of this answer rests on illustrative demo data."))
@@ -730,7 +155,7 @@ def answer_with_access(
         answer.reasons = blocking_reasons + answer.reasons
         return answer
 
-    answer.conditions = state_conditions + _conditions(
+    answer.conditions = state_conditions + access_conditions(
         access, on, bool(port_code), bool(number), ports_unknown
     )
     if undecided:  # unknown only where the registry cannot decide (docs/design.md)

@@ -17,7 +17,7 @@ from rest_framework.renderers import JSONRenderer
 from accessions.eligibility.answer import EligibilityQuestion
 from accessions.eligibility.check import check_eligibility_batch
 from accessions.models import RegistrationRegime
-from api.eligibility import render_answer
+from api.eligibility_answer import render_answer
 from registry.errors import DomainError
 from registry.models import Country, Port, Product
 from tests import factories as f

@@ -8,11 +8,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from accessions.eligibility.answer import EligibilityQuestion
-from accessions.eligibility.check import (
-    check_eligibility,
-    check_eligibility_batch,
-    required_site_kind,
-)
+from accessions.eligibility.check import check_eligibility, check_eligibility_batch
+from accessions.eligibility.ports import required_site_kind
 from accessions.models import AccessStatus, MarketAccess
 from registry.dates import covers
 from registry.models import Port, ReportedSiteCount, SiteKind, SupervisionSite

@@ -16,7 +16,7 @@ from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 
 from accessions.eligibility.check import check_eligibility
-from api.eligibility import render_answer
+from api.eligibility_answer import render_answer
 from api.middleware import ApiReadsSkipSessionMiddleware, is_api_read
 
 URL = "/api/v1/eligibility/"

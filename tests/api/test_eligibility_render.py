@@ -1,7 +1,7 @@
 """The API renders eligibility answers on its hot path with plain functions
-(api.eligibility.render_answer), not nested serializers; EligibilityAnswerSerializer still defines
-the answer's OpenAPI schema. Every answer to every seeded question must render exactly as the
-serializer renders it, so the schema describes what the API sends."""
+(api.eligibility_answer.render_answer), not nested serializers; EligibilityAnswerSerializer still
+defines the answer's OpenAPI schema. Every answer to every seeded question must render exactly as
+the serializer renders it, so the schema describes what the API sends."""
 
 import datetime as dt
 import json
@@ -11,7 +11,7 @@ from rest_framework.renderers import JSONRenderer
 
 from accessions.eligibility.answer import EligibilityQuestion
 from accessions.eligibility.check import check_eligibility_batch
-from api.eligibility import EligibilityAnswerSerializer, answer_series_read, render_answer
+from api.eligibility_answer import EligibilityAnswerSerializer, answer_series_read, render_answer
 from registry.errors import DomainError
 from registry.models import Country, Port, Product
 from tests import factories as f

@@ -1,0 +1,132 @@
+"""The access entry's requirements as a checklist (accessions.eligibility.answer.REQUIREMENT_KINDS):
+what the registry records of each, with its source, and `not_recorded` where it records nothing
+(never a default of "not required")."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.utils.translation import gettext as _
+
+from accessions.eligibility.answer import Requirement
+from accessions.eligibility.conditions import conditions_in_force
+from accessions.eligibility.ports import required_site_kind, site_kind_label, sites_not_recorded
+from accessions.models import ConditionKind, MarketAccess
+from registry.models import Port
+
+# The checklist's kinds that the entry's dated conditions of a kind add to.
+REQUIREMENT_CONDITION_KINDS = {
+    "treatment": ConditionKind.TREATMENT,
+    "pest_free_area": ConditionKind.ORIGIN_AREA,
+    "certificate": ConditionKind.CERTIFICATE,
+    "packaging_labelling": ConditionKind.PACKAGING_LABELLING,
+}
+
+
+def requirements_checklist(
+    access: MarketAccess, on: dt.date, ports: list[Port]
+) -> list[Requirement]:
+    """The access entry's conditions as a checklist (REQUIREMENT_KINDS, in that order): each
+    `required` with its words and source where the registry records it, `not_recorded` where it
+    does not (never a default of "not required"). Certificates, packaging and labelling come from
+    the entry's dated conditions of those kinds, each with its own source."""
+    dated = conditions_in_force(access, on)
+    source = access.source
+    return [
+        _establishment_requirement(access),
+        _port_requirement(access, ports),
+        *_from_conditions("treatment", dated, source, access.treatment),
+        *_from_conditions("pest_free_area", dated, source, access.pest_free_areas),
+        *_from_conditions("certificate", dated, source),
+        *_from_conditions("packaging_labelling", dated, source),
+    ]
+
+
+def _from_conditions(kind: str, dated: list[dict], source: str, own: str = "") -> list[Requirement]:
+    """The requirements of one kind: the entry's own words, then its dated conditions of the
+    kind in force, each with its instrument; `not_recorded` when there are none."""
+    items = [Requirement(kind, "required", own, source)] if own else []
+    items += [
+        Requirement(
+            kind,
+            "required",
+            item["text"],
+            item["instrument"] or item.get("source") or source,
+        )
+        for item in dated
+        if item["kind"] == REQUIREMENT_CONDITION_KINDS[kind]
+    ]
+    return items or [Requirement(kind, "not_recorded", _("Not recorded in the registry."), "")]
+
+
+def _establishment_requirement(access: MarketAccess) -> Requirement:
+    """Whether the producer must be registered with GACC: not recorded where the sources are
+    silent, required (stated, or the registry's inference), or not required."""
+    required = access.requires_registered_establishments
+    if required is None:
+        return Requirement(
+            "registered_establishment",
+            "not_recorded",
+            _("The sources do not state whether the producer must be registered with GACC."),
+        )
+    if required:
+        return Requirement(
+            "registered_establishment",
+            "required",
+            _("The producer must be registered with GACC (the registry's inference).")
+            if access.establishments_inferred
+            else _("The producer must be registered with GACC."),
+            access.source,
+        )
+    return Requirement(
+        "registered_establishment",
+        "not_required",
+        _("The sources state no registration requirement."),
+        access.source,
+    )
+
+
+def _port_requirement(access: MarketAccess, ports: list[Port]) -> Requirement:
+    """The ports the product may enter through: the entry's own list, else the ports with a
+    designated site of the kind it needs (not recorded where the registry records none), else
+    no requirement."""
+    kind = required_site_kind(access)
+    listed = [p.name for p in ports if p.is_listed]  # type: ignore[attr-defined]
+    if listed:
+        return Requirement(
+            "designated_port",
+            "required",
+            _("Only through: %(ports)s.") % {"ports": ", ".join(listed)},
+            access.source,
+        )
+    if kind and sites_not_recorded(access, ports):
+        return Requirement(
+            "designated_port",
+            "not_recorded",
+            _(
+                "A port with a designated supervision site for %(kind)s; the registry does not "
+                "record which ports hold one."
+            )
+            % {"kind": site_kind_label(access)},
+        )
+    if kind:
+        names = [p.name for p in ports if p.has_site]  # type: ignore[attr-defined]
+        if any(p.sites_incomplete for p in ports):  # type: ignore[attr-defined]
+            text = _(
+                "A port with a designated supervision site for %(kind)s: %(ports)s. A source "
+                "reports more such ports than the registry records: for another port, the "
+                "registry does not record whether it holds one."
+            )
+        else:
+            text = _("A port with a designated supervision site for %(kind)s: %(ports)s.")
+        return Requirement(
+            "designated_port",
+            "required",
+            text % {"kind": site_kind_label(access), "ports": ", ".join(names)},
+            _("Designated supervision sites as recorded in the registry."),
+        )
+    return Requirement(
+        "designated_port",
+        "not_required",
+        _("No designated supervision site is required for this category."),
+    )

@@ -1,26 +1,23 @@
-"""Proposals (maker-checker) for every record with legal effect, and the direct writes they share.
+"""Proposals (maker-checker) for every record with legal effect.
 
 An inspector's change is kept as a proposal: the record, its field-level changes {field: [old,
 new]}, the record as it was when proposed (the base), a comment and the author. Nothing public
 changes until a senior inspector other than the author publishes it; publishing applies the
-change through `record_save` / `record_delete`, the services an administrator's direct write
-uses, in one transaction, with author and reviewer in the history context. A proposal whose record
-has changed since it was made is stale: it is never applied, only rebased or rejected.
-(docs/design.md, "Users and what they may do"; issue 12.)
+change through `record_save` / `record_delete` (accessions.services.records), the services an
+administrator's direct write uses, in one transaction, with author and reviewer in the history
+context. A proposal whose record has changed since it was made is stale: it is never applied, only
+rebased or rejected. (docs/design.md, "Users and what they may do"; issue 12.)
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, cast
 
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import ValidationError
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -30,170 +27,31 @@ from accessions.models import (
     NOTE_WRITTEN_ON,
     Accession,
     AccessionStage,
-    AccessState,
-    MarketAccess,
     Proposal,
     ProposalAction,
     ProposalBatch,
     ProposalState,
 )
 from accessions.services.cascade import delete_cascade
-from accessions.services.market_access import market_access_save, public_note_stamp
-from accessions.validity import access_status_refresh_one
+from accessions.services.records import (
+    as_json,
+    is_legal_model,
+    record_assign,
+    record_delete,
+    record_save,
+    record_snapshot,
+    record_validate,
+    snapshot_diff,
+)
 from accounts import roles
 from registry.errors import DomainError
-from registry.history import history_changes, history_context
-from registry.models import Product, ProductAlias
+from registry.history import history_context
 from registry.queue import task_enqueue
-from registry.review import is_reviewed
-from registry.services import product_search_keys_refresh
 
 logger = logging.getLogger(__name__)
 
 # By name: the e-mail to reviewers belongs to the notifications app, above this one.
 NOTIFY_TASK = "notifications.tasks.notify_reviewers_task"
-
-
-def is_legal_model(model: type[models.Model]) -> bool:
-    """A record with legal or public effect, as the app that owns it declares (registry.review):
-    every change to one by an inspector is a proposal."""
-    return is_reviewed(model)
-
-
-def _editable_fields(model: type[models.Model]) -> list[models.Field]:
-    return [
-        f
-        for f in model._meta.concrete_fields
-        if f.editable and not f.primary_key and not getattr(f, "auto_now", False)
-    ]
-
-
-def _link_fields(model: type[models.Model]) -> list[models.ManyToManyField]:
-    """Many-to-many fields edited with the record (links with their own through model, such as a
-    regulation's products, are records of their own)."""
-    return [
-        f
-        for f in model._meta.many_to_many
-        if isinstance(f, models.ManyToManyField)
-        and cast(Any, f.remote_field.through)._meta.auto_created
-    ]
-
-
-def _json(value: Any) -> Any:
-    return json.loads(json.dumps(value, cls=DjangoJSONEncoder))
-
-
-def record_snapshot(obj: models.Model, *, links: dict[str, Iterable[Any]] | None = None) -> dict:
-    """A record's values as JSON (foreign keys and links by primary key). `links` gives links
-    not yet saved (an edited form's); otherwise they are read from the database."""
-    data = {f.name: f.value_from_object(obj) for f in _editable_fields(type(obj))}
-    for f in _link_fields(type(obj)):
-        if links is not None and f.name in links:
-            data[f.name] = sorted(getattr(o, "pk", o) for o in links[f.name])
-        elif obj.pk:
-            data[f.name] = sorted(getattr(obj, f.name).values_list("pk", flat=True))
-        else:
-            data[f.name] = []
-    return _json(data)
-
-
-def snapshot_diff(before: dict, after: dict) -> dict[str, list[Any]]:
-    """{field: [old, new]} for every field whose value differs (the history's own diff: the
-    snapshots hold no bookkeeping column)."""
-    return history_changes(before, after)
-
-
-def _assign(obj: models.Model, values: dict[str, Any]) -> dict[str, list[Any]]:
-    """Set JSON values on a record; returns the links to set once it is saved."""
-    links: dict[str, list[Any]] = {}
-    link_names = {f.name for f in _link_fields(type(obj))}
-    for name, value in values.items():
-        if name in link_names:
-            links[name] = list(value or [])
-            continue
-        field = cast(models.Field, obj._meta.get_field(name))
-        if value is None or isinstance(field, models.ForeignKey):
-            setattr(obj, field.attname, value)
-        else:
-            setattr(obj, field.attname, field.to_python(value))
-    return links
-
-
-def _validate(obj: models.Model) -> None:
-    try:
-        obj.full_clean()
-    except ValidationError as exc:
-        raise DomainError(
-            "invalid_record",
-            _("The record would not be valid: %(errors)s")
-            % {"errors": "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())},
-            {"errors": exc.message_dict},
-        ) from exc
-
-
-# --- The direct writes (an administrator's admin screens; and publishing) ------------------------
-
-
-def record_save(
-    *, obj: models.Model, by: Any = None, links: dict[str, list[Any]] | None = None
-) -> models.Model:
-    """Save a record with legal effect as a whole, with its links. An access entry goes through
-    market_access_save, so subscribers hear of a new entry or a changed status."""
-    with transaction.atomic():
-        if isinstance(obj, MarketAccess):
-            market_access_save(access=obj, by=by)
-        else:
-            _validate(obj)
-            if type(obj) in NOTE_WRITTEN_ON:
-                previous = (
-                    type(obj)
-                    ._default_manager.filter(pk=obj.pk)
-                    .values_list("public_note", flat=True)
-                )
-                public_note_stamp(
-                    obj, previous=previous.first() if obj.pk else None, today=timezone.localdate()
-                )
-            obj.save()
-            if isinstance(obj, AccessState):  # the entry's kept status follows its series
-                access_status_refresh_one(obj.market_access, today=timezone.localdate())
-        for name, pks in (links or {}).items():
-            getattr(obj, name).set(pks)
-        _search_keys_follow(obj)
-    return obj
-
-
-def _search_keys_follow(obj: models.Model) -> None:
-    """A product's names and aliases are what the resolver finds it by: rebuild its keys."""
-    if isinstance(obj, Product):
-        product_search_keys_refresh(products=[obj])
-    elif isinstance(obj, ProductAlias):
-        product_search_keys_refresh(products=[Product(pk=obj.product_id)])
-
-
-def record_delete(*, obj: models.Model, by: Any = None) -> None:
-    """Delete a record with legal effect (the history keeps its last version) and what it takes
-    with it (accessions.services.cascade, shown to the reviewer of a proposed delete)."""
-    with transaction.atomic():
-        obj.delete()
-        if isinstance(obj, ProductAlias):
-            _search_keys_follow(obj)
-
-
-def record_direct_write(
-    *,
-    obj: models.Model,
-    by: Any,
-    links: dict[str, list[Any]] | None = None,
-    delete: bool = False,
-) -> None:
-    """An administrator's direct edit, recorded in the history with their name."""
-    if not roles.may_write_directly(by):
-        raise DomainError("not_allowed", _("Only an administrator edits these records directly."))
-    with history_context(user=by.pk, direct=True):
-        if delete:
-            record_delete(obj=obj, by=by)
-        else:
-            record_save(obj=obj, by=by, links=links)
 
 
 # --- Proposals -----------------------------------------------------------------------------------
@@ -227,13 +85,13 @@ def proposal_create(
         raise DomainError("not_proposable", _("This kind of record is not changed by proposals."))
     if action not in ProposalAction.values:
         raise DomainError("invalid_action", _("Unknown action: %(action)s.") % {"action": action})
-    values = _json(values or {})
+    values = as_json(values or {})
     cascade: list = []
     if action == ProposalAction.CREATE:
         base: dict = {}
         candidate = model()
-        _assign(candidate, values)
-        _validate(candidate)
+        record_assign(candidate, values)
+        record_validate(candidate)
         changes = snapshot_diff(record_snapshot(model()), {**record_snapshot(candidate), **values})
         repr_ = str(candidate)
     else:
@@ -254,8 +112,8 @@ def proposal_create(
             changes = snapshot_diff(base, {**base, **values})
             if not changes:
                 raise DomainError("no_change", _("The proposal changes nothing."))
-            _assign(current, {k: v[1] for k, v in changes.items()})
-            _validate(current)
+            record_assign(current, {k: v[1] for k, v in changes.items()})
+            record_validate(current)
         else:
             changes = {}
     proposal = Proposal.objects.create(
@@ -268,7 +126,7 @@ def proposal_create(
         comment=comment,
         author=by,
         batch=batch,
-        cascade=_json(cascade),
+        cascade=as_json(cascade),
     )
     if notify and batch is None:
         _notify_reviewers(proposal_id=proposal.pk)
@@ -327,7 +185,7 @@ def _same_cascade(proposal: Proposal, current: models.Model) -> bool:
         now = delete_cascade(current)
     except DomainError:  # something protects it now
         return False
-    return [item[:2] for item in _json(now)] == [item[:2] for item in proposal.cascade]
+    return [item[:2] for item in as_json(now)] == [item[:2] for item in proposal.cascade]
 
 
 def proposal_versions(proposal: Proposal) -> list[dict[str, Any]]:
@@ -454,7 +312,7 @@ def _apply(proposal: Proposal, *, by: Any, public_note: str | None = None) -> mo
     new_values = {k: v[1] for k, v in proposal.changes.items()}
     if proposal.action == ProposalAction.CREATE:
         obj = model()
-        links = _assign(obj, new_values)
+        links = record_assign(obj, new_values)
         record_save(obj=obj, by=by, links=links)
         proposal.object_id = str(obj.pk)
         return obj
@@ -475,7 +333,7 @@ def _apply(proposal: Proposal, *, by: Any, public_note: str | None = None) -> mo
     if proposal.action == ProposalAction.DELETE:
         record_delete(obj=current, by=by)
         return None
-    links = _assign(current, new_values)
+    links = record_assign(current, new_values)
     if public_note is not None:  # the reviewer's new note; record_save dates it
         cast(Any, current).public_note = public_note
     record_save(obj=current, by=by, links=links)

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from accessions.models import AccessState, MarketAccess, ProposalBatch, ProposalState, StateKind
 from accessions.seeding import seeds_load
-from accessions.services import proposals
+from accessions.services import proposals, records
 from accessions.services.market_access import market_access_create, market_access_save
 from accounts.services import account_create
 from registry.errors import DomainError
@@ -232,7 +232,7 @@ def test_a_state_edited_directly_dates_its_new_note(people):
     access = MarketAccessFactory()
     state = AccessState.objects.get(market_access=access, kind=StateKind.IN_FORCE)
     state.public_note = "Access holds for the whole country."
-    proposals.record_direct_write(obj=state, by=people["administrator"])
+    records.record_direct_write(obj=state, by=people["administrator"])
     state.refresh_from_db()
     assert state.note_written_on == timezone.localdate()
 

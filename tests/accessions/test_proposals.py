@@ -10,7 +10,7 @@ import pytest
 from django.core import mail
 
 from accessions.models import MarketAccess, OutboxEvent, Proposal, ProposalState
-from accessions.services import proposals
+from accessions.services import proposals, records
 from accessions.services.market_access import market_access_state_record
 from accounts.services import account_create
 from registry.errors import DomainError
@@ -253,7 +253,7 @@ def test_publishing_equals_the_direct_write(people):
 
     obj = MarketAccess.objects.get(pk=direct.pk)
     obj.status, obj.treatment = "suspended", "heat"
-    proposals.record_direct_write(
+    records.record_direct_write(
         obj=obj, by=people["administrator"], links={"allowed_ports": [port.pk]}
     )
 

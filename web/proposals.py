@@ -28,7 +28,7 @@ from accessions.models import (
     ProposalState,
     StateKind,
 )
-from accessions.services import import_runs, import_specs, proposals
+from accessions.services import import_runs, import_specs, note_review, proposals
 from accounts import roles
 from registry.errors import DomainError
 from registry.provenance import Confidence
@@ -83,7 +83,7 @@ def _diff_rows(proposal: Proposal) -> list[dict[str, Any]]:
     ]
 
 
-def _note_review(proposal: Proposal, review: proposals.NoteReview | None) -> dict | None:
+def _note_review(proposal: Proposal, review: note_review.NoteReview | None) -> dict | None:
     """A note review with the changes it stands beside, as a reader should see them."""
     if review is None:
         return None
@@ -176,7 +176,7 @@ def proposal_detail(request, pk: int):
     pending = proposal.state == ProposalState.PENDING
     stale = pending and proposals.proposal_is_stale(proposal)
     model = proposal.content_type.model_class()
-    reviews = proposals.note_reviews([proposal]) if pending else {}
+    reviews = note_review.note_reviews([proposal]) if pending else {}
     return render(
         request,
         "web/proposal_detail.html",
@@ -244,7 +244,7 @@ def batch_detail(request, pk: int):
     batch = get_object_or_404(ProposalBatch.objects.select_related("author", "reviewer"), pk=pk)
     pending = batch.state == ProposalState.PENDING
     items = list(batch.proposals.select_related("content_type").order_by("id"))
-    reviews = proposals.note_reviews(items) if pending else {}
+    reviews = note_review.note_reviews(items) if pending else {}
     return render(
         request,
         "web/batch_detail.html",
@@ -297,7 +297,7 @@ def _batch_notes(request, batch: ProposalBatch) -> dict[int, str | None]:
     """The reviewer's word on each public note of an import (batch_publish's `notes`): a new
     note where the text was changed, None where "the public note still holds" is ticked."""
     notes: dict[int, str | None] = {}
-    reviews = proposals.note_reviews(batch.proposals.select_related("content_type"))
+    reviews = note_review.note_reviews(batch.proposals.select_related("content_type"))
     for pk, review in reviews.items():
         text = request.POST.get(f"public_note_{pk}")
         if review.is_new(text):

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from accessions.models import AccessState, MarketAccess, ProposalBatch, ProposalState, StateKind
 from accessions.seeding import seeds_load
-from accessions.services import proposals, records
+from accessions.services import note_review, proposals, records
 from accessions.services.market_access import market_access_create, market_access_save
 from accounts.services import account_create
 from registry.errors import DomainError
@@ -73,7 +73,7 @@ def test_a_date_change_without_the_note_confirmed_is_refused_and_changes_nothing
 )
 def test_every_state_or_date_field_asks_for_the_note(access, people, values):
     proposal = _propose(access, people["inspector"], **values)
-    review = proposals.note_reviews([proposal])[proposal.pk]
+    review = note_review.note_reviews([proposal])[proposal.pk]
     assert (review.note, review.written_on, review.fields) == (NOTE, WRITTEN, tuple(values))
     with pytest.raises(DomainError) as err:
         proposals.proposal_publish(proposal=proposal, by=people["senior_inspector"])
@@ -120,7 +120,7 @@ def test_the_unchanged_note_in_the_form_is_no_confirmation(access, people):
 
 def test_a_treatment_change_needs_no_confirmation(access, people):
     proposal = _propose(access, people["inspector"], treatment="fumigation")
-    assert proposals.note_reviews([proposal]) == {}
+    assert note_review.note_reviews([proposal]) == {}
     proposals.proposal_publish(proposal=proposal, by=people["senior_inspector"])
     access.refresh_from_db()
     assert access.treatment == "fumigation"
@@ -137,7 +137,7 @@ def test_a_treatment_change_needs_no_confirmation(access, people):
 def test_a_record_without_a_public_note_has_nothing_to_confirm(people):
     access = MarketAccessFactory(public_note="")
     proposal = _propose(access, people["inspector"], valid_from="2023-07-01")
-    review = proposals.note_reviews([proposal])[proposal.pk]
+    review = note_review.note_reviews([proposal])[proposal.pk]
     assert not review.required
     proposals.proposal_publish(proposal=proposal, by=people["senior_inspector"])
     access.refresh_from_db()

@@ -28,7 +28,7 @@ from accessions.models import (
     ProposalState,
     StateKind,
 )
-from accessions.services import import_runs, import_specs, note_review, proposals
+from accessions.services import deciding, import_runs, import_specs, note_review, proposals
 from accounts import roles
 from registry.errors import DomainError
 from registry.provenance import Confidence
@@ -212,7 +212,7 @@ def proposal_decide(request, pk: int):
     comment = request.POST.get("comment", "")
     try:
         if decision == "publish":
-            proposals.proposal_publish(
+            deciding.proposal_publish(
                 proposal=proposal,
                 by=request.user,
                 comment=comment,
@@ -221,13 +221,13 @@ def proposal_decide(request, pk: int):
             )
             messages.success(request, _("The proposal is published."))
         elif decision == "reject":
-            proposals.proposal_reject(proposal=proposal, by=request.user, comment=comment)
+            deciding.proposal_reject(proposal=proposal, by=request.user, comment=comment)
             messages.success(request, _("The proposal is rejected."))
         elif decision == "withdraw":
-            proposals.proposal_withdraw(proposal=proposal, by=request.user, comment=comment)
+            deciding.proposal_withdraw(proposal=proposal, by=request.user, comment=comment)
             messages.success(request, _("You withdrew the proposal."))
         elif decision == "rebase":
-            fresh = proposals.proposal_rebase(proposal=proposal, by=request.user, comment=comment)
+            fresh = deciding.proposal_rebase(proposal=proposal, by=request.user, comment=comment)
             messages.success(request, _("The proposal was made again against the current record."))
             return redirect("proposal-detail", pk=fresh.pk)
         else:
@@ -274,15 +274,15 @@ def batch_decide(request, pk: int):
     comment = request.POST.get("comment", "")
     try:
         if decision == "publish":
-            proposals.batch_publish(
+            deciding.batch_publish(
                 batch=batch, by=request.user, comment=comment, notes=_batch_notes(request, batch)
             )
             messages.success(request, _("The import is published."))
         elif decision == "reject":
-            proposals.batch_reject(batch=batch, by=request.user, comment=comment)
+            deciding.batch_reject(batch=batch, by=request.user, comment=comment)
             messages.success(request, _("The import is rejected."))
         elif decision == "withdraw":
-            proposals.batch_withdraw(batch=batch, by=request.user, comment=comment)
+            deciding.batch_withdraw(batch=batch, by=request.user, comment=comment)
             messages.success(request, _("You withdrew the import."))
         else:
             messages.error(request, _("Choose publish, reject or withdraw."))

@@ -4,7 +4,7 @@ A change to a legal state or a date of a record with a public note is published 
 reviewer confirms that the note still holds or writes a new one: the note says what the record
 means, and a changed record must not keep saying something no longer true. `note_reviews` gives
 the reviewer the note beside each such change; `note_to_write` is the reviewer's word on it, as
-publishing writes it (accessions.services.proposals).
+publishing writes it (accessions.services.deciding).
 """
 
 from __future__ import annotations

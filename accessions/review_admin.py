@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as gettext_now
 from django.utils.translation import ngettext
 
-from accessions.services import proposals, records
+from accessions.services import proposing, records
 from accounts import roles
 from registry.errors import DomainError
 from registry.history import history_context
@@ -75,7 +75,7 @@ class ProposalAdminMixin:
             return
         original = type(obj)._default_manager.get(pk=obj.pk) if change else None
         try:
-            made = proposals.proposal_from_edit(
+            made = proposing.proposal_from_edit(
                 original=original, edited=obj, by=request.user, links=_links(form, type(obj))
             )
         except DomainError as exc:
@@ -111,7 +111,7 @@ class ProposalAdminMixin:
                 continue
             original = model._default_manager.get(pk=obj.pk) if obj.pk else None
             try:
-                made = proposals.proposal_from_edit(original=original, edited=obj, by=request.user)
+                made = proposing.proposal_from_edit(original=original, edited=obj, by=request.user)
             except DomainError as exc:
                 if exc.code != "no_change":
                     self._proposed(request, error=exc.message)
@@ -120,7 +120,7 @@ class ProposalAdminMixin:
 
     def _propose(self, request, **kwargs) -> None:
         try:
-            made = proposals.proposal_create(by=request.user, **kwargs)
+            made = proposing.proposal_create(by=request.user, **kwargs)
         except DomainError as exc:
             self._proposed(request, error=exc.message)
             return

@@ -28,7 +28,7 @@ from accessions.models import (
     ProposalState,
     StateKind,
 )
-from accessions.services import deciding, import_runs, import_specs, note_review, proposals
+from accessions.services import deciding, import_runs, import_specs, note_review, proposing
 from accounts import roles
 from registry.errors import DomainError
 from registry.provenance import Confidence
@@ -79,7 +79,7 @@ def _diff_rows(proposal: Proposal) -> list[dict[str, Any]]:
             "changed_since": row["changed_since"],
             "proposed_here": row["field"] in proposal.changes,
         }
-        for row in proposals.proposal_versions(proposal)
+        for row in proposing.proposal_versions(proposal)
     ]
 
 
@@ -174,7 +174,7 @@ def proposal_detail(request, pk: int):
         pk=pk,
     )
     pending = proposal.state == ProposalState.PENDING
-    stale = pending and proposals.proposal_is_stale(proposal)
+    stale = pending and proposing.proposal_is_stale(proposal)
     model = proposal.content_type.model_class()
     reviews = note_review.note_reviews([proposal]) if pending else {}
     return render(
@@ -410,7 +410,7 @@ def stage_propose(request, pk: int):
         if form.is_valid():
             data = form.cleaned_data
             try:
-                proposal = proposals.stage_propose(
+                proposal = proposing.stage_propose(
                     accession=accession,
                     stage=data["stage"],
                     occurred_on=data["occurred_on"],

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from accessions.models import Proposal, ProposalAction, ProposalBatch, ProposalState
 from accessions.services.note_review import note_reviews, note_to_write
-from accessions.services.proposals import (
+from accessions.services.proposing import (
     cascade_unchanged,
     proposal_create,
     proposal_is_stale,

@@ -37,7 +37,7 @@ from accessions.models import (
     ProposalBatch,
     ProposalState,
 )
-from accessions.services import import_series, proposals, records
+from accessions.services import import_series, proposing, records
 from accessions.services.import_specs import (
     SPECS,
     STATES_COLUMN,
@@ -431,7 +431,7 @@ def import_apply(
             author=by,
         )
         for item in report.added:
-            proposals.proposal_create(
+            proposing.proposal_create(
                 model=spec.model,
                 action=ProposalAction.CREATE,
                 by=by,
@@ -440,7 +440,7 @@ def import_apply(
                 batch=batch,
             )
         for item in report.changed:
-            proposals.proposal_create(
+            proposing.proposal_create(
                 model=spec.model,
                 action=ProposalAction.UPDATE,
                 by=by,
@@ -453,7 +453,7 @@ def import_apply(
         # state refreshes its entry's kept status (an update proposed after it would be stale).
         for item in report.states_added:
             for values in item["states"]:
-                proposals.proposal_create(
+                proposing.proposal_create(
                     model=AccessState,
                     action=ProposalAction.CREATE,
                     by=by,
@@ -461,5 +461,5 @@ def import_apply(
                     comment=_("row %(n)s of %(file)s") % {"n": item["row"], "file": file_name},
                     batch=batch,
                 )
-        proposals.batch_notify(batch)
+        proposing.batch_notify(batch)
     return report, batch

@@ -1,7 +1,7 @@
 """A record with legal effect as JSON, and the direct writes that change it.
 
 A record's snapshot holds its editable fields and its links by primary key, the shape a proposal
-keeps its base and changes in (accessions.services.proposals) and an import compares rows in.
+keeps its base and changes in (accessions.services.proposing) and an import compares rows in.
 `record_save` and `record_delete` are the one way such a record is written: an administrator's
 direct edit and a published proposal both go through them, so the history, the outbox events and
 the product search keys follow the same way. (docs/design.md, "Users and what they may do".)

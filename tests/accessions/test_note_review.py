@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from accessions.models import AccessState, MarketAccess, ProposalBatch, ProposalState, StateKind
 from accessions.seeding import seeds_load
-from accessions.services import deciding, note_review, proposals, records
+from accessions.services import deciding, note_review, proposing, records
 from accessions.services.market_access import market_access_create, market_access_save
 from accounts.services import account_create
 from registry.errors import DomainError
@@ -41,7 +41,7 @@ def access(db):
 
 
 def _propose(access, by, **values):
-    return proposals.proposal_create(
+    return proposing.proposal_create(
         model=MarketAccess, action="update", by=by, target=access, values=values
     )
 
@@ -152,7 +152,7 @@ def _batch(people, *records_values):
         author=people["inspector"],
     )
     made = [
-        proposals.proposal_create(
+        proposing.proposal_create(
             model=MarketAccess,
             action="update",
             by=people["inspector"],

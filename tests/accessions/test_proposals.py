@@ -10,7 +10,7 @@ import pytest
 from django.core import mail
 
 from accessions.models import MarketAccess, OutboxEvent, Proposal, ProposalState
-from accessions.services import deciding, proposals, records
+from accessions.services import deciding, proposing, records
 from accessions.services.market_access import market_access_state_record
 from accounts.services import account_create
 from registry.errors import DomainError
@@ -44,7 +44,7 @@ def people(db):
 
 
 def _propose_status(access, by, status="suspended"):
-    return proposals.proposal_create(
+    return proposing.proposal_create(
         model=MarketAccess,
         action="update",
         by=by,
@@ -97,7 +97,7 @@ def test_traders_do_not_propose(people):
 def test_an_invalid_proposal_is_refused_when_made(people):
     access = MarketAccessFactory()
     with pytest.raises(DomainError) as err:
-        proposals.proposal_create(
+        proposing.proposal_create(
             model=MarketAccess,
             action="update",
             by=people["inspector"],
@@ -110,7 +110,7 @@ def test_an_invalid_proposal_is_refused_when_made(people):
 
 def test_a_stale_proposal_is_never_applied_and_shows_three_versions(people):
     access = MarketAccessFactory(treatment="none")
-    proposal = proposals.proposal_create(
+    proposal = proposing.proposal_create(
         model=MarketAccess,
         action="update",
         by=people["inspector"],
@@ -124,8 +124,8 @@ def test_a_stale_proposal_is_never_applied_and_shows_three_versions(people):
         source="test",
         confidence="high",
     )
-    assert proposals.proposal_is_stale(proposal)
-    versions = {v["field"]: v for v in proposals.proposal_versions(proposal)}
+    assert proposing.proposal_is_stale(proposal)
+    versions = {v["field"]: v for v in proposing.proposal_versions(proposal)}
     assert versions["treatment"] == {
         "field": "treatment",
         "base": "none",
@@ -155,7 +155,7 @@ def test_a_stale_proposal_is_never_applied_and_shows_three_versions(people):
 def test_creation_and_deletion_go_through_proposals(people):
     product, country = ProductFactory(), CountryFactory()
     port = PortFactory()
-    create = proposals.proposal_create(
+    create = proposing.proposal_create(
         model=MarketAccess,
         action="create",
         by=people["inspector"],
@@ -176,7 +176,7 @@ def test_creation_and_deletion_go_through_proposals(people):
     create.refresh_from_db()
     assert create.object_id == str(access.pk)
 
-    delete = proposals.proposal_create(
+    delete = proposing.proposal_create(
         model=MarketAccess, action="delete", by=people["inspector"], target=access
     )
     assert MarketAccess.objects.filter(pk=access.pk).exists()
@@ -186,7 +186,7 @@ def test_creation_and_deletion_go_through_proposals(people):
 
 def test_rejection_needs_a_reason_and_applies_nothing(people):
     registration = EstablishmentRegistrationFactory()
-    proposal = proposals.proposal_create(
+    proposal = proposing.proposal_create(
         model=type(registration),
         action="update",
         by=people["inspector"],
@@ -242,7 +242,7 @@ def test_publishing_equals_the_direct_write(people):
     edit = {"status": "suspended", "treatment": "heat", "allowed_ports": [port.pk]}
 
     via_proposal, direct = pair
-    proposal = proposals.proposal_create(
+    proposal = proposing.proposal_create(
         model=MarketAccess,
         action="update",
         by=people["inspector"],
@@ -307,7 +307,7 @@ def test_a_suspension_is_proposed_and_published_like_any_legal_record(people):
         ).verdict
 
     before = verdict()
-    proposal = proposals.proposal_create(
+    proposal = proposing.proposal_create(
         model=AccessState,
         action="create",
         by=people["inspector"],

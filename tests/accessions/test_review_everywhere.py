@@ -12,7 +12,7 @@ from django.contrib.auth.models import Permission
 
 from accessions.models import MarketAccess, Proposal
 from accessions.review_admin import ProposalAdminMixin, ProposalInlineMixin
-from accessions.services import deciding, proposals
+from accessions.services import deciding, proposing
 from accounts.services import account_create
 from registry.errors import DomainError
 from registry.models import Country, Product, UnionMembership
@@ -152,13 +152,13 @@ def test_a_seniors_product_delete_is_a_proposal_that_shows_its_cascade(client, p
 def test_a_delete_that_would_now_take_more_is_stale(people):
     product = ProductFactory(slug="test-grain")
     RegulationProductFactory(product=product, regulation=RegulationFactory())
-    proposal = proposals.proposal_create(
+    proposal = proposing.proposal_create(
         model=Product, action="delete", by=people["inspector"], target=product
     )
-    assert not proposals.proposal_is_stale(proposal)
+    assert not proposing.proposal_is_stale(proposal)
     RegulationProductFactory(product=product, regulation=RegulationFactory())
 
-    assert proposals.proposal_is_stale(proposal)
+    assert proposing.proposal_is_stale(proposal)
     with pytest.raises(DomainError) as err:
         deciding.proposal_publish(proposal=proposal, by=people["senior"])
     assert err.value.code == "stale"
@@ -168,7 +168,7 @@ def test_a_delete_that_would_now_take_more_is_stale(people):
 def test_a_delete_that_other_records_block_is_refused_when_proposed(people, seeded):
     wheat_access = MarketAccess.objects.select_related("product").first()
     with pytest.raises(DomainError) as err:
-        proposals.proposal_create(
+        proposing.proposal_create(
             model=Product, action="delete", by=people["inspector"], target=wheat_access.product
         )
     assert err.value.code == "protected"
@@ -176,7 +176,7 @@ def test_a_delete_that_other_records_block_is_refused_when_proposed(people, seed
 
 def test_a_rebase_keeps_the_author_and_neither_maker_publishes(people):
     product = ProductFactory(slug="test-grain", name_en="Grain")
-    proposal = proposals.proposal_create(
+    proposal = proposing.proposal_create(
         model=Product,
         action="update",
         by=people["senior"],

@@ -9,7 +9,7 @@ from django.test import Client
 from django.urls import reverse
 
 from accessions.models import MarketAccess, Proposal
-from accessions.services import deciding, proposals
+from accessions.services import deciding, proposing
 from accounts.services import account_create
 from tests.factories import MarketAccessFactory, PortFactory
 
@@ -34,7 +34,7 @@ def _client(user):
 
 def test_the_queue_and_a_stale_proposal_with_three_versions(people):
     access = MarketAccessFactory(treatment="none")
-    proposal = proposals.proposal_create(
+    proposal = proposing.proposal_create(
         model=MarketAccess,
         action="update",
         by=people["inspector"],
@@ -62,7 +62,7 @@ def test_the_queue_and_a_stale_proposal_with_three_versions(people):
 
 
 def test_the_dashboard_counts_pending_proposals(people):
-    proposals.proposal_create(
+    proposing.proposal_create(
         model=MarketAccess,
         action="update",
         by=people["inspector"],
@@ -216,7 +216,7 @@ def test_an_inspector_proposes_and_dates_a_stage_on_the_web(people):
 
 def test_the_history_names_the_author_and_the_reviewer(people):
     access = MarketAccessFactory(treatment="")
-    proposal = proposals.proposal_create(
+    proposal = proposing.proposal_create(
         model=MarketAccess,
         action="update",
         by=people["inspector"],

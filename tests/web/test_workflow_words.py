@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from accessions.models import MarketAccess, Proposal, ProposalBatch, ProposalState
-from accessions.services import deciding, proposals
+from accessions.services import deciding, proposing
 from accounts.services import account_create
 from registry.errors import DomainError
 from tests.factories import MarketAccessFactory
@@ -36,7 +36,7 @@ def _client(user, language="en"):
 
 
 def _proposal(by):
-    return proposals.proposal_create(
+    return proposing.proposal_create(
         model=MarketAccess,
         action="update",
         by=by,

@@ -45,9 +45,6 @@ logger = logging.getLogger(__name__)
 NOTIFY_TASK = "notifications.tasks.notify_reviewers_task"
 
 
-# --- Proposals -----------------------------------------------------------------------------------
-
-
 def _notify_reviewers(*, proposal_id: int | None = None, batch_id: int | None = None) -> None:
     # The queue page lists the proposal whatever happens: the e-mail is a courtesy, enqueued
     # after commit within the short Redis budget (registry.queue), never waited for.

@@ -139,70 +139,9 @@ def expiry_sweep(
     active = _registrations().filter(status__in=ACTIVE_REGISTRATION_STATUSES)
 
     with history_context(actor="expiry_sweep", date=today.isoformat()):
-        # 1. Past expiry: expire, or extend automatically when the regime says so. An `extended`
-        #    alert's date is the new expiry (the registration now runs until then).
-        for regime in regimes:
-            start, end = _regime_range(regime)
-            past = active.filter(effective__range=(start, end), effective__lt=today)
-            for status in ACTIVE_REGISTRATION_STATUSES:
-                common: dict[str, Any] = {
-                    "subject": "registration",
-                    "status_from": status,
-                    "today": today,
-                }
-                if regime.auto_extend:
-                    summary.extended += in_batches(
-                        past.filter(status=status, extension_exclusion=""),
-                        _transition(
-                            **common,
-                            status_to=RegistrationStatus.EXTENDED,
-                            alert_kind=AlertKind.EXTENDED,
-                            event_kind=EventKind.EXTENDED,
-                            summary=summary,
-                            extend=regime,
-                        ),
-                        **run,
-                    )
-                expiring = past.filter(status=status)
-                if regime.auto_extend:
-                    expiring = expiring.exclude(extension_exclusion="")
-                summary.expired += in_batches(
-                    expiring,
-                    _transition(
-                        **common,
-                        status_to=RegistrationStatus.EXPIRED,
-                        alert_kind=AlertKind.EXPIRED,
-                        event_kind=EventKind.EXPIRED,
-                        summary=summary,
-                    ),
-                    **run,
-                )
-
-        # 2. Renewal window opened (per regime, dated).
-        for regime in regimes:
-            start, end = _regime_range(regime)
-            bound = min(end, window_last_expiry(today, regime.window_max_months))
-            for status in (RegistrationStatus.REGISTERED, RegistrationStatus.EXTENDED):
-                entering = active.filter(status=status, effective__range=(max(start, today), bound))
-                summary.window_entered += in_batches(
-                    entering,
-                    _transition(
-                        subject="registration",
-                        status_from=status,
-                        status_to=RegistrationStatus.RENEWAL_DUE,
-                        alert_kind=AlertKind.WINDOW_OPENED,
-                        event_kind=EventKind.WINDOW_ENTERED,
-                        today=today,
-                        summary=summary,
-                    ),
-                    **run,
-                )
-
-        covered = Q(pk__in=[])
-        for regime in regimes:
-            covered |= Q(effective__range=_regime_range(regime))
-        summary.without_regime = active.exclude(covered).count()
-
+        _past_expiry(active, regimes, today=today, summary=summary, run=run)
+        _renewal_windows_open(active, regimes, today=today, summary=summary, run=run)
+        summary.without_regime = _without_regime(active, regimes)
         # 3. Expiring soon: one alert for the 180/90/30-day bucket the expiry date falls in.
         summary.expiring_alerts = _threshold_alerts(
             _registrations().filter(status__in=ACTIVE_REGISTRATION_STATUSES),
@@ -212,43 +151,135 @@ def expiry_sweep(
             summary=summary,
             **run,
         )
-
-        # 4. Access entries: the status kept for lists follows the series on `today`
-        #    (accessions.validity); the legal states themselves are never written here. An
-        #    entry whose recorded end has passed gets the `access_expired` alert; any other
-        #    change of the kept status (a suspension or restoration starting today) an event.
-        in_force = MarketAccess.objects.order_by().filter(
-            status=AccessStatus.IN_FORCE, valid_until__isnull=False
-        )
-        on_today = MarketAccess.objects.order_by().alias(**status_on_annotations(today))
-        summary.access_expired = in_batches(
-            on_today.filter(Q(status=AccessStatus.IN_FORCE) & Q(status_on=AccessStatus.EXPIRED)),
-            _transition(
-                subject="market_access",
-                status_from=AccessStatus.IN_FORCE,
-                status_to=AccessStatus.EXPIRED,
-                alert_kind=AlertKind.ACCESS_EXPIRED,
-                event_kind=EventKind.EXPIRED,
-                today=today,
-                summary=summary,
-            ),
-            **run,
-        )
-        if not dry_run:
-            summary.events_created += _access_status_follow(on_today, today)
-        summary.access_expiring_alerts = _threshold_alerts(
-            in_force.annotate(effective=F("valid_until")),
-            subject="market_access",
-            kind=AlertKind.ACCESS_EXPIRING,
-            today=today,
-            summary=summary,
-            **run,
-        )
+        _access_entries(today=today, summary=summary, run=run)
     logger.info("expiry sweep %s: %s", today.isoformat(), summary.as_dict())
     if summary.events_created and not dry_run:
         # The one place the sweep wakes the dispatcher (the task and the command both call this).
         transaction.on_commit(dispatch_enqueue)
     return summary
+
+
+def _past_expiry(
+    active: QuerySet[WithAnnotations[EstablishmentRegistration, _Effective]],
+    regimes: list[RegistrationRegime],
+    *,
+    today: dt.date,
+    summary: SweepSummary,
+    run: dict[str, Any],
+) -> None:
+    """1. Past expiry: expire, or extend automatically when the regime says so. An `extended`
+    alert's date is the new expiry (the registration now runs until then)."""
+    for regime in regimes:
+        start, end = _regime_range(regime)
+        past = active.filter(effective__range=(start, end), effective__lt=today)
+        for status in ACTIVE_REGISTRATION_STATUSES:
+            common: dict[str, Any] = {
+                "subject": "registration",
+                "status_from": status,
+                "today": today,
+            }
+            if regime.auto_extend:
+                summary.extended += in_batches(
+                    past.filter(status=status, extension_exclusion=""),
+                    _transition(
+                        **common,
+                        status_to=RegistrationStatus.EXTENDED,
+                        alert_kind=AlertKind.EXTENDED,
+                        event_kind=EventKind.EXTENDED,
+                        summary=summary,
+                        extend=regime,
+                    ),
+                    **run,
+                )
+            expiring = past.filter(status=status)
+            if regime.auto_extend:
+                expiring = expiring.exclude(extension_exclusion="")
+            summary.expired += in_batches(
+                expiring,
+                _transition(
+                    **common,
+                    status_to=RegistrationStatus.EXPIRED,
+                    alert_kind=AlertKind.EXPIRED,
+                    event_kind=EventKind.EXPIRED,
+                    summary=summary,
+                ),
+                **run,
+            )
+
+
+def _renewal_windows_open(
+    active: QuerySet[WithAnnotations[EstablishmentRegistration, _Effective]],
+    regimes: list[RegistrationRegime],
+    *,
+    today: dt.date,
+    summary: SweepSummary,
+    run: dict[str, Any],
+) -> None:
+    """2. Renewal window opened (per regime, dated)."""
+    for regime in regimes:
+        start, end = _regime_range(regime)
+        bound = min(end, window_last_expiry(today, regime.window_max_months))
+        for status in (RegistrationStatus.REGISTERED, RegistrationStatus.EXTENDED):
+            entering = active.filter(status=status, effective__range=(max(start, today), bound))
+            summary.window_entered += in_batches(
+                entering,
+                _transition(
+                    subject="registration",
+                    status_from=status,
+                    status_to=RegistrationStatus.RENEWAL_DUE,
+                    alert_kind=AlertKind.WINDOW_OPENED,
+                    event_kind=EventKind.WINDOW_ENTERED,
+                    today=today,
+                    summary=summary,
+                ),
+                **run,
+            )
+
+
+def _without_regime(
+    active: QuerySet[WithAnnotations[EstablishmentRegistration, _Effective]],
+    regimes: list[RegistrationRegime],
+) -> int:
+    """Active registrations whose expiry falls under no regime's dates: counted for the operator;
+    no step moves their status on."""
+    covered = Q(pk__in=[])
+    for regime in regimes:
+        covered |= Q(effective__range=_regime_range(regime))
+    return active.exclude(covered).count()
+
+
+def _access_entries(*, today: dt.date, summary: SweepSummary, run: dict[str, Any]) -> None:
+    """4. Access entries: the status kept for lists follows the series on `today`
+    (accessions.validity); the legal states themselves are never written here. An entry whose
+    recorded end has passed gets the `access_expired` alert; any other change of the kept status
+    (a suspension or restoration starting today) an event."""
+    in_force = MarketAccess.objects.order_by().filter(
+        status=AccessStatus.IN_FORCE, valid_until__isnull=False
+    )
+    on_today = MarketAccess.objects.order_by().alias(**status_on_annotations(today))
+    summary.access_expired = in_batches(
+        on_today.filter(Q(status=AccessStatus.IN_FORCE) & Q(status_on=AccessStatus.EXPIRED)),
+        _transition(
+            subject="market_access",
+            status_from=AccessStatus.IN_FORCE,
+            status_to=AccessStatus.EXPIRED,
+            alert_kind=AlertKind.ACCESS_EXPIRED,
+            event_kind=EventKind.EXPIRED,
+            today=today,
+            summary=summary,
+        ),
+        **run,
+    )
+    if not run["dry_run"]:
+        summary.events_created += _access_status_follow(on_today, today)
+    summary.access_expiring_alerts = _threshold_alerts(
+        in_force.annotate(effective=F("valid_until")),
+        subject="market_access",
+        kind=AlertKind.ACCESS_EXPIRING,
+        today=today,
+        summary=summary,
+        **run,
+    )
 
 
 def _access_status_follow(entries: QuerySet, today: dt.date) -> int:

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from accessions import outbox
 from accessions.models import EventKind, OutboxEvent
-from notifications import services, subscriptions
+from notifications import emails, services, subscriptions
 from notifications.models import Delivery, DeliveryAttempt, Subscription
 from notifications.selectors import subscriptions_of
 from registry.errors import DomainError
@@ -318,8 +318,8 @@ def test_weekly_digest_mails_each_subscriber_once_per_event(trader, catalogue):
     event_for(catalogue["registration"])
     event_for(catalogue["registration"], kind=EventKind.WINDOW_ENTERED)
 
-    sent = services.digests_send()
-    again = services.digests_send()
+    sent = emails.digests_send()
+    again = emails.digests_send()
 
     assert (sent, again) == (1, 0)
     [message] = mail.outbox
@@ -336,7 +336,7 @@ def test_the_digest_comes_in_the_subscribers_language_with_a_correct_plural(trad
     subscriptions.subscription_create(user=trader, channel="email", country="KZ")
     event_for(catalogue["registration"])
 
-    services.digests_send()
+    emails.digests_send()
 
     [message] = mail.outbox
     assert message.subject == "Сводка реестра: 1 изменение"

@@ -17,14 +17,14 @@ from django.urls import reverse
 from django.utils.translation import gettext as gettext_now
 from django.utils.translation import ngettext
 
-from accessions.services import proposals
+from accessions.services import proposing, records
 from accounts import roles
 from registry.errors import DomainError
 from registry.history import history_context
 
 
 def _links(form: Any, model: type) -> dict[str, Any]:
-    names = {f.name for f in proposals._link_fields(model)}
+    names = {f.name for f in records.link_fields(model)}
     return {name: list(value) for name, value in form.cleaned_data.items() if name in names}
 
 
@@ -71,11 +71,11 @@ class ProposalAdminMixin:
 
     def save_model(self, request, obj, form, change):
         if self._direct(request):
-            proposals.record_direct_write(obj=obj, by=request.user, links=_links(form, type(obj)))
+            records.record_direct_write(obj=obj, by=request.user, links=_links(form, type(obj)))
             return
         original = type(obj)._default_manager.get(pk=obj.pk) if change else None
         try:
-            made = proposals.proposal_from_edit(
+            made = proposing.proposal_from_edit(
                 original=original, edited=obj, by=request.user, links=_links(form, type(obj))
             )
         except DomainError as exc:
@@ -95,7 +95,7 @@ class ProposalAdminMixin:
 
     def _propose_formset(self, request, formset: BaseInlineFormSet, *, parent_exists: bool):
         model: Any = formset.model
-        if not proposals.is_legal_model(model):
+        if not records.is_legal_model(model):
             return
         edited = formset.save(commit=False)
         for obj in formset.deleted_objects:
@@ -111,7 +111,7 @@ class ProposalAdminMixin:
                 continue
             original = model._default_manager.get(pk=obj.pk) if obj.pk else None
             try:
-                made = proposals.proposal_from_edit(original=original, edited=obj, by=request.user)
+                made = proposing.proposal_from_edit(original=original, edited=obj, by=request.user)
             except DomainError as exc:
                 if exc.code != "no_change":
                     self._proposed(request, error=exc.message)
@@ -120,7 +120,7 @@ class ProposalAdminMixin:
 
     def _propose(self, request, **kwargs) -> None:
         try:
-            made = proposals.proposal_create(by=request.user, **kwargs)
+            made = proposing.proposal_create(by=request.user, **kwargs)
         except DomainError as exc:
             self._proposed(request, error=exc.message)
             return
@@ -128,7 +128,7 @@ class ProposalAdminMixin:
 
     def delete_model(self, request, obj):
         if self._direct(request):
-            proposals.record_direct_write(obj=obj, by=request.user, delete=True)
+            records.record_direct_write(obj=obj, by=request.user, delete=True)
             return
         self._propose(request, model=type(obj), action="delete", target=obj)
 

@@ -38,7 +38,7 @@ from accessions.models import (
     RegistrationRegime,
     RegistrationStatus,
 )
-from accessions.services.proposals import proposal_is_stale
+from accessions.services.proposing import proposal_is_stale
 from accessions.validity import (
     access_granted_on,
     granted_on_filter,

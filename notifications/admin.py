@@ -22,8 +22,8 @@ class DeliveryAttemptInline(admin.TabularInline):
 
 @admin.register(models.Subscription)
 class SubscriptionAdmin(admin.ModelAdmin):
-    """Subscriptions are created by their users (services.subscription_create validates the
-    target and the URL); staff can see them and switch them off."""
+    """Subscriptions are created by their users (notifications.subscriptions.subscription_create
+    validates the target and the URL); staff can see them and switch them off."""
 
     list_display = (
         "user",

@@ -33,7 +33,7 @@ from accessions.eligibility.answer import (
 from accessions.eligibility.check import check_eligibility_batch
 from accessions.eligibility.given import answer_changed
 from accounts import roles
-from notifications import services
+from notifications import emails
 from notifications.models import Channel, SavedQuestion, SavedQuestionChange
 from notifications.webhook_urls import webhook_url_check
 from registry.errors import DomainError
@@ -74,7 +74,7 @@ def _answer(keys: list[Key], today: dt.date) -> dict[Key, tuple[str, list[dict[s
 
 
 def _language(user: Any) -> str:
-    return services.reading_language(user)
+    return emails.reading_language(user)
 
 
 def saved_question_save(

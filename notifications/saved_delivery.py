@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from notifications import services
+from notifications import emails, services
 from notifications.models import Channel, DeliveryState, SavedQuestionChange
 from notifications.saved import EVENT_KIND
 
@@ -78,7 +78,7 @@ def _send(change: SavedQuestionChange) -> tuple[bool, int | None, str]:
             float(getattr(settings, "REGISTRY_WEBHOOK_TIMEOUT", 5.0)),
         )
         return outcome.ok, outcome.status_code, outcome.error
-    with translation.override(services.reading_language(question.user)):
+    with translation.override(emails.reading_language(question.user)):
         subject, body = _email_body(change)
     send_mail(subject, body, None, [question.user.email])
     return True, None, ""

@@ -1,5 +1,5 @@
-"""Subscriptions and the delivery of events: fan-out to subscribers, signed webhooks with retries
-and dead letters, e-mail digests."""
+"""The delivery of events: fan-out to subscribers, signed webhooks with retries and dead letters
+(who subscribes to what: notifications.subscriptions; e-mail digests: notifications.emails)."""
 
 from __future__ import annotations
 
@@ -7,186 +7,25 @@ import datetime as dt
 import hashlib
 import hmac
 import json
-import logging
-import re
-import secrets
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, cast
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import Q
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
-from accessions.models import (
-    EstablishmentRegistration,
-    MarketAccess,
-    OutboxEvent,
-    Proposal,
-    ProposalBatch,
-    ProposalState,
-)
+from accessions.models import EstablishmentRegistration, MarketAccess, OutboxEvent
 from accessions.outbox import dispatch_enqueue
 from accounts import roles
-from accounts.models import AccountProfile
 from notifications import outbound
-from notifications.models import (
-    HS_PREFIX_REGEX,
-    Channel,
-    Delivery,
-    DeliveryAttempt,
-    DeliveryState,
-    Subscription,
-    Watch,
-)
-from notifications.webhook_urls import webhook_url_check
+from notifications.models import Channel, Delivery, DeliveryAttempt, DeliveryState, Subscription
 from registry.errors import DomainError
 from registry.models import Product
-from registry.selectors import (
-    ambiguous_product,
-    country_resolve,
-    hs_prefix_match_sql,
-    hs_prefix_q,
-    product_resolve,
-)
-from registry.site_url import site_url
+from registry.selectors import hs_prefix_match_sql
 from registry.sql import sql_execute, sql_in_ids, sql_now
-
-logger = logging.getLogger(__name__)
-
-# --- Subscriptions -------------------------------------------------------------------------------
-
-
-def subscription_create(
-    *,
-    user: Any,
-    channel: str,
-    country: str = "",
-    product: str = "",
-    hs_prefix: str = "",
-    registration: str = "",
-    webhook_url: str = "",
-) -> Subscription:
-    """Subscribe a trader or inspector to one country (ISO alpha-2), product (any identifier the
-    product resolver knows: slug, name in any language, alias, HS code), HS prefix (2–6 digits
-    matching a catalogue product) or establishment (registration number).
-
-    The target must exist; a webhook URL must be https (http only where a development setting
-    allows it) and resolve to public addresses only (notifications.outbound, checked again at each
-    delivery). Webhooks get a signing secret.
-    """
-    if not roles.may_subscribe(user):
-        raise DomainError("not_allowed", _("Only traders and inspectors can subscribe."))
-    given = {k: v.strip() for k, v in {
-        "country": country, "product": product, "hs_prefix": hs_prefix,
-        "registration": registration,
-    }.items() if v and v.strip()}  # fmt: skip
-    if len(given) != 1:
-        raise DomainError(
-            "one_target",
-            _("Subscribe to exactly one country, product, HS prefix or establishment."),
-        )
-    if channel not in Channel.values:
-        raise DomainError("invalid_channel", _("The channel must be e-mail or webhook."))
-    fields: dict[str, Any] = {"user": user, "channel": channel}
-    [(target, value)] = given.items()
-    found: Any = None
-    if target == "country":
-        found = country_resolve(value)  # ISO code or name, as the checker takes it
-    elif target == "product":
-        resolution = product_resolve(value)
-        if resolution.ambiguous:
-            raise ambiguous_product(value, resolution)
-        found = resolution.product
-    elif target == "registration":
-        found = EstablishmentRegistration.objects.filter(registration_number=value.upper()).first()
-    elif re.match(HS_PREFIX_REGEX, value):
-        found = value if Product.objects.filter(hs_prefix_q(value)).exists() else None
-    else:
-        raise DomainError("invalid_hs_prefix", _("An HS prefix is 2 to 6 digits."))
-    if found is None:
-        raise DomainError(
-            "not_found",
-            _("Nothing to subscribe to: no %(target)s %(value)s in the registry.")
-            % {"target": target.replace("_", " "), "value": value},
-            extra={"target": target, "value": value},
-        )
-    fields[target] = found
-    if channel == Channel.WEBHOOK:
-        webhook_url_check(webhook_url)
-        fields.update(webhook_url=webhook_url, secret=secrets.token_hex(32))
-    elif not user.email:
-        raise DomainError("no_email", _("Add an e-mail address to your account first."))
-    subscription = Subscription(**fields)
-    subscription.full_clean()
-    subscription.save()
-    return subscription
-
-
-def subscription_set_active(*, subscription: Subscription, by: Any, active: bool) -> Subscription:
-    """Pause (no deliveries are made for it) or resume a subscription."""
-    if not roles.may_manage_subscription(by, subscription):
-        raise DomainError("not_allowed", _("This is not your subscription."))
-    Subscription.objects.filter(pk=subscription.pk).update(is_active=active)
-    subscription.is_active = active
-    return subscription
-
-
-def subscription_delete(*, subscription: Subscription, by: Any) -> None:
-    """Delete a subscription with its deliveries (its owner or an administrator)."""
-    if not roles.may_manage_subscription(by, subscription):
-        raise DomainError("not_allowed", _("This is not your subscription."))
-    subscription.delete()
-
-
-# --- Watchlists ----------------------------------------------------------------------------------
-
-
-def watch_add(*, user: Any, product: str, country: str = "") -> Watch:
-    """Follow a product (any identifier the product resolver knows, names included), or a
-    country-product pair when a country (ISO alpha-2) is given."""
-    if not roles.may_watch(user):
-        raise DomainError("not_allowed", _("Sign in to keep a watchlist."))
-    product = (product or "").strip()
-    if not product:
-        raise DomainError("no_product", _("Name a product to follow."))
-    resolution = product_resolve(product)
-    if resolution.ambiguous:
-        raise ambiguous_product(product, resolution)
-    if resolution.product is None:
-        raise DomainError(
-            "not_found",
-            _("No product called '%(value)s' in the registry.") % {"value": product},
-        )
-    found_country = None
-    if country and country.strip():
-        found_country = country_resolve(country)
-        if found_country is None:
-            raise DomainError(
-                "not_found",
-                _("No country %(value)s in the registry.") % {"value": country.strip()},
-            )
-    watch = Watch(user=user, product=resolution.product, country=found_country)
-    try:
-        watch.full_clean()
-    except ValidationError as exc:
-        raise DomainError("already_watched", " ".join(exc.messages)) from exc
-    watch.save()
-    return watch
-
-
-def watch_remove(*, watch: Watch, by: Any) -> None:
-    if not (roles.may_watch(by) and watch.user_id == by.pk):
-        raise DomainError("not_allowed", _("This is not your watchlist."))
-    watch.delete()
-
 
 # --- Fan-out and webhook delivery -----------------------------------------------------------------
 
@@ -435,113 +274,3 @@ def delivery_retry(*, delivery: Delivery, by: Any) -> Delivery:
     transaction.on_commit(dispatch_enqueue)
     delivery.refresh_from_db()
     return delivery
-
-
-# --- E-mail digests ------------------------------------------------------------------------------
-
-
-def reading_language(user: Any) -> str:
-    """The language a user chose on their account page (else the site's default)."""
-    chosen = AccountProfile.objects.filter(user=user).values_list("language", flat=True).first()
-    return chosen or settings.LANGUAGE_CODE
-
-
-def _digest_line(delivery: Delivery) -> str:
-    event = delivery.event
-    subject = event.registration or event.market_access
-    return f"- {event.occurred_on.isoformat()} {event.get_kind_display()}: {subject}"
-
-
-def digests_send(*, batch_size: int = 500) -> int:
-    """Send each subscriber one e-mail listing their pending e-mail deliveries; returns the count.
-
-    Deliveries are claimed with SKIP LOCKED and marked delivered in the same transaction as the
-    send, so two digest runs never mail the same event twice.
-    """
-    events_fan_out()
-    sent = 0
-    pending = Delivery.objects.filter(
-        channel=Channel.EMAIL, state__in=(DeliveryState.PENDING, DeliveryState.RETRYING)
-    )
-    user_ids = list(pending.values_list("subscription__user_id", flat=True).distinct().order_by())
-    for user_id in user_ids:
-        with transaction.atomic():
-            claimed = list(
-                pending.filter(subscription__user_id=user_id)
-                .select_for_update(skip_locked=True, of=("self",))
-                .select_related(
-                    "subscription__user",
-                    "event__registration",
-                    "event__market_access__product",
-                    "event__market_access__country",
-                )
-                .order_by("event_id")[:batch_size]
-            )
-            if not claimed:
-                continue
-            user = claimed[0].subscription.user
-            with translation.override(reading_language(user)):
-                lines = "\n".join(_digest_line(d) for d in claimed)
-                body = (
-                    _("Changes in the market-access registry you subscribed to:") + "\n\n" + lines
-                )
-                count = len(claimed)
-                subject = ngettext(
-                    "Registry digest: %(count)s change", "Registry digest: %(count)s changes", count
-                ) % {"count": count}
-            now = timezone.now()
-            try:
-                send_mail(subject, body, None, [user.email])
-            except OSError as exc:  # SMTP errors are OSErrors
-                Delivery.objects.filter(id__in=[d.pk for d in claimed]).update(
-                    state=DeliveryState.RETRYING, last_error=str(exc)[:500], last_attempt_at=now
-                )
-                continue
-            Delivery.objects.filter(id__in=[d.pk for d in claimed]).update(
-                state=DeliveryState.DELIVERED, delivered_at=now, last_attempt_at=now
-            )
-            sent += 1
-    return sent
-
-
-def reviewers_notify(*, proposal_id: int | None = None, batch_id: int | None = None) -> int:
-    """E-mail every senior inspector (and administrator) but the author about a proposal or an
-    import waiting for review; returns the number of e-mails sent. A proposal already reviewed
-    (or gone) sends nothing."""
-    item: Proposal | ProposalBatch | None = None
-    if proposal_id is not None:
-        item = Proposal.objects.select_related("author").filter(pk=proposal_id).first()
-    elif batch_id is not None:
-        item = ProposalBatch.objects.select_related("author").filter(pk=batch_id).first()
-    if item is None or item.state != ProposalState.PENDING:
-        return 0
-    reviewers = (
-        get_user_model()
-        .objects.filter(
-            Q(is_active=True)
-            & (roles.holders_q(roles.SENIOR_INSPECTOR) | roles.holders_q(roles.ADMINISTRATOR))
-        )
-        .exclude(pk=item.author_id)
-        .exclude(email="")
-        .distinct()
-    )
-    sent = 0
-    for user in reviewers:
-        with translation.override(reading_language(user)):
-            if isinstance(item, Proposal):
-                subject = _("Proposal to review: %(record)s") % {"record": item.object_repr}
-                path = f"/proposals/{item.pk}/"
-            else:
-                subject = _("Import to review: %(file)s") % {"file": item.file_name}
-                path = f"/proposals/imports/{item.pk}/"
-            body = _(
-                "%(author)s proposed a change to the registry. It takes effect only when a senior "
-                "inspector publishes it.\n\nReview it at %(path)s"
-            ) % {"author": item.author.get_username(), "path": site_url(path)}
-        try:
-            send_mail(subject, body, None, [user.email])
-        except OSError as exc:  # SMTP errors; the queue page still lists the proposal
-            logger.warning("reviewer e-mail to %s failed: %s", user.pk, exc)
-            continue
-        sent += 1
-    return sent

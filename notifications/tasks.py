@@ -8,7 +8,7 @@ import logging
 from celery import shared_task
 from django.utils import timezone
 
-from notifications import saved, saved_delivery, selectors, services, webhook_tests
+from notifications import emails, saved, saved_delivery, selectors, services, webhook_tests
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +45,7 @@ def send_webhook_tests_task() -> int:
 @shared_task
 def send_digests_task() -> int:
     """The weekly e-mail digest: one e-mail per subscriber with their pending events."""
-    sent = services.digests_send()
+    sent = emails.digests_send()
     logger.info("send_digests_task: %s e-mails", sent)
     return sent
 
@@ -53,7 +53,7 @@ def send_digests_task() -> int:
 @shared_task
 def notify_reviewers_task(proposal_id: int | None = None, batch_id: int | None = None) -> int:
     """E-mail the reviewers about a new proposal or import (woken by name from accessions)."""
-    sent = services.reviewers_notify(proposal_id=proposal_id, batch_id=batch_id)
+    sent = emails.reviewers_notify(proposal_id=proposal_id, batch_id=batch_id)
     logger.info("notify_reviewers_task: %s e-mails", sent)
     return sent
 

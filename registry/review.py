@@ -2,11 +2,11 @@
 (`reviewed_models`); this module only reads the declarations.
 
 A record with legal or public effect (what the checker, the API, the public pages or the
-notifications read) is never changed directly by an inspector: a change is a proposal a senior
-inspector publishes (accessions.services.proposals). The app that owns a model says whether it
-is such a record, so nobody patches another app's screens; the admin site applies the review to
-the screens of every declared model (accounts.admin_site), and the proposal service accepts only
-declared models.
+notifications read) is never changed directly by an inspector: a change is a proposal
+(accessions.services.proposing) a senior inspector publishes (accessions.services.deciding). The
+app that owns a model says whether it is such a record, so nobody patches another app's screens;
+the admin site applies the review to the screens of every declared model (accounts.admin_site),
+and the proposal service accepts only declared models.
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ from django.test import Client
 from django.urls import reverse
 
 from accessions.models import Alert, AnswerRecord, MarketAccess, Proposal, ProposalBatch
-from accessions.services import proposals
+from accessions.services import proposing
 from accounts import roles
 from accounts.services import account_create
 from api.services import api_key_issue
@@ -225,7 +225,7 @@ def test_publishing_a_proposal(world, users, maker):
     got = {}
     for role in ROLES:
         access = MarketAccessFactory(treatment="")
-        proposal = proposals.proposal_create(
+        proposal = proposing.proposal_create(
             model=MarketAccess, action="update", by=maker, target=access, values={"treatment": "x"}
         )
         path = reverse("proposal-decide", args=[proposal.pk])
@@ -251,7 +251,7 @@ def test_proposing_a_stage_on_the_web(world, users):
 def test_nobody_publishes_their_own_proposal_on_the_page(world, users):
     for role in ("senior_inspector", "administrator"):
         access = MarketAccessFactory(treatment="")
-        proposal = proposals.proposal_create(
+        proposal = proposing.proposal_create(
             model=MarketAccess,
             action="update",
             by=users[role],

@@ -19,6 +19,7 @@ from accounts.services import account_language_set, profile_of
 from api import services as api_keys
 from api.models import ApiKey
 from notifications import services as notifications
+from notifications import subscriptions as subscribing
 from notifications import webhook_tests
 from notifications.models import Delivery, Subscription, Watch
 from notifications.selectors import recent_deliveries, subscriptions_of, watches_of
@@ -96,7 +97,7 @@ def account_language(request):
 @requires(Ability.WATCH)
 def watch_add(request):
     try:
-        watch = notifications.watch_add(
+        watch = subscribing.watch_add(
             user=request.user,
             product=request.POST.get("product", ""),
             country=request.POST.get("country", ""),
@@ -119,7 +120,7 @@ def _watch_label(watch: Watch) -> str:
 def watch_remove(request, pk: int):
     watch = get_object_or_404(Watch.objects.select_related("product", "country"), pk=pk)
     try:
-        notifications.watch_remove(watch=watch, by=request.user)
+        subscribing.watch_remove(watch=watch, by=request.user)
     except DomainError as exc:
         _not_yours(exc)
         raise
@@ -139,7 +140,7 @@ def subscriptions(request):
     status, error, faults = 200, None, []
     if request.method == "POST":
         try:
-            created = notifications.subscription_create(
+            created = subscribing.subscription_create(
                 user=request.user,
                 channel=request.POST.get("channel", ""),
                 country=request.POST.get("country", ""),
@@ -192,7 +193,7 @@ def _own_subscription(request, pk: int) -> Subscription:
 def subscription_pause(request, pk: int):
     subscription = _own_subscription(request, pk)
     active = request.POST.get("active") == "1"
-    notifications.subscription_set_active(subscription=subscription, by=request.user, active=active)
+    subscribing.subscription_set_active(subscription=subscription, by=request.user, active=active)
     messages.success(request, _("Subscription resumed.") if active else _("Subscription paused."))
     return redirect("subscriptions")
 
@@ -201,7 +202,7 @@ def subscription_pause(request, pk: int):
 @requires(Ability.SUBSCRIBE, then="subscriptions")
 def subscription_delete(request, pk: int):
     subscription = _own_subscription(request, pk)
-    notifications.subscription_delete(subscription=subscription, by=request.user)
+    subscribing.subscription_delete(subscription=subscription, by=request.user)
     messages.success(request, _("Subscription deleted."))
     return redirect("subscriptions")
 

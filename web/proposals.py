@@ -28,7 +28,7 @@ from accessions.models import (
     ProposalState,
     StateKind,
 )
-from accessions.services import import_runs, import_specs, proposals
+from accessions.services import deciding, import_runs, import_specs, note_review, proposing
 from accounts import roles
 from registry.errors import DomainError
 from registry.provenance import Confidence
@@ -79,11 +79,11 @@ def _diff_rows(proposal: Proposal) -> list[dict[str, Any]]:
             "changed_since": row["changed_since"],
             "proposed_here": row["field"] in proposal.changes,
         }
-        for row in proposals.proposal_versions(proposal)
+        for row in proposing.proposal_versions(proposal)
     ]
 
 
-def _note_review(proposal: Proposal, review: proposals.NoteReview | None) -> dict | None:
+def _note_review(proposal: Proposal, review: note_review.NoteReview | None) -> dict | None:
     """A note review with the changes it stands beside, as a reader should see them."""
     if review is None:
         return None
@@ -174,9 +174,9 @@ def proposal_detail(request, pk: int):
         pk=pk,
     )
     pending = proposal.state == ProposalState.PENDING
-    stale = pending and proposals.proposal_is_stale(proposal)
+    stale = pending and proposing.proposal_is_stale(proposal)
     model = proposal.content_type.model_class()
-    reviews = proposals.note_reviews([proposal]) if pending else {}
+    reviews = note_review.note_reviews([proposal]) if pending else {}
     return render(
         request,
         "web/proposal_detail.html",
@@ -212,7 +212,7 @@ def proposal_decide(request, pk: int):
     comment = request.POST.get("comment", "")
     try:
         if decision == "publish":
-            proposals.proposal_publish(
+            deciding.proposal_publish(
                 proposal=proposal,
                 by=request.user,
                 comment=comment,
@@ -221,13 +221,13 @@ def proposal_decide(request, pk: int):
             )
             messages.success(request, _("The proposal is published."))
         elif decision == "reject":
-            proposals.proposal_reject(proposal=proposal, by=request.user, comment=comment)
+            deciding.proposal_reject(proposal=proposal, by=request.user, comment=comment)
             messages.success(request, _("The proposal is rejected."))
         elif decision == "withdraw":
-            proposals.proposal_withdraw(proposal=proposal, by=request.user, comment=comment)
+            deciding.proposal_withdraw(proposal=proposal, by=request.user, comment=comment)
             messages.success(request, _("You withdrew the proposal."))
         elif decision == "rebase":
-            fresh = proposals.proposal_rebase(proposal=proposal, by=request.user, comment=comment)
+            fresh = deciding.proposal_rebase(proposal=proposal, by=request.user, comment=comment)
             messages.success(request, _("The proposal was made again against the current record."))
             return redirect("proposal-detail", pk=fresh.pk)
         else:
@@ -244,7 +244,7 @@ def batch_detail(request, pk: int):
     batch = get_object_or_404(ProposalBatch.objects.select_related("author", "reviewer"), pk=pk)
     pending = batch.state == ProposalState.PENDING
     items = list(batch.proposals.select_related("content_type").order_by("id"))
-    reviews = proposals.note_reviews(items) if pending else {}
+    reviews = note_review.note_reviews(items) if pending else {}
     return render(
         request,
         "web/batch_detail.html",
@@ -274,15 +274,15 @@ def batch_decide(request, pk: int):
     comment = request.POST.get("comment", "")
     try:
         if decision == "publish":
-            proposals.batch_publish(
+            deciding.batch_publish(
                 batch=batch, by=request.user, comment=comment, notes=_batch_notes(request, batch)
             )
             messages.success(request, _("The import is published."))
         elif decision == "reject":
-            proposals.batch_reject(batch=batch, by=request.user, comment=comment)
+            deciding.batch_reject(batch=batch, by=request.user, comment=comment)
             messages.success(request, _("The import is rejected."))
         elif decision == "withdraw":
-            proposals.batch_withdraw(batch=batch, by=request.user, comment=comment)
+            deciding.batch_withdraw(batch=batch, by=request.user, comment=comment)
             messages.success(request, _("You withdrew the import."))
         else:
             messages.error(request, _("Choose publish, reject or withdraw."))
@@ -297,7 +297,7 @@ def _batch_notes(request, batch: ProposalBatch) -> dict[int, str | None]:
     """The reviewer's word on each public note of an import (batch_publish's `notes`): a new
     note where the text was changed, None where "the public note still holds" is ticked."""
     notes: dict[int, str | None] = {}
-    reviews = proposals.note_reviews(batch.proposals.select_related("content_type"))
+    reviews = note_review.note_reviews(batch.proposals.select_related("content_type"))
     for pk, review in reviews.items():
         text = request.POST.get(f"public_note_{pk}")
         if review.is_new(text):
@@ -410,7 +410,7 @@ def stage_propose(request, pk: int):
         if form.is_valid():
             data = form.cleaned_data
             try:
-                proposal = proposals.stage_propose(
+                proposal = proposing.stage_propose(
                     accession=accession,
                     stage=data["stage"],
                     occurred_on=data["occurred_on"],

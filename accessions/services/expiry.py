@@ -26,17 +26,23 @@ from accessions.models import (
     EstablishmentRegistration,
     EventKind,
     MarketAccess,
-    OutboxEvent,
     RegistrationRegime,
     RegistrationStatus,
 )
 from accessions.outbox import dispatch_enqueue, event_record
+from accessions.services.expiry_batches import (
+    extended_until_sql,
+    in_batches,
+    insert_alerts,
+    insert_events,
+    insert_in_batches,
+)
 from accessions.validity import registration_recorded_end, status_on_annotations
 from accounts import roles
 from registry.dates import add_months
 from registry.errors import DomainError
 from registry.history import history_context
-from registry.sql import sql_date, sql_execute, sql_in_ids, sql_now
+from registry.sql import sql_now
 
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
@@ -63,7 +69,6 @@ def window_last_expiry(today: dt.date, months: int) -> dt.date:
 
 EXPIRY_THRESHOLDS_DAYS = (30, 90, 180)
 DEFAULT_BATCH_SIZE = 5000
-_EFFECTIVE_SQL = "COALESCE(r.extended_until, r.valid_until)"
 
 
 @dataclass
@@ -102,134 +107,6 @@ def _regime_range(regime: RegistrationRegime) -> tuple[dt.date, dt.date]:
     return regime.valid_from, regime.valid_until or dt.date.max
 
 
-def _insert_alerts(
-    ids: list[int], *, subject: str, kind: str, threshold: int, today: dt.date
-) -> int:
-    """One alert per row of `ids`; a duplicate (same subject, kind, threshold, expiry) is refused
-    by the unique constraint and skipped (ON CONFLICT DO NOTHING: PostgreSQL and SQLite)."""
-    if subject == "registration":
-        table, column, due = (
-            EstablishmentRegistration._meta.db_table,
-            "registration_id",
-            _EFFECTIVE_SQL,
-        )
-    else:
-        table, column, due = MarketAccess._meta.db_table, "market_access_id", "r.valid_until"
-    where, where_params = sql_in_ids("r.id", ids)
-    sql = (
-        f"INSERT INTO {Alert._meta.db_table} "  # noqa: S608 - table names from model meta
-        f"(kind, threshold_days, due_on, raised_on, {column}, created_at) "
-        f"SELECT %s, %s, {due}, %s, r.id, %s FROM {table} r "
-        f"WHERE {where} ON CONFLICT DO NOTHING"
-    )
-    return sql_execute(sql, [kind, threshold, sql_date(today), sql_now(), *where_params])
-
-
-def _insert_events(
-    ids: list[int],
-    *,
-    subject: str,
-    alert_kind: str,
-    event_kind: str,
-    status_from: str,
-    status_to: str,
-    today: dt.date,
-) -> int:
-    """One outbox event per alert just raised for `ids`, in the same transaction as the change.
-
-    Runs after the UPDATE (rows changed first, then referenced: inserting rows that reference a row
-    before updating it makes PostgreSQL lock it twice and turns the UPDATE 3× slower). The batch
-    holds one source status, so `status_from` is a parameter. An event links to the alert raised
-    today (unique link), so a second or concurrent sweep never writes the same event twice. Driven
-    from the alerts' subject index, with no anti-join, so the plan stays linear even when the
-    planner's statistics say the tables are empty (a first sweep over a fresh table).
-    """
-    if subject == "registration":
-        table, column, due, product = (
-            EstablishmentRegistration._meta.db_table,
-            "registration_id",
-            _EFFECTIVE_SQL,
-            "NULL",
-        )
-    else:
-        table, column, due, product = (
-            MarketAccess._meta.db_table,
-            "market_access_id",
-            "r.valid_until",
-            "r.product_id",
-        )
-    events, alerts = OutboxEvent._meta.db_table, Alert._meta.db_table
-    where, where_params = sql_in_ids(f"a.{column}", ids)
-    sql = (
-        f"INSERT INTO {events} (kind, occurred_on, created_at, {column}, country_id, "  # noqa: S608
-        "product_id, status_from, status_to, alert_id, data) "
-        f"SELECT %s, %s, %s, r.id, r.country_id, {product}, %s, %s, a.id, '{{}}' "
-        f"FROM {alerts} a JOIN {table} r ON r.id = a.{column} AND a.due_on = {due} "
-        f"WHERE {where} AND a.kind = %s "
-        "AND a.threshold_days = 0 AND a.raised_on = %s "
-        "ON CONFLICT DO NOTHING"
-    )
-    params = [event_kind, sql_date(today), sql_now(), status_from, status_to, *where_params]
-    params += [alert_kind, sql_date(today)]
-    return sql_execute(sql, params)
-
-
-def _extended_until_sql(years: int) -> tuple[str, list[Any]]:
-    """effective expiry + N years, in the database's own date arithmetic."""
-    if connection.vendor == "postgresql":
-        sql = "(COALESCE(extended_until, valid_until) + make_interval(years => %s))::date"
-        return sql, [years]
-    return "date(COALESCE(extended_until, valid_until), %s)", [f"+{years} years"]
-
-
-def _relax_commit_durability() -> None:
-    """A batch's commit need not wait for the WAL flush: a crash loses at most the last batches,
-    whole (change, alert and event commit together), and the state-based sweep redoes them on its
-    next run. PostgreSQL only; SQLite has no such setting."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL synchronous_commit TO OFF")
-
-
-def _in_batches(
-    queryset: QuerySet,
-    apply: Callable[[QuerySet], list[int]],
-    *,
-    dry_run: bool,
-    batch_size: int,
-    progress: Callable[[int], object] | None,
-) -> int:
-    """Run `apply` batch by batch, each batch one transaction; `apply` gets the batch as a
-    subquery (the next `batch_size` ids, locked FOR NO KEY UPDATE SKIP LOCKED) and returns the ids
-    it changed.
-
-    Two sweeps at the same time never work on the same row (SKIP LOCKED); a changed row leaves the
-    selection (state-based), and keyset pagination on id means no batch rescans what earlier ones
-    changed. Only one batch of ids is ever in memory.
-    """
-    if dry_run:
-        count = queryset.count()
-        if progress:
-            progress(count)
-        return count
-    done, last_id = 0, 0
-    while True:
-        with transaction.atomic():
-            _relax_commit_durability()
-            batch = (
-                queryset.filter(id__gt=last_id)
-                .order_by("id")
-                .select_for_update(skip_locked=True, no_key=True)
-                .values("id")[:batch_size]
-            )
-            ids = apply(batch)
-            if not ids:
-                return done
-        done, last_id = done + len(ids), max(ids)
-        if progress:
-            progress(len(ids))
-
-
 def expiry_sweep(
     *,
     today: dt.date,
@@ -262,70 +139,9 @@ def expiry_sweep(
     active = _registrations().filter(status__in=ACTIVE_REGISTRATION_STATUSES)
 
     with history_context(actor="expiry_sweep", date=today.isoformat()):
-        # 1. Past expiry: expire, or extend automatically when the regime says so. An `extended`
-        #    alert's date is the new expiry (the registration now runs until then).
-        for regime in regimes:
-            start, end = _regime_range(regime)
-            past = active.filter(effective__range=(start, end), effective__lt=today)
-            for status in ACTIVE_REGISTRATION_STATUSES:
-                common: dict[str, Any] = {
-                    "subject": "registration",
-                    "status_from": status,
-                    "today": today,
-                }
-                if regime.auto_extend:
-                    summary.extended += _in_batches(
-                        past.filter(status=status, extension_exclusion=""),
-                        _transition(
-                            **common,
-                            status_to=RegistrationStatus.EXTENDED,
-                            alert_kind=AlertKind.EXTENDED,
-                            event_kind=EventKind.EXTENDED,
-                            summary=summary,
-                            extend=regime,
-                        ),
-                        **run,
-                    )
-                expiring = past.filter(status=status)
-                if regime.auto_extend:
-                    expiring = expiring.exclude(extension_exclusion="")
-                summary.expired += _in_batches(
-                    expiring,
-                    _transition(
-                        **common,
-                        status_to=RegistrationStatus.EXPIRED,
-                        alert_kind=AlertKind.EXPIRED,
-                        event_kind=EventKind.EXPIRED,
-                        summary=summary,
-                    ),
-                    **run,
-                )
-
-        # 2. Renewal window opened (per regime, dated).
-        for regime in regimes:
-            start, end = _regime_range(regime)
-            bound = min(end, window_last_expiry(today, regime.window_max_months))
-            for status in (RegistrationStatus.REGISTERED, RegistrationStatus.EXTENDED):
-                entering = active.filter(status=status, effective__range=(max(start, today), bound))
-                summary.window_entered += _in_batches(
-                    entering,
-                    _transition(
-                        subject="registration",
-                        status_from=status,
-                        status_to=RegistrationStatus.RENEWAL_DUE,
-                        alert_kind=AlertKind.WINDOW_OPENED,
-                        event_kind=EventKind.WINDOW_ENTERED,
-                        today=today,
-                        summary=summary,
-                    ),
-                    **run,
-                )
-
-        covered = Q(pk__in=[])
-        for regime in regimes:
-            covered |= Q(effective__range=_regime_range(regime))
-        summary.without_regime = active.exclude(covered).count()
-
+        _past_expiry(active, regimes, today=today, summary=summary, run=run)
+        _renewal_windows_open(active, regimes, today=today, summary=summary, run=run)
+        summary.without_regime = _without_regime(active, regimes)
         # 3. Expiring soon: one alert for the 180/90/30-day bucket the expiry date falls in.
         summary.expiring_alerts = _threshold_alerts(
             _registrations().filter(status__in=ACTIVE_REGISTRATION_STATUSES),
@@ -335,43 +151,135 @@ def expiry_sweep(
             summary=summary,
             **run,
         )
-
-        # 4. Access entries: the status kept for lists follows the series on `today`
-        #    (accessions.validity); the legal states themselves are never written here. An
-        #    entry whose recorded end has passed gets the `access_expired` alert; any other
-        #    change of the kept status (a suspension or restoration starting today) an event.
-        in_force = MarketAccess.objects.order_by().filter(
-            status=AccessStatus.IN_FORCE, valid_until__isnull=False
-        )
-        on_today = MarketAccess.objects.order_by().alias(**status_on_annotations(today))
-        summary.access_expired = _in_batches(
-            on_today.filter(Q(status=AccessStatus.IN_FORCE) & Q(status_on=AccessStatus.EXPIRED)),
-            _transition(
-                subject="market_access",
-                status_from=AccessStatus.IN_FORCE,
-                status_to=AccessStatus.EXPIRED,
-                alert_kind=AlertKind.ACCESS_EXPIRED,
-                event_kind=EventKind.EXPIRED,
-                today=today,
-                summary=summary,
-            ),
-            **run,
-        )
-        if not dry_run:
-            summary.events_created += _access_status_follow(on_today, today)
-        summary.access_expiring_alerts = _threshold_alerts(
-            in_force.annotate(effective=F("valid_until")),
-            subject="market_access",
-            kind=AlertKind.ACCESS_EXPIRING,
-            today=today,
-            summary=summary,
-            **run,
-        )
+        _access_entries(today=today, summary=summary, run=run)
     logger.info("expiry sweep %s: %s", today.isoformat(), summary.as_dict())
     if summary.events_created and not dry_run:
         # The one place the sweep wakes the dispatcher (the task and the command both call this).
         transaction.on_commit(dispatch_enqueue)
     return summary
+
+
+def _past_expiry(
+    active: QuerySet[WithAnnotations[EstablishmentRegistration, _Effective]],
+    regimes: list[RegistrationRegime],
+    *,
+    today: dt.date,
+    summary: SweepSummary,
+    run: dict[str, Any],
+) -> None:
+    """1. Past expiry: expire, or extend automatically when the regime says so. An `extended`
+    alert's date is the new expiry (the registration now runs until then)."""
+    for regime in regimes:
+        start, end = _regime_range(regime)
+        past = active.filter(effective__range=(start, end), effective__lt=today)
+        for status in ACTIVE_REGISTRATION_STATUSES:
+            common: dict[str, Any] = {
+                "subject": "registration",
+                "status_from": status,
+                "today": today,
+            }
+            if regime.auto_extend:
+                summary.extended += in_batches(
+                    past.filter(status=status, extension_exclusion=""),
+                    _transition(
+                        **common,
+                        status_to=RegistrationStatus.EXTENDED,
+                        alert_kind=AlertKind.EXTENDED,
+                        event_kind=EventKind.EXTENDED,
+                        summary=summary,
+                        extend=regime,
+                    ),
+                    **run,
+                )
+            expiring = past.filter(status=status)
+            if regime.auto_extend:
+                expiring = expiring.exclude(extension_exclusion="")
+            summary.expired += in_batches(
+                expiring,
+                _transition(
+                    **common,
+                    status_to=RegistrationStatus.EXPIRED,
+                    alert_kind=AlertKind.EXPIRED,
+                    event_kind=EventKind.EXPIRED,
+                    summary=summary,
+                ),
+                **run,
+            )
+
+
+def _renewal_windows_open(
+    active: QuerySet[WithAnnotations[EstablishmentRegistration, _Effective]],
+    regimes: list[RegistrationRegime],
+    *,
+    today: dt.date,
+    summary: SweepSummary,
+    run: dict[str, Any],
+) -> None:
+    """2. Renewal window opened (per regime, dated)."""
+    for regime in regimes:
+        start, end = _regime_range(regime)
+        bound = min(end, window_last_expiry(today, regime.window_max_months))
+        for status in (RegistrationStatus.REGISTERED, RegistrationStatus.EXTENDED):
+            entering = active.filter(status=status, effective__range=(max(start, today), bound))
+            summary.window_entered += in_batches(
+                entering,
+                _transition(
+                    subject="registration",
+                    status_from=status,
+                    status_to=RegistrationStatus.RENEWAL_DUE,
+                    alert_kind=AlertKind.WINDOW_OPENED,
+                    event_kind=EventKind.WINDOW_ENTERED,
+                    today=today,
+                    summary=summary,
+                ),
+                **run,
+            )
+
+
+def _without_regime(
+    active: QuerySet[WithAnnotations[EstablishmentRegistration, _Effective]],
+    regimes: list[RegistrationRegime],
+) -> int:
+    """Active registrations whose expiry falls under no regime's dates: counted for the operator;
+    no step moves their status on."""
+    covered = Q(pk__in=[])
+    for regime in regimes:
+        covered |= Q(effective__range=_regime_range(regime))
+    return active.exclude(covered).count()
+
+
+def _access_entries(*, today: dt.date, summary: SweepSummary, run: dict[str, Any]) -> None:
+    """4. Access entries: the status kept for lists follows the series on `today`
+    (accessions.validity); the legal states themselves are never written here. An entry whose
+    recorded end has passed gets the `access_expired` alert; any other change of the kept status
+    (a suspension or restoration starting today) an event."""
+    in_force = MarketAccess.objects.order_by().filter(
+        status=AccessStatus.IN_FORCE, valid_until__isnull=False
+    )
+    on_today = MarketAccess.objects.order_by().alias(**status_on_annotations(today))
+    summary.access_expired = in_batches(
+        on_today.filter(Q(status=AccessStatus.IN_FORCE) & Q(status_on=AccessStatus.EXPIRED)),
+        _transition(
+            subject="market_access",
+            status_from=AccessStatus.IN_FORCE,
+            status_to=AccessStatus.EXPIRED,
+            alert_kind=AlertKind.ACCESS_EXPIRED,
+            event_kind=EventKind.EXPIRED,
+            today=today,
+            summary=summary,
+        ),
+        **run,
+    )
+    if not run["dry_run"]:
+        summary.events_created += _access_status_follow(on_today, today)
+    summary.access_expiring_alerts = _threshold_alerts(
+        in_force.annotate(effective=F("valid_until")),
+        subject="market_access",
+        kind=AlertKind.ACCESS_EXPIRING,
+        today=today,
+        summary=summary,
+        **run,
+    )
 
 
 def _access_status_follow(entries: QuerySet, today: dt.date) -> int:
@@ -416,7 +324,7 @@ def _transition(
     def apply(batch: QuerySet) -> list[int]:
         sets, params = ["status = %s", "updated_at = %s"], [status_to, sql_now()]
         if extend is not None:
-            expression, expression_params = _extended_until_sql(extend.auto_extend_years or 0)
+            expression, expression_params = extended_until_sql(extend.auto_extend_years or 0)
             sets += [f"extended_until = {expression}", "extension_basis = %s"]
             params += [*expression_params, _extension_basis(extend, today)]
         batch_sql, batch_params = batch.query.sql_with_params()
@@ -435,10 +343,10 @@ def _transition(
             cursor.execute(sql, [*params, *batch_params])
             ids = [row[0] for row in cursor.fetchall()]
         if ids:
-            summary.alerts_created += _insert_alerts(
+            summary.alerts_created += insert_alerts(
                 ids, subject=subject, kind=alert_kind, threshold=0, today=today
             )
-            summary.events_created += _insert_events(
+            summary.events_created += insert_events(
                 ids,
                 subject=subject,
                 alert_kind=alert_kind,
@@ -490,47 +398,19 @@ def _threshold_alerts(
         bucket = queryset.filter(effective__range=(lower, upper)).filter(~Exists(already))
 
         def apply(ids: list[int], threshold: int = threshold) -> int:
-            count = _insert_alerts(
-                ids, subject=subject, kind=kind, threshold=threshold, today=today
-            )
+            count = insert_alerts(ids, subject=subject, kind=kind, threshold=threshold, today=today)
             summary.alerts_created += count
             return count
 
         if dry_run:
-            # A dry run only counts: _in_batches never calls its batch step then.
-            created += _in_batches(
+            # A dry run only counts: in_batches never calls its batch step then.
+            created += in_batches(
                 bucket, lambda batch: [], dry_run=True, batch_size=batch_size, progress=progress
             )
         else:
-            created += _insert_in_batches(bucket, apply, batch_size=batch_size, progress=progress)
+            created += insert_in_batches(bucket, apply, batch_size=batch_size, progress=progress)
         lower = upper + dt.timedelta(days=1)
     return created
-
-
-def _insert_in_batches(
-    queryset: QuerySet,
-    apply: Callable[[list[int]], int],
-    *,
-    batch_size: int,
-    progress: Callable[[int], object] | None,
-) -> int:
-    """Like _in_batches for inserts that change no row: keyset on id moves on, the NOT EXISTS in
-    `queryset` skips what is done, the unique constraint refuses what a concurrent sweep inserted
-    first."""
-    created, last_id = 0, 0
-    while True:
-        with transaction.atomic():
-            ids = list(
-                queryset.filter(id__gt=last_id)
-                .order_by("id")
-                .values_list("id", flat=True)[:batch_size]
-            )
-            if not ids:
-                return created
-            created += apply(ids)
-        last_id = ids[-1]
-        if progress:
-            progress(len(ids))
 
 
 # --- Alerts --------------------------------------------------------------------------------------

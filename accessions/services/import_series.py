@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from accessions import validity
 from accessions.models import AccessState, MarketAccess, StateOrigin
-from accessions.services import proposals
+from accessions.services import records
 from accessions.services.import_specs import RECORDED_KINDS
 from accessions.states_text import states_text
 
@@ -56,7 +56,7 @@ def series_step(
     step = SeriesStep()
     probe = copy.copy(existing) if existing is not None else MarketAccess()
     try:
-        proposals._assign(probe, values)
+        records.record_assign(probe, values)
     except (ValidationError, ValueError):
         return step  # the row's own check names the problem
     derived = {(s["kind"], s["starts_on"]) for s in validity.entry_states(probe)}
@@ -102,19 +102,19 @@ def series_step(
             **provenance,
         }
         candidate = AccessState()
-        proposals._assign(candidate, proposals._json(new))
+        records.record_assign(candidate, records.as_json(new))
         try:
             candidate.full_clean()
         except ValidationError as exc:
             raise ValueError(f"“{part}”: {message(exc)}") from exc
-        changes = proposals.snapshot_diff(
-            proposals.record_snapshot(AccessState()),
-            {**proposals.record_snapshot(candidate), **proposals._json(new)},
+        changes = records.snapshot_diff(
+            records.record_snapshot(AccessState()),
+            {**records.record_snapshot(candidate), **records.as_json(new)},
         )
         if ("create", "", json.dumps(changes, sort_keys=True)) in pending:
             step.already.append(part)
         else:
-            step.states.append(proposals._json(new))
+            step.states.append(records.as_json(new))
     step.notes.extend(_left_out(have, seen))
     return step
 

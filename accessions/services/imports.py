@@ -37,7 +37,7 @@ from accessions.models import (
     ProposalBatch,
     ProposalState,
 )
-from accessions.services import import_series, proposals
+from accessions.services import import_series, proposing, records
 from accessions.services.import_specs import (
     SPECS,
     STATES_COLUMN,
@@ -137,31 +137,29 @@ def _compare_record(
         candidate = spec.model()
         full = {**values, **provenance}
         try:
-            proposals._assign(candidate, full)
+            records.record_assign(candidate, full)
             candidate.full_clean()
         except (ValidationError, ValueError) as exc:
             _row_faults(report, number, _faults(exc, row))
             return False
-        base = proposals.record_snapshot(spec.model())
-        changes = proposals.snapshot_diff(
-            base, {**proposals.record_snapshot(candidate), **proposals._json(full)}
+        base = records.record_snapshot(spec.model())
+        changes = records.snapshot_diff(
+            base, {**records.record_snapshot(candidate), **records.as_json(full)}
         )
         if ("create", "", json.dumps(changes, sort_keys=True)) in pending:
             report.already_proposed.append({"row": number, "key": key})
         else:
-            report.added.append({"row": number, "key": key, "values": proposals._json(full)})
+            report.added.append({"row": number, "key": key, "values": records.as_json(full)})
         return True
-    before = proposals.record_snapshot(existing)
-    changes = proposals.snapshot_diff(before, {**before, **proposals._json(values)})
+    before = records.record_snapshot(existing)
+    changes = records.snapshot_diff(before, {**before, **records.as_json(values)})
     if not changes:
         report.unchanged.append({"row": number, "key": key})
         return True
     # The row changes the record: it takes the list's provenance.
-    changes = proposals.snapshot_diff(
-        before, {**before, **proposals._json({**values, **provenance})}
-    )
+    changes = records.snapshot_diff(before, {**before, **records.as_json({**values, **provenance})})
     try:
-        proposals._assign(existing, {k: v[1] for k, v in changes.items()})
+        records.record_assign(existing, {k: v[1] for k, v in changes.items()})
         existing.full_clean()
     except (ValidationError, ValueError) as exc:
         _row_faults(report, number, _faults(exc, row))
@@ -251,7 +249,7 @@ def _more_faults(
     }
     _blank_text(spec, fine)
     try:
-        proposals._assign(candidate, fine)
+        records.record_assign(candidate, fine)
     except (ValidationError, ValueError):
         return []
     names = {f.name for f in spec.model._meta.get_fields()}
@@ -308,7 +306,7 @@ def import_dry_run(
     _check_header(report, spec, rows)
     seen: dict[str, int] = {}
     scope_values: set[Any] = set()
-    link_names = {f.name for f in proposals._link_fields(spec.model)}
+    link_names = {f.name for f in records.link_fields(spec.model)}
     for index, row in enumerate(rows):
         number = getattr(row, "number", 0) or index + 2  # the header is row 1
         if progress is not None:
@@ -368,7 +366,7 @@ def _report_removed(
         return
     others = spec.model._default_manager.filter(**{f"{spec.scope}__in": scope_values})
     for record in others:
-        key = _key_of(spec, proposals.record_snapshot(record))
+        key = _key_of(spec, records.record_snapshot(record))
         if key not in listed_keys:
             report.removed.append({"pk": record.pk, "key": key, "record": str(record)})
 
@@ -435,7 +433,7 @@ def import_apply(
             author=by,
         )
         for item in report.added:
-            proposals.proposal_create(
+            proposing.proposal_create(
                 model=spec.model,
                 action=ProposalAction.CREATE,
                 by=by,
@@ -444,7 +442,7 @@ def import_apply(
                 batch=batch,
             )
         for item in report.changed:
-            proposals.proposal_create(
+            proposing.proposal_create(
                 model=spec.model,
                 action=ProposalAction.UPDATE,
                 by=by,
@@ -457,7 +455,7 @@ def import_apply(
         # state refreshes its entry's kept status (an update proposed after it would be stale).
         for item in report.states_added:
             for values in item["states"]:
-                proposals.proposal_create(
+                proposing.proposal_create(
                     model=AccessState,
                     action=ProposalAction.CREATE,
                     by=by,
@@ -465,5 +463,5 @@ def import_apply(
                     comment=_("row %(n)s of %(file)s") % {"n": item["row"], "file": file_name},
                     batch=batch,
                 )
-        proposals.batch_notify(batch)
+        proposing.batch_notify(batch)
     return report, batch

@@ -12,7 +12,7 @@ from django.test import Client
 from django.urls import reverse
 
 from accessions.models import AccessState, MarketAccess, Proposal, ProposalBatch
-from accessions.services import imports, proposals
+from accessions.services import deciding, imports
 from accessions.states_text import states_parse, states_text
 from accounts.services import account_create
 from registry.errors import DomainError
@@ -135,7 +135,7 @@ def test_new_states_are_proposed_in_the_batch_with_the_rows_provenance(world, pe
     assert none is None and not again.states_added
     assert len([i for i in again.already_proposed if "states" in i]) == 2
 
-    proposals.batch_publish(batch=batch, by=people["senior_inspector"])
+    deciding.batch_publish(batch=batch, by=people["senior_inspector"])
     wheat = {
         s.kind: s
         for s in AccessState.objects.filter(market_access=world["wheat"], origin="recorded")
@@ -164,7 +164,7 @@ def test_a_row_that_changes_its_entry_and_adds_a_state_publishes_as_a_whole(worl
     assert batch is not None
     # The new state refreshes the entry's kept status: applied before the entry's own update,
     # it would make that update stale.
-    proposals.batch_publish(batch=batch, by=people["senior_inspector"])
+    deciding.batch_publish(batch=batch, by=people["senior_inspector"])
     world["wheat"].refresh_from_db()
     assert world["wheat"].treatment == "heat treatment"
     assert world["wheat"].status == "suspended"
@@ -233,7 +233,7 @@ def test_a_state_the_cell_leaves_out_is_noted_never_deleted(world, people):
         )
     ]
     assert batch is not None
-    proposals.batch_publish(batch=batch, by=people["senior_inspector"])
+    deciding.batch_publish(batch=batch, by=people["senior_inspector"])
     kinds = set(AccessState.objects.filter(market_access=entry).values_list("kind", flat=True))
     assert kinds == {"in_force", "suspended", "restored"}
 

@@ -12,7 +12,7 @@ from django.db import connection
 from openpyxl import Workbook
 
 from accessions.models import EstablishmentRegistration, MarketAccess, Proposal, ProposalBatch
-from accessions.services import import_runs, imports, proposals
+from accessions.services import deciding, import_runs, imports
 from accounts.services import account_create
 from registry.errors import DomainError
 from tests.factories import (
@@ -134,7 +134,7 @@ def test_a_clean_file_proposes_exactly_its_differences(world, people):
     assert none is None
     assert len(again.already_proposed) == 2
 
-    proposals.batch_publish(batch=batch, by=people["senior_inspector"])
+    deciding.batch_publish(batch=batch, by=people["senior_inspector"])
     world["edited"].refresh_from_db()
     assert world["edited"].treatment == "heat treatment"
     assert world["edited"].source == "GACC list (test)"
@@ -152,11 +152,11 @@ def test_a_batch_is_published_as_a_whole_or_not_at_all(world, people):
     # Someone changes one of the records meanwhile: the batch is stale and applies nothing.
     MarketAccess.objects.filter(pk=world["edited"].pk).update(conditions="changed meanwhile")
     with pytest.raises(DomainError) as err:
-        proposals.batch_publish(batch=batch, by=people["senior_inspector"])
+        deciding.batch_publish(batch=batch, by=people["senior_inspector"])
     assert err.value.code == "stale"
     assert not MarketAccess.objects.filter(product=world["flax"]).exists()
     with pytest.raises(DomainError) as err:
-        proposals.batch_publish(batch=batch, by=people["inspector"])
+        deciding.batch_publish(batch=batch, by=people["inspector"])
     assert err.value.code in {"not_allowed", "self_approval"}
 
 

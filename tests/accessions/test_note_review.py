@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from accessions.models import AccessState, MarketAccess, ProposalBatch, ProposalState, StateKind
 from accessions.seeding import seeds_load
-from accessions.services import proposals
+from accessions.services import deciding, note_review, proposing, records
 from accessions.services.market_access import market_access_create, market_access_save
 from accounts.services import account_create
 from registry.errors import DomainError
@@ -41,7 +41,7 @@ def access(db):
 
 
 def _propose(access, by, **values):
-    return proposals.proposal_create(
+    return proposing.proposal_create(
         model=MarketAccess, action="update", by=by, target=access, values=values
     )
 
@@ -49,7 +49,7 @@ def _propose(access, by, **values):
 def test_a_date_change_without_the_note_confirmed_is_refused_and_changes_nothing(access, people):
     proposal = _propose(access, people["inspector"], valid_from="2026-12-07")
     with pytest.raises(DomainError) as err:
-        proposals.proposal_publish(proposal=proposal, by=people["senior_inspector"])
+        deciding.proposal_publish(proposal=proposal, by=people["senior_inspector"])
     assert err.value.code == "public_note_unconfirmed"
     assert err.value.extra == {"proposals": [proposal.pk]}
     access.refresh_from_db()
@@ -73,18 +73,16 @@ def test_a_date_change_without_the_note_confirmed_is_refused_and_changes_nothing
 )
 def test_every_state_or_date_field_asks_for_the_note(access, people, values):
     proposal = _propose(access, people["inspector"], **values)
-    review = proposals.note_reviews([proposal])[proposal.pk]
+    review = note_review.note_reviews([proposal])[proposal.pk]
     assert (review.note, review.written_on, review.fields) == (NOTE, WRITTEN, tuple(values))
     with pytest.raises(DomainError) as err:
-        proposals.proposal_publish(proposal=proposal, by=people["senior_inspector"])
+        deciding.proposal_publish(proposal=proposal, by=people["senior_inspector"])
     assert err.value.code == "public_note_unconfirmed"
 
 
 def test_with_the_note_confirmed_it_publishes_and_the_note_keeps_its_date(access, people):
     proposal = _propose(access, people["inspector"], valid_from="2026-12-07")
-    proposals.proposal_publish(
-        proposal=proposal, by=people["senior_inspector"], note_confirmed=True
-    )
+    deciding.proposal_publish(proposal=proposal, by=people["senior_inspector"], note_confirmed=True)
     access.refresh_from_db()
     assert access.valid_from == dt.date(2026, 12, 7)
     assert (access.public_note, access.public_note_written_on) == (NOTE, WRITTEN)
@@ -92,7 +90,7 @@ def test_with_the_note_confirmed_it_publishes_and_the_note_keeps_its_date(access
 
 def test_with_a_new_note_it_publishes_the_change_and_the_note_dated_today(access, people):
     proposal = _propose(access, people["inspector"], valid_from="2026-12-07")
-    proposals.proposal_publish(
+    deciding.proposal_publish(
         proposal=proposal,
         by=people["senior_inspector"],
         public_note="Access applies from 7 December 2026.\r\n",
@@ -112,7 +110,7 @@ def test_with_a_new_note_it_publishes_the_change_and_the_note_dated_today(access
 def test_the_unchanged_note_in_the_form_is_no_confirmation(access, people):
     proposal = _propose(access, people["inspector"], valid_from="2026-12-07")
     with pytest.raises(DomainError) as err:
-        proposals.proposal_publish(
+        deciding.proposal_publish(
             proposal=proposal, by=people["senior_inspector"], public_note=NOTE + "\r\n"
         )
     assert err.value.code == "public_note_unconfirmed"
@@ -120,13 +118,13 @@ def test_the_unchanged_note_in_the_form_is_no_confirmation(access, people):
 
 def test_a_treatment_change_needs_no_confirmation(access, people):
     proposal = _propose(access, people["inspector"], treatment="fumigation")
-    assert proposals.note_reviews([proposal]) == {}
-    proposals.proposal_publish(proposal=proposal, by=people["senior_inspector"])
+    assert note_review.note_reviews([proposal]) == {}
+    deciding.proposal_publish(proposal=proposal, by=people["senior_inspector"])
     access.refresh_from_db()
     assert access.treatment == "fumigation"
     assert access.public_note_written_on == WRITTEN
     with pytest.raises(DomainError) as err:  # nor does it take a new note
-        proposals.proposal_publish(
+        deciding.proposal_publish(
             proposal=_propose(access, people["inspector"], treatment="heat"),
             by=people["senior_inspector"],
             public_note="Other words.",
@@ -137,9 +135,9 @@ def test_a_treatment_change_needs_no_confirmation(access, people):
 def test_a_record_without_a_public_note_has_nothing_to_confirm(people):
     access = MarketAccessFactory(public_note="")
     proposal = _propose(access, people["inspector"], valid_from="2023-07-01")
-    review = proposals.note_reviews([proposal])[proposal.pk]
+    review = note_review.note_reviews([proposal])[proposal.pk]
     assert not review.required
-    proposals.proposal_publish(proposal=proposal, by=people["senior_inspector"])
+    deciding.proposal_publish(proposal=proposal, by=people["senior_inspector"])
     access.refresh_from_db()
     assert access.valid_from == dt.date(2023, 7, 1)
     assert access.public_note_written_on is None
@@ -154,7 +152,7 @@ def _batch(people, *records_values):
         author=people["inspector"],
     )
     made = [
-        proposals.proposal_create(
+        proposing.proposal_create(
             model=MarketAccess,
             action="update",
             by=people["inspector"],
@@ -177,14 +175,14 @@ def test_an_import_is_published_only_with_every_note_reviewed(access, people):
         (plain, {"treatment": "fumigation"}),
     )
     with pytest.raises(DomainError) as err:
-        proposals.batch_publish(batch=batch, by=people["senior_inspector"], notes={first.pk: None})
+        deciding.batch_publish(batch=batch, by=people["senior_inspector"], notes={first.pk: None})
     assert err.value.code == "public_note_unconfirmed"
     assert err.value.extra == {"proposals": [second.pk]}
     access.refresh_from_db()
     plain.refresh_from_db()
     assert (access.valid_from, plain.treatment) == (None, "")
 
-    proposals.batch_publish(
+    deciding.batch_publish(
         batch=batch,
         by=people["senior_inspector"],
         notes={first.pk: None, second.pk: "Suspended: see the announcement."},
@@ -232,7 +230,7 @@ def test_a_state_edited_directly_dates_its_new_note(people):
     access = MarketAccessFactory()
     state = AccessState.objects.get(market_access=access, kind=StateKind.IN_FORCE)
     state.public_note = "Access holds for the whole country."
-    proposals.record_direct_write(obj=state, by=people["administrator"])
+    records.record_direct_write(obj=state, by=people["administrator"])
     state.refresh_from_db()
     assert state.note_written_on == timezone.localdate()
 

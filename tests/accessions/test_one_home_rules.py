@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from accessions import outbox
 from accessions.models import AccessState, EventKind, MarketAccess, StateKind
 from accessions.validity import derived_status, series_key, series_order, status_on_annotations
-from notifications import services
+from notifications import services, subscriptions
 from notifications.models import Delivery
 from tests.factories import (
     CountryFactory,
@@ -66,7 +66,7 @@ def test_an_hs_prefix_reaching_a_product_only_by_an_alias_is_subscribable_and_fa
     listed = client.get("/api/v1/products/?hs=0710").json()["results"]
     assert [row["slug"] for row in listed] == [product.slug]
 
-    subscription = services.subscription_create(user=trader, channel="email", hs_prefix="0710")
+    subscription = subscriptions.subscription_create(user=trader, channel="email", hs_prefix="0710")
     outbox.event_record(
         kind=EventKind.STATUS_CHANGED,
         occurred_on=dt.date(2026, 3, 1),

@@ -10,7 +10,7 @@ import pytest
 from django.core import mail
 
 from accessions.models import MarketAccess, OutboxEvent, Proposal, ProposalState
-from accessions.services import proposals
+from accessions.services import deciding, proposing, records
 from accessions.services.market_access import market_access_state_record
 from accounts.services import account_create
 from registry.errors import DomainError
@@ -44,7 +44,7 @@ def people(db):
 
 
 def _propose_status(access, by, status="suspended"):
-    return proposals.proposal_create(
+    return proposing.proposal_create(
         model=MarketAccess,
         action="update",
         by=by,
@@ -64,7 +64,7 @@ def test_a_proposal_changes_nothing_until_published(people):
     assert proposal.changes == {"status": ["in_force", "suspended"]}
     assert proposal.state == ProposalState.PENDING
 
-    proposals.proposal_publish(proposal=proposal, by=people["senior_inspector"], comment="ok")
+    deciding.proposal_publish(proposal=proposal, by=people["senior_inspector"], comment="ok")
     access.refresh_from_db()
     assert access.status == "suspended"
     proposal.refresh_from_db()
@@ -74,7 +74,7 @@ def test_a_proposal_changes_nothing_until_published(people):
 def test_self_approval_is_refused_by_the_service(people):
     proposal = _propose_status(MarketAccessFactory(), people["senior_inspector"])
     with pytest.raises(DomainError) as err:
-        proposals.proposal_publish(proposal=proposal, by=people["senior_inspector"])
+        deciding.proposal_publish(proposal=proposal, by=people["senior_inspector"])
     assert err.value.code == "self_approval"
     proposal.refresh_from_db()
     assert proposal.state == "pending"
@@ -84,7 +84,7 @@ def test_self_approval_is_refused_by_the_service(people):
 def test_only_reviewers_publish(people, role):
     proposal = _propose_status(MarketAccessFactory(), people["senior2"])
     with pytest.raises(DomainError) as err:
-        proposals.proposal_publish(proposal=proposal, by=people[role])
+        deciding.proposal_publish(proposal=proposal, by=people[role])
     assert err.value.code == "not_allowed"
 
 
@@ -97,7 +97,7 @@ def test_traders_do_not_propose(people):
 def test_an_invalid_proposal_is_refused_when_made(people):
     access = MarketAccessFactory()
     with pytest.raises(DomainError) as err:
-        proposals.proposal_create(
+        proposing.proposal_create(
             model=MarketAccess,
             action="update",
             by=people["inspector"],
@@ -110,7 +110,7 @@ def test_an_invalid_proposal_is_refused_when_made(people):
 
 def test_a_stale_proposal_is_never_applied_and_shows_three_versions(people):
     access = MarketAccessFactory(treatment="none")
-    proposal = proposals.proposal_create(
+    proposal = proposing.proposal_create(
         model=MarketAccess,
         action="update",
         by=people["inspector"],
@@ -124,8 +124,8 @@ def test_a_stale_proposal_is_never_applied_and_shows_three_versions(people):
         source="test",
         confidence="high",
     )
-    assert proposals.proposal_is_stale(proposal)
-    versions = {v["field"]: v for v in proposals.proposal_versions(proposal)}
+    assert proposing.proposal_is_stale(proposal)
+    versions = {v["field"]: v for v in proposing.proposal_versions(proposal)}
     assert versions["treatment"] == {
         "field": "treatment",
         "base": "none",
@@ -138,16 +138,16 @@ def test_a_stale_proposal_is_never_applied_and_shows_three_versions(people):
     assert versions["status"]["changed_since"] is True
 
     with pytest.raises(DomainError) as err:
-        proposals.proposal_publish(proposal=proposal, by=people["senior_inspector"])
+        deciding.proposal_publish(proposal=proposal, by=people["senior_inspector"])
     assert err.value.code == "stale"
     access.refresh_from_db()
     assert (access.treatment, access.status) == ("none", "suspended")
 
-    fresh = proposals.proposal_rebase(proposal=proposal, by=people["inspector"])
+    fresh = deciding.proposal_rebase(proposal=proposal, by=people["inspector"])
     proposal.refresh_from_db()
     assert (proposal.state, proposal.rebased_to) == ("rebased", fresh)
     assert fresh.base["status"] == "suspended"
-    proposals.proposal_publish(proposal=fresh, by=people["senior_inspector"])
+    deciding.proposal_publish(proposal=fresh, by=people["senior_inspector"])
     access.refresh_from_db()
     assert (access.treatment, access.status) == ("fumigation", "suspended")
 
@@ -155,7 +155,7 @@ def test_a_stale_proposal_is_never_applied_and_shows_three_versions(people):
 def test_creation_and_deletion_go_through_proposals(people):
     product, country = ProductFactory(), CountryFactory()
     port = PortFactory()
-    create = proposals.proposal_create(
+    create = proposing.proposal_create(
         model=MarketAccess,
         action="create",
         by=people["inspector"],
@@ -170,23 +170,23 @@ def test_creation_and_deletion_go_through_proposals(people):
         },
     )
     assert not MarketAccess.objects.filter(product=product).exists()
-    proposals.proposal_publish(proposal=create, by=people["senior_inspector"])
+    deciding.proposal_publish(proposal=create, by=people["senior_inspector"])
     access = MarketAccess.objects.get(product=product, country=country)
     assert list(access.allowed_ports.all()) == [port]
     create.refresh_from_db()
     assert create.object_id == str(access.pk)
 
-    delete = proposals.proposal_create(
+    delete = proposing.proposal_create(
         model=MarketAccess, action="delete", by=people["inspector"], target=access
     )
     assert MarketAccess.objects.filter(pk=access.pk).exists()
-    proposals.proposal_publish(proposal=delete, by=people["senior_inspector"])
+    deciding.proposal_publish(proposal=delete, by=people["senior_inspector"])
     assert not MarketAccess.objects.filter(pk=access.pk).exists()
 
 
 def test_rejection_needs_a_reason_and_applies_nothing(people):
     registration = EstablishmentRegistrationFactory()
-    proposal = proposals.proposal_create(
+    proposal = proposing.proposal_create(
         model=type(registration),
         action="update",
         by=people["inspector"],
@@ -194,12 +194,12 @@ def test_rejection_needs_a_reason_and_applies_nothing(people):
         values={"name": "Renamed"},
     )
     with pytest.raises(DomainError):
-        proposals.proposal_reject(proposal=proposal, by=people["senior_inspector"], comment=" ")
-    proposals.proposal_reject(proposal=proposal, by=people["senior_inspector"], comment="no source")
+        deciding.proposal_reject(proposal=proposal, by=people["senior_inspector"], comment=" ")
+    deciding.proposal_reject(proposal=proposal, by=people["senior_inspector"], comment="no source")
     registration.refresh_from_db()
     assert registration.name != "Renamed"
     with pytest.raises(DomainError) as err:
-        proposals.proposal_publish(proposal=proposal, by=people["senior_inspector"])
+        deciding.proposal_publish(proposal=proposal, by=people["senior_inspector"])
     assert err.value.code == "not_pending"
 
 
@@ -242,18 +242,18 @@ def test_publishing_equals_the_direct_write(people):
     edit = {"status": "suspended", "treatment": "heat", "allowed_ports": [port.pk]}
 
     via_proposal, direct = pair
-    proposal = proposals.proposal_create(
+    proposal = proposing.proposal_create(
         model=MarketAccess,
         action="update",
         by=people["inspector"],
         target=via_proposal,
         values=edit,
     )
-    proposals.proposal_publish(proposal=proposal, by=people["senior_inspector"])
+    deciding.proposal_publish(proposal=proposal, by=people["senior_inspector"])
 
     obj = MarketAccess.objects.get(pk=direct.pk)
     obj.status, obj.treatment = "suspended", "heat"
-    proposals.record_direct_write(
+    records.record_direct_write(
         obj=obj, by=people["administrator"], links={"allowed_ports": [port.pk]}
     )
 
@@ -307,7 +307,7 @@ def test_a_suspension_is_proposed_and_published_like_any_legal_record(people):
         ).verdict
 
     before = verdict()
-    proposal = proposals.proposal_create(
+    proposal = proposing.proposal_create(
         model=AccessState,
         action="create",
         by=people["inspector"],
@@ -323,7 +323,7 @@ def test_a_suspension_is_proposed_and_published_like_any_legal_record(people):
         comment="per announcement",
     )
     assert verdict() == before != "not_eligible"
-    proposals.proposal_publish(proposal=proposal, by=people["senior_inspector"], comment="ok")
+    deciding.proposal_publish(proposal=proposal, by=people["senior_inspector"], comment="ok")
     assert AccessState.objects.filter(market_access=access, kind="suspended").exists()
     assert verdict() == "not_eligible"
     access.refresh_from_db()

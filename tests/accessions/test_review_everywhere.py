@@ -12,7 +12,7 @@ from django.contrib.auth.models import Permission
 
 from accessions.models import MarketAccess, Proposal
 from accessions.review_admin import ProposalAdminMixin, ProposalInlineMixin
-from accessions.services import proposals
+from accessions.services import deciding, proposing
 from accounts.services import account_create
 from registry.errors import DomainError
 from registry.models import Country, Product, UnionMembership
@@ -144,7 +144,7 @@ def test_a_seniors_product_delete_is_a_proposal_that_shows_its_cascade(client, p
     assert [item[:2] for item in proposal.cascade] == [["regulations.RegulationProduct", link.pk]]
     assert proposal.author == people["senior"]
 
-    proposals.proposal_publish(proposal=proposal, by=people["senior2"])
+    deciding.proposal_publish(proposal=proposal, by=people["senior2"])
     assert not Product.objects.filter(pk=product.pk).exists()
     assert not RegulationProduct.objects.filter(pk=link.pk).exists()
 
@@ -152,15 +152,15 @@ def test_a_seniors_product_delete_is_a_proposal_that_shows_its_cascade(client, p
 def test_a_delete_that_would_now_take_more_is_stale(people):
     product = ProductFactory(slug="test-grain")
     RegulationProductFactory(product=product, regulation=RegulationFactory())
-    proposal = proposals.proposal_create(
+    proposal = proposing.proposal_create(
         model=Product, action="delete", by=people["inspector"], target=product
     )
-    assert not proposals.proposal_is_stale(proposal)
+    assert not proposing.proposal_is_stale(proposal)
     RegulationProductFactory(product=product, regulation=RegulationFactory())
 
-    assert proposals.proposal_is_stale(proposal)
+    assert proposing.proposal_is_stale(proposal)
     with pytest.raises(DomainError) as err:
-        proposals.proposal_publish(proposal=proposal, by=people["senior"])
+        deciding.proposal_publish(proposal=proposal, by=people["senior"])
     assert err.value.code == "stale"
     assert Product.objects.filter(pk=product.pk).exists()
 
@@ -168,7 +168,7 @@ def test_a_delete_that_would_now_take_more_is_stale(people):
 def test_a_delete_that_other_records_block_is_refused_when_proposed(people, seeded):
     wheat_access = MarketAccess.objects.select_related("product").first()
     with pytest.raises(DomainError) as err:
-        proposals.proposal_create(
+        proposing.proposal_create(
             model=Product, action="delete", by=people["inspector"], target=wheat_access.product
         )
     assert err.value.code == "protected"
@@ -176,7 +176,7 @@ def test_a_delete_that_other_records_block_is_refused_when_proposed(people, seed
 
 def test_a_rebase_keeps_the_author_and_neither_maker_publishes(people):
     product = ProductFactory(slug="test-grain", name_en="Grain")
-    proposal = proposals.proposal_create(
+    proposal = proposing.proposal_create(
         model=Product,
         action="update",
         by=people["senior"],
@@ -184,14 +184,14 @@ def test_a_rebase_keeps_the_author_and_neither_maker_publishes(people):
         values={"name_en": "Test grain"},
     )
     Product.objects.filter(pk=product.pk).update(name_ru="Зерно")  # the record moves on
-    fresh = proposals.proposal_rebase(proposal=proposal, by=people["inspector"])
+    fresh = deciding.proposal_rebase(proposal=proposal, by=people["inspector"])
 
     assert fresh.author == people["senior"]
     assert fresh.rebased_by == people["inspector"]
     with pytest.raises(DomainError) as err:
-        proposals.proposal_publish(proposal=fresh, by=people["senior"])
+        deciding.proposal_publish(proposal=fresh, by=people["senior"])
     assert err.value.code == "self_approval"
-    proposals.proposal_publish(proposal=fresh, by=people["senior2"])
+    deciding.proposal_publish(proposal=fresh, by=people["senior2"])
     product.refresh_from_db()
     assert product.name_en == "Test grain"
 

@@ -10,7 +10,7 @@ from django.contrib.auth.models import Group
 
 from accessions.eligibility.answer import EligibilityQuestion
 from accessions.eligibility.check import check_eligibility, check_eligibility_batch
-from notifications import services
+from notifications import subscriptions
 from registry.errors import DomainError
 from registry.models import Product, ProductAlias
 from registry.selectors import product_resolve
@@ -131,7 +131,9 @@ def test_subscriptions_take_the_product_the_resolver_names(named, django_user_mo
     wrong = []
     for ident, slugs in named.items():
         try:
-            subscription = services.subscription_create(user=trader, channel="email", product=ident)
+            subscription = subscriptions.subscription_create(
+                user=trader, channel="email", product=ident
+            )
             got = [subscription.product.slug]
         except DomainError as error:
             got = error.extra.get("candidates", [])

@@ -20,7 +20,7 @@ from accessions import outbox
 from accessions.models import EventKind, ImportRun, OutboxEvent
 from accessions.services import import_runs
 from accounts.services import account_create
-from notifications import services, webhook_tests
+from notifications import services, subscriptions, webhook_tests
 from notifications.models import Delivery, WebhookTest
 from registry.queue import task_enqueue
 from registry.redis_cache import redis_breaker
@@ -83,7 +83,7 @@ def _keys(receiver, path=None) -> Counter:
 def test_with_redis_paused_or_gone_requests_answer_and_nothing_is_lost(
     own_redis, worker_on, receiver, world, client, django_capture_on_commit_callbacks, fault
 ):
-    sub = services.subscription_create(
+    sub = subscriptions.subscription_create(
         user=world["trader"], channel="webhook", country="KZ", webhook_url=receiver.url("/ok")
     )
     own_redis.pause() if fault == "paused" else own_redis.kill()
@@ -131,7 +131,7 @@ def test_with_redis_paused_or_gone_requests_answer_and_nothing_is_lost(
 def test_a_worker_killed_mid_delivery_loses_nothing_and_repeats_with_the_same_key(
     own_redis, worker_on, receiver, world
 ):
-    sub = services.subscription_create(
+    sub = subscriptions.subscription_create(
         user=world["trader"], channel="webhook", country="KZ", webhook_url=receiver.url("/hang")
     )
     events = _events(world["access"], 6)
@@ -159,7 +159,7 @@ def test_postgresql_paused_then_cut_under_the_worker_delivers_each_event_once(
 ):
     from django.db import connection
 
-    sub = services.subscription_create(
+    sub = subscriptions.subscription_create(
         user=world["trader"], channel="webhook", country="KZ", webhook_url=receiver.url("/ok")
     )
     events = _events(world["access"], 3)

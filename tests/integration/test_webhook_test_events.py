@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from notifications import services
+from notifications import subscriptions
 from notifications.models import Subscription, WebhookTest
 from tests.factories import CountryFactory, ProductFactory
 from tests.integration.processes import Stranger, database_url, gunicorn, signed_in_session
@@ -39,7 +39,7 @@ def test_clicks_at_a_silent_host_hold_no_web_worker(web, stranger, trader):  # n
     for slug in ("wheat", "maize", "barley"):
         ProductFactory(slug=slug)
     subs = [
-        services.subscription_create(
+        subscriptions.subscription_create(
             user=trader, channel="webhook", product=slug, webhook_url=stranger.url(f"/{slug}")
         )
         for slug in ("wheat", "maize", "barley")
@@ -74,7 +74,7 @@ def test_the_worker_sends_the_tests_and_the_page_shows_the_result(
     trader,  # noqa: F811
 ):
     CountryFactory(iso2="KZ", iso3="KAZ")
-    sub = services.subscription_create(
+    sub = subscriptions.subscription_create(
         user=trader, channel="webhook", country="KZ", webhook_url=stranger.url()
     )
     session = signed_in_session(trader, web)

@@ -20,7 +20,7 @@ from accessions.models import AccessStatus, EstablishmentRegistration, OutboxEve
 from accessions.services import market_access
 from accessions.tasks import sweep_expiring_task
 from config.celery import app
-from notifications import services
+from notifications import subscriptions
 from notifications.models import Delivery
 from notifications.tasks import dispatch_outbox_task
 from tests.factories import (
@@ -158,7 +158,7 @@ def test_worker_runs_the_sweep_and_delivers_a_signed_webhook(worker, via_broker,
         valid_until=dt.date(2026, 6, 1),
         products=[ProductFactory(slug="maize", hs_code="100590")],
     )
-    sub = services.subscription_create(
+    sub = subscriptions.subscription_create(
         user=trader, channel="webhook", country="KZ", webhook_url=receiver.url("/ok")
     )
 
@@ -186,7 +186,7 @@ def test_with_redis_unreachable_the_change_commits_pages_answer_and_events_wait(
         country=CountryFactory(iso2="KZ", iso3="KAZ"),
         product=ProductFactory(slug="maize", hs_code="100590"),
     )
-    sub = services.subscription_create(
+    sub = subscriptions.subscription_create(
         user=trader, channel="webhook", product="maize", webhook_url=receiver.url("/ok")
     )
     real_broker = app.conf.broker_url

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from accessions import outbox
 from accessions.models import EventKind, OutboxEvent
-from notifications import services
+from notifications import emails, services, subscriptions
 from notifications.models import Delivery, DeliveryAttempt, Subscription
 from notifications.selectors import subscriptions_of
 from registry.errors import DomainError
@@ -53,7 +53,9 @@ def receiver():
 
 
 def webhook(user, url, **target):
-    return services.subscription_create(user=user, channel="webhook", webhook_url=url, **target)
+    return subscriptions.subscription_create(
+        user=user, channel="webhook", webhook_url=url, **target
+    )
 
 
 def event_for(registration, kind=EventKind.EXPIRED):
@@ -96,14 +98,14 @@ def test_bad_subscription_is_refused_and_nothing_saved(trader, catalogue, target
 
 def test_unknown_channel_is_refused(trader, catalogue):
     with pytest.raises(DomainError, match="e-mail or webhook"):
-        services.subscription_create(user=trader, channel="sms", country="KZ")
+        subscriptions.subscription_create(user=trader, channel="sms", country="KZ")
 
 
 def test_user_without_trader_or_inspector_role_cannot_subscribe(django_user_model, catalogue):
     user = django_user_model.objects.create_user("nobody", email="n@example.org")
 
     with pytest.raises(DomainError) as excinfo:
-        services.subscription_create(user=user, channel="email", country="KZ")
+        subscriptions.subscription_create(user=user, channel="email", country="KZ")
 
     assert excinfo.value.code == "not_allowed"
 
@@ -113,7 +115,7 @@ def test_email_subscription_needs_an_address(trader, catalogue):
     trader.save()
 
     with pytest.raises(DomainError) as excinfo:
-        services.subscription_create(user=trader, channel="email", country="KZ")
+        subscriptions.subscription_create(user=trader, channel="email", country="KZ")
 
     assert excinfo.value.code == "no_email"
 
@@ -311,13 +313,13 @@ def test_two_concurrent_dispatchers_never_send_the_same_delivery(trader, catalog
 
 
 def test_weekly_digest_mails_each_subscriber_once_per_event(trader, catalogue):
-    services.subscription_create(user=trader, channel="email", country="KZ")
-    services.subscription_create(user=trader, channel="email", product="maize")
+    subscriptions.subscription_create(user=trader, channel="email", country="KZ")
+    subscriptions.subscription_create(user=trader, channel="email", product="maize")
     event_for(catalogue["registration"])
     event_for(catalogue["registration"], kind=EventKind.WINDOW_ENTERED)
 
-    sent = services.digests_send()
-    again = services.digests_send()
+    sent = emails.digests_send()
+    again = emails.digests_send()
 
     assert (sent, again) == (1, 0)
     [message] = mail.outbox
@@ -331,10 +333,10 @@ def test_the_digest_comes_in_the_subscribers_language_with_a_correct_plural(trad
     from accounts.services import account_language_set
 
     account_language_set(user=trader, language="ru")
-    services.subscription_create(user=trader, channel="email", country="KZ")
+    subscriptions.subscription_create(user=trader, channel="email", country="KZ")
     event_for(catalogue["registration"])
 
-    services.digests_send()
+    emails.digests_send()
 
     [message] = mail.outbox
     assert message.subject == "Сводка реестра: 1 изменение"
@@ -342,7 +344,7 @@ def test_the_digest_comes_in_the_subscribers_language_with_a_correct_plural(trad
 
 
 def test_webhook_dispatch_does_not_send_email_deliveries(trader, catalogue):
-    services.subscription_create(user=trader, channel="email", country="KZ")
+    subscriptions.subscription_create(user=trader, channel="email", country="KZ")
     event_for(catalogue["registration"])
 
     summary = services.webhooks_dispatch()

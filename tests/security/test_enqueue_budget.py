@@ -9,7 +9,7 @@ import pytest
 from celery import current_app
 
 from accessions.models import MarketAccess
-from accessions.services import proposals
+from accessions.services import proposing
 from accounts.services import account_create
 from registry.redis_cache import redis_breaker
 from tests.factories import MarketAccessFactory
@@ -50,7 +50,7 @@ def test_the_reviewers_email_is_enqueued_within_the_budget(
     )
     access = MarketAccessFactory(treatment="none")
     with django_capture_on_commit_callbacks(execute=True):
-        proposals.proposal_create(
+        proposing.proposal_create(
             model=MarketAccess,
             action="update",
             by=inspector,

@@ -11,7 +11,7 @@ import pytest
 from django.test import Client
 
 from accounts.services import account_create
-from notifications import services
+from notifications import subscriptions
 from tests.factories import CountryFactory, MarketAccessFactory
 
 pytestmark = pytest.mark.django_db
@@ -60,7 +60,7 @@ def webhook_subscription(db):
         username="hooked", email="hooked@example.org", password="pw-long-77", role="trader"
     )
     CountryFactory(iso2="KZ", iso3="KAZ")
-    return services.subscription_create(
+    return subscriptions.subscription_create(
         user=trader,
         channel="webhook",
         country="KZ",

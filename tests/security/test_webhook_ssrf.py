@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from accessions import outbox
 from accessions.models import EventKind
-from notifications import outbound, services, webhook_tests
+from notifications import outbound, services, subscriptions, webhook_tests
 from notifications.models import Delivery, Subscription
 from registry.errors import DomainError
 from tests.factories import CountryFactory, EstablishmentRegistrationFactory, ProductFactory
@@ -160,14 +160,16 @@ def test_subscription_to_an_unsafe_target_is_refused(trader, registration, dns, 
     dns.answers["metadata.example.com"] = ["10.0.0.5"]
     dns.answers["mixed.example.com"] = [PUBLIC, "127.0.0.1"]
     with pytest.raises(DomainError) as refused:
-        services.subscription_create(user=trader, channel="webhook", country="KZ", webhook_url=url)
+        subscriptions.subscription_create(
+            user=trader, channel="webhook", country="KZ", webhook_url=url
+        )
     assert refused.value.code.startswith(("webhook_", "invalid_webhook_url"))
     assert not Subscription.objects.exists()
 
 
 def test_a_public_https_target_is_accepted(trader, registration, dns):
     dns.answers["hooks.example.com"] = [PUBLIC, "2606:4700:4700::1111"]
-    sub = services.subscription_create(
+    sub = subscriptions.subscription_create(
         user=trader, channel="webhook", country="KZ", webhook_url="https://hooks.example.com/in"
     )
     assert sub.pk and sub.secret
@@ -177,11 +179,13 @@ def test_other_ports_and_http_only_by_setting(trader, registration, dns, setting
     dns.answers["hooks.example.com"] = [PUBLIC]
     url = "https://hooks.example.com:8443/in"
     with pytest.raises(DomainError, match="port"):
-        services.subscription_create(user=trader, channel="webhook", country="KZ", webhook_url=url)
+        subscriptions.subscription_create(
+            user=trader, channel="webhook", country="KZ", webhook_url=url
+        )
     settings.REGISTRY_WEBHOOK_PORTS = ["8443"]
-    services.subscription_create(user=trader, channel="webhook", country="KZ", webhook_url=url)
+    subscriptions.subscription_create(user=trader, channel="webhook", country="KZ", webhook_url=url)
     settings.REGISTRY_WEBHOOK_ALLOW_HTTP = True
-    services.subscription_create(
+    subscriptions.subscription_create(
         user=trader, channel="webhook", country="KZ", webhook_url="http://hooks.example.com/in"
     )
 
@@ -236,7 +240,7 @@ def test_dns_rebinding_after_subscription_is_caught_at_delivery(
 ):
     settings.REGISTRY_WEBHOOK_PORTS = [str(listener.port)]
     dns.answers["hooks.example.com"] = [PUBLIC]
-    sub = services.subscription_create(
+    sub = subscriptions.subscription_create(
         user=trader,
         channel="webhook",
         country="KZ",
@@ -264,7 +268,7 @@ def test_redirects_are_never_followed(trader, registration, settings):
             b"Content-Length: 0\r\nConnection: close\r\n\r\n" % target.port
         )
         with Listener(redirect) as first:
-            sub = services.subscription_create(
+            sub = subscriptions.subscription_create(
                 user=trader,
                 channel="webhook",
                 country="KZ",
@@ -289,7 +293,7 @@ def test_the_request_goes_to_the_checked_address_without_a_second_lookup(
     settings.REGISTRY_WEBHOOK_PORTS = ["*"]
     dns.answers["receiver.invalid"] = ["127.0.0.1"]
     url = f"http://receiver.invalid:{listener.port}/in"
-    services.subscription_create(user=trader, channel="webhook", country="KZ", webhook_url=url)
+    subscriptions.subscription_create(user=trader, channel="webhook", country="KZ", webhook_url=url)
     event_for(registration)
     dns.lookups.clear()
 
@@ -313,7 +317,7 @@ def test_the_subscriber_sees_a_failure_class_never_the_error_text(
     settings.REGISTRY_WEBHOOK_ALLOW_HTTP = True
     settings.REGISTRY_WEBHOOK_ALLOW_PRIVATE = True
     settings.REGISTRY_WEBHOOK_PORTS = ["*"]
-    sub = services.subscription_create(
+    sub = subscriptions.subscription_create(
         user=trader,
         channel="webhook",
         country="KZ",

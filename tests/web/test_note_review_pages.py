@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accessions.models import MarketAccess, ProposalBatch
-from accessions.services import proposals
+from accessions.services import proposing
 from accounts.services import account_create
 from tests.factories import MarketAccessFactory
 
@@ -39,7 +39,7 @@ def _client(user):
 
 
 def _propose(access, by, batch=None, **values):
-    return proposals.proposal_create(
+    return proposing.proposal_create(
         model=MarketAccess, action="update", by=by, target=access, values=values, batch=batch
     )
 

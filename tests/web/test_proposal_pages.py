@@ -9,7 +9,7 @@ from django.test import Client
 from django.urls import reverse
 
 from accessions.models import MarketAccess, Proposal
-from accessions.services import proposals
+from accessions.services import deciding, proposing
 from accounts.services import account_create
 from tests.factories import MarketAccessFactory, PortFactory
 
@@ -34,7 +34,7 @@ def _client(user):
 
 def test_the_queue_and_a_stale_proposal_with_three_versions(people):
     access = MarketAccessFactory(treatment="none")
-    proposal = proposals.proposal_create(
+    proposal = proposing.proposal_create(
         model=MarketAccess,
         action="update",
         by=people["inspector"],
@@ -62,7 +62,7 @@ def test_the_queue_and_a_stale_proposal_with_three_versions(people):
 
 
 def test_the_dashboard_counts_pending_proposals(people):
-    proposals.proposal_create(
+    proposing.proposal_create(
         model=MarketAccess,
         action="update",
         by=people["inspector"],
@@ -203,7 +203,7 @@ def test_an_inspector_proposes_and_dates_a_stage_on_the_web(people):
     created = Proposal.objects.get()
     assert created.action == "create"
     assert not AccessionStage.objects.filter(accession=accession, stage="inspection").exists()
-    proposals.proposal_publish(proposal=created, by=people["senior_inspector"])
+    deciding.proposal_publish(proposal=created, by=people["senior_inspector"])
     stage = AccessionStage.objects.get(accession=accession, stage="inspection")
     assert str(stage.occurred_on) == "2023-02-01"
 
@@ -216,14 +216,14 @@ def test_an_inspector_proposes_and_dates_a_stage_on_the_web(people):
 
 def test_the_history_names_the_author_and_the_reviewer(people):
     access = MarketAccessFactory(treatment="")
-    proposal = proposals.proposal_create(
+    proposal = proposing.proposal_create(
         model=MarketAccess,
         action="update",
         by=people["inspector"],
         target=access,
         values={"treatment": "heat"},
     )
-    proposals.proposal_publish(proposal=proposal, by=people["senior_inspector"])
+    deciding.proposal_publish(proposal=proposal, by=people["senior_inspector"])
     page = _client(people["inspector"]).get(reverse("access-detail", args=[access.pk]))
     history = page.content.decode().split('id="history-heading"')[1]
     assert "w-inspector" in history and "w-senior_inspector" in history

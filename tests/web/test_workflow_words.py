@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from accessions.models import MarketAccess, Proposal, ProposalBatch, ProposalState
-from accessions.services import proposals
+from accessions.services import deciding, proposing
 from accounts.services import account_create
 from registry.errors import DomainError
 from tests.factories import MarketAccessFactory
@@ -36,7 +36,7 @@ def _client(user, language="en"):
 
 
 def _proposal(by):
-    return proposals.proposal_create(
+    return proposing.proposal_create(
         model=MarketAccess,
         action="update",
         by=by,
@@ -106,19 +106,19 @@ def test_withdrawing_reads_withdrawn_by_its_author_with_no_reviewer(people):
 def test_a_reviewer_may_not_withdraw_and_an_author_may_not_reject(people):
     proposal = _proposal(people["senior_inspector"])
     with pytest.raises(DomainError) as err:
-        proposals.proposal_reject(proposal=proposal, by=people["senior_inspector"], comment="x")
+        deciding.proposal_reject(proposal=proposal, by=people["senior_inspector"], comment="x")
     assert err.value.code == "own_proposal"
     with pytest.raises(DomainError) as err:
-        proposals.proposal_withdraw(proposal=proposal, by=people["inspector"])
+        deciding.proposal_withdraw(proposal=proposal, by=people["inspector"])
     assert err.value.code == "not_allowed"
-    proposals.proposal_withdraw(proposal=proposal, by=people["senior_inspector"])
+    deciding.proposal_withdraw(proposal=proposal, by=people["senior_inspector"])
     proposal.refresh_from_db()
     assert (proposal.state, proposal.reviewer_id) == ("withdrawn", None)
 
 
 def test_a_reviewers_rejection_still_names_the_reviewer(people):
     proposal = _proposal(people["inspector"])
-    proposals.proposal_reject(proposal=proposal, by=people["senior_inspector"], comment="no source")
+    deciding.proposal_reject(proposal=proposal, by=people["senior_inspector"], comment="no source")
     proposal.refresh_from_db()
     assert (proposal.state, proposal.reviewer) == ("rejected", people["senior_inspector"])
 

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from notifications import services
+from notifications import emails, services
 
 
 class Command(BaseCommand):
@@ -18,4 +18,4 @@ class Command(BaseCommand):
             f"retrying: {summary.retrying}, dead: {summary.dead}"
         )
         if options["digests"]:
-            self.stdout.write(f"digests sent: {services.digests_send()}")
+            self.stdout.write(f"digests sent: {emails.digests_send()}")

@@ -127,11 +127,42 @@ def _ended(run: ImportRun, timeout: float = 90, log: Path | None = None) -> Impo
         lambda: ImportRun.objects.get(pk=run.pk).state in ("done", "failed"), timeout=timeout
     )
     run.refresh_from_db()
-    assert ended, f"run {run.pk} still {run.state} after {timeout} s; worker log:\n" + (
-        log.read_text(errors="replace")[-4000:] if log else "(not kept)"
+    assert ended, (
+        f"run {run.pk} still {run.state} after {timeout} s; {_diagnosis()}worker log:\n"
+        + (log.read_text(errors="replace")[-4000:] if log else "(not kept)")
     )
     run.refresh_from_db()
     return run
+
+
+def _diagnosis() -> str:
+    """What a stuck run waits on: the database sessions that are not idle (with the locks they
+    wait for) and the kernel state of every worker process."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT a.pid, a.state, a.wait_event_type, a.wait_event, a.backend_xid IS NOT NULL,"
+            " now() - a.xact_start, left(a.query, 160),"
+            " (SELECT string_agg(l.locktype || ':' || l.mode || ':' || l.granted::text, ' ')"
+            "    FROM pg_locks l WHERE l.pid = a.pid)"
+            " FROM pg_stat_activity a"
+            " WHERE a.datname = current_database() AND a.pid <> pg_backend_pid()"
+            " AND a.state <> 'idle'"
+        )
+        sessions = "\n".join(repr(row) for row in cursor.fetchall()) or "(none)"
+    processes = []
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            cmdline = (status.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            if "celery" not in cmdline:
+                continue
+            state = next(x for x in status.read_text().splitlines() if x.startswith("State"))
+            wchan = (status.parent / "wchan").read_text()
+        except (OSError, StopIteration):
+            continue
+        processes.append(f"{status.parent.name} {state} wchan={wchan} {cmdline[:120]}")
+    return f"database sessions:\n{sessions}\ncelery processes:\n" + "\n".join(processes) + "\n"
 
 
 def _slow_list() -> bytes:

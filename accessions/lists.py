@@ -189,6 +189,12 @@ REGISTRATIONS = ListFormat(
         Column("registered_on", _("The day of registration."), DATE, "2022-01-01", required=True),
         Column("valid_until", _("The last day of validity."), DATE, "2026-12-31", required=True),
         Column(
+            "extended_until",
+            _("The last day of validity as extended, when an extension was granted."),
+            DATE,
+            "",
+        ),
+        Column(
             "status",
             _("The registration's status."),
             CHOICE,

@@ -72,6 +72,13 @@ def awkward(db):
         source_url="https://example.org/list",
     )
     registration.products.set([ProductFactory(slug="test-maize"), ProductFactory(slug="test-rye")])
+    EstablishmentRegistrationFactory(
+        registration_number="CKAZ01012201018888",
+        country=kz,
+        registered_on=dt.date(2021, 1, 1),
+        valid_until=dt.date(2025, 12, 31),
+        extended_until=dt.date(2026, 6, 30),
+    )
 
 
 @pytest.fixture
@@ -147,6 +154,8 @@ def _edited(content: bytes, kind: str, key: str, column: str, value: str) -> byt
         ("registrations", "CKAZ01012201019999", "name", "Astana Grain LLP"),
         ("registrations", "CKAZ01012201019999", "products", "test-rye"),
         ("registrations", "CKAZ01012201019999", "stopped_on", "2024-03-01"),
+        ("registrations", "CKAZ01012201018888", "extended_until", "2026-12-31"),
+        ("registrations", "CKAZ01012201018888", "extended_until", ""),
     ],
 )
 def test_an_edited_export_proposes_exactly_the_edit(client, awkward, kind, key, column, value):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import operator
 from collections.abc import Callable, Sequence
 from typing import Any, cast
 
@@ -22,6 +23,7 @@ from drf_spectacular.utils import (
 from rest_framework import generics
 
 from accessions.filters import ApiAccessionFilter, EstablishmentFilter, MarketAccessFilter
+from accessions.lists import ACCESS
 from accessions.models import AccessState, MarketAccess
 from accessions.selectors import (
     accession_api_list,
@@ -57,6 +59,7 @@ from api.serializers import (
     state_series_prefetch,
 )
 from registry.history import HISTORY_ACTIONS, event_data, history_changes
+from registry.lists import DATE
 from registry.localize import content_language
 
 # --- The access list ----------------------------------------------------------------------------
@@ -79,6 +82,50 @@ def _day(value: Any) -> str | None:
     return None if value is None else value.isoformat()
 
 
+Render = Callable[[dict[str, Any]], Any]
+
+
+def _date_of(key: str) -> Render:
+    return lambda row: _day(row[key])
+
+
+def _renderers(
+    product_names: list[str],
+    country_names: list[str],
+    ports: dict[int, list[str]],
+    states: dict[int, list[dict[str, Any]]],
+) -> list[tuple[str, Render]]:
+    """How each declared column of the access list (accessions.lists.ACCESS, in its order) is
+    rendered from a plain row: a date as ISO text, the product and country as their objects,
+    the ports and states from their own reads, any other column as the row holds it."""
+    updated_at = _updated_at_representation()
+    special: dict[str, Render] = {
+        "product": lambda row: {
+            "slug": row["product__slug"],
+            "name": next((row[key] for key in product_names if row[key]), ""),
+            "hs_code": row["product__hs_code"],
+        },
+        "country": lambda row: {
+            "iso2": row["country__iso2"],
+            "name": next((row[key] for key in country_names if row[key]), ""),
+        },
+        "status": lambda row: row.get("status_shown") or row["status"],
+        "allowed_ports": lambda row: ports[row["id"]],
+        "updated_at": lambda row: updated_at(row["updated_at"]),
+        "states": lambda row: states[row["id"]],
+    }
+    dates = {column.name for column in ACCESS.columns if column.format == DATE}
+    renderers: list[tuple[str, Render]] = []
+    for name in ACCESS.public_names():
+        if name in special:
+            renderers.append((name, special[name]))
+        elif name in dates:
+            renderers.append((name, _date_of(name)))
+        else:
+            renderers.append((name, operator.itemgetter(name)))
+    return renderers
+
+
 def access_entries(
     rows: Sequence[dict[str, Any]],
     ports: dict[int, list[str]],
@@ -87,61 +134,22 @@ def access_entries(
 ) -> list[dict[str, Any]]:
     """The access list's entries from plain rows (`market_access_rows`), their ports and their
     series of states (`state_series_by_entry`; read here with one query when not given), exactly
-    as MarketAccessListSerializer renders them (tests/api/test_access_plain.py compares both for
-    every seeded entry, in every language, and checks them against the schema). Names are in the
-    active language with the model's fallback (`registry.localize.localized`). A row that carries
+    as MarketAccessListSerializer renders them: both read the list's one declaration
+    (accessions.lists.ACCESS), and tests/api/test_access_plain.py compares them for every seeded
+    entry, in every language, and checks them against the schema. Names are in the active
+    language with the model's fallback (`registry.localize.localized`). A row that carries
     `status_shown` (the status on the date a list is asked `as_of`) shows it as its status."""
     if states is None:
         states = state_series_by_entry([row["id"] for row in rows])
     suffix = content_language(language)
     order = list(dict.fromkeys((suffix, "en", "zh", "ru")))
-    product_names = [f"product__name_{candidate}" for candidate in order]
-    country_names = [f"country__name_{candidate}" for candidate in order]
-    updated_at = _updated_at_representation()
-    # One literal per row, in the serializer's field order (the order the JSON keeps).
-    return [
-        {
-            "id": row["id"],
-            "product": {
-                "slug": row["product__slug"],
-                "name": next((row[key] for key in product_names if row[key]), ""),
-                "hs_code": row["product__hs_code"],
-            },
-            "country": {
-                "iso2": row["country__iso2"],
-                "name": next((row[key] for key in country_names if row[key]), ""),
-            },
-            "status": row.get("status_shown") or row["status"],
-            "instrument_kind": row["instrument_kind"],
-            "instrument_ref": row["instrument_ref"],
-            "instrument_date": _day(row["instrument_date"]),
-            "instrument_date_precision": row["instrument_date_precision"],
-            "protocol_signed_on": _day(row["protocol_signed_on"]),
-            "valid_from": _day(row["valid_from"]),
-            "valid_from_precision": row["valid_from_precision"],
-            "valid_until": _day(row["valid_until"]),
-            "requires_registered_establishments": row["requires_registered_establishments"],
-            "required_site_kind": row["required_site_kind"],
-            "allowed_ports": ports[row["id"]],
-            "treatment": row["treatment"],
-            "pest_free_areas": row["pest_free_areas"],
-            "conditions": row["conditions"],
-            "conditions_zh": row["conditions_zh"],
-            "conditions_ru": row["conditions_ru"],
-            "translated_by_registry": row["translated_by_registry"],
-            "source": row["source"],
-            "source_url": row["source_url"],
-            "confidence": row["confidence"],
-            "is_illustrative": row["is_illustrative"],
-            "public_note": row["public_note"],
-            "public_note_zh": row["public_note_zh"],
-            "public_note_ru": row["public_note_ru"],
-            "public_note_written_on": _day(row["public_note_written_on"]),
-            "updated_at": updated_at(row["updated_at"]),
-            "states": states[row["id"]],
-        }
-        for row in rows
-    ]
+    renderers = _renderers(
+        [f"product__name_{candidate}" for candidate in order],
+        [f"country__name_{candidate}" for candidate in order],
+        ports,
+        states,
+    )
+    return [{name: render(row) for name, render in renderers} for row in rows]
 
 
 @extend_schema_view(

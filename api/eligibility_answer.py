@@ -68,27 +68,33 @@ class AnswerEstablishmentSerializer(serializers.Serializer):
     effective_until = serializers.DateField(source="effective_end")
 
 
+# The access entry as an answer shows it: the fields a trader needs beside the verdict (the
+# access list's own columns are accessions.lists.ACCESS). The serializer and the plain
+# rendering (`_access`) both read this one list.
+ANSWER_ACCESS_FIELDS = (
+    "id",
+    "status",
+    "instrument_kind",
+    "instrument_ref",
+    "instrument_date",
+    "valid_from",
+    "valid_from_precision",
+    "valid_until",
+    "requires_registered_establishments",
+    "required_site_kind",
+    "treatment",
+    "pest_free_areas",
+    "conditions",
+)
+
+
 class AnswerAccessSerializer(serializers.ModelSerializer):
     status = serializers.ChoiceField(choices=AccessStatus.choices)
     instrument_kind = serializers.ChoiceField(choices=InstrumentKind.choices)
 
     class Meta:
         model = MarketAccess
-        fields = [
-            "id",
-            "status",
-            "instrument_kind",
-            "instrument_ref",
-            "instrument_date",
-            "valid_from",
-            "valid_from_precision",
-            "valid_until",
-            "requires_registered_establishments",
-            "required_site_kind",
-            "treatment",
-            "pest_free_areas",
-            "conditions",
-        ]
+        fields = list(ANSWER_ACCESS_FIELDS)
 
 
 class ReportedFigureSerializer(serializers.Serializer):
@@ -324,20 +330,10 @@ def _ref(record: Any, *fields: str) -> dict[str, Any] | None:
 def _access(access: MarketAccess | None) -> dict[str, Any] | None:
     if access is None:
         return None
-    return {
-        "id": access.pk,
-        "status": access.status,
-        "instrument_kind": access.instrument_kind,
-        "instrument_ref": access.instrument_ref,
-        "instrument_date": _day(access.instrument_date),
-        "valid_from": _day(access.valid_from),
-        "valid_from_precision": access.valid_from_precision,
-        "valid_until": _day(access.valid_until),
-        "requires_registered_establishments": access.requires_registered_establishments,
-        "required_site_kind": access.required_site_kind,
-        "treatment": access.treatment,
-        "pest_free_areas": access.pest_free_areas,
-        "conditions": access.conditions,
+    shown = {name: getattr(access, name) for name in ANSWER_ACCESS_FIELDS if name != "id"}
+    return {"id": access.pk} | {
+        name: value.isoformat() if isinstance(value, dt.date) else value
+        for name, value in shown.items()
     }
 
 

@@ -1,11 +1,9 @@
 """Synthetic data at internet scale for the benchmarks (issue 13): countries, products with aliases
 in three languages, market access, establishment registrations and regulations with product
 links. Every row is illustrative (`is_illustrative`, confidence low, source SCALE_SOURCE); none of
-it is a fact and none of it reaches the seeds.
-
-PostgreSQL only: rows go in with `COPY ... FROM STDIN` (psycopg 3 `cursor.copy()`) into a
-temporary table and then `INSERT ... SELECT ... ON CONFLICT DO NOTHING` on the natural keys, so a
-second run adds nothing and a larger run adds only the missing rows.
+it is a fact and none of it reaches the seeds. What the rows are called is accessions.scale_names;
+how they go in (COPY into a temporary table, then INSERT ... ON CONFLICT DO NOTHING on the
+natural keys, so a second run adds nothing) is accessions.scale_copy.
 
 History: the tracked tables' history triggers (django-pghistory, "user" triggers) are disabled
 for the load with `ALTER TABLE ... DISABLE TRIGGER USER` inside the load's transaction and
@@ -20,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import string
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,139 +31,20 @@ from accessions.models import (
     MarketAccess,
     RegistrationRegime,
 )
+from accessions.scale_copy import rows_load
+from accessions.scale_names import (
+    PRODUCT_SLUG_PREFIX,
+    REGULATION_SLUG_PREFIX,
+    SCALE_SOURCE,
+    USER_ASSIGNED,
+    synthetic_product_aliases,
+    synthetic_product_fields,
+)
 from registry.errors import DomainError
-from registry.models import Category, Country, OriginType, Product, ProductAlias, ProductSearchKey
+from registry.models import Country, Product, ProductAlias, ProductSearchKey
 from registry.services import product_search_key_texts
 from registry.text import stem
 from regulations.models import Regulation, RegulationProduct
-
-SCALE_SOURCE = "generate_scale_data: synthetic benchmark data, not a fact"
-PRODUCT_SLUG_PREFIX = "scale-product-"
-REGULATION_SLUG_PREFIX = "scale-regulation-"
-
-# ISO 3166-1 leaves these alpha-2 codes to users; the synthetic countries take them first and then
-# any other free pair of letters (their names say "Synthetic country", and they are illustrative).
-_USER_ASSIGNED = [
-    "AA",
-    *[f"Q{c}" for c in "MNOPQRSTUVWXYZ"],
-    *[f"X{c}" for c in string.ascii_uppercase],
-    "ZZ",
-]
-
-# Words the synthetic names are made of, so that searches in every script find many products.
-_EN_WORDS = [
-    "dried",
-    "fresh",
-    "frozen",
-    "chilled",
-    "roasted",
-    "ground",
-    "salted",
-    "smoked",
-    "organic",
-    "wild",
-    "sweet",
-    "sour",
-    "white",
-    "red",
-    "black",
-    "green",
-    "golden",
-    "mountain",
-    "river",
-    "valley",
-]
-_EN_NOUNS = [
-    "grape",
-    "apricot",
-    "apple",
-    "cherry",
-    "melon",
-    "walnut",
-    "almond",
-    "pistachio",
-    "barley",
-    "wheat",
-    "maize",
-    "rice",
-    "lentil",
-    "chickpea",
-    "bean",
-    "pea",
-    "flax",
-    "sunflower",
-    "rapeseed",
-    "honey",
-    "mutton",
-    "beef",
-    "lamb",
-    "milk",
-    "cheese",
-    "cotton",
-    "tomato",
-    "onion",
-    "pepper",
-    "cumin",
-    "raisin",
-]
-_RU_WORDS = [
-    "сушёный",
-    "свежий",
-    "мороженый",
-    "охлаждённый",
-    "жареный",
-    "молотый",
-    "солёный",
-    "копчёный",
-    "дикий",
-    "сладкий",
-    "белый",
-    "красный",
-    "чёрный",
-    "зелёный",
-    "золотой",
-    "горный",
-    "речной",
-]
-_RU_NOUNS = [
-    "виноград",
-    "абрикос",
-    "яблоко",
-    "вишня",
-    "дыня",
-    "орех",
-    "миндаль",
-    "фисташка",
-    "ячмень",
-    "пшеница",
-    "кукуруза",
-    "рис",
-    "чечевица",
-    "нут",
-    "фасоль",
-    "горох",
-    "лён",
-    "подсолнечник",
-    "рапс",
-    "мёд",
-    "баранина",
-    "говядина",
-    "ягнятина",
-    "молоко",
-    "сыр",
-    "хлопок",
-    "томат",
-    "лук",
-    "перец",
-    "зира",
-    "изюм",
-]
-_ZH_WORDS = list("干鲜冻冷烤磨盐熏野甜酸白红黑绿金山河谷")
-_ZH_NOUNS = [
-    "葡萄", "杏", "苹果", "樱桃", "甜瓜", "核桃", "杏仁", "开心果", "大麦", "小麦", "玉米",
-    "大米", "扁豆", "鹰嘴豆", "菜豆", "豌豆", "亚麻籽", "葵花籽", "油菜籽", "蜂蜜", "羊肉",
-    "牛肉", "羔羊肉", "牛奶", "奶酪", "棉花", "番茄", "洋葱", "辣椒", "孜然", "葡萄干",
-]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -183,79 +62,6 @@ Progress = Callable[[str, int], Callable[[int], None]]
 
 def _no_progress(label: str, total: int) -> Callable[[int], None]:
     return lambda n: None
-
-
-def _columns(model: type[models.Model]) -> list[models.Field]:
-    return [f for f in model._meta.concrete_fields if not f.primary_key]
-
-
-def _defaults(model: type[models.Model], now: dt.datetime) -> dict[str, Any]:
-    """Every column's value when a row does not give it: the model default, `now` for automatic
-    timestamps, and the synthetic provenance."""
-    values: dict[str, Any] = {}
-    for field in _columns(model):
-        if isinstance(field, models.DateTimeField) and (field.auto_now or field.auto_now_add):
-            values[str(field.column)] = now
-        else:
-            values[str(field.column)] = field.get_default()
-    provenance = {
-        "source": SCALE_SOURCE,
-        "source_url": "",
-        "confidence": "low",
-        "is_illustrative": True,
-    }
-    values.update({k: v for k, v in provenance.items() if k in values})
-    return values
-
-
-def _load(
-    *,
-    model: type[models.Model],
-    rows: Iterable[dict[str, Any]],
-    total: int,
-    progress: Callable[[int], None],
-    extra: Sequence[tuple[str, str]] = (),
-    after: Sequence[str] = (),
-    now: dt.datetime,
-) -> int:
-    """COPY `rows` into a temporary table shaped like `model`'s table (plus `extra` columns),
-    insert the rows whose natural key is new, run the `after` statements (which may read the
-    temporary table `scale_rows`), and return the number of rows inserted."""
-    table = model._meta.db_table
-    columns = [str(f.column) for f in _columns(model)]
-    defaults = _defaults(model, now)
-    names = [*columns, *(name for name, _ in extra)]
-    quoted = ", ".join(f'"{c}"' for c in columns)
-    with connection.cursor() as cursor:
-        cursor.execute("DROP TABLE IF EXISTS scale_rows")
-        cursor.execute(
-            f'CREATE TEMP TABLE scale_rows ON COMMIT DROP AS SELECT {quoted} FROM "{table}" '  # noqa: S608 (names from the model's meta)
-            "WITH NO DATA"
-        )
-        for name, kind in extra:
-            cursor.execute(f"ALTER TABLE scale_rows ADD COLUMN {name} {kind}")
-        raw = cursor.cursor  # the psycopg 3 cursor under Django's wrapper
-        column_list = ", ".join(f'"{c}"' for c in names)
-        with raw.copy(f"COPY scale_rows ({column_list}) FROM STDIN") as copy:
-            for batch in _batches(rows, 5000):
-                for row in batch:
-                    copy.write_row([row.get(name, defaults.get(name)) for name in names])
-                progress(len(batch))
-        cursor.execute(
-            f'INSERT INTO "{table}" ({quoted}) SELECT {quoted} FROM scale_rows '  # noqa: S608 (names from the model's meta)
-            "ON CONFLICT DO NOTHING"
-        )
-        inserted = cursor.rowcount
-        for statement in after:
-            cursor.execute(statement)
-        cursor.execute("DROP TABLE scale_rows")
-    return inserted
-
-
-def _batches(rows: Iterable[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
-    iterator = iter(rows)
-    while batch := list(itertools.islice(iterator, size)):
-        yield batch
 
 
 def _synthetic_count(model: type[models.Model]) -> int:
@@ -332,7 +138,7 @@ def _countries(
     taken = set(Country.objects.values_list("iso2", flat=True))
     taken |= {iso3[1:] for iso3 in Country.objects.values_list("iso3", flat=True) if iso3[0] == "X"}
     pairs = ("".join(p) for p in itertools.product(string.ascii_uppercase, repeat=2))
-    candidates = [c for c in dict.fromkeys([*_USER_ASSIGNED, *pairs]) if c not in taken]
+    candidates = [c for c in dict.fromkeys([*USER_ASSIGNED, *pairs]) if c not in taken]
     new = candidates[:need]
     rows = [
         {
@@ -345,7 +151,7 @@ def _countries(
         }
         for code in new
     ]
-    added["countries"] = _load(
+    added["countries"] = rows_load(
         model=Country,
         rows=rows,
         total=len(rows),
@@ -359,30 +165,6 @@ def _countries(
     )
 
 
-def synthetic_product_fields(i: int) -> dict[str, Any]:
-    adjective, noun = i % len(_EN_WORDS), (i // len(_EN_WORDS)) % len(_EN_NOUNS)
-    categories, origins = Category.values, OriginType.values
-    return {
-        "slug": f"{PRODUCT_SLUG_PREFIX}{i:06d}",
-        "name_en": f"{_EN_WORDS[adjective]} {_EN_NOUNS[noun]} {i}",
-        "name_zh": f"{_ZH_WORDS[adjective % len(_ZH_WORDS)]}{_ZH_NOUNS[noun]}{i}",
-        "name_ru": f"{_RU_WORDS[adjective % len(_RU_WORDS)]} {_RU_NOUNS[noun]} {i}",
-        "category": categories[i % len(categories)],
-        "origin_type": origins[i % len(origins)],
-        "hs_code": "",
-        "hs_basis": "uncertain",
-    }
-
-
-def synthetic_product_aliases(i: int) -> list[tuple[str, str]]:
-    noun = (i // len(_EN_WORDS)) % len(_EN_NOUNS)
-    return [
-        (f"{_EN_NOUNS[noun]} lot {i}", "en"),
-        (f"{_ZH_NOUNS[noun]}批{i}", "zh"),
-        (f"{_RU_NOUNS[noun]} партия {i}", "ru"),
-    ]
-
-
 def _products(
     sizes: ScaleSizes, progress: Progress, now: dt.datetime, added: dict[str, int]
 ) -> list[int]:
@@ -390,7 +172,7 @@ def _products(
     synthetic = Product.objects.filter(slug__startswith=PRODUCT_SLUG_PREFIX)
     have = set(synthetic.values_list("slug", flat=True))
     missing = [i for i in range(sizes.products) if synthetic_product_fields(i)["slug"] not in have]
-    added["products"] = _load(
+    added["products"] = rows_load(
         model=Product,
         rows=(synthetic_product_fields(i) for i in missing),
         total=len(missing),
@@ -412,7 +194,7 @@ def _products(
                     "kind": "name",
                 }
 
-    added["product aliases"] = _load(
+    added["product aliases"] = rows_load(
         model=ProductAlias,
         rows=aliases(),
         total=3 * len(missing),
@@ -433,7 +215,7 @@ def _products(
                     "stem": stem(text)[:200],
                 }
 
-    added["product search keys"] = _load(
+    added["product search keys"] = rows_load(
         model=ProductSearchKey,
         rows=keys(),
         total=len(missing),
@@ -480,7 +262,7 @@ def _accesses(
                 "registered_establishments_basis": "inference" if i % 3 == 0 else "",
             }
 
-    added["market access"] = _load(
+    added["market access"] = rows_load(
         model=MarketAccess,
         rows=rows(),
         total=total,
@@ -556,7 +338,7 @@ def _registrations(
 
     table = EstablishmentRegistration._meta.db_table
     through = EstablishmentRegistration.products.through._meta.db_table
-    added["establishment registrations"] = _load(
+    added["establishment registrations"] = rows_load(
         model=EstablishmentRegistration,
         rows=rows(),
         total=sizes.registrations,
@@ -603,7 +385,7 @@ def _regulations(
 
     table = Regulation._meta.db_table
     links = RegulationProduct._meta.db_table
-    added["regulations"] = _load(
+    added["regulations"] = rows_load(
         model=Regulation,
         rows=rows(),
         total=sizes.regulations,

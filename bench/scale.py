@@ -124,7 +124,7 @@ def main() -> None:  # noqa: C901 (one script, one section per benchmark)
     from django.test import Client
 
     from accessions.models import MarketAccess, RegistrationRegime
-    from accessions.scale_data import SCALE_SOURCE
+    from accessions.scale_names import SCALE_SOURCE
     from api.services import api_key_issue
     from registry.selectors import product_search
 

@@ -6,8 +6,9 @@ accounts -> registry under the wiring in config, no import cycle between the mod
 package, at any depth and through indirect chains). These tests check what those contracts cannot:
 that they name every app, that no app reaches a higher one by a name in a string (importlib,
 `import_string`, `apps.get_model`, a model reference "app.Model") or by an ORM lookup through a
-relation that a higher app declares, and that no package re-exports. That each domain rule has one
-home is proved by behaviour, not text: each SQL form agrees with its Python twin on generated data
+relation that a higher app declares, that no package re-exports, and that no module runs past
+500 lines nor any function past 80. That each domain rule has one home is proved by behaviour,
+not text: each SQL form agrees with its Python twin on generated data
 (tests/registry/test_rules.py, tests/regulations/test_rules.py, tests/accessions/test_valid_time.py,
 tests/accessions/test_one_home_rules.py).
 """
@@ -307,3 +308,91 @@ def test_tests_use_no_private_names():
                     if alias.name.startswith("_")
                 ]
     assert offenders == []
+
+
+# --- Size ---------------------------------------------------------------------------------------
+
+# The house rule (issue 26): a module becomes a package of concept modules past 500 lines, and no
+# function or method runs past 80 lines; past either, split along the concepts inside.
+MAX_MODULE_LINES = 500
+MAX_FUNCTION_LINES = 80
+
+
+def _project_files() -> Iterator[Path]:
+    """Every module of the apps and of the wiring (config), migrations and tests left out."""
+    for package in ["config", *APPS]:
+        for _module, path in _modules(package):
+            if "tests" not in path.relative_to(ROOT).parts:
+                yield path
+
+
+def _module_too_long(source: str, name: str) -> list[str]:
+    lines = len(source.splitlines())
+    return [f"{name}: {lines} lines"] if lines > MAX_MODULE_LINES else []
+
+
+def _functions_too_long(source: str, name: str) -> list[str]:
+    """Each function or method over MAX_FUNCTION_LINES, from its `def` line to its last line
+    (decorators not counted), named by its place in the module (Class.method, outer.inner)."""
+    found: list[str] = []
+
+    def visit(node: ast.AST, prefix: str) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+                qualname = f"{prefix}{child.name}"
+                length = (child.end_lineno or child.lineno) - child.lineno + 1
+                if not isinstance(child, ast.ClassDef) and length > MAX_FUNCTION_LINES:
+                    found.append(f"{name}:{child.lineno} {qualname}: {length} lines")
+                visit(child, f"{qualname}.")
+            else:
+                visit(child, prefix)
+
+    visit(ast.parse(source, name), "")
+    return found
+
+
+def test_no_module_is_over_500_lines():
+    too_long = [
+        line
+        for path in _project_files()
+        for line in _module_too_long(path.read_text(), str(path.relative_to(ROOT)))
+    ]
+    assert too_long == [], "split these by concept (a module becomes a package past 500 lines)"
+
+
+def test_no_function_is_over_80_lines():
+    too_long = [
+        line
+        for path in _project_files()
+        for line in _functions_too_long(path.read_text(), str(path.relative_to(ROOT)))
+    ]
+    assert too_long == [], "split these into named steps (no function past 80 lines)"
+
+
+def test_the_size_checks_see_a_long_module_function_and_method():
+    """The checks above can fail: an 81-line function, an 81-line method and a nested function
+    are named (an 80-line one is not), and so is a module of 501 lines."""
+
+    def body(lines: int, indent: str) -> str:  # with its `def` line, a function of `lines` lines
+        return "".join(f"{indent}x{n} = {n}\n" for n in range(lines - 1))
+
+    source = "".join(
+        [
+            "def fits():\n" + body(80, "    "),  # lines 1-80
+            "def too_long():\n" + body(81, "    "),  # 81-161
+            "class C:\n    @staticmethod\n",  # 162-163
+            "    def method():\n" + body(81, "        "),  # 164-244
+            "def outer():\n",  # 245-327
+            "    def inner():\n" + body(81, "        "),  # 246-326
+            "    return inner\n",
+        ]
+    )
+    assert _functions_too_long(source, "probe.py") == [
+        "probe.py:81 too_long: 81 lines",
+        "probe.py:164 C.method: 81 lines",
+        "probe.py:245 outer: 83 lines",
+        "probe.py:246 outer.inner: 81 lines",
+    ]
+    assert _module_too_long(source, "probe.py") == []
+    assert _module_too_long("x = 1\n" * 501, "probe.py") == ["probe.py: 501 lines"]
+    assert _module_too_long("x = 1\n" * 500, "probe.py") == []

@@ -19,8 +19,8 @@ from accessions.models import AnswerRecord, StateKind
 from accessions.services.answers import answer_record
 from api.auth import page_write_rate_limit
 from registry.errors import DomainError
-from web import views
 from web.forms import EligibilityForm
+from web.views import checker, clock
 
 # The rate of DEFAULT_THROTTLE_RATES that limits saving (API_RATE_ANSWER_SAVE).
 ANSWER_SAVE_SCOPE = "answer_save"
@@ -42,7 +42,7 @@ def answer_save(request):
                 product=form.cleaned_data["product"],
                 country=form.cleaned_data["country"],
                 port=form.cleaned_data["port"],
-                on=form.as_of(views.today()),
+                on=form.as_of(clock.today()),
                 establishment=form.cleaned_data["establishment"],
             )
         except DomainError as error:
@@ -51,7 +51,7 @@ def answer_save(request):
             language = translation.get_language() or "en"
             record = answer_record(answer=answer, language=language)
             return redirect("answer-detail", public_id=record.public_id)
-    return views.check_page(request, form)
+    return checker.check_page(request, form)
 
 
 def verdict_label(code: str) -> str:
@@ -88,6 +88,6 @@ def answer_detail(request, public_id: str):
             "was": verdict_label(record.verdict),
             "now": verdict_label(str(now.verdict)) if now is not None else "",
             "state": _state_shown(record),
-            "today": views.today(),
+            "today": clock.today(),
         },
     )

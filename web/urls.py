@@ -4,32 +4,33 @@ django-allauth's, included by config.urls under accounts/)."""
 from django.urls import path
 from django.views.generic import RedirectView
 
-from web import account, answers, hs, proposals, saved, views
+from web import account, answers, hs, proposals, saved
+from web.views import access, catalogue, checker, dashboard, home, library, timeline
 
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("about/", views.about, name="about"),
-    path("search/", views.search, name="search"),
-    path("check/", views.check, name="check"),
+    path("", home.home, name="home"),
+    path("about/", home.about, name="about"),
+    path("search/", catalogue.search, name="search"),
+    path("check/", checker.check, name="check"),
     # The HS tree: chapters, headings, their products and kinds, their access entries.
     path("hs/", hs.hs_tree_page, name="hs-tree"),
     path("hs/<str:code>/", hs.hs_node_page, name="hs-node"),
     # Citable answers: saved from the checker (POST), each shown as given beside today's answer.
     path("answers/", answers.answer_save, name="answer-save"),
     path("answers/<slug:public_id>/", answers.answer_detail, name="answer-detail"),
-    path("countries/<str:iso2>/", views.country_detail, name="country-detail"),
-    path("products/<slug:slug>/", views.product_detail, name="product-detail"),
-    path("access/<int:pk>/", views.access_detail, name="access-detail"),
-    path("regulations/", views.regulation_list, name="regulation-list"),
-    path("regulations/<int:pk>/", views.regulation_detail, name="regulation-detail"),
-    path("ports/", views.port_list, name="port-list"),
-    path("ports/<slug:code>/", views.port_detail, name="port-detail"),
-    path("accessions/", views.accession_list, name="accession-list"),
-    path("accessions/pipeline/", views.accession_pipeline, name="accession-pipeline"),
-    path("changes/between/", views.changes_between, name="changes-between"),
-    path("dashboard/", views.dashboard, name="dashboard"),
-    path("dashboard/sweep/", views.sweep_run, name="sweep-run"),
-    path("alerts/<int:pk>/acknowledge/", views.alert_acknowledge, name="alert-acknowledge"),
+    path("countries/<str:iso2>/", catalogue.country_detail, name="country-detail"),
+    path("products/<slug:slug>/", catalogue.product_detail, name="product-detail"),
+    path("access/<int:pk>/", access.access_detail, name="access-detail"),
+    path("regulations/", library.regulation_list, name="regulation-list"),
+    path("regulations/<int:pk>/", library.regulation_detail, name="regulation-detail"),
+    path("ports/", catalogue.port_list, name="port-list"),
+    path("ports/<slug:code>/", catalogue.port_detail, name="port-detail"),
+    path("accessions/", timeline.accession_list, name="accession-list"),
+    path("accessions/pipeline/", timeline.accession_pipeline, name="accession-pipeline"),
+    path("changes/between/", timeline.changes_between, name="changes-between"),
+    path("dashboard/", dashboard.dashboard, name="dashboard"),
+    path("dashboard/sweep/", dashboard.sweep_run, name="sweep-run"),
+    path("alerts/<int:pk>/acknowledge/", dashboard.alert_acknowledge, name="alert-acknowledge"),
     # The maker-checker workflow (inspectors propose, senior inspectors publish).
     path("proposals/", proposals.proposal_queue, name="proposal-queue"),
     path("proposals/<int:pk>/", proposals.proposal_detail, name="proposal-detail"),

@@ -8,7 +8,7 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any, cast
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from accessions.changes.base import (
@@ -336,9 +336,19 @@ def _registration_change(
     )
 
 
+# Suspended or cancelled: such a registration reports no expiry, only its status, undated.
+STOPPED_REGISTRATIONS = (RegistrationStatus.SUSPENDED, RegistrationStatus.CANCELLED)
+
+
 def _legal_registrations(result: ChangesBetween, scope: Scope) -> None:
     """Registrations that were registered, extended (the extension takes effect when the first
     validity ends) or expired (the day after the extended or original validity) in the window."""
+    for registration in _registrations_in_scope(scope):
+        _registration_dated_changes(result, registration)
+        _registration_undated_change(result, registration)
+
+
+def _registrations_in_scope(scope: Scope) -> QuerySet[EstablishmentRegistration]:
     registrations = EstablishmentRegistration.objects.select_related(
         "country", "regime"
     ).prefetch_related(Prefetch("products", queryset=Product.objects.order_by("slug")))
@@ -346,74 +356,86 @@ def _legal_registrations(result: ChangesBetween, scope: Scope) -> None:
         registrations = registrations.filter(country=scope.country)
     if scope.has_product_filter():
         registrations = registrations.filter(scope.products_q("products")).distinct()
-    stopped = (RegistrationStatus.SUSPENDED, RegistrationStatus.CANCELLED)
-    for registration in registrations:
-        if within(registration.registered_on, result):
-            result.changes.append(
-                _registration_change(
-                    registration,
-                    ChangeKind.REGISTERED,
-                    registration.registered_on,
-                    fields=[
-                        field_change(
-                            EstablishmentRegistration,
-                            "registered_on",
-                            None,
-                            registration.registered_on,
-                        )
-                    ],
-                )
+    return registrations
+
+
+def _registration_dated_changes(
+    result: ChangesBetween, registration: EstablishmentRegistration
+) -> None:
+    """Registered, extended and expired, each on its day when that day is in the window."""
+    if within(registration.registered_on, result):
+        result.changes.append(
+            _registration_change(
+                registration,
+                ChangeKind.REGISTERED,
+                registration.registered_on,
+                fields=[
+                    field_change(
+                        EstablishmentRegistration,
+                        "registered_on",
+                        None,
+                        registration.registered_on,
+                    )
+                ],
             )
-        first_end = day_after(registration.valid_until)
-        if registration.extended_until is not None and within(first_end, result):
-            result.changes.append(
-                _registration_change(
-                    registration,
-                    ChangeKind.EXTENDED,
-                    first_end,
-                    fields=[
-                        field_change(
-                            EstablishmentRegistration,
-                            "valid_until",
-                            registration.valid_until,
-                            registration.extended_until,
-                            name="extended_until",
-                        )
-                    ],
-                )
+        )
+    first_end = day_after(registration.valid_until)
+    if registration.extended_until is not None and within(first_end, result):
+        result.changes.append(
+            _registration_change(
+                registration,
+                ChangeKind.EXTENDED,
+                first_end,
+                fields=[
+                    field_change(
+                        EstablishmentRegistration,
+                        "valid_until",
+                        registration.valid_until,
+                        registration.extended_until,
+                        name="extended_until",
+                    )
+                ],
             )
-        expired = day_after(registration.effective_until)
-        if registration.status not in stopped and within(expired, result):
-            result.changes.append(
-                _registration_change(
-                    registration,
-                    ChangeKind.EXPIRED,
-                    expired,
-                    fields=[
-                        field_change(
-                            EstablishmentRegistration,
-                            "valid_until",
-                            None,
-                            registration.effective_until,
-                        )
-                    ],
-                )
+        )
+    expired = day_after(registration.effective_until)
+    if registration.status not in STOPPED_REGISTRATIONS and within(expired, result):
+        result.changes.append(
+            _registration_change(
+                registration,
+                ChangeKind.EXPIRED,
+                expired,
+                fields=[
+                    field_change(
+                        EstablishmentRegistration,
+                        "valid_until",
+                        None,
+                        registration.effective_until,
+                    )
+                ],
             )
-        if registration.status in stopped and covers(
-            registration.registered_on, registration.effective_until, result.end
-        ):
-            result.undated.append(
-                _registration_change(
-                    registration,
-                    ChangeKind.STATUS_UNDATED,
-                    None,
-                    fields=[
-                        field_change(
-                            EstablishmentRegistration,
-                            "status",
-                            None,
-                            registration.get_status_display(),
-                        )
-                    ],
-                )
+        )
+
+
+def _registration_undated_change(
+    result: ChangesBetween, registration: EstablishmentRegistration
+) -> None:
+    """A suspended or cancelled registration whose validity covers `end`: the records do not date
+    the stop, so it is listed apart, undated."""
+    if registration.status in STOPPED_REGISTRATIONS and covers(
+        registration.registered_on, registration.effective_until, result.end
+    ):
+        result.undated.append(
+            _registration_change(
+                registration,
+                ChangeKind.STATUS_UNDATED,
+                None,
+                fields=[
+                    field_change(
+                        EstablishmentRegistration,
+                        "status",
+                        None,
+                        registration.get_status_display(),
+                    )
+                ],
             )
+        )

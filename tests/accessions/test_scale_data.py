@@ -11,7 +11,7 @@ from django.db import connection
 
 from accessions.eligibility.check import check_eligibility
 from accessions.models import EstablishmentRegistration, MarketAccess
-from accessions.scale_data import SCALE_SOURCE, synthetic_product_aliases, synthetic_product_fields
+from accessions.scale_names import SCALE_SOURCE, synthetic_product_aliases, synthetic_product_fields
 from registry.models import Country, Product, ProductAlias, ProductSearchKey
 from regulations.models import Regulation, RegulationProduct
 from tests.factories import RegistrationRegimeFactory

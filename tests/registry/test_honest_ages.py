@@ -59,9 +59,9 @@ def _text(html: str) -> str:
 
 @pytest.mark.django_db
 def test_the_pipeline_page_gives_a_range_for_a_year_only_date(monkeypatch):
-    from web import views
+    from web.views import clock
 
-    monkeypatch.setattr(views, "today", lambda: TODAY)
+    monkeypatch.setattr(clock, "today", lambda: TODAY)
     f.MarketAccessFactory(
         status="protocol_signed",
         instrument_kind="protocol",

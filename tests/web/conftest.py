@@ -221,8 +221,8 @@ def inspector_client(client, django_user_model):
 
 @pytest.fixture
 def frozen_today(monkeypatch):
-    """Pages read 'today' from web.views.today; pin it so the assertions are exact."""
-    from web import views
+    """Pages read 'today' from web.views.clock.today; pin it so the assertions are exact."""
+    from web.views import clock
 
-    monkeypatch.setattr(views, "today", lambda: TODAY)
+    monkeypatch.setattr(clock, "today", lambda: TODAY)
     return TODAY

@@ -143,6 +143,20 @@ def test_access_detail_history_timeline(client, world):
         assert "History is recorded on PostgreSQL" in page
 
 
+def test_access_history_lists_a_change_to_any_declared_column(client, world):
+    """The page's history reads the access list's declaration: a changed source address or
+    Russian conditions are listed like the status (they were not before)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("history is recorded by PostgreSQL triggers")
+    access = world.maize_kz
+    access.source_url = "https://example.org/announcement-2"
+    access.conditions_ru = "Только для переработки."
+    access.save()
+    page = text(client.get(f"/access/{access.pk}/"))
+    assert "https://example.org/announcement-2" in page
+    assert "Только для переработки." in page
+
+
 def test_country_page_groups_access_by_category_and_lists_union_regulations(client, world):
     page = text(client.get("/countries/KZ/"))
     assert "<h3>Grain</h3>" in page and "<h3>Meat</h3>" in page  # capitalised (issue 11)

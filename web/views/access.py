@@ -6,17 +6,23 @@ from __future__ import annotations
 from typing import cast
 
 from django.contrib.auth import get_user_model
-from django.db.models import Field
+from django.db.models import Field, Model
 from django.shortcuts import get_object_or_404, render
 
 from accessions import selectors
 from accessions.eligibility.check import check_eligibility
+from accessions.lists import ACCESS
 from accessions.models import STAGE_ORDER, MarketAccess
 from accessions.pipeline import access_stages, stage_timeline
 from api.serializers import state_series_queryset
 from registry.dates import in_force
 from registry.errors import DomainError
-from registry.history import event_data, history_changes, history_supported
+from registry.history import (
+    HISTORY_IGNORED_FIELDS,
+    event_data,
+    history_changes,
+    history_supported,
+)
 from web.views import clock
 
 
@@ -58,22 +64,16 @@ def access_detail(request, pk: int):
     )
 
 
-HISTORY_FIELDS = (
-    "status",
-    "instrument_kind",
-    "instrument_ref",
-    "instrument_date",
-    "valid_from",
-    "valid_until",
-    "requires_registered_establishments",
-    "required_site_kind",
-    "treatment",
-    "pest_free_areas",
-    "conditions",
-    "source",
-    "confidence",
-    "is_illustrative",
-)
+def _history_fields(event_model: type[Model]) -> list[str]:
+    """The columns of the access list (its one declaration, accessions.lists.ACCESS) whose
+    changes the entry's page lists: the entry's own recorded values (not its id, product,
+    country, ports or states, which have their own lines)."""
+    recorded = {f.name for f in event_model._meta.concrete_fields if not f.is_relation}
+    return [
+        name
+        for name in ACCESS.public_names()
+        if name in recorded and name not in ("id", *HISTORY_IGNORED_FIELDS)
+    ]
 
 
 def _history(access: MarketAccess, limit: int = 50) -> list[dict]:
@@ -94,6 +94,7 @@ def _history(access: MarketAccess, limit: int = 50) -> list[dict]:
     }
     names = dict(get_user_model().objects.filter(pk__in=user_ids).values_list("pk", "username"))
     timeline, before, previous = [], None, None
+    fields = _history_fields(type(events[0])) if events else []
     for event, metadata in zip(events, contexts, strict=True):
         after = event_data(event)
         changes = history_changes(before, after)
@@ -103,7 +104,7 @@ def _history(access: MarketAccess, limit: int = 50) -> list[dict]:
                 "old": _shown(name, getattr(previous, name)),
                 "new": _shown(name, getattr(event, name)),
             }
-            for name in HISTORY_FIELDS
+            for name in fields
             if name in changes
         ]
         user = metadata.get("user")

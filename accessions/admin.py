@@ -13,9 +13,38 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
 from accessions import models
+from accessions.lists import ACCESS
 from accessions.services import expiry
+from accessions.services.import_specs import STATES_COLUMN
 from registry.admin import PROVENANCE_FIELDSET, PROVENANCE_FILTERS, ProvenanceAdmin
 from registry.errors import DomainError
+from registry.provenance import PROVENANCE_FIELDS
+
+
+def _access_condition_fields() -> tuple[str, ...]:
+    """The entry's conditions in its admin form: every column an access list imports
+    (accessions.lists.ACCESS, in its order) that the form's other groups and provenance do not
+    hold, so a column declared for the list is editable here too."""
+    placed = {
+        "product",
+        "country",
+        "status",
+        "instrument_kind",
+        "instrument_ref",
+        "instrument_date",
+        "instrument_date_precision",
+        "protocol_signed_on",
+        "protocol_signed_precision",
+        "valid_from",
+        "valid_from_precision",
+        "valid_until",
+        STATES_COLUMN,
+        *PROVENANCE_FIELDS,
+    }
+    return tuple(c.name for c in ACCESS.columns if not c.kept and c.name not in placed)
+
+
+_ACCESS_CONDITION_FIELDS = _access_condition_fields()
 
 
 @admin.register(models.MarketAccess)
@@ -68,19 +97,7 @@ class MarketAccessAdmin(ProvenanceAdmin):
             },
         ),
         (_("Validity"), {"fields": (("valid_from", "valid_from_precision"), "valid_until")}),
-        (
-            _("Conditions"),
-            {
-                "fields": (
-                    "requires_registered_establishments",
-                    "required_site_kind",
-                    "allowed_ports",
-                    "treatment",
-                    "pest_free_areas",
-                    "conditions",
-                )
-            },
-        ),
+        (_("Conditions"), {"fields": _ACCESS_CONDITION_FIELDS}),
         PROVENANCE_FIELDSET,
     )
 

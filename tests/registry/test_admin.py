@@ -70,3 +70,15 @@ def test_an_invalid_hs_code_in_the_admin_is_a_form_error(admin_client):
     )
     assert response.status_code == 200
     assert "six digits" in response.content.decode()
+
+
+def test_the_access_form_edits_every_column_the_access_list_imports(admin_client):
+    """The admin reads the list's declaration: the Chinese and Russian conditions, who
+    translated them and the basis of the establishments rule are editable (they were not)."""
+    from accessions.lists import ACCESS
+
+    access = MarketAccessFactory()
+    page = admin_client.get(f"/admin/accessions/marketaccess/{access.pk}/change/").content.decode()
+    imported = [c.name for c in ACCESS.columns if not c.kept and c.name != "states"]
+    missing = [name for name in imported if f'name="{name}"' not in page]
+    assert missing == []

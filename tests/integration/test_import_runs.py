@@ -84,17 +84,26 @@ def prefork_worker(django_db_setup, django_db_blocker, tmp_path_factory):
         process.wait()
 
 
+def _sender_limits(soft: float | None, hard: float | None) -> None:
+    """The time limits the next message of the import task carries. Celery caches a task's
+    publishing options (the limits among them) at its first send in a process, so an earlier
+    test's send would otherwise fix them at the configured 300/360 s for the rest of the run."""
+    task = tasks.run_import_task
+    task.soft_time_limit, task.time_limit = soft, hard
+    task._exec_options = None
+
+
 @pytest.fixture
 def via_broker():
     """Tasks go to Redis; the message carries the sender's time limits, as the web's would."""
     task = tasks.run_import_task
     limits = (task.soft_time_limit, task.time_limit)
     app.conf.task_always_eager = False
-    task.soft_time_limit, task.time_limit = SOFT_LIMIT, 60
+    _sender_limits(SOFT_LIMIT, 60)
     _reset_broker_connections()
     yield
     app.conf.task_always_eager = True
-    task.soft_time_limit, task.time_limit = limits
+    _sender_limits(*limits)
     _reset_broker_connections()
 
 
@@ -208,13 +217,11 @@ def test_a_run_past_the_time_limit_ends_failed(prefork_worker, via_broker, inspe
     assert f"{SOFT_LIMIT} seconds" in run.error
 
 
-def test_a_run_whose_worker_child_is_killed_ends_failed(
-    prefork_worker, via_broker, inspector, monkeypatch
-):
+def test_a_run_whose_worker_child_is_killed_ends_failed(prefork_worker, via_broker, inspector):
     """SIGKILL (what the kernel's OOM killer sends) of the child reading the file: the worker's
     parent records the run failed at once, not "running" for ever."""
     process, log = prefork_worker
-    monkeypatch.setattr(tasks.run_import_task, "soft_time_limit", 50)
+    _sender_limits(50, 60)
     CountryFactory(iso2="KZ", iso3="KAZ")
     run = _start(inspector, "slow.csv", _slow_list())
     assert _wait(lambda: ImportRun.objects.get(pk=run.pk).rows_done > 0, timeout=60)

@@ -18,7 +18,9 @@ from api.serializers import (
     ProductListSerializer,
 )
 from registry.filters import CountryFilter, PortFilter
-from registry.selectors import country_api_list, port_api_list, product_api_list
+from registry.selectors.countries import country_api_list
+from registry.selectors.ports import port_api_list
+from registry.selectors.search import product_api_list
 
 logger = logging.getLogger(__name__)
 

@@ -39,7 +39,7 @@ from api.eligibility_answer import (
     render_answer,
 )
 from api.text import NOT_BLANK_PATTERN, is_blank, strip_blank
-from registry.selectors import country_resolve
+from registry.selectors.countries import country_resolve
 
 
 class StrictRegexField(serializers.RegexField):

@@ -126,7 +126,7 @@ def main() -> None:  # noqa: C901 (one script, one section per benchmark)
     from accessions.models import MarketAccess, RegistrationRegime
     from accessions.scale_names import SCALE_SOURCE
     from api.services import api_key_issue
-    from registry.selectors import product_search
+    from registry.selectors.search import product_search
 
     started = time.perf_counter()
     call_command("migrate", verbosity=0)

@@ -38,7 +38,9 @@ from notifications.models import Channel, SavedQuestion, SavedQuestionChange
 from notifications.webhook_urls import webhook_url_check
 from registry.errors import DomainError
 from registry.models import Port
-from registry.selectors import ambiguous_product, country_resolve, product_resolve
+from registry.selectors.countries import country_resolve
+from registry.selectors.resolution import ambiguous_product
+from registry.selectors.resolver import product_resolve
 
 logger = logging.getLogger(__name__)
 

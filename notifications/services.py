@@ -24,7 +24,7 @@ from notifications import outbound
 from notifications.models import Channel, Delivery, DeliveryAttempt, DeliveryState, Subscription
 from registry.errors import DomainError
 from registry.models import Product
-from registry.selectors import hs_prefix_match_sql
+from registry.selectors.hs_codes import hs_prefix_match_sql
 from registry.sql import sql_execute, sql_in_ids, sql_now
 
 # --- Fan-out and webhook delivery -----------------------------------------------------------------

@@ -20,7 +20,10 @@ from notifications.models import HS_PREFIX_REGEX, Channel, Subscription, Watch
 from notifications.webhook_urls import webhook_url_check
 from registry.errors import DomainError
 from registry.models import Product
-from registry.selectors import ambiguous_product, country_resolve, hs_prefix_q, product_resolve
+from registry.selectors.countries import country_resolve
+from registry.selectors.hs_codes import hs_prefix_q
+from registry.selectors.resolution import ambiguous_product
+from registry.selectors.resolver import product_resolve
 
 # --- Subscriptions -------------------------------------------------------------------------------
 

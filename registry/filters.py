@@ -25,7 +25,9 @@ from registry.models import (
     Region,
     SiteKind,
 )
-from registry.selectors import hs_prefix_q, product_resolve, product_search
+from registry.selectors.hs_codes import hs_prefix_q
+from registry.selectors.resolver import product_resolve
+from registry.selectors.search import product_search
 
 HS_PREFIX_VALIDATOR = RegexValidator(
     r"^[0-9]{2,6}$", _("An HS code or prefix has 2 to 6 digits, e.g. 1005 or 100590.")
@@ -117,8 +119,8 @@ class ProductRefFilter(django_filters.Filter):
 
 
 class ProductSearchFilter(django_filters.CharFilter):
-    """What the search page finds for the same words (registry.selectors.product_search): names
-    in three languages, aliases, slug, HS codes and prefixes, typos on PostgreSQL."""
+    """What the search page finds for the same words (registry.selectors.search.product_search):
+    names in three languages, aliases, slug, HS codes and prefixes, typos on PostgreSQL."""
 
     def filter(self, qs, value):
         if not value or not value.strip():

@@ -14,7 +14,7 @@ def product_search_key_texts(product: Product, aliases: Iterable[ProductAlias]) 
     """The folded texts a product is found by: its slug, its names in three languages (whole and
     without a parenthesis), its name aliases and its HS codes (its own and further ones). A
     related word is kept marked (`RELATED_MARK`): no identifier folds to it, so it only ever
-    suggests the product (registry.selectors, stage two)."""
+    suggests the product (registry.selectors.close_words, stage two)."""
     texts = [fold(product.slug), product.hs_code]
     for name in (product.name_en, product.name_zh, product.name_ru):
         texts += name_variants(name)

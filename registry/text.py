@@ -1,7 +1,7 @@
 """How the resolver compares words: one normal form for every script, Snowball stems for English
 and Russian, and a typo distance. Pure functions, used by the stored search keys
-(registry.services.product_search_keys_refresh) and by the resolver (registry.selectors), so the
-key stored and the key asked are made the same way on SQLite and PostgreSQL.
+(registry.services.product_search_keys_refresh) and by the resolver (registry.selectors.resolver),
+so the key stored and the key asked are made the same way on SQLite and PostgreSQL.
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ import datetime as dt
 from django.db.models import Expression, Prefetch, Q, QuerySet
 
 from registry.models import Country, Product, UnionKind
-from registry.selectors import binding_union_ids
+from registry.selectors.countries import binding_union_ids
 from regulations.models import Regulation, RegulationProduct, RegulationStatus
 
 # Never in force, whatever their dates say.

@@ -13,7 +13,7 @@ from accessions.eligibility.answer import normalise_country, normalise_port
 from accessions.models import AccessStatus, Stage
 from registry.models import Category, Country, OriginType, Port
 from registry.provenance import Confidence, DatePrecision
-from registry.selectors import country_resolve
+from registry.selectors.countries import country_resolve
 from web.search import MAX_QUERY_LENGTH, SearchFilters
 
 

@@ -1,7 +1,7 @@
 """The search page: products, access entries, regulations and ports, in English, Chinese and
 Russian, grouped, paged and faceted.
 
-Products are found by the catalogue's one product search (registry.selectors.product_search):
+Products are found by the catalogue's one product search (registry.selectors.search.product_search):
 names in any language, aliases, HS codes and prefixes, typos in both modes. The other groups
 match their own text the same way (substrings, and trigram word similarity on PostgreSQL).
 """
@@ -16,9 +16,11 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 
 from accessions.models import AccessStatus, MarketAccess
-from registry import selectors as catalogue
 from registry.localize import localized
 from registry.models import Category, OriginType, Port, Product
+from registry.selectors import search as catalogue
+from registry.selectors import trigram
+from registry.selectors.countries import country_search
 from regulations.models import Regulation, RegulationProduct
 from regulations.selectors import regulation_of_country_q
 
@@ -70,7 +72,7 @@ def _text_q(query: str, *names: str) -> Q:
     condition = Q()
     for name in names:
         condition |= Q(**{f"{name}__icontains": query})
-    if catalogue.trigram_available():
+    if trigram.trigram_available():
         for name in names:
             condition |= Q(**{f"{name}__trigram_word_similar": query})
     return condition
@@ -88,12 +90,10 @@ def search(
 ) -> SearchResults:
     """Grouped results with facet counts. A fixed number of queries whatever the data size.
     `today` decides which union acts bind a country chosen as a facet."""
-    results = SearchResults(
-        query=query, filters=filters, typo_tolerant=catalogue.trigram_available()
-    )
+    results = SearchResults(query=query, filters=filters, typo_tolerant=trigram.trigram_available())
     if not query and not filters.any:
         return results
-    with catalogue.similarity_threshold():
+    with trigram.similarity_threshold():
         _fill(results, query, filters, pages, today)
     return results
 
@@ -127,7 +127,7 @@ def _fill(
             country__name_zh__icontains=query
         )
         # By code, or any of its names and aliases, whole or in part, in any script.
-        named = catalogue.country_search(query)
+        named = country_search(query)
         if named:
             results.countries = named
             country_match |= Q(country__in=[country for country, _alias in named])

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from registry.models import Country, Product
 from registry.provenance import Confidence
-from registry.selectors import hs_prefix_q
+from registry.selectors.hs_codes import hs_prefix_q
 
 ONE_DAY = dt.timedelta(days=1)
 # History exists only since the registry does; an edits window is clamped to it (and to the

@@ -16,9 +16,7 @@ from accessions.models import (
     StateKind,
 )
 from registry.models import Country, Port, Product
-from registry.selectors import (
-    normalise_identifier,
-)
+from registry.selectors.resolution import normalise_identifier
 from regulations.models import Regulation
 
 

@@ -37,7 +37,7 @@ from accessions.selectors import CountryRecordCoverage
 from accessions.windows import answer_window
 from registry.errors import DomainError
 from registry.models import Country
-from registry.selectors import ambiguous_product
+from registry.selectors.resolution import ambiguous_product
 
 # The most statements a batch costs on PostgreSQL, whatever its size and the data's: the product
 # resolver (1) and the records (1, records.sql). Words no product's name matches add the

@@ -1,8 +1,8 @@
 """Kinds inside entries (issue 24): which entry answers for a covered kind in each country, and
 the note an answer carries when the product asked about is a kind a broader entry covers
 ("Dried apricot is covered by Kyrgyzstan's entry for Dried fruits (9 kinds), which lists 9
-kinds"). The resolver (registry.selectors) finds the kind; this module adds what only the access
-entries know, outside the engine's statements."""
+kinds"). The resolver (registry.selectors.resolver) finds the kind; this module adds what only
+the access entries know, outside the engine's statements."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ from django.utils.translation import gettext as _
 
 from accessions.models import MarketAccess
 from registry.models import Country, Product, ProductKind
-from registry.selectors import ProductResolution, product_resolve_many
+from registry.selectors.resolution import ProductResolution
+from registry.selectors.resolver import product_resolve_many
 
 # Statements `product_resolve_in_countries` adds when a word names both a product and a kind
 # another product covers: one read of the countries' entries for those products.
@@ -61,7 +62,7 @@ class CoveredKind:
 
     @property
     def kinds(self) -> list[ProductKind]:
-        """Every kind of the covering product, read with the kind (registry.selectors)."""
+        """Every kind of the covering product, read with the kind (registry.selectors.resolver)."""
         return list(getattr(self.kind, "siblings", None) or self.product.kinds.all())
 
     @property

@@ -30,7 +30,7 @@ def port_site_unknown(access: MarketAccess, port: Port, ports: list[Port]) -> bo
     """Whether the registry cannot tell if `port` holds the designated site the product needs:
     no site of the kind is recorded anywhere (`sites_not_recorded`), or the port has none on
     record while a source reports more such ports than the registry records
-    (registry.selectors.site_list_incomplete_q), and the access entry does not list its ports
+    (registry.selectors.ports.site_list_incomplete_q), and the access entry does not list its ports
     (its own list, where it has one, decides)."""
     if not required_site_kind(access):
         return False

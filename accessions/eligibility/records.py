@@ -1,5 +1,5 @@
 """The records the answers to a batch of eligibility questions read, in two round trips on
-PostgreSQL: the product resolver's statement (registry.selectors), then one hand-written
+PostgreSQL: the product resolver's statement (registry.selectors.resolver), then one hand-written
 statement (records.sql, runnable in psql) returning everything else as one JSON document, run
 through a plain cursor that binds its parameters on the server (so PostgreSQL plans it once per
 connection). The embedded SQLite mode builds the same document with the ORM, question by
@@ -53,7 +53,7 @@ from registry.models import (
     Union,
 )
 from registry.replicas import read_alias, read_connection
-from registry.selectors import ProductResolution
+from registry.selectors.resolution import ProductResolution
 from registry.sql import server_bound
 from regulations.models import Regulation
 from regulations.selectors import regulation_binds_q, regulation_in_force_q

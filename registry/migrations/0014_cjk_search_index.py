@@ -3,7 +3,7 @@
 pg_trgm needs three characters: a one- or two-character Chinese query ("杏", "玉米") cannot use
 the trigram indexes and scans the table. `registry_cjk_grams(text)` lists the single Chinese
 characters and the pairs of adjacent ones in a text; a GIN index on it answers "contains 玉米" as
-`registry_cjk_grams(name_zh) @> '{玉米}'` (registry.selectors._contains), and longer queries
+`registry_cjk_grams(name_zh) @> '{玉米}'` (registry.selectors.search._contains), and longer queries
 as containment of all their pairs, rechecked with LIKE.
 
 No-op on SQLite (the embedded mode searches with plain substring matching).

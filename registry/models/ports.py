@@ -163,8 +163,8 @@ class ReportedSiteCount(Provenance):
     kind ("in 2019 Xinjiang had 7 designated meat ports"). When it exceeds the sites of that kind
     the registry records, the recorded list is known to be incomplete: a port with no recorded
     site may still hold one, so the checker answers "not recorded" there, never "not designated"
-    (registry.selectors.site_list_incomplete_q). `area` names where the count applies; the ports the
-    registry holds are the Xinjiang land ports.
+    (registry.selectors.ports.site_list_incomplete_q). `area` names where the count applies; the
+    ports the registry holds are the Xinjiang land ports.
     """
 
     kind = models.CharField(_("kind"), max_length=20, choices=SiteKind.choices)

@@ -152,8 +152,9 @@ class ProductAlias(models.Model):
 @tracked()
 class ProductKind(Provenance):
     """A named kind a product covers: Kyrgyzstan's dried-fruit entry lists nine (prunes, dried
-    apricot, ...). A question about a kind resolves to the covering product (registry.selectors),
-    and the answer says which entry covers it. `position` keeps the order the source lists them.
+    apricot, ...). A question about a kind resolves to the covering product
+    (registry.selectors.resolver), and the answer says which entry covers it. `position` keeps the
+    order the source lists them.
     """
 
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="kinds")

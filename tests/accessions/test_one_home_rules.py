@@ -1,8 +1,9 @@
 """Issue 21, "Rules with several homes disagree": each rule has one home that every caller
 reads (a registration's effective end: accessions.validity; an HS prefix with the further HS
-codes of aliases: registry.selectors.hs_prefix_q), and where a rule has an SQL form and a Python
-twin, the two agree on generated data (the status of an entry on a date, the order of a series;
-the state on a date and a registration's effective end: tests/accessions/test_valid_time.py)."""
+codes of aliases: registry.selectors.hs_codes.hs_prefix_q), and where a rule has an SQL form and
+a Python twin, the two agree on generated data (the status of an entry on a date, the order of a
+series; the state on a date and a registration's effective end:
+tests/accessions/test_valid_time.py)."""
 
 import datetime as dt
 

@@ -13,7 +13,7 @@ from accessions.eligibility.ports import required_site_kind
 from accessions.models import AccessStatus, MarketAccess
 from registry.dates import covers
 from registry.models import Port, ReportedSiteCount, SiteKind, SupervisionSite
-from registry.selectors import site_list_incomplete_q
+from registry.selectors.ports import site_list_incomplete_q
 from tests.factories import PortFactory, ReportedSiteCountFactory, SupervisionSiteFactory
 
 pytestmark = pytest.mark.django_db

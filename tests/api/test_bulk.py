@@ -19,7 +19,7 @@ from accessions.eligibility.check import (
 from accessions.eligibility.kinds import COUNTRY_KIND_STATEMENTS
 from accessions.models import MarketAccess
 from registry.models import Country, Port, Product
-from registry.selectors import KIND_STATEMENTS
+from registry.selectors.resolver import KIND_STATEMENTS
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db

@@ -24,7 +24,7 @@ ELIGIBILITY_QUESTIONS = [
 
 
 def _close_words_extra(question) -> int:
-    """Words no product's name matches cost the close-words read (registry.selectors,
+    """Words no product's name matches cost the close-words read (registry.selectors.close_words,
     stage two): one query, which PostgreSQL wraps in a savepoint to SET LOCAL the pg_trgm
     threshold (three statements more). A fixed number, whatever the number of candidates."""
     if question["product"] != "nothing-like-it":

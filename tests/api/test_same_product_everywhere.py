@@ -1,7 +1,8 @@
 """The same identifier gives the same product on every surface: the checker (single and bulk),
 search, the API filters (`products/?q=`, `access/?product=`, `regulations/?product=`) and
-subscriptions. One resolver (registry.selectors.product_resolve) answers for all of them; these
-tests walk every seeded slug, name (three languages), alias and HS code through each surface."""
+subscriptions. One resolver (registry.selectors.resolver.product_resolve) answers for all of them;
+these tests walk every seeded slug, name (three languages), alias and HS code through each
+surface."""
 
 import datetime as dt
 
@@ -13,7 +14,7 @@ from accessions.eligibility.check import check_eligibility, check_eligibility_ba
 from notifications import subscriptions
 from registry.errors import DomainError
 from registry.models import Product, ProductAlias
-from registry.selectors import product_resolve
+from registry.selectors.resolver import product_resolve
 from web.search import SearchFilters, search
 
 TODAY = dt.date(2026, 11, 30)

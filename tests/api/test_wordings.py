@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
-from registry.selectors import product_resolve, product_resolve_many
+from registry.selectors.resolver import product_resolve, product_resolve_many
 from tests.api.wordings import (
     COUNTRY_SEARCHES,
     COUNTRY_WORDINGS,

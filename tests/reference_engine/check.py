@@ -63,12 +63,9 @@ from registry.dates import format_dated, in_force_q
 from registry.errors import DomainError
 from registry.models import CATEGORY_SITE_KINDS, Country, Port, SiteKind, SupervisionSite
 from registry.provenance import DatePrecision
-from registry.selectors import (
-    ProductResolution,
-    ambiguous_product,
-    product_resolve_many,
-    site_list_incomplete_q,
-)
+from registry.selectors.ports import site_list_incomplete_q
+from registry.selectors.resolution import ProductResolution, ambiguous_product
+from registry.selectors.resolver import product_resolve_many
 from regulations.models import Regulation
 from regulations.selectors import regulation_binds_q, regulation_in_force_q
 
@@ -452,7 +449,7 @@ def port_site_unknown(access: MarketAccess, port: Port, ports: list[Port]) -> bo
     """Whether the registry cannot tell if `port` holds the designated site the product needs:
     no site of the kind is recorded anywhere (`sites_not_recorded`), or the port has none on
     record while a source reports more such ports than the registry records
-    (registry.selectors.site_list_incomplete_q), and the access entry does not list its ports
+    (registry.selectors.ports.site_list_incomplete_q), and the access entry does not list its ports
     (its own list, where it has one, decides)."""
     if not required_site_kind(access):
         return False

@@ -5,7 +5,7 @@ serve. Plans, not timings (the time is in bench/scale.py)."""
 import pytest
 from django.db import connection
 
-from registry.selectors import cjk_grams, product_search
+from registry.selectors.search import cjk_grams, product_search
 from tests.factories import ProductAliasFactory, ProductFactory
 
 pytestmark = pytest.mark.django_db

@@ -4,7 +4,7 @@ Russian), other names (Киргизия, the full names) only as aliases that fi
 import pytest
 
 from registry.models import Country, CountryAlias
-from registry.selectors import country_resolve
+from registry.selectors.countries import country_resolve
 
 pytestmark = pytest.mark.django_db
 

@@ -1,12 +1,12 @@
-"""The resolver's one statement (registry.selectors, stage one) reaches every table through an
-index (issue 13): at 300,000 aliases its HS-code arms scanned the alias table (30 ms of each new
-eligibility question) until the partial index `alias_hs_code_idx` (migration registry 0016).
-Plans, not timings (the time is in bench/eligibility.py --as-loaded)."""
+"""The resolver's one statement (registry.selectors.resolver, stage one) reaches every table
+through an index (issue 13): at 300,000 aliases its HS-code arms scanned the alias table (30 ms of
+each new eligibility question) until the partial index `alias_hs_code_idx` (migration registry
+0016). Plans, not timings (the time is in bench/eligibility.py --as-loaded)."""
 
 import pytest
 from django.db import connection
 
-from registry.selectors import ident_row, product_resolve_many, stage_one_sql
+from registry.selectors.resolver import ident_row, product_resolve_many, stage_one_sql
 from tests.factories import ProductAliasFactory, ProductFactory
 
 pytestmark = pytest.mark.django_db

@@ -20,14 +20,9 @@ from registry.models import (
     SupervisionSite,
     UnionMembership,
 )
-from registry.selectors import (
-    KIND_STATEMENTS,
-    binding_membership_q,
-    hs_prefix_match_sql,
-    hs_prefix_q,
-    product_resolve,
-    product_resolve_many,
-)
+from registry.selectors.countries import binding_membership_q
+from registry.selectors.hs_codes import hs_prefix_match_sql, hs_prefix_q
+from registry.selectors.resolver import KIND_STATEMENTS, product_resolve, product_resolve_many
 from tests.factories import (
     CountryFactory,
     PortFactory,

@@ -8,9 +8,11 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from registry import selectors
 from registry.models import Product
-from registry.selectors import product_search
+from registry.selectors import search as catalogue_search
+from registry.selectors import trigram
+from registry.selectors.resolver import product_ids_matching
+from registry.selectors.search import product_search
 from tests.factories import ProductAliasFactory, ProductFactory
 
 pytestmark = [
@@ -31,11 +33,11 @@ def _catalogue() -> None:
 def _full_ranking(query: str, found: list[Product]) -> list[str]:
     """The ranking before issue 13: every product's similarity over its three names and best
     alias, computed for each match; the resolver's matches first, then ties by English name."""
-    exact = set(selectors.product_ids_matching(query).values_list("pk", flat=True))
-    with selectors.similarity_threshold():
+    exact = set(product_ids_matching(query).values_list("pk", flat=True))
+    with trigram.similarity_threshold():
         ranked = (
             Product.objects.filter(pk__in=[p.pk for p in found])
-            .annotate(rank=selectors._similarity_rank(query))
+            .annotate(rank=catalogue_search._similarity_rank(query))
             .values_list("pk", "rank", "name_en")
         )
         rows = sorted(ranked, key=lambda r: (r[0] not in exact, -r[1], r[2]))
@@ -51,7 +53,7 @@ def test_the_order_is_the_full_ranking_when_no_arm_is_cut(query):
 
 
 def test_each_arm_reads_at_most_max_matches_plus_one_rows(monkeypatch):
-    monkeypatch.setattr(selectors, "MAX_MATCHES", 3)
+    monkeypatch.setattr(catalogue_search, "MAX_MATCHES", 3)
     for i in range(8):
         ProductFactory(name_en=f"Zucchini {i}")
         ProductAliasFactory(alias=f"zucchini lot {i}", language="en")
@@ -69,7 +71,7 @@ def test_the_arms_are_read_through_their_indexes_only():
     with CaptureQueriesContext(connection) as queries:
         list(product_search("grape").products)
     union = next(q["sql"] for q in queries.captured_queries if "UNION ALL" in q["sql"])
-    with selectors._ranking_settings(), connection.cursor() as cursor:
+    with trigram.ranking_settings(), connection.cursor() as cursor:
         cursor.execute(f"EXPLAIN {union}")
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "Seq Scan" not in plan

@@ -187,9 +187,9 @@ def test_invalid_facet_is_a_400_form_error(client, world, params):
 def test_search_runs_on_sqlite_too_without_trigram(client, world, monkeypatch):
     """The embedded mode's plain path (forced here on PostgreSQL): substrings, and the resolver's
     close words for a typo (issue 10: the same answer as PostgreSQL)."""
-    from registry import selectors
+    from registry.selectors import trigram
 
-    monkeypatch.setattr(selectors, "trigram_available", lambda: False)
+    monkeypatch.setattr(trigram, "trigram_available", lambda: False)
     assert "maize" in products_found(client.get("/search/", {"q": "кукуруза"}))
     assert products_found(client.get("/search/", {"q": "maiez"})) == ["maize"]
     assert connection.vendor in {"postgresql", "sqlite"}
@@ -217,9 +217,9 @@ def test_facet_counts_are_labelled_in_the_page_language(client, world):
 
 @postgres_only
 def test_vague_search_says_the_list_is_cut(client, world, monkeypatch):
-    from registry import selectors
+    from registry.selectors import search
 
-    monkeypatch.setattr(selectors, "MAX_MATCHES", 3)
+    monkeypatch.setattr(search, "MAX_MATCHES", 3)
     for i in range(5):
         f.ProductFactory(name_en=f"Zucchini {i}")
     body = client.get("/search/", {"q": "zucchini"}).content.decode()
@@ -231,7 +231,8 @@ def test_vague_search_says_the_list_is_cut(client, world, monkeypatch):
 @pytest.mark.django_db
 def test_country_facet_lists_union_acts_only_for_binding_members_from_their_date(client):
     """EAEU acts bind a member from its membership date, never an observer: the country facet of
-    search follows the same rule as the checker (registry.selectors.binding_membership_q)."""
+    search follows the same rule as the checker
+    (registry.selectors.countries.binding_membership_q)."""
     eaeu = f.UnionFactory(code="EAEU")
     member = f.CountryFactory(iso2="KG")
     joining = f.CountryFactory(iso2="TJ")

@@ -17,7 +17,7 @@ from accessions.models import (
     RegistrationRegime,
     RegistrationStatus,
 )
-from accessions.selectors import regime_at
+from accessions.selectors.registrations import regime_at
 from registry.errors import DomainError
 from registry.history import history_context
 from registry.provenance import Confidence

@@ -1,8 +1,8 @@
 """The columns of the lists the accessions app owns, declared once (registry.lists): the access
 list (with its series of dated states) and establishment registrations. The import
 (accessions.services.imports), the API's serializers and exports (api.serializers,
-api.export_serializers, api.exports), the access list's plain rows (accessions.selectors) and the
-import page read them from here."""
+api.export_serializers, api.exports), the access list's plain rows (accessions.selectors.access)
+and the import page read them from here."""
 
 from __future__ import annotations
 

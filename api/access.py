@@ -25,14 +25,14 @@ from rest_framework import generics
 from accessions.filters import ApiAccessionFilter, EstablishmentFilter, MarketAccessFilter
 from accessions.lists import ACCESS
 from accessions.models import AccessState, MarketAccess
-from accessions.selectors import (
-    accession_api_list,
-    establishment_api_list,
+from accessions.selectors.access import (
     market_access_api_list,
     market_access_events,
     market_access_page_ports,
     market_access_rows,
 )
+from accessions.selectors.accessions import accession_api_list
+from accessions.selectors.registrations import establishment_api_list
 from accessions.states_text import states_text
 from accessions.validity import series_order, status_on_annotations
 from api.base import (

@@ -11,10 +11,10 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 
-from accessions import selectors
 from accessions.eligibility.answer import CONDITION_CODES, REASON_CODES, Verdict
 from accessions.eligibility.given import AnswerComparison, answer_record_compare
 from accessions.models import AnswerRecord
+from accessions.selectors.answers import answer_record_detail
 from api.base import ApiView, problem_responses
 from api.eligibility_answer import VERDICT_HELP, ConditionSerializer, ReasonSerializer
 from api.serializers import AccessStateSerializer, state_entry
@@ -124,5 +124,5 @@ class AnswerRecordView(ApiView):
     after the answer was given)."""
 
     def get(self, request, public_id: str, *args, **kwargs):
-        record = get_object_or_404(selectors.answer_record_detail(), public_id=public_id)
+        record = get_object_or_404(answer_record_detail(), public_id=public_id)
         return Response(render_answer_record(answer_record_compare(record), request))

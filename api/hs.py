@@ -13,7 +13,7 @@ from rest_framework import exceptions, serializers
 from rest_framework.response import Response
 
 from accessions.models import MarketAccess
-from accessions.selectors import access_entries_by_product
+from accessions.selectors.access import access_entries_by_product
 from api.base import ApiView, problem_responses
 from registry.hs_tree import HS_NODE, HsNode, hs_tree
 from registry.models import Product, ProductKind

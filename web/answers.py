@@ -11,11 +11,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import translation
 from django.views.decorators.http import require_POST
 
-from accessions import selectors
 from accessions.eligibility.answer import Verdict
 from accessions.eligibility.check import check_eligibility
 from accessions.eligibility.given import answer_record_compare
 from accessions.models import AnswerRecord, StateKind
+from accessions.selectors.answers import answer_record_detail
 from accessions.services.answers import answer_record
 from api.auth import page_write_rate_limit
 from registry.errors import DomainError
@@ -76,7 +76,7 @@ def _state_shown(record: AnswerRecord) -> dict[str, Any] | None:
 def answer_detail(request, public_id: str):
     """An answer as given (immutable), and today's answer to the same question and date beside
     it: a notice when the verdict or the reasons' codes differ, a line saying so when not."""
-    record = get_object_or_404(selectors.answer_record_detail(), public_id=public_id)
+    record = get_object_or_404(answer_record_detail(), public_id=public_id)
     comparison = answer_record_compare(record)
     now = comparison.today
     return render(

@@ -7,7 +7,7 @@ from __future__ import annotations
 from django.http import Http404
 from django.shortcuts import render
 
-from accessions.selectors import access_entries_by_product
+from accessions.selectors.access import access_entries_by_product
 from registry.hs_tree import HS_NODE, hs_tree
 
 

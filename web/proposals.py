@@ -15,7 +15,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accessions import selectors
 from accessions.lists import lists
 from accessions.models import (
     STAGE_ORDER,
@@ -27,6 +26,11 @@ from accessions.models import (
     ProposalBatch,
     ProposalState,
     StateKind,
+)
+from accessions.selectors.proposals import (
+    proposal_batches_pending,
+    proposal_counts,
+    proposals_queue,
 )
 from accessions.services import deciding, import_runs, import_specs, note_review, proposing
 from accounts import roles
@@ -157,9 +161,9 @@ def proposal_queue(request):
         {
             "view": view,
             "views": QUEUE_VIEWS,
-            "items": selectors.proposals_queue(view=view, user=request.user),
-            "batches": selectors.proposal_batches_pending(),
-            "counts": selectors.proposal_counts(),
+            "items": proposals_queue(view=view, user=request.user),
+            "batches": proposal_batches_pending(),
+            "counts": proposal_counts(),
             "may_review": roles.may_review(request.user),
         },
     )

@@ -160,8 +160,8 @@ class EligibilityAnswer:
     regulations: list[Regulation] = field(default_factory=list)
     allowed_ports: list[Port] = field(default_factory=list)
     checklist: list[Requirement] = field(default_factory=list)
-    # What the registry covers for the country (accessions.selectors.CountryRecordCoverage),
-    # on `not_recorded` answers.
+    # What the registry covers for the country (accessions.selectors.counts.
+    # CountryRecordCoverage), on `not_recorded` answers.
     coverage: Any = None
     # The access entry's legal state on the date asked (accessions.validity), as read with it.
     state: dict[str, Any] | None = None

@@ -33,7 +33,7 @@ from accessions.models import (
     EstablishmentRegistration,
     MarketAccess,
 )
-from accessions.selectors import CountryRecordCoverage
+from accessions.selectors.counts import CountryRecordCoverage
 from accessions.windows import answer_window
 from registry.errors import DomainError
 from registry.models import Country

@@ -5,7 +5,7 @@ import datetime as dt
 
 import pytest
 
-from accessions.selectors import country_cards, coverage_overview, recorded_counts_on
+from accessions.selectors.counts import country_cards, coverage_overview, recorded_counts_on
 from registry.models import Metric
 from tests import factories as f
 

@@ -12,7 +12,7 @@ from django.utils import translation
 from drf_spectacular.generators import SchemaGenerator
 
 from accessions.models import MarketAccess
-from accessions.selectors import (
+from accessions.selectors.access import (
     market_access_api_list,
     market_access_page_ports,
     market_access_port_codes,

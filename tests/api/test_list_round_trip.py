@@ -11,7 +11,7 @@ import pytest
 
 from accessions.lists import ACCESS, lists
 from accessions.models import AccessState
-from accessions.selectors import MARKET_ACCESS_ROW_FIELDS
+from accessions.selectors.access import MARKET_ACCESS_ROW_FIELDS
 from accessions.services import import_specs, imports
 from api import exports
 from api.serializers import MarketAccessListSerializer

@@ -49,7 +49,7 @@ from accessions.models import (
     MarketAccess,
     StateKind,
 )
-from accessions.selectors import CountryRecordCoverage, reported_access_figures
+from accessions.selectors.counts import CountryRecordCoverage, reported_access_figures
 from accessions.validity import (
     GRANTING_KINDS,
     STATE_FIELDS,

@@ -9,8 +9,8 @@ from django.template.loader import render_to_string
 from django.test import Client
 from django.urls import reverse
 
-from accessions import selectors
 from accessions.models import Alert
+from accessions.selectors.registrations import alerts_for_dashboard
 from tests.factories import EstablishmentRegistrationFactory
 
 
@@ -115,7 +115,7 @@ def test_alert_list_shows_open_alerts_with_a_form_and_acknowledged_ones_with_who
         acknowledged_at=dt.datetime(2025, 10, 3, 8, 0, tzinfo=dt.UTC),
     )
 
-    html = render_to_string("web/_alerts.html", {"alerts": selectors.alerts_for_dashboard()})
+    html = render_to_string("web/_alerts.html", {"alerts": alerts_for_dashboard()})
 
     assert len(re.findall(r'<form method="post"', html)) == 1
     assert ack_url(alert.pk) in html

@@ -9,11 +9,11 @@ from django.contrib.auth import get_user_model
 from django.db.models import Field, Model
 from django.shortcuts import get_object_or_404, render
 
-from accessions import selectors
 from accessions.eligibility.check import check_eligibility
 from accessions.lists import ACCESS
 from accessions.models import STAGE_ORDER, MarketAccess
 from accessions.pipeline import access_stages, stage_timeline
+from accessions.selectors.access import market_access_detail, market_access_events
 from api.serializers import state_series_queryset
 from registry.dates import in_force
 from registry.errors import DomainError
@@ -27,7 +27,7 @@ from web.views import clock
 
 
 def access_detail(request, pk: int):
-    access = get_object_or_404(selectors.market_access_detail(), pk=pk)
+    access = get_object_or_404(market_access_detail(), pk=pk)
     on = clock.today()
     # Applicable regulations and allowed ports today come from the one eligibility service.
     try:
@@ -82,7 +82,7 @@ def _history(access: MarketAccess, limit: int = 50) -> list[dict]:
     the history is.
     """
     latest = (
-        selectors.market_access_events(access.pk)
+        market_access_events(access.pk)
         .select_related("pgh_context")
         .order_by("-pgh_created_at", "-pgh_id")[: limit + 1]
     )

@@ -12,7 +12,13 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accessions import selectors
+from accessions.selectors.accessions import accessions_per_year_and_country
+from accessions.selectors.proposals import proposal_counts
+from accessions.selectors.registrations import (
+    alerts_for_dashboard,
+    expiries_per_month,
+    renewal_overview,
+)
 from accessions.services import expiry
 from accessions.tasks import sweep_expiring_task
 from accounts import roles
@@ -28,7 +34,7 @@ SWEEP_TASK = "accessions.tasks.sweep_expiring_task"
 @requires(roles.Ability.DASHBOARD)
 def dashboard(request):
     on = clock.today()
-    per_year = selectors.accessions_per_year_and_country()
+    per_year = accessions_per_year_and_country()
     years = sorted({str(row["year"]) for row in per_year})
     countries = sorted({row["iso2"] for row in per_year})
     accession_chart = stacked_bar_chart(
@@ -37,7 +43,7 @@ def dashboard(request):
         countries,
         {(str(row["year"]), row["iso2"]): row["n"] for row in per_year},
     )
-    months = selectors.expiries_per_month(start=on, months=12)
+    months = expiries_per_month(start=on, months=12)
     expiry_chart = stacked_bar_chart(
         _("Registrations expiring per month"),
         [row["month"].strftime("%Y-%m") for row in months],
@@ -48,11 +54,11 @@ def dashboard(request):
         request,
         "web/dashboard.html",
         {
-            "renewals": selectors.renewal_overview(today=on),
+            "renewals": renewal_overview(today=on),
             "accession_chart": accession_chart,
             "expiry_chart": expiry_chart,
-            "alerts": selectors.alerts_for_dashboard(),
-            "proposal_counts": selectors.proposal_counts(),
+            "alerts": alerts_for_dashboard(),
+            "proposal_counts": proposal_counts(),
             "today": on,
         },
     )

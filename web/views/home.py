@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from django.shortcuts import render
 
-from accessions import selectors
 from accessions.coverage import coverage_by_category
+from accessions.selectors.access import latest_changes
+from accessions.selectors.accessions import recent_accessions
+from accessions.selectors.counts import country_cards, coverage_overview, headline_figure
+from accessions.selectors.registrations import renewal_overview
 from accounts import roles
 from web.views import clock
 
@@ -15,14 +18,14 @@ def home(request):
     one line of reported versus recorded (the full comparison is on the About page)."""
     on = clock.today()
     context: dict[str, object] = {
-        "cards": selectors.country_cards(today=on),
-        "headline": selectors.headline_figure(today=on),
-        "recent_accessions": selectors.recent_accessions(limit=6),
-        "latest_changes": selectors.latest_changes(limit=6),
+        "cards": country_cards(today=on),
+        "headline": headline_figure(today=on),
+        "recent_accessions": recent_accessions(limit=6),
+        "latest_changes": latest_changes(limit=6),
         "today": on,
     }
     if roles.may_see_dashboard(request.user):
-        context["renewals"] = selectors.renewal_overview(today=on, limit=5)
+        context["renewals"] = renewal_overview(today=on, limit=5)
     return render(request, "web/home.html", context)
 
 
@@ -34,7 +37,7 @@ def about(request):
         request,
         "web/about.html",
         {
-            "overview": selectors.coverage_overview(today=day),
+            "overview": coverage_overview(today=day),
             "categories": coverage_by_category(today=day),
         },
     )

@@ -6,17 +6,17 @@ from __future__ import annotations
 from django.core.paginator import Paginator
 from django.shortcuts import render
 
-from accessions import selectors
 from accessions.changes.base import Meaning
 from accessions.changes.between import changes_between as changes_between_selector
 from accessions.filters import AccessionFilter, ChangesBetweenForm, PipelineForm
 from accessions.models import STAGE_ORDER, Stage
 from accessions.pipeline import pipeline
+from accessions.selectors import accessions as accession_reads
 from web.views import clock
 
 
 def accession_list(request):
-    accessions = selectors.accession_list()
+    accessions = accession_reads.accession_list()
     filterset = AccessionFilter(request.GET or None, queryset=accessions)
     valid = filterset.is_valid() if filterset.is_bound else True
     queryset = filterset.qs if valid else accessions.none()

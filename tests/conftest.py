@@ -18,6 +18,19 @@ def _empty_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the default language: a request's LocaleMiddleware leaves its language
+    active in the thread afterwards, so an earlier test's Chinese page would otherwise make a later
+    test's messages Chinese (it depends on the order the tests run in)."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
+
+
 # What the documentation host names resolve to (DNS leaves the machine, so tests do not ask it).
 EXAMPLE_HOSTS = {"example.org": "93.184.215.14", "example.com": "93.184.215.14"}
 

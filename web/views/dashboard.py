@@ -88,7 +88,8 @@ def sweep_run(request):
     (the embedded mode) it runs at once and the dashboard shows what it did; with one, the task is
     handed to the worker within the short Redis budget (registry.queue), never waited for."""
     if settings.CELERY_TASK_ALWAYS_EAGER:
-        summary = sweep_expiring_task.apply().get()
+        # Not inside a task, whatever Celery's per-process flag says after a worker ran here.
+        summary = sweep_expiring_task.apply().get(disable_sync_subtasks=False)
         messages.success(
             request,
             _("Expiry sweep done: %(alerts)s new alerts, %(expired)s registrations expired.")

@@ -12,7 +12,6 @@ from django.utils import translation
 from django.views.decorators.http import require_POST
 
 from accessions.eligibility.answer import Verdict
-from accessions.eligibility.check import check_eligibility
 from accessions.eligibility.given import answer_record_compare
 from accessions.models import AnswerRecord, StateKind
 from accessions.selectors.answers import answer_record_detail
@@ -38,13 +37,7 @@ def answer_save(request):
     form = EligibilityForm(request.POST)
     if form.is_valid():
         try:
-            answer = check_eligibility(
-                product=form.cleaned_data["product"],
-                country=form.cleaned_data["country"],
-                port=form.cleaned_data["port"],
-                on=form.as_of(clock.today()),
-                establishment=form.cleaned_data["establishment"],
-            )
+            answer = form.answer(clock.today())
         except DomainError as error:
             form.add_error(None, error.message)
         else:

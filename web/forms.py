@@ -9,7 +9,12 @@ from django import forms
 from django.core.validators import ProhibitNullCharactersValidator
 from django.utils.translation import gettext_lazy as _
 
-from accessions.eligibility.answer import normalise_country, normalise_port
+from accessions.eligibility.answer import (
+    EligibilityAnswer,
+    normalise_country,
+    normalise_port,
+)
+from accessions.eligibility.check import check_eligibility
 from accessions.models import AccessStatus, Stage
 from registry.models import Category, Country, OriginType, Port
 from registry.provenance import Confidence, DatePrecision
@@ -80,6 +85,17 @@ class EligibilityForm(forms.Form):
 
     def as_of(self, today: dt.date) -> dt.date:
         return self.cleaned_data.get("date") or today
+
+    def answer(self, today: dt.date) -> EligibilityAnswer:
+        """The one engine's answer to the valid question (on `today` unless it names a date);
+        a rule the question breaks raises DomainError, which the pages show as a form error."""
+        return check_eligibility(
+            product=self.cleaned_data["product"],
+            country=self.cleaned_data["country"],
+            port=self.cleaned_data["port"],
+            on=self.as_of(today),
+            establishment=self.cleaned_data["establishment"],
+        )
 
 
 NULL_CHARACTER = _(

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from django.shortcuts import render
 
-from accessions.eligibility.check import check_eligibility
 from registry.errors import DomainError
 from registry.models import Product, ProductKind
 from web.auth import shares_api_rate_limit
@@ -42,13 +41,7 @@ def check(request):
     suggestion = None
     if form.is_bound and form.is_valid():
         try:
-            answer = check_eligibility(
-                product=form.cleaned_data["product"],
-                country=form.cleaned_data["country"],
-                port=form.cleaned_data["port"],
-                on=form.as_of(clock.today()),
-                establishment=form.cleaned_data["establishment"],
-            )
+            answer = form.answer(clock.today())
         except DomainError as error:  # a broken rule is the asker's to fix: a form error
             if "candidates" in error.extra:  # several products, or none exactly: "did you mean"
                 # A suggestion, not an error of the form: the question is fine, only the word

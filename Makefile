@@ -102,6 +102,8 @@ bench: install  ## every benchmark on PostgreSQL (not part of the test run), the
 	  REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/12} $(BIN)/python bench/scale.py $(SCALE_ARGS)
 	DATABASE_URL=postgres://postgres@127.0.0.1:5432/registry_bench_scale \
 	  REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/12} $(BIN)/python bench/eligibility.py --as-loaded
+	DATABASE_URL=postgres://postgres@127.0.0.1:5432/registry_bench_saved \
+	  $(BIN)/python bench/saved_questions.py
 	REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/12} $(BIN)/python bench/replicas.py
 	@echo
 	@$(BIN)/python bench/table.py

@@ -163,9 +163,12 @@ def saved_question_delete(*, question: SavedQuestion, by: Any) -> None:
     question.delete()
 
 
-def saved_questions_today(questions: list[SavedQuestion], *, today: dt.date) -> list[Any]:
-    """Today's answer to each of a user's saved questions (one engine batch), for their page."""
-    keys = [_key(q, _language(q.user)) for q in questions]
+def saved_questions_today(
+    questions: list[SavedQuestion], *, today: dt.date, language: str
+) -> list[Any]:
+    """Today's answer to each of a user's saved questions (one engine batch), for their page, in
+    the page's language (`language`; the e-mails use the reader's own)."""
+    keys = [_key(q, language) for q in questions]
     answers = _answer(list(dict.fromkeys(keys)), today) if keys else {}
     return [answers[key] for key in keys]
 

@@ -3,10 +3,11 @@ page with today's answer and the day the answer last changed, and forgotten."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -25,7 +26,9 @@ def saved_questions_of(user) -> list[dict]:
         SavedQuestion.objects.filter(user=user).select_related("product", "country", "port")
     )
     today = timezone.localdate()
-    answers = saved.saved_questions_today(questions, today=today)
+    answers = saved.saved_questions_today(
+        questions, today=today, language=translation.get_language() or settings.LANGUAGE_CODE
+    )
     return [
         {
             "question": question,

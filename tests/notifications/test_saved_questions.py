@@ -128,6 +128,30 @@ def test_the_account_page_lists_saved_questions_and_the_checker_saves_one(trader
     assert reverse("saved-question-add") in check
 
 
+def test_the_account_page_gives_todays_answer_in_the_pages_language(trader, pair):
+    """The trader's e-mail language is English (the profile's), the pages are read in Russian:
+    today's answer on the page was in English."""
+    from django.utils import timezone, translation
+    from django.utils.html import escape
+
+    from accessions.eligibility.answer import EligibilityQuestion
+    from accessions.eligibility.check import check_eligibility_batch
+
+    MarketAccessFactory(product=pair[0], country=pair[1])
+    _save(trader)
+    client = Client()
+    client.force_login(trader)
+    client.cookies["django_language"] = "ru"
+    page = client.get(reverse("account-home")).content.decode()
+    question = EligibilityQuestion(product="maize", country="KZ", on=timezone.localdate())
+    with translation.override("ru"):
+        [answer] = check_eligibility_batch([question])
+        russian = str(answer.reasons[0].message)
+    # The reason's words before its first date (the page marks dates up on its own).
+    assert escape(russian.split("(")[0].strip()) in page, russian
+    assert "has access" not in page
+
+
 def test_the_api_lists_and_saves_with_a_key_only(trader, pair):
     _record, key = api_key_issue(name="sq", owner=trader)
     url = reverse("api:saved-question-list")

@@ -1,3 +1,5 @@
+from collections import Counter
+
 import pytest
 from django.contrib.auth.models import Group
 from django.core import serializers
@@ -89,3 +91,21 @@ def inspector(django_user_model):
     user.save()
     user.groups.add(Group.objects.get(name="inspector"))
     return user
+
+
+def pytest_collection_modifyitems(items):
+    """schemathesis gives every operation's test of one function the function's node id; under
+    pytest-xdist (which schedules by node id) all but the first would silently not run. Each gets
+    its own id, the operation in brackets, as it is named."""
+    for item in items:
+        if type(item).__name__ == "SchemathesisFunction" and "[" not in item.nodeid:
+            # pytest 9 builds an item's id from its original name and its parameters, and
+            # schemathesis puts the operation in the name instead (a private attribute: no
+            # public way to set an item's id after collection).
+            operation = item.name.split("[", 1)[1].removesuffix("]")
+            item._id = item.parent.id.child(item.originalname).with_params(operation)
+    counts = Counter(item.nodeid for item in items)
+    if twice := sorted(nodeid for nodeid, count in counts.items() if count > 1):
+        raise pytest.UsageError(
+            f"tests with the same id would not all run in two processes: {twice}"
+        )

@@ -33,6 +33,18 @@ def _default_language():
     translation.deactivate()
 
 
+@pytest.fixture(autouse=True)
+def _outside_a_task():
+    """Each test starts outside any Celery task. Celery's "inside a task" flag is one per process:
+    an eager task run by a live server's thread while the test's own runs can leave it set, and a
+    later test's `.get()` of an eager result then refuses ("never call result.get() within a
+    task"); which test meets it depends on the order the tests run in."""
+    from celery.result import allow_join_result
+
+    with allow_join_result():
+        yield
+
+
 # What the documentation host names resolve to (DNS leaves the machine, so tests do not ask it).
 EXAMPLE_HOSTS = {"example.org": "93.184.215.14", "example.com": "93.184.215.14"}
 

@@ -88,6 +88,14 @@ def seeded(db):
         return
     for restored in serializers.deserialize("python", _SEEDED_ROWS):
         restored.save()
+    # The rows keep their first ids; a sequence may be behind them (a full `flush` restarts
+    # sequences), and the next factory row would then take a seeded id.
+    from django.core.management.color import no_style
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        for statement in connection.ops.sequence_reset_sql(no_style(), _seeded_models()):
+            cursor.execute(statement)
     from accounts.roles import roles_ensure
 
     roles_ensure()

@@ -32,7 +32,6 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.db import DatabaseError, connection, transaction
-from django.utils.translation import get_language
 
 from registry.history import history_supported
 from registry.redis_cache import redis_breaker
@@ -96,11 +95,11 @@ def usable() -> bool:
 # --- The question --------------------------------------------------------------------------------
 
 
-def question_of(request: Any) -> tuple[str, dt.date] | None:
+def question_of(params: Any, language: str, site: str) -> tuple[str, dt.date] | None:
     """The question's key without its date, and the date asked (today when none); None when the
-    request is not a plain question (other parameters, a malformed date: the view's validation
-    answers those)."""
-    params = request.query_params
+    query is not a plain question (other parameters, a malformed date: the view's validation
+    answers those). `params` is the query (a QueryDict), `language` the answer's, `site` the
+    site's address (the answer's links name it)."""
     if not set(params) <= QUESTION_PARAMETERS:
         return None
     day_text = params.get("date")
@@ -115,11 +114,7 @@ def question_of(request: Any) -> tuple[str, dt.date] | None:
             return None
     else:
         return None
-    basis = [
-        sorted((k, v) for k, v in params.items() if k != "date"),
-        get_language(),
-        request.build_absolute_uri("/"),
-    ]
+    basis = [sorted((k, v) for k, v in params.items() if k != "date"), language, site]
     return hashlib.sha256(json.dumps(basis).encode()).hexdigest()[:40], day
 
 

@@ -186,6 +186,23 @@ class ApiRateThrottle(SimpleRateThrottle):
         return f"api-throttle:{self.scope}:{ident}"
 
 
+def anonymous_client(request) -> Any:
+    """A request without an API key, as ApiRateThrottle sees it (its address and user), for the
+    callers that count before or outside DRF: the pages and the API's repeated answers."""
+    return SimpleNamespace(
+        auth=None,
+        user=getattr(request, "user", None) or AnonymousUser(),
+        META=request.META,
+        headers=request.headers,
+    )
+
+
+def has_api_key(request) -> bool:
+    """The request names an API key (ApiKeyAuthentication reads it)."""
+    meta = request.META
+    return bool(meta.get("HTTP_X_API_KEY") or meta.get("HTTP_AUTHORIZATION"))
+
+
 def page_rate_limit(request) -> int | None:
     """Count one request of an HTML page that answers what the API answers (the eligibility
     checker) against the API's per-address limit; the seconds to wait when over it, else None.
@@ -193,13 +210,7 @@ def page_rate_limit(request) -> int | None:
     Same counter as ApiRateThrottle, so the pages do not sidestep the API's rate limit.
     """
     throttle = ApiRateThrottle()
-    view_of_request = SimpleNamespace(
-        auth=None,
-        user=getattr(request, "user", None) or AnonymousUser(),
-        META=request.META,
-        headers=request.headers,
-    )
-    if throttle.allow_request(cast(Any, view_of_request), None):
+    if throttle.allow_request(anonymous_client(request), None):
         return None
     return int(math.ceil(throttle.wait()))
 

@@ -155,6 +155,18 @@ def sqlite_data_version() -> tuple[str, dt.datetime | None] | None:
     return f"sqlite:{stat.st_size}:{stat.st_mtime_ns}", modified
 
 
+def conditional_headers(response, etag: str, last_modified: dt.datetime | None, *, private: bool):
+    """The validators and caching headers of a read (ConditionalGetMixin)."""
+    response["ETag"] = etag
+    if last_modified is not None:
+        response["Last-Modified"] = http_date(last_modified.timestamp())
+    response["Cache-Control"] = (
+        "private, no-cache" if private else "public, max-age=0, must-revalidate"
+    )
+    patch_vary_headers(response, ("Accept", "Accept-Language"))
+    return response
+
+
 class ConditionalGetMixin:
     """ETag and Last-Modified from the data version plus the request (path, parameters, format,
     language and today's date, since answers without `as_of` mean "today"); a matching
@@ -201,14 +213,7 @@ class ConditionalGetMixin:
         return False
 
     def _decorate(self, response, etag: str, last_modified: dt.datetime | None):
-        response["ETag"] = etag
-        if last_modified is not None:
-            response["Last-Modified"] = http_date(last_modified.timestamp())
-        response["Cache-Control"] = (
-            "private, no-cache" if self.cache_privately else "public, max-age=0, must-revalidate"
-        )
-        patch_vary_headers(response, ("Accept", "Accept-Language"))
-        return response
+        return conditional_headers(response, etag, last_modified, private=self.cache_privately)
 
     def get(self, request, *args, **kwargs):
         validators = self._validators(request)

@@ -9,9 +9,10 @@ import json
 import re
 from typing import cast
 
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseNotModified
 from django.utils import timezone
 from django.utils.http import quote_etag
+from django.utils.translation import get_language
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -28,12 +29,18 @@ from accessions.eligibility.answer import (
 )
 from accessions.eligibility.check import check_eligibility
 from api import answer_cache
-from api.auth import ApiRateThrottle
+from api.auth import ApiRateThrottle, anonymous_client, has_api_key
 from api.base import (
     ApiView,
     problem_responses,
 )
-from api.caching import ConditionalGetMixin, answer_cache_get, answer_cache_key, answer_cache_set
+from api.caching import (
+    ConditionalGetMixin,
+    answer_cache_get,
+    answer_cache_key,
+    answer_cache_set,
+    conditional_headers,
+)
 from api.eligibility_answer import (
     EligibilityAnswerSerializer,
     render_answer,
@@ -212,13 +219,18 @@ class EligibilityView(ConditionalGetMixin, EligibilityAnswerView):
         """Counted in `get`: with the answer, in one Redis round trip (api.answer_cache)."""
 
     def get(self, request, *args, **kwargs):
-        question = answer_cache.question_of(request) if answer_cache.usable() else None
         throttle = ApiRateThrottle()
         counter = throttle.counter(request, self)
-        found = None
-        if question is not None:
-            ttl = throttle.duration + 1 if counter else 0
-            found = answer_cache.lookup(counter, ttl, *question)
+        # Looked up already when the request came by the early path (repeated_answer below).
+        question, found = getattr(request, "answer_lookup", (None, None))
+        if question is None and answer_cache.usable():
+            question = answer_cache.question_of(
+                request.query_params, get_language(), request.build_absolute_uri("/")
+            )
+            if question is not None:
+                found = answer_cache.lookup(
+                    counter, throttle.duration + 1 if counter else 0, *question
+                )
         if found is None:  # the database path: throttle, data version, Django cache
             if counter is not None and not throttle.allow_request(request, self):
                 self.throttled(request, throttle.wait())
@@ -234,13 +246,81 @@ class EligibilityView(ConditionalGetMixin, EligibilityAnswerView):
             data = render_answer(answer, request)
             body = JSONRenderer().render(answer_cache.template(data, answer.as_of))
             answer_cache.store(version, key, (answer.holds_from, answer.holds_until), body)
-        stamp, last_modified = answer_cache.decode(version)
-        etag = quote_etag(
-            hashlib.sha256(json.dumps([stamp, key, day.isoformat()]).encode()).hexdigest()[:32]
-        )
+        etag, last_modified = _validators(version, key, day)
         if self._not_modified(request, etag, last_modified):
             return self._decorate(
                 Response(status=status.HTTP_304_NOT_MODIFIED), etag, last_modified
             )
         response = HttpResponse(answer_cache.fill(body, day), content_type="application/json")
         return self._decorate(response, etag, last_modified)
+
+
+def _validators(version: str, key: str, day: dt.date) -> tuple[str, dt.datetime | None]:
+    """The answer's ETag (the data version, the question, the day) and Last-Modified."""
+    stamp, last_modified = answer_cache.decode(version)
+    digest = hashlib.sha256(json.dumps([stamp, key, day.isoformat()]).encode()).hexdigest()
+    return quote_etag(digest[:32]), last_modified
+
+
+# --- The early path: a repeated question before the rest of the stack --------------------------
+
+# What an Accept header may name for the early path; anything else goes through DRF's content
+# negotiation (a 406 where it asks for what the API does not serve).
+_PLAIN_ACCEPT = frozenset({"*/*", "application/*", "application/json"})
+
+
+def _plain_query(request) -> bool:
+    """Every parameter named, given once and not empty, and JSON acceptable: what ApiView.initial
+    and the content negotiation would let through (anything else takes the full path, which
+    answers it)."""
+    for name, values in request.GET.lists():
+        if not name.strip() or len(values) != 1 or values[0] == "":
+            return False
+    accept = request.META.get("HTTP_ACCEPT")
+    if not accept:
+        return True
+    for media_range in accept.split(","):
+        kind, *params = (part.strip() for part in media_range.split(";"))
+        refused = any(p.replace(" ", "") in ("q=0", "q=0.0", "q=0.00", "q=0.000") for p in params)
+        if kind in _PLAIN_ACCEPT and not refused:
+            return True
+    return False
+
+
+def repeated_answer(request) -> HttpResponse | None:
+    """A repeated question without an API key, answered before DRF, the URL resolver and the
+    middleware an API read does not need (web.middleware.RepeatedAnswerMiddleware): the rate
+    limit, the data version and the answer in one Redis call (api.answer_cache), no query. None
+    when the full path must answer (a question not yet answered in its window, one over the rate
+    limit, a key, a malformed query); the lookup it made is left on the request, so the view
+    counts the request once and does not ask Redis again."""
+    if has_api_key(request) or not answer_cache.usable() or not _plain_query(request):
+        return None
+    question = answer_cache.question_of(
+        request.GET, get_language(), request.build_absolute_uri("/")
+    )
+    if question is None:
+        return None
+    throttle = ApiRateThrottle()
+    counter = throttle.counter(anonymous_client(request), None)
+    found = answer_cache.lookup(counter, throttle.duration + 1 if counter else 0, *question)
+    if found is None:
+        return None
+    request.answer_lookup = (question, found)
+    hits, version, body = found
+    if body is None or (counter is not None and hits > throttle.num_requests):
+        return None
+    etag, last_modified = _validators(version, *question)
+    response: HttpResponse
+    if ConditionalGetMixin._not_modified(request, etag, last_modified):
+        response = HttpResponseNotModified()
+    else:
+        response = HttpResponse(
+            answer_cache.fill(body, question[1]), content_type="application/json"
+        )
+    response["Allow"] = _ALLOW
+    return conditional_headers(response, etag, last_modified, private=False)
+
+
+# As DRF says it for the view (Django serves HEAD with get); tests/api/test_answer_early.py.
+_ALLOW = "GET, HEAD, OPTIONS"

@@ -78,6 +78,8 @@ MIDDLEWARE = [
     # First: links name the configured site, not the Host header (REGISTRY_SITE_URL).
     "registry.site_url.SiteUrlMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # A repeated eligibility question is answered here, before the rest (issue 23).
+    "web.middleware.RepeatedAnswerMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "api.middleware.ApiReadsSkipSessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",

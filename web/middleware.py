@@ -8,8 +8,13 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.core.signals import request_finished
+from django.middleware.clickjacking import XFrameOptionsMiddleware
+from django.middleware.common import CommonMiddleware
+from django.middleware.locale import LocaleMiddleware
+from django.urls import reverse
 
 from accounts import roles
+from api.eligibility import repeated_answer
 from api.services import hash_api_key
 from registry import replicas
 
@@ -39,10 +44,53 @@ class ContentSecurityPolicyMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        response = self.get_response(request)
+        return self.add_policy(request, self.get_response(request))
+
+    @staticmethod
+    def add_policy(request, response):
         if "Content-Security-Policy" not in response:
             response["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
         return response
+
+
+# --- A repeated eligibility question, early (issue 23) -------------------------------------------
+
+
+class RepeatedAnswerMiddleware:
+    """Right after the security middleware: a repeated eligibility question without an API key is
+    answered here (api.eligibility.repeated_answer: one Redis call, no query), before the URL
+    resolver, DRF and the middleware an API read does not need. Its response gets from the
+    middleware it skipped what they add to an API answer (the language, Content-Length, the
+    frame and content policies), through their own methods; tests/api/test_answer_early.py
+    compares it with the full stack's, header by header. Anything else goes down the stack."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        # What the skipped middleware add to a response, in the order they add it (the reverse
+        # of MIDDLEWARE's); the locale's request step sets the answer's language.
+        self.locale = LocaleMiddleware(get_response)
+        self.after = (
+            ContentSecurityPolicyMiddleware.add_policy,
+            XFrameOptionsMiddleware(get_response).process_response,
+            CommonMiddleware(get_response).process_response,
+            self.locale.process_response,
+        )
+        self.path = ""
+
+    def __call__(self, request):
+        if request.method == "GET" and request.path_info == (self.path or self._path()):
+            self.locale.process_request(request)
+            answer = repeated_answer(request)
+            if answer is not None:
+                response: Any = answer
+                for add in self.after:
+                    response = add(request, response)
+                return response
+        return self.get_response(request)
+
+    def _path(self) -> str:
+        self.path = reverse("api:eligibility")
+        return self.path
 
 
 # --- Where a request's reads go (registry.replicas), active only with DATABASE_REPLICA_URLS ---

@@ -12,8 +12,9 @@ that span the state may not yet have applied).
 The window runs from the latest change day on or before the date asked (open when none) to the
 day before the first change day after it (open when none). Any date inside gives the same
 verdict, reasons and conditions, only the date asked differs in their words; the answer cache
-serves every date of a known window as a repeated question. tests/accessions/test_windows.py
-proves it: the answer on every day of a window equals the answer on its first day.
+serves every date of a known window as a repeated question.
+tests/accessions/test_engine_differential.py proves it: the answer on every day of a window
+equals the answer on its first day.
 """
 
 from __future__ import annotations
@@ -70,3 +71,17 @@ def answer_window(on: dt.date, days: Iterable[dt.date | None]) -> Window:
     before = max((d for d in known if d <= on), default=None)
     after = min((d for d in known if d > on), default=None)
     return Window(before, after - dt.timedelta(days=1) if after is not None else None)
+
+
+def window_starts(days: Iterable[dt.date | None], around: dt.date, limit: int) -> list[dt.date]:
+    """A day inside every other window of the timeline the change days draw (the first day of
+    each; the day before the first change day for the window open at its start), nearest to
+    `around` first, at most `limit`: the dates that answer the rest of a question's timeline."""
+    known = sorted({d for d in days if d is not None})
+    starts = list(known)
+    if known and known[0] > dt.date.min:
+        starts.append(known[0] - dt.timedelta(days=1))
+    own = answer_window(around, known)
+    others = [d for d in starts if d not in own]
+    others.sort(key=lambda d: abs((d - around).days))
+    return others[:limit]

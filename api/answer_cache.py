@@ -47,7 +47,9 @@ QUESTION_PARAMETERS = frozenset({"product", "country", "port", "date", "establis
 _DAY = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
 # KEYS: the throttle counter ('' when no limit), the data version. ARGV: the counter's TTL, the
-# answers' prefix, the question's hash, the day asked (ordinal). Returns {hits, version, body}.
+# answers' prefix, the question's hash, the day asked (ordinal). Returns {hits, version, body,
+# known}: `known` is 1 when the question has answers for other windows (a recorded pair on a new
+# date), 0 when it has none.
 _LOOKUP_LUA = """
 local hits = 0
 if KEYS[1] ~= '' then
@@ -59,11 +61,12 @@ if not version then return {hits, false, false} end
 local base = ARGV[2] .. version .. ':' .. ARGV[3]
 local day = tonumber(ARGV[4])
 local found = redis.call('ZREVRANGEBYSCORE', base, day, '-inf', 'LIMIT', 0, 1)
-if #found == 0 then return {hits, version, false} end
+if #found == 0 then return {hits, version, false, redis.call('EXISTS', base)} end
 local sep = string.find(found[1], '|', 1, true)
 local last = string.sub(found[1], 1, sep - 1)
-if last ~= '' and tonumber(last) < day then return {hits, version, false} end
-return {hits, version, redis.call('GET', base .. ':' .. string.sub(found[1], sep + 1))}
+if last ~= '' and tonumber(last) < day then return {hits, version, false, 1} end
+local body = redis.call('GET', base .. ':' .. string.sub(found[1], sep + 1))
+return {hits, version, body, 1}
 """
 _CLIENT: list[Any] = []  # (client, script), made on first use in each process
 
@@ -119,8 +122,8 @@ def question_of(params: Any, language: str, site: str) -> tuple[str, dt.date] | 
 
 
 def lookup(counter: str | None, ttl: int, question: str, day: dt.date) -> tuple | None:
-    """One round trip: (hits, version or None, the answer's template or None); None when Redis
-    failed."""
+    """One round trip: (hits, version or None, the answer's template or None, whether the
+    question has answers for other windows); None when Redis failed."""
 
     def call():
         client, script = _client()
@@ -131,8 +134,8 @@ def lookup(counter: str | None, ttl: int, question: str, day: dt.date) -> tuple 
     found = redis_breaker.call(call, None)
     if found is None:
         return None
-    hits, version, body = found
-    return int(hits), version.decode() if version else None, body
+    hits, version, body, *known = found
+    return int(hits), version.decode() if version else None, body, bool(known and known[0])
 
 
 def template(data: dict[str, Any], on: dt.date) -> dict[str, Any]:
@@ -157,19 +160,23 @@ def fill(body: bytes, on: dt.date) -> bytes:
     return body.replace(PLACEHOLDER.encode(), on.isoformat().encode())
 
 
-def store(version: str, question: str, holds: tuple[dt.date | None, dt.date | None], body: bytes):
-    """Keep a rendered template for the window `holds` (one pipelined round trip)."""
-    first, last = holds
-    start = first.toordinal() if first else OPEN_START
-    member = f"{last.toordinal() if last else ''}|{start}"
+Holds = tuple[dt.date | None, dt.date | None]
+
+
+def store(version: str, question: str, answers: list[tuple[Holds, bytes]]):
+    """Keep rendered templates, each for its window (one pipelined round trip)."""
     base = f"{PREFIX}{version}:{question}"
     ttl = settings.API_ANSWER_CACHE_SECONDS
 
     def call():
         client, _script = _client()
         pipe = client.pipeline(transaction=False)
-        pipe.set(f"{base}:{start}", body, ex=ttl)
-        pipe.zadd(base, {member: start})
+        windows = {}
+        for (first, last), body in answers:
+            start = first.toordinal() if first else OPEN_START
+            windows[f"{last.toordinal() if last else ''}|{start}"] = start
+            pipe.set(f"{base}:{start}", body, ex=ttl)
+        pipe.zadd(base, windows)
         pipe.expire(base, ttl)
         pipe.execute()
 

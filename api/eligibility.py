@@ -7,6 +7,7 @@ import datetime as dt
 import hashlib
 import json
 import re
+from dataclasses import replace
 from typing import cast
 
 from django.http import HttpResponse, HttpResponseNotModified
@@ -26,8 +27,10 @@ from rest_framework.response import Response
 
 from accessions.eligibility.answer import (
     EligibilityAnswer,
+    EligibilityQuestion,
 )
-from accessions.eligibility.check import check_eligibility
+from accessions.eligibility.check import check_eligibility, check_eligibility_batch
+from accessions.windows import window_starts
 from api import answer_cache
 from api.auth import ApiRateThrottle, anonymous_client, has_api_key
 from api.base import (
@@ -178,16 +181,30 @@ class EligibilityAnswerView(ApiView):
         return HttpResponse(rendered, content_type="application/json")
 
     @staticmethod
-    def answer(request) -> EligibilityAnswer:
+    def question(request) -> EligibilityQuestion:
+        """The question asked, validated (a 400 naming the parameter when it is not)."""
         question = EligibilityInputSerializer(data=request.query_params)
         question.is_valid(raise_exception=True)
         data = question.validated_data
-        return check_eligibility(
+        return EligibilityQuestion(
             product=data["product"],
             country=data["country"],
             port=data["port"],
             on=data["date"] or timezone.localdate(),
             establishment=data["establishment"],
+        )
+
+    def answer(self, request) -> EligibilityAnswer:
+        return self.check(self.question(request))
+
+    @staticmethod
+    def check(asked: EligibilityQuestion) -> EligibilityAnswer:
+        return check_eligibility(
+            product=asked.product,
+            country=asked.country,
+            port=asked.port,
+            on=asked.on,
+            establishment=asked.establishment,
         )
 
 
@@ -235,17 +252,14 @@ class EligibilityView(ConditionalGetMixin, EligibilityAnswerView):
             if counter is not None and not throttle.allow_request(request, self):
                 self.throttled(request, throttle.wait())
             return super().get(request, *args, **kwargs)
-        hits, version, body = found
+        hits, version, body, known = found
         if counter is not None and hits > throttle.num_requests:
             self.throttled(request, throttle.wait())
         key, day = cast(tuple[str, dt.date], question)
         if body is None:
             if version is None:
                 version = answer_cache.version_from_database()
-            answer = self.answer(request)
-            data = render_answer(answer, request)
-            body = JSONRenderer().render(answer_cache.template(data, answer.as_of))
-            answer_cache.store(version, key, (answer.holds_from, answer.holds_until), body)
+            body = self._answered(request, version, key, timeline=known)
         etag, last_modified = _validators(version, key, day)
         if self._not_modified(request, etag, last_modified):
             return self._decorate(
@@ -253,6 +267,35 @@ class EligibilityView(ConditionalGetMixin, EligibilityAnswerView):
             )
         response = HttpResponse(answer_cache.fill(body, day), content_type="application/json")
         return self._decorate(response, etag, last_modified)
+
+    def _answered(self, request, version: str, key: str, *, timeline: bool) -> bytes:
+        """Answer the question and keep the answer for its window. A question already answered
+        for another window (a recorded pair on a new date) gets the rest of its timeline
+        answered in the same go (one more batch of the engine, TIMELINE_WINDOWS at most), so
+        every later date of it is a repeated question; a question never asked pays only its
+        own window."""
+        asked = self.question(request)
+        answer = self.check(asked)
+        answers = [answer]
+        if timeline:
+            days = window_starts(answer.change_days, answer.as_of, TIMELINE_WINDOWS)
+            others = check_eligibility_batch([replace(asked, on=d) for d in days])
+            answers += [a for a in others if isinstance(a, EligibilityAnswer)]
+        rendered = [
+            (
+                (each.holds_from, each.holds_until),
+                JSONRenderer().render(
+                    answer_cache.template(render_answer(each, request), each.as_of)
+                ),
+            )
+            for each in answers
+        ]
+        answer_cache.store(version, key, rendered)
+        return rendered[0][1]
+
+
+# The most windows of a question's timeline answered at once (the nearest to the date asked).
+TIMELINE_WINDOWS = 32
 
 
 def _validators(version: str, key: str, day: dt.date) -> tuple[str, dt.datetime | None]:
@@ -307,7 +350,7 @@ def repeated_answer(request) -> HttpResponse | None:
     if found is None:
         return None
     request.answer_lookup = (question, found)
-    hits, version, body = found
+    hits, version, body, _known = found
     if body is None or (counter is not None and hits > throttle.num_requests):
         return None
     etag, last_modified = _validators(version, *question)

@@ -169,6 +169,8 @@ class EligibilityAnswer:
     # from `holds_from` to `holds_until`, both included; None is open.
     holds_from: dt.date | None = None
     holds_until: dt.date | None = None
+    # The change days the window was drawn from (every dated record the answer read).
+    change_days: list[dt.date] = field(default_factory=list)
     # The kind asked about when a broader entry covers it (accessions.eligibility.kinds).
     covered_kind: Any = None
 

@@ -93,6 +93,7 @@ def check_eligibility_batch(
         covered_kind_add(answer, resolution)  # "covered by a broader entry" (issue 24)
         window = answer_window(question.on, records.days)
         answer.holds_from, answer.holds_until = window.starts, window.ends
+        answer.change_days = records.days
         results.append(answer)
     return results
 

@@ -83,6 +83,22 @@ def test_a_new_date_inside_a_known_window_is_a_repeated_question(seeds, api, red
     assert served["permalink"].endswith(f"date={other.isoformat()}")
 
 
+def test_a_pair_asked_in_a_second_window_gets_its_whole_timeline(seeds, api, redis_calls):
+    """A question never asked pays for its own window only; asked again in another window (a
+    recorded pair on a new date), the rest of its timeline is answered with it, so every other
+    date is then a repeated question, with the engine's own answer for that date."""
+    pair = {"product": "beef", "country": "KZ"}
+    api.get(URL, {**pair, "date": "2024-05-01"})
+    _response, queries, _calls = _cost(api, {**pair, "date": "2020-03-01"}, redis_calls)
+    assert queries > 0  # not answered with the first question
+    for day in ("2000-01-01", "2010-06-01", "2014-06-01", "2019-06-01", "2022-06-01", "2031-01-01"):
+        response, queries, calls = _cost(api, {**pair, "date": day}, redis_calls)
+        assert (queries, calls) == (0, ["EVALSHA"]), day
+        expected = check_eligibility(product="beef", country="KZ", on=dt.date.fromisoformat(day))
+        served = response.json()
+        assert served == {**render_answer(expected), "permalink": served["permalink"]}, day
+
+
 def test_a_write_through_django_is_never_answered_from_the_cache(seeds, api):
     from accessions.models import AccessState, MarketAccess
 

@@ -133,7 +133,20 @@ if "postgresql" in DATABASES["default"]["ENGINE"]:
     # No JIT compilation (issue 23): the eligibility statement's correlated subqueries inflate its
     # cost estimate past jit_above_cost for a batch, and PostgreSQL then spent ~12 s compiling a
     # statement that runs in ~0.1 s. A libpq option: set at connect time, no round trip.
-    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
+    # One plan per prepared statement, kept (plan_cache_mode): the statements the process
+    # prepares (registry.sql.server_bound: the resolver and records.sql) are fixed texts over
+    # array parameters, and by default PostgreSQL planned records.sql anew at every execution
+    # (its generic plan's estimate, inflated by the correlated subqueries, never won): 3.5 ms of
+    # planning for 1.2 ms of execution at 20,000 products (bench/RESULTS.md, 2026-12-07).
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "options", "-c jit=off -c plan_cache_mode=force_generic_plan"
+    )
+    # psycopg prepares a statement a connection runs for the fifth time, where the cursor binds
+    # on the server (registry.sql.server_bound; Django's own cursors bind on the client and are
+    # never prepared). Django turns preparing off unless this is set; off again with
+    # DATABASE_PREPARED_STATEMENTS=0 behind a PgBouncer older than 1.21 (README, "Scaling").
+    if env.bool("DATABASE_PREPARED_STATEMENTS", default=True):
+        DATABASES["default"]["OPTIONS"].setdefault("prepare_threshold", 5)
 # Persistent connections by default, with a health check before a kept connection is reused.
 # gunicorn's sync workers (and Celery's prefork children) serve one request (task) at a time, so
 # one kept connection per process is exactly what a pool would hold, without psycopg_pool and
@@ -169,6 +182,13 @@ for _alias, _url in zip(DATABASE_REPLICA_ALIASES, DATABASE_REPLICA_URLS, strict=
     DATABASES[_alias].setdefault("OPTIONS", {}).setdefault(
         "connect_timeout", env.int("DATABASE_REPLICA_CONNECT_TIMEOUT", default=2)
     )
+    # The primary's session options (no JIT, kept plans, prepared statements): a replica runs the
+    # same statements.
+    for _option in ("options", "prepare_threshold"):
+        if _option in DATABASES["default"].get("OPTIONS", {}):
+            DATABASES[_alias]["OPTIONS"].setdefault(
+                _option, DATABASES["default"]["OPTIONS"][_option]
+            )
 DATABASE_ROUTERS = ["registry.replicas.ReplicaRouter"] if DATABASE_REPLICA_URLS else []
 if DATABASE_REPLICA_URLS:
     # Sets each request's read scope; after authentication, which it asks about the user.

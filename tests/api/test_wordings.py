@@ -274,3 +274,27 @@ def test_the_hs_tree_in_the_api_and_its_schema(seeded, api):
     assert {"/api/v1/hs/", "/api/v1/hs/{code}/"} <= set(schema["paths"])
     answer = schema["components"]["schemas"]["EligibilityAnswer"]["properties"]
     assert "covered_by" in answer
+
+
+# --- Issue 24: search ranks what the checker answers first, a kind's covering product too -------
+
+SEARCH_KIND_WORDINGS = sorted(
+    {wording for wording, _country in KIND_WORDINGS}
+    | {"apricot", "杏", "абрикос", "dried oleaster"}
+)
+
+
+@pytest.mark.parametrize("wording", SEARCH_KIND_WORDINGS)
+def test_search_lists_the_products_a_kind_word_names_first(seeded, client, wording):
+    """The product of the word itself first, then a product covering it as a kind (or its dried
+    form), then whatever else the words are near: "dried melon" lists Dried melon, then Dried
+    fruits (which covers it); "dried apricots" lists Dried fruits first; "apricot" Fresh
+    apricots, then Dried fruits (dried apricot)."""
+    resolution = product_resolve(wording)
+    own, covering = resolution.slugs, [p.slug for p in resolution.covering]
+    assert own, resolution
+    html = client.get("/search/", {"q": wording}).content.decode()
+    listed = html.split('id="products-heading"', 1)[1].split("</section>", 1)[0]
+    slugs = [part.split("/", 1)[0] for part in listed.split('href="/products/')[1:]]
+    assert set(slugs[: len(own)]) == set(own), slugs
+    assert slugs[len(own) : len(own) + len(covering)] == covering, slugs

@@ -210,17 +210,7 @@ def product_resolve_many(identifiers: Iterable[str]) -> dict[str, ProductResolut
     identifier as given. The rule is `product_match_reason`, the twin of the SQL."""
     given = {ident: normalise_identifier(ident) for ident in identifiers}
     idents = {ident for ident in given.values() if ident}
-    dried = {ident: dried_forms(ident) for ident in idents if _needs_stage_two(ident)}
-    # A UNION of index probes (as `product_ids_matching`), not an OR across joined aliases and
-    # keys with DISTINCT, which scanned every product (~50 ms at 20,000 products; issue 13); its
-    # SQL is written once, and its rows are read as plain tuples (building and compiling the
-    # probes' querysets was a third of a new question's time; issue 13). The dried forms of
-    # every word ride in the same statement.
-    products, keys = _stage_one(idents | {form for forms in dried.values() for form in forms})
-    matcher = _StageOne(products, keys)
-    resolved: dict[str, ProductResolution] = {}
-    for ident in idents:
-        resolved[ident] = matcher.resolve(ident, dried.get(ident, []))
+    resolved = _resolve_stage_one(idents)
     unmatched = [i for i in idents if not resolved[i].candidates and _needs_stage_two(i)]
     if unmatched:
         rows = close_keys(unmatched)
@@ -230,6 +220,27 @@ def product_resolve_many(identifiers: Iterable[str]) -> dict[str, ProductResolut
             resolved[ident] = rank_close(ident, close[ident], near)
     _load_kinds(resolved.values())
     return {raw: resolved.get(ident, ProductResolution(ident)) for raw, ident in given.items()}
+
+
+def product_resolve_exact(identifier: str) -> ProductResolution:
+    """What an identifier names exactly (stage one of `product_resolve`: names, aliases, slugs,
+    HS codes and headings, covered kinds, dried forms), in one statement; no close words, and a
+    covered kind is left as its id. Search ranks these products first, the resolver's own
+    candidates above the products that cover the word as a kind."""
+    ident = normalise_identifier(identifier)
+    return _resolve_stage_one({ident})[ident] if ident else ProductResolution(ident)
+
+
+def _resolve_stage_one(idents: set[str]) -> dict[str, ProductResolution]:
+    dried = {ident: dried_forms(ident) for ident in idents if _needs_stage_two(ident)}
+    # A UNION of index probes (as `product_ids_matching`), not an OR across joined aliases and
+    # keys with DISTINCT, which scanned every product (~50 ms at 20,000 products; issue 13); its
+    # SQL is written once, and its rows are read as plain tuples (building and compiling the
+    # probes' querysets was a third of a new question's time; issue 13). The dried forms of
+    # every word ride in the same statement.
+    products, keys = _stage_one(idents | {form for forms in dried.values() for form in forms})
+    matcher = _StageOne(products, keys)
+    return {ident: matcher.resolve(ident, dried.get(ident, [])) for ident in idents}
 
 
 class _StageOne:

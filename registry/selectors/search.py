@@ -5,8 +5,10 @@ On PostgreSQL, names are also matched by trigram word similarity (pg_trgm, `%>` 
 indexes, ranked by `word_similarity`): it tolerates typos ("whaet", "пшиница") in every script
 without a per-language dictionary, which full-text search would need for Chinese (no word
 boundaries). Substring matching finds Chinese names and HS prefixes. The embedded SQLite mode
-matches substrings only (the README says so). Whatever `product_resolve` finds for a query is
-always among the results, first.
+matches substrings only (the README says so). Whatever `product_resolve` names exactly for a
+query is always among the results, first (its stage one, `product_resolve_exact`, asked once):
+the products it names, then those that cover the words as a kind ("dried melon": Dried melon,
+then Dried fruits, which lists dried melon among its kinds).
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ from registry.models import AliasKind, Product, ProductAlias
 from registry.selectors import trigram
 from registry.selectors.hs_codes import hs_prefix, hs_prefix_arms
 from registry.selectors.resolution import normalise_identifier
-from registry.selectors.resolver import identifier_probes, product_resolve
+from registry.selectors.resolver import product_resolve, product_resolve_exact
 
 NAME_FIELDS = ("name_en", "name_zh", "name_ru", "slug")
 CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
@@ -50,6 +52,9 @@ LATIN = re.compile(r"[A-Za-z0-9]")
 MAX_MATCHES = 200
 # Room for the resolver's own matches (an identifier names a handful of products at most).
 EXACT_MATCHES_KEPT = 50
+# How a product found ranks (`exact`): named by the words (the resolver's candidates), covering
+# them as a kind (the resolver's `covering`), or only near them.
+NAMED, COVERING, NEAR = 2, 1, 0
 
 
 def product_api_list() -> QuerySet[Product]:
@@ -167,61 +172,70 @@ def product_search(query: str) -> ProductSearch:
     prefix, typos tolerated on PostgreSQL; what `product_resolve` finds comes first."""
     query = normalise_identifier(query)
     prefix = hs_prefix(query)
+    levels = exact_levels(query)
     if not prefix and trigram.trigram_available():
-        return _ranked_search(query)
+        return _ranked_search(query, levels)
     arms = hs_prefix_arms(prefix) if prefix else _substring_arms(query)
-    # One statement: the forgiving arms, and the resolver's own probes flagged, so whatever the
-    # resolver names is always listed, and first.
-    flagged = [arm.annotate(exact=Value(0)) for arm in arms]
-    flagged += [probe.annotate(exact=Value(1)) for probe in identifier_probes(query)]
-    union = flagged[0].union(*flagged[1:]).order_by("-exact")
-    rows = list(union.values_list("pk", "exact")[: MAX_MATCHES + EXACT_MATCHES_KEPT + 1])
-    exact = [pk for pk, flag in rows if flag]
-    found = list(dict.fromkeys(pk for pk, flag in rows if not flag))
-    if not rows and not prefix:
+    # One statement for the forgiving arms; the resolver's matches are listed whatever they find.
+    union = arms[0].union(*arms[1:])
+    rows = [pk for row in union[: MAX_MATCHES + EXACT_MATCHES_KEPT + 1] for pk in row.values()]
+    found = list(dict.fromkeys(rows))
+    if not rows and not levels and not prefix:
         # Nothing by substring: the resolver's close words (typos, plurals, words of a longer
         # name), the same on SQLite and PostgreSQL ("mazie" -> maize).
         found = [p.pk for p in product_resolve(query).candidates]
     truncated = len(found) > MAX_MATCHES
-    products = _flagged(exact, found[:MAX_MATCHES])
+    products = _flagged(levels, found[:MAX_MATCHES])
     if prefix:
         return ProductSearch(products.order_by("-exact", "hs_code", "name_en"), truncated)
     return ProductSearch(products.order_by("-exact", "name_en"), truncated)
 
 
-def _flagged(exact: list[int], found: list[int]) -> QuerySet:
-    """The products listed, `exact` (the resolver's) flagged 1."""
-    return Product.objects.filter(pk__in={*exact, *found}).annotate(
-        exact=Case(When(pk__in=exact or [0], then=Value(1)), default=Value(0))
+def exact_levels(query: str) -> dict[int, int]:
+    """What the resolver names exactly for `query` (stage one, one statement), by product id:
+    NAMED for its candidates, COVERING for the products that cover the words as a kind."""
+    resolution = product_resolve_exact(query)
+    levels = dict.fromkeys((p.pk for p in resolution.covering), COVERING)
+    levels.update(dict.fromkeys((p.pk for p in resolution.candidates), NAMED))
+    return levels
+
+
+def _flagged(levels: dict[int, int], found: list[int]) -> QuerySet:
+    """The products listed, each flagged (`exact`) with its level in `levels`, NEAR if none."""
+    # A When for each level even when no product is at it: a CASE without WHEN is a constant,
+    # which an ORDER BY inside a subquery (the search page's `product__in`) cannot name.
+    cases = [
+        When(pk__in=[pk for pk, at in levels.items() if at == level] or [0], then=Value(level))
+        for level in (NAMED, COVERING)
+    ]
+    return Product.objects.filter(pk__in={*levels, *found}).annotate(
+        exact=Case(*cases, default=Value(NEAR))
     )
 
 
-def _ranked_search(query: str) -> ProductSearch:
+def _ranked_search(query: str, levels: dict[int, int]) -> ProductSearch:
     """PostgreSQL: one statement reads each arm's best `MAX_MATCHES + 1` rows with their word
-    similarity, and the resolver's own matches flagged; a product ranks by its best similarity in
-    any arm, and ties by English name. Ranking only the rows the arms keep spares computing the
-    similarity of the thousands of products a vague query matches (issue 13)."""
+    similarity; the resolver's matches (`levels`) come first, then a product ranks by its best
+    similarity in any arm, and ties by English name. Ranking only the rows the arms keep spares
+    computing the similarity of the thousands of products a vague query matches (issue 13)."""
     arms = _similar_arms(query, MAX_MATCHES + 1)
-    arms += [
-        probe.annotate(score=Value(0.0, output_field=FloatField()), exact=Value(1))
-        for probe in identifier_probes(query)
-    ]
     with trigram.ranking_settings():
         rows = list(arms[0].union(*arms[1:], all=True))
-    exact = list(dict.fromkeys(pk for pk, _score, flag in rows if flag))
-    scores: dict[int, float] = {}
+    exact = list(levels)
+    scores: dict[int, float] = dict.fromkeys(exact, 0.0)
     for pk, score, _flag in rows:
         scores[pk] = max(score, scores.get(pk, 0.0))
-    found = sorted((pk for pk in scores if pk not in exact), key=scores.__getitem__, reverse=True)
-    if not rows:
+    found = sorted((pk for pk in scores if pk not in levels), key=scores.__getitem__, reverse=True)
+    if not rows and not levels:
         # Nothing by substring or trigram: the resolver's close words (typos, plurals, words of
         # a longer name) ranked by their similarity to the query ("mazie" -> maize).
         found = [p.pk for p in product_resolve(query).candidates]
-        ranked = _flagged([], found).annotate(rank=_similarity_rank(query))
+        ranked = _flagged({}, found).annotate(rank=_similarity_rank(query))
         return ProductSearch(ranked.order_by("-rank", "name_en"), False)
     truncated = len(found) > MAX_MATCHES
     exact, found = exact[:EXACT_MATCHES_KEPT], found[:MAX_MATCHES]
     kept = [*exact, *found]
+    levels = {pk: levels[pk] for pk in exact}
     # The scores travel as one JSON object (a binary-searched key per row), not a CASE per id.
     rank = Func(
         Value(json.dumps({str(pk): scores[pk] for pk in kept})),
@@ -230,7 +244,7 @@ def _ranked_search(query: str) -> ProductSearch:
         template="((%(expressions)s)::float)",
         output_field=FloatField(),
     )
-    ranked = _flagged(exact, found).annotate(rank=rank)
+    ranked = _flagged(levels, found).annotate(rank=rank)
     return ProductSearch(ranked.order_by("-exact", "-rank", "name_en"), truncated)
 
 

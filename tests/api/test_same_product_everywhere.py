@@ -73,18 +73,9 @@ def test_the_bulk_check_finds_the_product_the_resolver_names(named):
     assert wrong == []
 
 
-def _through_a_kind(ident: str) -> bool:
-    """The resolver names a product through a kind it covers (issue 24); search does not rank
-    covering products first yet (a known gap, noted on issue 24)."""
-    resolution = product_resolve(ident)
-    return bool(resolution.kinds or resolution.covering)
-
-
 def test_search_lists_the_products_the_resolver_names_first(named):
     wrong = []
     for ident, slugs in named.items():
-        if _through_a_kind(ident):
-            continue
         results = search(query=ident, filters=SearchFilters(), pages={}, today=TODAY)
         listed = [product.slug for product in results.products.object_list]
         if sorted(listed[: len(slugs)]) != sorted(slugs):
@@ -95,8 +86,6 @@ def test_search_lists_the_products_the_resolver_names_first(named):
 def test_the_api_product_search_includes_the_products_the_resolver_names(api, named):
     wrong = []
     for ident, slugs in named.items():
-        if _through_a_kind(ident):
-            continue
         response = api.get("/api/v1/products/", {"q": ident, "page_size": 200})
         listed = {row["slug"] for row in response.json()["results"]}
         if response.status_code != 200 or not set(slugs) <= listed:

@@ -104,12 +104,18 @@ def test_bulk_lines_give_the_same_products_and_candidates(seeded, keyed_api):
 def test_the_same_wordings_give_the_same_answers_on_sqlite(tmp_path):
     """The part that differs between the databases is the resolver (trigram and full-text search
     on PostgreSQL, their Python twins on SQLite): every wording through it, through bulk (the
-    API and the engine, one request for all) and every country name. The pages and the issue-24
-    tests above read the same resolver and are not repeated on SQLite."""
+    API and the engine, one request for all) and every country name. Issue 24 must hold in both
+    modes, and search (substrings on SQLite, trigrams on PostgreSQL) and the HS tree differ too:
+    its tests below (kinds, suggestions, countries in search, search's ranking, the tree) run
+    here as well. The issue-10 page test reads the same resolver and is not repeated."""
     assert connection.vendor == "postgresql"  # this run; the subprocess is the embedded mode
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL"}}
     env.update(DATABASE_URL=f"sqlite:///{tmp_path / 'wordings.sqlite3'}", WORDINGS_ON_SQLITE="1")
-    backend_dependent = "resolver_and_its_batch_twin or bulk_lines_give or countries_by_code"
+    backend_dependent = (
+        "resolver_and_its_batch_twin or bulk_lines_give or countries_by_code or a_kind "
+        "or fresh_and_a_dried or covered_by_note or suggestion_is_a_suggestion "
+        "or search_finds_a_country or hs_tree or search_lists_the_products"
+    )
     done = subprocess.run(
         [
             sys.executable,
@@ -130,7 +136,8 @@ def test_the_same_wordings_give_the_same_answers_on_sqlite(tmp_path):
     )
     assert done.returncode == 0, done.stdout[-4000:]
     passed = int(done.stdout.rsplit(" passed", 1)[0].rsplit(maxsplit=1)[-1])
-    assert passed >= len(ALL) + len(COUNTRY_WORDINGS) + 1, done.stdout[-500:]
+    issue_24 = len(KIND_WORDINGS) + 3 * len(SUGGESTION_WORDINGS) + len(SEARCH_KIND_WORDINGS)
+    assert passed >= len(ALL) + len(COUNTRY_WORDINGS) + 1 + issue_24, done.stdout[-500:]
 
 
 # --- Issue 24: kinds inside entries ---------------------------------------------------------------
@@ -274,3 +281,27 @@ def test_the_hs_tree_in_the_api_and_its_schema(seeded, api):
     assert {"/api/v1/hs/", "/api/v1/hs/{code}/"} <= set(schema["paths"])
     answer = schema["components"]["schemas"]["EligibilityAnswer"]["properties"]
     assert "covered_by" in answer
+
+
+# --- Issue 24: search ranks what the checker answers first, a kind's covering product too -------
+
+SEARCH_KIND_WORDINGS = sorted(
+    {wording for wording, _country in KIND_WORDINGS}
+    | {"apricot", "杏", "абрикос", "dried oleaster"}
+)
+
+
+@pytest.mark.parametrize("wording", SEARCH_KIND_WORDINGS)
+def test_search_lists_the_products_a_kind_word_names_first(seeded, client, wording):
+    """The product of the word itself first, then a product covering it as a kind (or its dried
+    form), then whatever else the words are near: "dried melon" lists Dried melon, then Dried
+    fruits (which covers it); "dried apricots" lists Dried fruits first; "apricot" Fresh
+    apricots, then Dried fruits (dried apricot)."""
+    resolution = product_resolve(wording)
+    own, covering = resolution.slugs, [p.slug for p in resolution.covering]
+    assert own, resolution
+    html = client.get("/search/", {"q": wording}).content.decode()
+    listed = html.split('id="products-heading"', 1)[1].split("</section>", 1)[0]
+    slugs = [part.split("/", 1)[0] for part in listed.split('href="/products/')[1:]]
+    assert set(slugs[: len(own)]) == set(own), slugs
+    assert slugs[len(own) : len(own) + len(covering)] == covering, slugs

@@ -11,7 +11,6 @@ from django.test.utils import CaptureQueriesContext
 from registry.models import Product
 from registry.selectors import search as catalogue_search
 from registry.selectors import trigram
-from registry.selectors.resolver import product_ids_matching
 from registry.selectors.search import product_search
 from tests.factories import ProductAliasFactory, ProductFactory
 
@@ -32,15 +31,16 @@ def _catalogue() -> None:
 
 def _full_ranking(query: str, found: list[Product]) -> list[str]:
     """The ranking before issue 13: every product's similarity over its three names and best
-    alias, computed for each match; the resolver's matches first, then ties by English name."""
-    exact = set(product_ids_matching(query).values_list("pk", flat=True))
+    alias, computed for each match; the resolver's matches first (issue 24: what it names, then
+    what covers the words as a kind), then ties by English name."""
+    levels = catalogue_search.exact_levels(query)
     with trigram.similarity_threshold():
         ranked = (
             Product.objects.filter(pk__in=[p.pk for p in found])
             .annotate(rank=catalogue_search._similarity_rank(query))
             .values_list("pk", "rank", "name_en")
         )
-        rows = sorted(ranked, key=lambda r: (r[0] not in exact, -r[1], r[2]))
+        rows = sorted(ranked, key=lambda r: (-levels.get(r[0], 0), -r[1], r[2]))
     return [name for _pk, _rank, name in rows]
 
 

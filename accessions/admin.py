@@ -16,7 +16,12 @@ from accessions import models
 from accessions.lists import ACCESS
 from accessions.services import expiry
 from accessions.services.import_specs import STATES_COLUMN
-from registry.admin import PROVENANCE_FIELDSET, PROVENANCE_FILTERS, ProvenanceAdmin
+from registry.admin import (
+    NOTE_TRANSLATIONS_FIELDSET,
+    PROVENANCE_FIELDSET,
+    PROVENANCE_FILTERS,
+    ProvenanceAdmin,
+)
 from registry.errors import DomainError
 from registry.provenance import PROVENANCE_FIELDS
 
@@ -139,6 +144,7 @@ class AccessStateAdmin(ProvenanceAdmin):
             },
         ),
         PROVENANCE_FIELDSET,
+        NOTE_TRANSLATIONS_FIELDSET,
     )
 
     def get_queryset(self, request):
@@ -156,6 +162,7 @@ class AccessionAdmin(ProvenanceAdmin):
     fieldsets = (
         (None, {"fields": ("market_access", "year", "event", "basis")}),
         PROVENANCE_FIELDSET,
+        NOTE_TRANSLATIONS_FIELDSET,
     )
 
 

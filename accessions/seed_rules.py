@@ -72,4 +72,7 @@ OPTIONAL_COLUMNS = frozenset(
 TRANSLATED_ACCESS = (
     "conditions_zh conditions_ru public_note_zh public_note_ru translated_by_registry"
 )
-TRANSLATED_CONDITION = "text_zh text_ru translated_by_registry"
+TRANSLATED_CONDITION = "text_zh text_ru public_note_zh public_note_ru translated_by_registry"
+# The public note in the other two languages, on the other records that carry one (ports and their
+# regimes and sites, reported figures, regulations, legal states, accessions).
+TRANSLATED_NOTE = "public_note_zh public_note_ru translated_by_registry"

@@ -22,7 +22,7 @@ from accessions.models import (
     MarketAccess,
     RegistrationRegime,
 )
-from accessions.seed_rules import TRANSLATED_ACCESS, TRANSLATED_CONDITION
+from accessions.seed_rules import TRANSLATED_ACCESS, TRANSLATED_CONDITION, TRANSLATED_NOTE
 from registry.models import (
     Country,
     CountryAlias,
@@ -245,16 +245,16 @@ SPECS: list[Spec] = [
          optional=True),
     Spec("ports.csv", Port, ("code",),
          "code name_en name_pinyin name_zh name_ru counterpart_port green_channel_precision "
-         f"green_channel_source green_channel_confidence location {PROVENANCE}",
+         f"green_channel_source green_channel_confidence location {PROVENANCE} {TRANSLATED_NOTE}",
          {"facing_country": COUNTRY, "road": boolean, "rail": boolean, "air": boolean,
           "green_channel_since": optional_date}),
     Spec("port_regimes.csv", PortRegime, ("port", "regime", "valid_from"),
-         f"regime valid_from_precision {PROVENANCE}",
+         f"regime valid_from_precision {PROVENANCE} {TRANSLATED_NOTE}",
          {"port": PORT, "valid_from": required_date, "valid_until": optional_date,
           "is_pilot": boolean},
          ignored=("valid_until_precision",)),
     Spec("supervision_sites.csv", SupervisionSite, ("port", "kind"),
-         f"kind valid_from_precision {PROVENANCE}",
+         f"kind valid_from_precision {PROVENANCE} {TRANSLATED_NOTE}",
          {"port": PORT, "valid_from": optional_date}),
     Spec("site_counts.csv", ReportedSiteCount, ("kind", "area", "as_of"),
          f"kind area as_of_precision {PROVENANCE}",
@@ -263,7 +263,7 @@ SPECS: list[Spec] = [
     Spec("regulations.csv", Regulation, ("slug",),
          "slug code title_en title_ru title_zh title_original_language "
          "title_translated_by_registry kind adopted_by adopted_on_precision "
-         f"in_force_from_precision status scope {PROVENANCE}",
+         f"in_force_from_precision status scope {PROVENANCE} {TRANSLATED_NOTE}",
          {"adopted_on": optional_date, "in_force_from": optional_date,
           "in_force_until": optional_date},
          derived=jurisdiction,
@@ -298,7 +298,8 @@ SPECS: list[Spec] = [
     # Dated legal states recorded on their own (suspensions, restorations, revocations); the
     # protocol, start and end of each entry come from market_access.csv (access_states_sync).
     Spec("access_states.csv", AccessState, ("market_access", "kind", "starts_on"),
-         f"kind starts_on_precision limited_to instrument_kind instrument_ref {PROVENANCE}",
+         "kind starts_on_precision limited_to instrument_kind instrument_ref "
+         f"{PROVENANCE} {TRANSLATED_NOTE}",
          {"starts_on": optional_date},
          derived=lambda row: {"market_access": market_access_ref(row), "origin": "recorded"},
          ignored=("country", "product"), optional=True),
@@ -313,7 +314,8 @@ SPECS: list[Spec] = [
          {"valid_from": required_date, "valid_until": optional_date},
          derived=lambda row: {"market_access": market_access_ref(row)},
          ignored=("country", "product")),
-    Spec("accessions.csv", Accession, ("market_access", "year"), f"basis {PROVENANCE}",
+    Spec("accessions.csv", Accession, ("market_access", "year"),
+         f"basis {PROVENANCE} {TRANSLATED_NOTE}",
          {"year": required_int, "event": ref(DiplomaticEvent, "slug", "event", optional=True),
           "event_inferred": boolean},
          derived=lambda row: {"market_access": market_access_ref(row)},
@@ -329,7 +331,8 @@ SPECS: list[Spec] = [
          f"translated_by_registry {PROVENANCE}",
          {"country": COUNTRY, "reported_on": optional_date}, optional=True),
     Spec("reported_figures.csv", ReportedFigure, ("key",),
-         f"key metric qualifier as_of_precision label_en label_zh label_ru {PROVENANCE}",
+         "key metric qualifier as_of_precision label_en label_zh label_ru "
+         f"{PROVENANCE} {TRANSLATED_NOTE}",
          {"country": ref(Country, "iso2", "country", optional=True), "value": required_int,
           "as_of": optional_date}),
 ]

@@ -313,6 +313,9 @@ def entry_states(access: MarketAccess) -> list[dict[str, Any]]:
                 "instrument_ref": access.instrument_ref,
                 **provenance,
                 "public_note": access.public_note,
+                "public_note_zh": access.public_note_zh,
+                "public_note_ru": access.public_note_ru,
+                "translated_by_registry": access.translated_by_registry,
                 "note_written_on": access.public_note_written_on,
             }
         )

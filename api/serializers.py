@@ -193,6 +193,9 @@ class PortSerializer(serializers.ModelSerializer):
             "confidence",
             "is_illustrative",
             "public_note",
+            "public_note_zh",
+            "public_note_ru",
+            "translated_by_registry",
         ]
 
     @extend_schema_field(
@@ -256,6 +259,9 @@ class RegulationListSerializer(serializers.ModelSerializer):
             "confidence",
             "is_illustrative",
             "public_note",
+            "public_note_zh",
+            "public_note_ru",
+            "translated_by_registry",
         ]
 
 
@@ -440,6 +446,9 @@ class AccessionSerializer(serializers.ModelSerializer):
             "confidence",
             "is_illustrative",
             "public_note",
+            "public_note_zh",
+            "public_note_ru",
+            "translated_by_registry",
         ]
 
 

@@ -11,7 +11,7 @@ from pghistory.admin import EventsAdmin
 
 from registry import models
 from registry.history import history_supported
-from registry.provenance import PROVENANCE_FIELDS
+from registry.provenance import NOTE_TRANSLATION_FIELDS, PROVENANCE_FIELDS
 from registry.services import product_search_keys_refresh
 
 if TYPE_CHECKING:
@@ -21,6 +21,11 @@ if TYPE_CHECKING:
 PROVENANCE_FIELDSET: "tuple[StrOrPromise, _FieldOpts]" = (
     _("Provenance"),
     {"fields": PROVENANCE_FIELDS},
+)
+# The public note in Chinese and Russian, and which of them the registry translated (issue 22).
+NOTE_TRANSLATIONS_FIELDSET: "tuple[StrOrPromise, _FieldOpts]" = (
+    _("Public note in Chinese and Russian"),
+    {"fields": NOTE_TRANSLATION_FIELDS},
 )
 PROVENANCE_FILTERS = ("confidence", "is_illustrative")
 
@@ -215,6 +220,7 @@ class PortAdmin(ProvenanceAdmin):
             },
         ),
         PROVENANCE_FIELDSET,
+        NOTE_TRANSLATIONS_FIELDSET,
     )
 
 
@@ -242,6 +248,7 @@ class ReportedFigureAdmin(ProvenanceAdmin):
             },
         ),
         PROVENANCE_FIELDSET,
+        NOTE_TRANSLATIONS_FIELDSET,
     )
 
 

@@ -65,6 +65,28 @@ class Provenance(models.Model):
         ]
 
 
+class NoteTranslations(models.Model):
+    """The public note in the other two languages (issue 22), as the access rows keep it: the
+    English `public_note` is the registry's own wording; `translated_by_registry` names the
+    languages ("zh ru") whose text the registry translated itself (no official translation), and
+    pages say so beside the text (web_tags.translated)."""
+
+    public_note_zh = models.TextField(_("public note (Chinese)"), blank=True)
+    public_note_ru = models.TextField(_("public note (Russian)"), blank=True)
+    translated_by_registry = models.CharField(
+        _("translated by the registry"),
+        max_length=20,
+        blank=True,
+        help_text=_("Languages (zh, ru) whose text is the registry's translation, not official."),
+    )
+
+    class Meta:
+        abstract = True
+
+
+NOTE_TRANSLATION_FIELDS = ("public_note_zh", "public_note_ru", "translated_by_registry")
+
+
 PROVENANCE_FIELDS = (
     "source",
     "source_url",

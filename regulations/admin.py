@@ -1,6 +1,11 @@
 from django.contrib import admin
 
-from registry.admin import PROVENANCE_FIELDSET, PROVENANCE_FILTERS, ProvenanceAdmin
+from registry.admin import (
+    NOTE_TRANSLATIONS_FIELDSET,
+    PROVENANCE_FIELDSET,
+    PROVENANCE_FILTERS,
+    ProvenanceAdmin,
+)
 from regulations import models
 
 
@@ -61,6 +66,7 @@ class RegulationAdmin(ProvenanceAdmin):
             },
         ),
         PROVENANCE_FIELDSET,
+        NOTE_TRANSLATIONS_FIELDSET,
     )
 
 

@@ -95,6 +95,14 @@ REGULATIONS = ListFormat(
             public=False,
         ),
         Column("public_note", _("The reviewed note shown to the public."), kept=True),
+        Column("public_note_zh", _("The public note, in Chinese."), kept=True),
+        Column("public_note_ru", _("The public note, in Russian."), kept=True),
+        Column(
+            "translated_by_registry",
+            _("The languages whose text the registry translated itself (no official text)."),
+            _("language codes separated by spaces"),
+            "zh ru",
+        ),
         Column(
             "title_translated_by_registry",
             _("The languages whose title the registry translated itself (no official title)."),

@@ -11,7 +11,7 @@ from registry.constraints import choices_constraint, validity_constraint
 from registry.history import tracked
 from registry.localize import localized, localized_with_language
 from registry.models import Country, Product, Union
-from registry.provenance import DatePrecision, Provenance
+from registry.provenance import DatePrecision, NoteTranslations, Provenance
 
 
 class Topic(models.Model):
@@ -64,7 +64,7 @@ class RegulationStatus(models.TextChoices):
 
 
 @tracked()
-class Regulation(Provenance):
+class Regulation(Provenance, NoteTranslations):
     """A foreign regulation or standard. Its jurisdiction is one country or one union/body."""
 
     slug = models.SlugField(_("slug"), max_length=100, unique=True)

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from registry.constraints import choices_constraint, validity_constraint
 from registry.history import history_meta, tracked
 from registry.models import Country, Port, Product, SiteKind
-from registry.provenance import DatePrecision, Provenance
+from registry.provenance import DatePrecision, NoteTranslations, Provenance
 
 
 class AccessStatus(models.TextChoices):
@@ -235,7 +235,7 @@ class StateOrigin(models.TextChoices):
 
 
 @tracked()
-class AccessState(Provenance):
+class AccessState(Provenance, NoteTranslations):
     """One dated legal state of an access entry (valid time). The state on a date is the latest
     state starting on or before it; a state with no start date known comes before every dated
     one. `limited_to` narrows a state to listed zones, regions or establishments (a partial
@@ -319,7 +319,7 @@ class ConditionKind(models.TextChoices):
 
 
 @tracked()
-class AccessCondition(Provenance):
+class AccessCondition(Provenance, NoteTranslations):
     """A condition of an access entry with its own validity and instrument.
 
     A condition that a later instrument added (e.g. the FMD-free zones of GACC & MARA 2024 No.20
@@ -335,12 +335,8 @@ class AccessCondition(Provenance):
     text = models.TextField(_("condition"))
     text_zh = models.TextField(_("condition (Chinese)"), blank=True)
     text_ru = models.TextField(_("condition (Russian)"), blank=True)
-    translated_by_registry = models.CharField(
-        _("translated by the registry"),
-        max_length=20,
-        blank=True,
-        help_text=_("Languages (zh, ru) whose text is the registry's translation, not official."),
-    )
+    # The public note in zh/ru and `translated_by_registry` (which names the languages of both the
+    # condition and the note the registry translated): NoteTranslations.
     instrument_ref = models.CharField(
         _("instrument"),
         max_length=150,

@@ -10,7 +10,7 @@ from accessions.models.access import MarketAccess
 from registry.constraints import choices_constraint, validity_constraint
 from registry.history import tracked
 from registry.localize import localized
-from registry.provenance import DatePrecision, Provenance
+from registry.provenance import DatePrecision, NoteTranslations, Provenance
 
 
 class DiplomaticEvent(models.Model):
@@ -50,7 +50,7 @@ class AccessionBasis(models.TextChoices):
 
 
 @tracked()
-class Accession(Provenance):
+class Accession(Provenance, NoteTranslations):
     """How a product/country pair gained access: the GACC procedure's stages and the event."""
 
     market_access = models.ForeignKey(

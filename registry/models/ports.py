@@ -10,11 +10,11 @@ from registry.constraints import choices_constraint, validity_constraint
 from registry.history import tracked
 from registry.localize import localized
 from registry.models.countries import Country
-from registry.provenance import DatePrecision, Provenance
+from registry.provenance import DatePrecision, NoteTranslations, Provenance
 
 
 @tracked()
-class Port(Provenance):
+class Port(Provenance, NoteTranslations):
     """A Chinese port of entry. `code` is the registry's own key, not an official customs code."""
 
     code = models.SlugField(_("code"), max_length=40, unique=True)
@@ -76,7 +76,7 @@ class WorkingHours(models.TextChoices):
 
 
 @tracked()
-class PortRegime(Provenance):
+class PortRegime(Provenance, NoteTranslations):
     """A dated working-hour regime of a port (pilots included)."""
 
     port = models.ForeignKey(Port, on_delete=models.CASCADE, related_name="regimes")
@@ -131,7 +131,7 @@ CATEGORY_SITE_KINDS: dict[str, str] = {
 
 
 @tracked()
-class SupervisionSite(Provenance):
+class SupervisionSite(Provenance, NoteTranslations):
     """A designated supervision site at a port: only such ports may receive, e.g., meat."""
 
     port = models.ForeignKey(Port, on_delete=models.CASCADE, related_name="sites")

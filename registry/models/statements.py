@@ -10,7 +10,7 @@ from registry.constraints import choices_constraint
 from registry.localize import localized
 from registry.models.countries import Country
 from registry.models.products import Category
-from registry.provenance import DatePrecision, Provenance
+from registry.provenance import DatePrecision, NoteTranslations, Provenance
 
 
 class Metric(models.TextChoices):
@@ -31,7 +31,7 @@ class Qualifier(models.TextChoices):
     APPROXIMATELY = "approximately", _("about")
 
 
-class ReportedFigure(Provenance):
+class ReportedFigure(Provenance, NoteTranslations):
     """A figure from an official statement, shown beside the registry's own count."""
 
     key = models.SlugField(_("key"), max_length=80, unique=True)

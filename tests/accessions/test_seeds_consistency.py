@@ -300,12 +300,31 @@ def test_at_least_80_percent_of_regulations_have_a_url():
     assert regulation_link_share() >= 0.8
 
 
+def note_translation_problems(directory: Path = SEEDS_DIR) -> list[str]:
+    """Every public note is also in Chinese and Russian, each marked as the registry's translation
+    (`translated_by_registry`), as the access rows' are (issue 22, item 3): no seed cites an
+    official translation of a note."""
+    problems = []
+    for path in sorted(directory.glob("*.csv")):
+        for line, row in _rows(path.name, directory):
+            if not (row.get("public_note") or "").strip():
+                continue
+            marked = (row.get("translated_by_registry") or "").split()
+            for language in ("zh", "ru"):
+                if not (row.get(f"public_note_{language}") or "").strip():
+                    problems.append(f"{path.name}:{line}: the public note has no {language} text")
+                elif language not in marked:
+                    problems.append(f"{path.name}:{line}: {language} note not marked as ours")
+    return problems
+
+
 ISSUE_22_CHECKS = [
     url_problems,
     source_kind_problems,
     instrument_problems,
     research_wording_problems,
     link_coverage_problems,
+    note_translation_problems,
 ]
 
 
@@ -333,6 +352,13 @@ def test_the_issue_22_checks_catch_the_audit_findings(check):
             "Xinhua photo report",
             "Registry research compilation",
         ),
+        (
+            note_translation_problems,
+            "ports.csv",
+            ",指定肉类进口口岸。有报道称曾试行绿色通道，但日期不详。,",
+            ",,",
+        ),
+        (note_translation_problems, "accessions.csv", ",zh ru\n", ",zh\n"),
     ],
 )
 def test_the_issue_22_checks_catch_a_spam_link_and_research_wording(

@@ -13,7 +13,8 @@ DATABASE_URL only, one with DATABASE_URL and DATABASE_REPLICA_URLS, same workers
 
 Loads, each for --seconds, per server, in turn:
   access   GET /api/v1/access/?country=..&page_size=50      a page of the access list
-  cold     GET /api/v1/eligibility/?...&date=<unique>       every question new (the engine)
+  cold     GET /api/v1/eligibility/?...                     a product, country and port never
+                                                            asked (each server its own half)
 
 Both nodes run on this one machine and share its cores, so the ratio shows what the routing
 costs or saves here (the lag probe, a second connection per worker), not what a replica on its
@@ -80,7 +81,7 @@ def access_paths(client: int) -> object:
 
 
 def _client(args: tuple) -> tuple[int, int]:
-    port, kind, client, seconds, slugs, questions = args
+    port, kind, client, seconds, _slugs, _questions, _fresh = args
     if kind != "access":
         return bench._client(args)
     done = errors = 0
@@ -93,13 +94,14 @@ def _client(args: tuple) -> tuple[int, int]:
     return done, errors
 
 
-def run_load(port, kind, clients, seconds, questions, round_no):
+def run_load(port, kind, clients, seconds, fresh, round_no):
     import multiprocessing
 
     seeds = [round_no * clients + c for c in range(clients)]
     with multiprocessing.Pool(clients) as pool:
         started = time.monotonic()
-        results = pool.map(_client, [(port, kind, c, seconds, [], questions) for c in seeds])
+        work = [(port, kind, c, seconds, [], [], fresh) for c in seeds]
+        results = pool.map(_client, work)
         elapsed = time.monotonic() - started
     return sum(r[0] for r in results) / elapsed, sum(r[1] for r in results)
 
@@ -113,11 +115,19 @@ def served_by_replica(replica: pgcluster.Cluster) -> int:
 
 def measure(args, primary, replica) -> None:
     from accessions.models import MarketAccess
+    from registry.models import Port
 
-    pairs = list(
-        MarketAccess.objects.order_by("?").values_list("product__slug", "country__iso2")[:200]
-    )
-    questions = [{"product": slug, "country": iso2} for slug, iso2 in pairs]
+    pairs = list(MarketAccess.objects.order_by("?").values_list("product__slug", "country__iso2"))
+    ports = ["", *Port.objects.values_list("code", flat=True)[:3]]
+    # Never asked before: a product, country and port no earlier request named. An answer holds
+    # over a window of dates and both servers share one Redis (the same data, so the same data
+    # version), so a new date is no new question, and each server gets its own half.
+    fresh = [
+        {"product": slug, "country": iso2, **({"port": p} if p else {})}
+        for slug, iso2 in pairs
+        for p in ports
+    ]
+    questions = {"primary alone": fresh[0::2], "primary + replica": fresh[1::2]}
     from django.db import connections
 
     connections.close_all()
@@ -129,15 +139,15 @@ def measure(args, primary, replica) -> None:
     rates: dict[tuple[str, str], list[float]] = {}
     errors = 0
     try:
-        for port in servers.values():  # warm-up: imports, connections, prepared statements
+        for name, port in servers.items():  # warm-up: imports, connections, statements
             for kind in ("access", "cold"):
-                run_load(port, kind, args.clients, 1.0, questions, 99)
+                run_load(port, kind, args.clients, 1.0, questions[name], 99)
         before = served_by_replica(replica)
         for round_no in range(1, args.rounds + 1):
             for kind in ("access", "cold"):
                 for name, port in servers.items():
                     rate, failed = run_load(
-                        port, kind, args.clients, args.seconds, questions, round_no
+                        port, kind, args.clients, args.seconds, questions[name], round_no
                     )
                     rates.setdefault((kind, name), []).append(rate)
                     errors += failed

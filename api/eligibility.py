@@ -228,8 +228,10 @@ class EligibilityView(ConditionalGetMixin, EligibilityAnswerView):
     the pair, or a protocol with no announcement recorded): it is not a refusal. Such answers
     carry `coverage`, what the registry records for the country beside the official figures.
 
-    Answers are cached per data version, so a repeated question costs one query and a change to
-    the registry is never answered from a stale cache.
+    Every answer says over which dates it holds (`holds_from`, `holds_until`). Answers are kept
+    per data version and window, so a repeated question, or another date inside a known window,
+    costs one Redis call and no query, and a change to the registry is never answered from a
+    stale cache.
     """
 
     def check_throttles(self, request):

@@ -55,6 +55,7 @@ from accessions.models import (
     StateKind,
     StateOrigin,
 )
+from registry.provenance import NOTE_TRANSLATION_FIELDS
 
 # Two states starting on the same day: the later step of the procedure takes over.
 KIND_RANK = {
@@ -194,19 +195,12 @@ def _states_started(on: Any, outer: str = "pk"):
     )
 
 
+# A state as the engine reads it (records.sql builds the same object): its own fields, its
+# provenance and public note, and the note in Chinese and Russian (issue 22).
 STATE_FIELDS = (
-    "id",
-    "kind",
-    "starts_on",
-    "starts_on_precision",
-    "limited_to",
-    "instrument_kind",
-    "instrument_ref",
-    "source",
-    "source_url",
-    "confidence",
-    "public_note",
-    "note_written_on",
+    ("id", "kind", "starts_on", "starts_on_precision", "limited_to", "instrument_kind")
+    + ("instrument_ref", "source", "source_url", "confidence", "public_note", "note_written_on")
+    + NOTE_TRANSLATION_FIELDS
 )
 
 

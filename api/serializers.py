@@ -37,7 +37,7 @@ from registry.models import (
     SupervisionSite,
     UnionMembership,
 )
-from registry.provenance import DatePrecision
+from registry.provenance import NOTE_TRANSLATION_FIELDS, DatePrecision
 from regulations.models import (
     Regulation,
     RegulationKind,
@@ -283,6 +283,7 @@ STATE_SERIES_FIELDS = (
     "source_url",
     "confidence",
     "public_note",
+    *NOTE_TRANSLATION_FIELDS,
 )
 
 
@@ -304,11 +305,17 @@ def _iso(value: Any) -> str | None:
 
 def state_entry(state: Mapping[str, Any]) -> dict[str, Any]:
     """One state as AccessStateSerializer renders it, from plain values (a dict of
-    STATE_SERIES_FIELDS at least)."""
-    return {
-        name: _iso(state[name]) if name == "starts_on" else state[name]
-        for name in STATE_SERIES_FIELDS
-    }
+    STATE_SERIES_FIELDS at least; a state kept in an answer given before the notes' translations
+    were read has none: empty)."""
+    return {name: _state_value(state, name) for name in STATE_SERIES_FIELDS}
+
+
+def _state_value(state: Mapping[str, Any], name: str) -> Any:
+    if name == "starts_on":
+        return _iso(state[name])
+    if name in NOTE_TRANSLATION_FIELDS:
+        return state.get(name, "")
+    return state[name]
 
 
 def state_series_by_entry(ids: Sequence[int]) -> dict[int, list[dict[str, Any]]]:
@@ -356,6 +363,16 @@ class AccessStateSerializer(serializers.ModelSerializer):
     source_url = serializers.CharField(allow_blank=True)
     confidence = serializers.CharField()
     public_note = serializers.CharField(allow_blank=True)
+    public_note_zh = serializers.CharField(
+        allow_blank=True, help_text="The public note in Chinese; empty when there is no note."
+    )
+    public_note_ru = serializers.CharField(
+        allow_blank=True, help_text="The public note in Russian; empty when there is no note."
+    )
+    translated_by_registry = serializers.CharField(
+        allow_blank=True,
+        help_text="Languages (zh, ru) whose text is the registry's translation, not official.",
+    )
 
     class Meta:
         model = AccessState

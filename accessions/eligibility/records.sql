@@ -58,7 +58,9 @@ answers AS (
                 'starts_on_precision', s.starts_on_precision, 'limited_to', s.limited_to,
                 'instrument_kind', s.instrument_kind, 'instrument_ref', s.instrument_ref,
                 'source', s.source, 'source_url', s.source_url, 'confidence', s.confidence,
-                'public_note', s.public_note, 'note_written_on', s.note_written_on))
+                'public_note', s.public_note, 'note_written_on', s.note_written_on,
+                'public_note_zh', s.public_note_zh, 'public_note_ru', s.public_note_ru,
+                'translated_by_registry', s.translated_by_registry))
             FROM accessions_accessstate s WHERE s.market_access_id = qs.access_id
         ),
         -- The dated conditions in force on the date (registry.dates.in_force_q).

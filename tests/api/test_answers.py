@@ -11,6 +11,7 @@ from accessions.eligibility.check import check_eligibility
 from accessions.models import AnswerRecord
 from accessions.services.answers import answer_record
 from accessions.services.market_access import market_access_state_record
+from registry.provenance import NOTE_TRANSLATION_FIELDS
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -114,6 +115,20 @@ def test_a_suspension_recorded_afterwards_changes_today_but_not_the_answer(api, 
     assert body["today"]["verdict"] == "not_eligible"
     assert "access_suspended" in body["today"]["reasons"]
     assert body["changed"] is True
+
+
+def test_an_answer_given_before_the_state_notes_were_translated_still_renders(api, record):
+    """A state kept before states carried their notes in Chinese and Russian (issue 22) has no
+    such fields: they come out empty, and the answer still fits the schema."""
+    assert record.state["translated_by_registry"] == ""  # kept as the engine read it
+    old_state = {k: v for k, v in record.state.items() if k not in NOTE_TRANSLATION_FIELDS}
+    kept = {f.name: getattr(record, f.name) for f in AnswerRecord._meta.concrete_fields}
+    older = AnswerRecord.objects.create(
+        **{**kept, "id": None, "public_id": "B" * 16, "state": old_state}
+    )
+    body = api.get(f"/api/v1/answers/{older.public_id}/").json()
+    _validator().validate(body)
+    assert [body["state"][name] for name in NOTE_TRANSLATION_FIELDS] == ["", "", ""]
 
 
 def test_an_unknown_answer_is_a_problem_404(api, access):

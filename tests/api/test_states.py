@@ -63,6 +63,9 @@ def test_access_detail_lists_the_series_oldest_first(api, suspended_then_restore
         "source_url": "https://example.org/no-1",
         "confidence": "high",
         "public_note": "FMD outbreak",
+        "public_note_zh": "",
+        "public_note_ru": "",
+        "translated_by_registry": "",
     }
     assert body["states"][2]["limited_to"] == "zone A, zone B"
     # API v1 keeps its fields: the series is one more.

@@ -2,8 +2,9 @@
 trip and no database round trip (issue 23).
 
 - **Keys.** An answer holds over a window of dates (accessions.windows), so it is kept by the
-  question without its date (the other parameters as sent, the language, the site's address)
-  and the data version: a sorted set of the question's windows (scored by their first day) and,
+  question without its date (the other parameters as sent, the language, the site's address),
+  the data version and the answer's shape (a release that adds a field is never served answers
+  kept before it): a sorted set of the question's windows (scored by their first day) and,
   per window, the rendered answer with the date asked left as a placeholder. Any date inside a
   known window is a repeated question.
 - **One round trip.** One Lua script (`_LOOKUP_LUA`) counts the request against the rate limit
@@ -71,6 +72,14 @@ return {hits, version, body, 1}
 _CLIENT: list[Any] = []  # (client, script), made on first use in each process
 
 
+def _prefix() -> str:
+    """The answers' key prefix, with the shape of the answer (its fields, nested): answers kept
+    before a release that changes the shape are not served after it, whatever the data version."""
+    from api.eligibility_answer import answer_shape
+
+    return f"{PREFIX}{answer_shape()}:"
+
+
 def _client() -> tuple[Any, Any]:
     if not _CLIENT:
         import redis
@@ -129,7 +138,7 @@ def lookup(counter: str | None, ttl: int, question: str, day: dt.date) -> tuple 
         client, script = _client()
         full = cache.make_and_validate_key(counter) if counter else ""
         keys = [full, VERSION_KEY]
-        return script(keys=keys, args=[ttl, PREFIX, question, day.toordinal()], client=client)
+        return script(keys=keys, args=[ttl, _prefix(), question, day.toordinal()], client=client)
 
     found = redis_breaker.call(call, None)
     if found is None:
@@ -165,7 +174,7 @@ Holds = tuple[dt.date | None, dt.date | None]
 
 def store(version: str, question: str, answers: list[tuple[Holds, bytes]]):
     """Keep rendered templates, each for its window (one pipelined round trip)."""
-    base = f"{PREFIX}{version}:{question}"
+    base = f"{_prefix()}{version}:{question}"
     ttl = settings.API_ANSWER_CACHE_SECONDS
 
     def call():

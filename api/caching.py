@@ -237,9 +237,13 @@ _LOCAL_ANSWERS_SIZE = 2048
 
 def answer_cache_key(request: Any, version: str) -> str:
     """Keyed by the raw question, so a repeated question skips validation and rendering (only
-    valid questions are ever stored); the data version in the key makes it exact."""
+    valid questions are ever stored); the data version in the key makes it exact, the answer's
+    shape keeps a release that changes it from answers kept before."""
+    from api.eligibility_answer import answer_shape
+
     basis = [
         version,
+        answer_shape(),
         sorted(request.query_params.lists()),
         get_language(),
         request.build_absolute_uri("/"),

@@ -5,6 +5,9 @@ tests/api/test_eligibility_render.py requires the two equal."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import hashlib
+import json
 from typing import Any
 
 from drf_spectacular.utils import extend_schema_field
@@ -388,3 +391,20 @@ def render_answer(answer: EligibilityAnswer, request: Any = None) -> dict[str, A
         "is_illustrative": answer.is_illustrative,
         "permalink": request.build_absolute_uri(path) if request is not None else path,
     }
+
+
+@functools.cache
+def answer_shape() -> str:
+    """A digest of the answer's fields, nested (EligibilityAnswerSerializer, which the plain
+    rendering matches): part of the answer cache's keys (api.answer_cache)."""
+
+    def fields(serializer: serializers.BaseSerializer) -> list[Any]:
+        found: list[Any] = []
+        for name, field in serializer.fields.items():  # type: ignore[attr-defined]
+            inner = getattr(field, "child", field)
+            kind = fields(inner) if hasattr(inner, "fields") else type(inner).__name__
+            found.append([name, type(field).__name__, kind])
+        return found
+
+    digest = hashlib.sha256(json.dumps(fields(EligibilityAnswerSerializer())).encode())
+    return digest.hexdigest()[:12]

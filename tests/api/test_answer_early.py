@@ -135,3 +135,24 @@ def test_the_early_middleware_follows_the_security_middleware_and_skips_a_known_
         "allauth.account.middleware.AccountMiddleware",  # sign-in pages only
         "axes.middleware.AxesMiddleware",  # sign-in lockout only
     }
+
+
+def test_answers_kept_before_a_change_of_shape_are_not_served_after_it(seeds, api, monkeypatch):
+    """The answer cache's keys name the answer's shape: a release that adds a field does not
+    serve answers kept without it, whatever the data version."""
+    from api import eligibility, eligibility_answer
+
+    params = {"product": "maize", "country": "KZ", "date": "2024-05-01"}
+    kept = api.get(URL, params).json()
+    monkeypatch.setattr(eligibility_answer, "answer_shape", lambda: "a-new-shape")
+    monkeypatch.setattr(
+        eligibility,
+        "render_answer",
+        lambda answer, request=None, _render=eligibility.render_answer: {
+            **_render(answer, request),
+            "added_in_this_release": True,
+        },
+    )
+    served = api.get(URL, params).json()
+    assert served.get("added_in_this_release") is True
+    assert {k: v for k, v in served.items() if k != "added_in_this_release"} == kept

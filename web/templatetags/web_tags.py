@@ -9,6 +9,7 @@ import re
 from django import template
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.text import Truncator
 from django.utils.translation import gettext
 
 from registry.dates import DaySpan, format_dated, format_days
@@ -63,17 +64,19 @@ def _registry_translation_marker() -> SafeString:
 
 
 @register.simple_tag
-def translated(record, field: str) -> SafeString:
+def translated(record, field: str, limit: int = 0) -> SafeString:
     """`record.<field>` in the page's language (`<field>_zh`, `<field>_ru`; the plain field is
     English), marked "(in English)" when the translation is missing and "(the registry's
     translation)" when the registry wrote it (issue 22): a reader always sees which text is the
-    source's and which is ours."""
+    source's and which is ours. `limit` shortens the text (a table cell), never the marker."""
     language = content_language()
     value = getattr(record, f"{field}_{language}", "") if language != "en" else ""
     shown = language if value else "en"
     value = value or getattr(record, field, "")
     if not value:
         return mark_safe("")  # noqa: S308 (an empty string)
+    if limit:
+        value = Truncator(value).chars(limit)
     marker = fallback_marker(shown)
     if shown != "en" and shown in (getattr(record, "translated_by_registry", "") or "").split():
         marker = _registry_translation_marker()

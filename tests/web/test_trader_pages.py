@@ -1,0 +1,45 @@
+"""The pages as a trader sees them in Chinese or Russian (issue 24, looked at in a browser): the
+seeded texts that have a recorded translation are shown in it, and a country found by another
+of its names reads as the country, that name, then its names in the other languages."""
+
+import re
+
+import pytest
+
+
+def page_in(client, language: str, path: str, params: dict | None = None) -> str:
+    client.cookies["django_language"] = language
+    html = client.get(path, params or {}).content.decode()
+    return re.sub(r"\s+", " ", html)
+
+
+def words(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("language", "product", "translation"),
+    [("zh-hans", "杏干", "涵盖9种"), ("ru", "курага", "Охватывает 9 видов")],
+)
+def test_the_checker_shows_the_recorded_translation_of_an_entrys_conditions(
+    client, seeded, language, product, translation
+):
+    """Kyrgyzstan's dried-fruit entry records its conditions in three languages; the answer on
+    a Chinese or Russian page showed the English text, marked "(in English)"."""
+    page = page_in(client, language, "/check/", {"product": product, "country": "KG"})
+    conditions = page.split('class="conditions"', 1)[1].split("</ul>", 1)[0]
+    assert translation in conditions
+    assert "Covers 9 kinds" not in conditions
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("language", "translation"), [("zh-hans", "涵盖9种"), ("ru", "Охватывает 9 видов")]
+)
+def test_the_access_table_shows_the_recorded_translation_of_the_conditions(
+    client, seeded, language, translation
+):
+    page = page_in(client, language, "/products/dried-fruits/")
+    assert translation in page
+    assert "Covers 9 kinds" not in page

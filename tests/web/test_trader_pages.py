@@ -43,3 +43,13 @@ def test_the_access_table_shows_the_recorded_translation_of_the_conditions(
     page = page_in(client, language, "/products/dried-fruits/")
     assert translation in page
     assert "Covers 9 kinds" not in page
+
+
+@pytest.mark.django_db
+def test_a_country_found_by_an_old_name_reads_name_alias_then_other_names(client, seeded):
+    """«Туркмения» ran into the list of names ("также: Туркмения Turkmenistan · 土库曼斯坦 ·
+    Туркменистан"), the page's own name repeated at its end."""
+    page = page_in(client, "ru", "/search/", {"q": "Туркмения"})
+    item = words(re.search(r'<li data-country="TM">(.*?)</li>', page).group(1))
+    assert re.search(r"Туркмения\s*·\s*Turkmenistan\s*·\s*土库曼斯坦", item), item
+    assert item.count("Туркменистан") == 1, item

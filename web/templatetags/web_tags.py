@@ -32,6 +32,15 @@ def split_list(value: str, separator: str = ";") -> list[str]:
 
 
 @register.filter
+def other_names(record) -> list[dict]:
+    """A record's names in the languages other than the page's (the name shown first is the
+    page's): for a result found by a name in another script, each once, with its language."""
+    names = [("en", record.name_en), ("zh-Hans", record.name_zh), ("ru", record.name_ru)]
+    shown = record.name
+    return [{"lang": lang, "name": name} for lang, name in names if name and name != shown]
+
+
+@register.filter
 def confidence_label(value: str) -> str:
     """A confidence code ("medium") as the word in the page language, never the code."""
     try:

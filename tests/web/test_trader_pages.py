@@ -53,3 +53,13 @@ def test_a_country_found_by_an_old_name_reads_name_alias_then_other_names(client
     item = words(re.search(r'<li data-country="TM">(.*?)</li>', page).group(1))
     assert re.search(r"Туркмения\s*·\s*Turkmenistan\s*·\s*土库曼斯坦", item), item
     assert item.count("Туркменистан") == 1, item
+
+
+@pytest.mark.django_db
+def test_search_filters_fold_away_until_one_is_chosen(client, seeded):
+    """On a phone the five filters stood between the search box and the results; they are
+    folded under "Narrow down" and open only when a filter is set (or wrong)."""
+    plain = page_in(client, "en", "/search/", {"q": "Turkmenistan"})
+    assert re.search(r'<details class="facets">\s*<summary>Narrow down</summary>', plain)
+    filtered = page_in(client, "en", "/search/", {"q": "maize", "country": "KZ"})
+    assert '<details class="facets" open>' in filtered

@@ -9,6 +9,7 @@ import re
 from django import template
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.text import Truncator
 from django.utils.translation import gettext
 
 from registry.dates import DaySpan, format_dated, format_days
@@ -28,6 +29,15 @@ def _time(match: re.Match) -> str:
 def split_list(value: str, separator: str = ";") -> list[str]:
     """A seed list cell ("Almaty region;Zhetisu region") as its items, for a proper list."""
     return [item.strip() for item in (value or "").split(separator) if item.strip()]
+
+
+@register.filter
+def other_names(record) -> list[dict]:
+    """A record's names in the languages other than the page's (the name shown first is the
+    page's): for a result found by a name in another script, each once, with its language."""
+    names = [("en", record.name_en), ("zh-Hans", record.name_zh), ("ru", record.name_ru)]
+    shown = record.name
+    return [{"lang": lang, "name": name} for lang, name in names if name and name != shown]
 
 
 @register.filter
@@ -63,17 +73,19 @@ def _registry_translation_marker() -> SafeString:
 
 
 @register.simple_tag
-def translated(record, field: str) -> SafeString:
+def translated(record, field: str, limit: int = 0) -> SafeString:
     """`record.<field>` in the page's language (`<field>_zh`, `<field>_ru`; the plain field is
     English), marked "(in English)" when the translation is missing and "(the registry's
     translation)" when the registry wrote it (issue 22): a reader always sees which text is the
-    source's and which is ours."""
+    source's and which is ours. `limit` shortens the text (a table cell), never the marker."""
     language = content_language()
     value = getattr(record, f"{field}_{language}", "") if language != "en" else ""
     shown = language if value else "en"
     value = value or getattr(record, field, "")
     if not value:
         return mark_safe("")  # noqa: S308 (an empty string)
+    if limit:
+        value = Truncator(value).chars(limit)
     marker = fallback_marker(shown)
     if shown != "en" and shown in (getattr(record, "translated_by_registry", "") or "").split():
         marker = _registry_translation_marker()

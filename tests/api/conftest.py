@@ -43,3 +43,15 @@ def keyed_api(api_key):
     client = APIClient()
     client.credentials(HTTP_X_API_KEY=api_key)
     return client
+
+
+@pytest.fixture
+def committed_seeds():
+    """The seeds, for tests that commit (transaction=True): their flush takes the roles the
+    migrations made, so those are put back first."""
+    from django.core.management import call_command
+
+    from accounts.roles import roles_ensure
+
+    roles_ensure()
+    call_command("load_seeds", verbosity=0)

@@ -10,7 +10,6 @@ import datetime as dt
 
 import pytest
 import redis
-from django.core.management import call_command
 from django.db import connection
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
@@ -22,16 +21,8 @@ from api.middleware import ApiReadsSkipSessionMiddleware, is_api_read
 URL = "/api/v1/eligibility/"
 # No serialized_rollback: restoring the migrations' rows at set-up collides with the content types
 # an earlier committing test's flush re-created under new ids (the order decides). The flush takes
-# the roles the migrations made; the `seeds` fixture puts them back, as every committing test does.
+# the roles the migrations made; `committed_seeds` (conftest) puts them back.
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def seeds():
-    from accounts.roles import roles_ensure
-
-    roles_ensure()  # a committing test's flush takes the roles with it
-    call_command("load_seeds", verbosity=0)
 
 
 @pytest.fixture
@@ -55,7 +46,7 @@ def _cost(api, params, calls):
     return response, len(queries), list(calls)
 
 
-def test_a_repeated_question_costs_one_redis_call_and_no_query(seeds, api, redis_calls):
+def test_a_repeated_question_costs_one_redis_call_and_no_query(committed_seeds, api, redis_calls):
     params = {"product": "maize", "country": "KZ", "port": "khorgos", "date": "2024-05-01"}
     first, first_queries, _calls = _cost(api, params, redis_calls)
     assert first_queries <= 2 + 2  # the data version (first of the run) + resolver + records
@@ -67,7 +58,7 @@ def test_a_repeated_question_costs_one_redis_call_and_no_query(seeds, api, redis
     assert api.get(URL, params, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
 
 
-def test_a_new_date_inside_a_known_window_is_a_repeated_question(seeds, api, redis_calls):
+def test_a_new_date_inside_a_known_window_is_a_repeated_question(committed_seeds, api, redis_calls):
     params = {"product": "maize", "country": "KZ", "date": "2024-05-01"}
     first = api.get(URL, params).json()
     start = dt.date.fromisoformat(first["holds_from"]) if first["holds_from"] else None
@@ -83,7 +74,7 @@ def test_a_new_date_inside_a_known_window_is_a_repeated_question(seeds, api, red
     assert served["permalink"].endswith(f"date={other.isoformat()}")
 
 
-def test_a_pair_asked_in_a_second_window_gets_its_whole_timeline(seeds, api, redis_calls):
+def test_a_pair_asked_in_a_second_window_gets_its_whole_timeline(committed_seeds, api, redis_calls):
     """A question never asked pays for its own window only; asked again in another window (a
     recorded pair on a new date), the rest of its timeline is answered with it, so every other
     date is then a repeated question, with the engine's own answer for that date."""
@@ -99,7 +90,7 @@ def test_a_pair_asked_in_a_second_window_gets_its_whole_timeline(seeds, api, red
         assert served == {**render_answer(expected), "permalink": served["permalink"]}, day
 
 
-def test_a_write_through_django_is_never_answered_from_the_cache(seeds, api):
+def test_a_write_through_django_is_never_answered_from_the_cache(committed_seeds, api):
     from accessions.models import AccessState, MarketAccess
 
     params = {"product": "maize", "country": "KZ", "date": "2025-03-01"}
@@ -114,7 +105,7 @@ def test_a_write_through_django_is_never_answered_from_the_cache(seeds, api):
     assert api.get(URL, params).json()["verdict"] == "not_eligible"
 
 
-def test_the_rate_limit_is_counted_in_the_same_call(seeds, api, settings):
+def test_the_rate_limit_is_counted_in_the_same_call(committed_seeds, api, settings):
     settings.REST_FRAMEWORK = {
         **settings.REST_FRAMEWORK,
         "DEFAULT_THROTTLE_RATES": {"anon": "3/min", "key": "100/min"},

@@ -6,7 +6,6 @@ These tests commit (transaction=True), as tests/api/test_answer_cache.py explain
 
 import pytest
 from django.conf import settings as django_settings
-from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
@@ -31,14 +30,6 @@ QUESTIONS = [
 
 
 @pytest.fixture
-def seeds():
-    from accounts.roles import roles_ensure
-
-    roles_ensure()  # a committing test's flush takes the roles with it
-    call_command("load_seeds", verbosity=0)
-
-
-@pytest.fixture
 def dispatched(monkeypatch):
     """The eligibility requests that reached DRF."""
     seen = []
@@ -57,7 +48,7 @@ def _exchange(client, params, headers):
     return response.status_code, response.content, dict(response.items())
 
 
-def test_the_early_answer_is_the_full_stacks_answer(seeds, settings, dispatched):
+def test_the_early_answer_is_the_full_stacks_answer(committed_seeds, settings, dispatched):
     with_early = list(django_settings.MIDDLEWARE)
     without_early = [m for m in with_early if m != EARLY]
     for params, headers in QUESTIONS:
@@ -84,7 +75,7 @@ def test_the_early_answer_is_the_full_stacks_answer(seeds, settings, dispatched)
         assert early_304[2] == full_304[2]
 
 
-def test_what_the_full_stack_refuses_is_never_answered_early(seeds, api, dispatched):
+def test_what_the_full_stack_refuses_is_never_answered_early(committed_seeds, api, dispatched):
     params = {"product": "maize", "country": "KZ", "date": "2024-05-01"}
     assert api.get(URL, params).status_code == 200
     twice = api.get(URL + "?product=maize&country=UZ&country=KZ&date=2024-05-01")
@@ -94,7 +85,7 @@ def test_what_the_full_stack_refuses_is_never_answered_early(seeds, api, dispatc
     assert len(dispatched) == 4
 
 
-def test_a_keyed_question_takes_the_full_stack(seeds, api, api_key, dispatched):
+def test_a_keyed_question_takes_the_full_stack(committed_seeds, api, api_key, dispatched):
     params = {"product": "maize", "country": "KZ", "date": "2024-05-01"}
     anonymous = api.get(URL, params)
     keyed = api.get(URL, params, HTTP_X_API_KEY=api_key)
@@ -103,7 +94,7 @@ def test_a_keyed_question_takes_the_full_stack(seeds, api, api_key, dispatched):
     assert len(dispatched) == 3
 
 
-def test_a_request_is_counted_once_against_the_rate_limit(seeds, api, settings):
+def test_a_request_is_counted_once_against_the_rate_limit(committed_seeds, api, settings):
     settings.REST_FRAMEWORK = {
         **settings.REST_FRAMEWORK,
         "DEFAULT_THROTTLE_RATES": {"anon": "2/min", "key": "100/min"},
@@ -137,7 +128,9 @@ def test_the_early_middleware_follows_the_security_middleware_and_skips_a_known_
     }
 
 
-def test_answers_kept_before_a_change_of_shape_are_not_served_after_it(seeds, api, monkeypatch):
+def test_answers_kept_before_a_change_of_shape_are_not_served_after_it(
+    committed_seeds, api, monkeypatch
+):
     """The answer cache's keys name the answer's shape: a release that adds a field does not
     serve answers kept without it, whatever the data version."""
     from api import eligibility, eligibility_answer

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.utils.translation import get_language
@@ -27,3 +28,10 @@ def localized_with_language(obj: Any, field: str, language: str | None = None) -
         if value:
             return value, candidate
     return "", suffix
+
+
+def names_list(names: Iterable[str], language: str | None = None) -> str:
+    """Names as a list in a sentence of the reader's language: Chinese sets them apart with the
+    enumeration comma (、), the others with ", "."""
+    separator = "、" if content_language(language) == "zh" else ", "
+    return separator.join(names)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from django.utils.translation import gettext as _
 
 from accessions.models import MarketAccess
+from registry.localize import names_list
 from registry.models import Country, Product, ProductKind
 from registry.selectors.resolution import ProductResolution
 from registry.selectors.resolver import product_resolve_many
@@ -72,7 +73,7 @@ class CoveredKind:
             "product": self.product.name,
             "country": self.country.name if self.country else "",
             "n": len(self.kinds),
-            "kinds": ", ".join(kind.name for kind in self.kinds),
+            "kinds": names_list(kind.name for kind in self.kinds),
         }
         if self.has_entry:
             return (

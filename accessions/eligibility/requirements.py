@@ -12,6 +12,7 @@ from accessions.eligibility.answer import Requirement
 from accessions.eligibility.conditions import conditions_in_force
 from accessions.eligibility.ports import required_site_kind, site_kind_label, sites_not_recorded
 from accessions.models import ConditionKind, MarketAccess
+from registry.localize import names_list
 from registry.models import Port
 
 # The checklist's kinds that the entry's dated conditions of a kind add to.
@@ -96,7 +97,7 @@ def _port_requirement(access: MarketAccess, ports: list[Port]) -> Requirement:
         return Requirement(
             "designated_port",
             "required",
-            _("Only through: %(ports)s.") % {"ports": ", ".join(listed)},
+            _("Only through: %(ports)s.") % {"ports": names_list(listed)},
             access.source,
         )
     if kind and sites_not_recorded(access, ports):
@@ -122,7 +123,7 @@ def _port_requirement(access: MarketAccess, ports: list[Port]) -> Requirement:
         return Requirement(
             "designated_port",
             "required",
-            text % {"kind": site_kind_label(access), "ports": ", ".join(names)},
+            text % {"kind": site_kind_label(access), "ports": names_list(names)},
             _("Designated supervision sites as recorded in the registry."),
         )
     return Requirement(

@@ -12,6 +12,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from registry.errors import DomainError
+from registry.localize import names_list
 from registry.models import Product, ProductKind
 
 
@@ -122,7 +123,7 @@ def ambiguous_product(
     if isinstance(resolution, list):
         resolution = ProductResolution(identifier, resolution)
     slugs = resolution.slugs
-    names = ", ".join(candidate_name(resolution, p) for p in resolution.candidates)
+    names = names_list(candidate_name(resolution, p) for p in resolution.candidates)
     if resolution.exact:
         code = "ambiguous_product"
         message = _("'%(identifier)s' matches several products: %(names)s. Choose one.")

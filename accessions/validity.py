@@ -13,6 +13,9 @@ docs/design.md "Time").
   status reads only when no start of access is recorded: see `derived_status`). Suspensions,
   restorations and revocations are states of their own (origin "recorded"), written by
   `accessions.services.market_access`.
+- **A start known imprecisely**: a stored start means "no later than this day"; before it, a
+  date inside the start's imprecision (`earliest_start`, `may_have_started`) is one on which the
+  state may already have applied, and the answer says so instead of "not yet".
 - **The current status** kept on the entry for lists is derived from the series for one day
   (`derived_status`), refreshed on every write and by the daily sweep; nothing reads it for a
   date.
@@ -55,7 +58,7 @@ from accessions.models import (
     StateKind,
     StateOrigin,
 )
-from registry.provenance import NOTE_TRANSLATION_FIELDS
+from registry.provenance import NOTE_TRANSLATION_FIELDS, DatePrecision
 
 # Two states starting on the same day: the later step of the procedure takes over.
 KIND_RANK = {
@@ -147,6 +150,54 @@ def next_state(states: Iterable[_S], on: dt.date, kinds: Iterable[str] | None = 
         if s.starts_on is not None and s.starts_on > on and (wanted is None or s.kind in wanted)
     ]
     return min(later, key=_order_key, default=None)
+
+
+# A repost follows the announcement it copies by days, at times by weeks (seeds/README.md,
+# "Dates"): the engine does not claim that a state stored at a repost's date had not yet applied
+# in the month before it.
+REPOST_LEAD = dt.timedelta(days=31)
+
+
+def earliest_start(start: dt.date, precision: str) -> dt.date | None:
+    """The first day a state stored as starting on `start` may really have applied. A stored
+    start is conservative, "no later than this day" (seeds/README.md, "Dates"): a start known to
+    the year or the month may be that period's first day, a repost date may follow the
+    announcement by up to REPOST_LEAD, and an inferred date (the earliest evidence, such as a
+    first import) bounds nothing before it (None)."""
+    if precision == DatePrecision.YEAR:
+        return dt.date(start.year, 1, 1)
+    if precision == DatePrecision.MONTH:
+        return dt.date(start.year, start.month, 1)
+    if precision == DatePrecision.REPOST:
+        return start - REPOST_LEAD if start > dt.date.min + REPOST_LEAD else dt.date.min
+    if precision == DatePrecision.INFERRED:
+        return None
+    return start
+
+
+def may_have_started(series: Iterable[SeriesState], on: dt.date, state: SeriesState) -> bool:
+    """Whether `state`, stored as starting after `on`, may already have applied on `on`: `on`
+    falls inside the imprecision of its start (`earliest_start`), and no earlier step of the
+    series is known to start after `on` (a protocol signed after `on` comes before the access
+    that follows it; a protocol known imprecisely too may have come before `on`)."""
+    start = state.starts_on
+    if start is None or start <= on:
+        return False
+    if not _may_start_by(state, on):
+        return False
+    return not any(
+        other.starts_on is not None and other.starts_on < start and not _may_start_by(other, on)
+        for other in series
+    )
+
+
+def _may_start_by(state: SeriesState, on: dt.date) -> bool:
+    """Whether a state may have applied by `on`, by its stored start and its precision (an
+    undated state comes before every dated one)."""
+    if state.starts_on is None:
+        return True
+    earliest = earliest_start(state.starts_on, state.row.get("starts_on_precision") or "")
+    return earliest is None or earliest <= on
 
 
 def grants_access(state: StateLike | None) -> bool:

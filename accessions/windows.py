@@ -7,7 +7,8 @@ producer's registration, and (for `not_recorded` answers) the states of every en
 country. What the answer says can change only on a **change day**: the start of one of those
 records, or the day after its end. A state whose start is known only to the year or the month
 also changes the answer at the bounds of that year or month (the answer warns that on a date in
-that span the state may not yet have applied).
+that span the state may not yet have applied), and a start known from a repost at the first day it
+may have applied (before a stored start, the answer says the state may already have applied).
 
 The window runs from the latest change day on or before the date asked (open when none) to the
 day before the first change day after it (open when none). Any date inside gives the same
@@ -23,6 +24,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from accessions.validity import earliest_start
 from registry.provenance import DatePrecision
 
 
@@ -49,8 +51,9 @@ def _next_month(day: dt.date) -> dt.date | None:
 
 
 def change_days(series: Iterable) -> list[dt.date]:
-    """The change days of an entry's series of states (SeriesState rows): each start, and the
-    bounds of the year or month of a start known only that precisely."""
+    """The change days of an entry's series of states (SeriesState rows): each start, the first
+    day it may have applied (accessions.validity.earliest_start), and the bounds of the year or
+    month of a start known only that precisely."""
     days: list[dt.date] = []
     for state in series:
         start = state.starts_on
@@ -58,6 +61,9 @@ def change_days(series: Iterable) -> list[dt.date]:
             continue
         days.append(start)
         precision = state.row.get("starts_on_precision")
+        earliest = earliest_start(start, precision or "")
+        if earliest is not None and earliest != start:
+            days.append(earliest)  # from there on the state may already have applied
         if precision == DatePrecision.YEAR:
             days += [d for d in (dt.date(start.year, 1, 1), _next_year(start)) if d]
         elif precision == DatePrecision.MONTH:

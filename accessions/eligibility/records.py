@@ -31,10 +31,8 @@ from accessions.models import (
     StateKind,
 )
 from accessions.validity import (
-    GRANTING_KINDS,
     STATE_FIELDS,
     access_granted_on,
-    next_state,
     registration_effective_end,
     series_states,
     state_on,
@@ -216,13 +214,11 @@ def _build_access(item: dict[str, Any], records: Records, question: Any, ports: 
     access.country = records.country
     access.state_series_data = item.get("states") or []
     access.dated_conditions_data = item.get("conditions") or []
-    # The state on the date asked and the next start of access, by the Python twins of
-    # accessions.validity over the series read with the entry.
+    # The state on the date asked, by the Python twin of accessions.validity over the series
+    # read with the entry (accessions.eligibility.state reads the rest of the series).
     series = series_states(access.state_series_data)
     current = state_on(series, question.on)
-    upcoming = next_state(series, question.on, GRANTING_KINDS)
     access.state_on_data = current.row if current else None
-    access.next_grant_data = upcoming.row if upcoming else None
     records.access = access
     records.days += change_days(series)
     listed, with_site = set(item.get("listed_ports") or []), set(item.get("site_ports") or [])

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from accessions.eligibility.answer import Reason, Verdict
 from accessions.models import InstrumentKind, MarketAccess, StateKind
+from accessions.validity import GRANTING_KINDS, may_have_started, next_state, series_states
 from registry.dates import format_dated
 from registry.provenance import DatePrecision
 
@@ -82,7 +83,7 @@ def _state_reasons(
     state = getattr(access, "state_on_data", None)
     kind = state["kind"] if state else None
     if kind is None or kind == StateKind.PROTOCOL_SIGNED:
-        return _before_access(state, getattr(access, "next_grant_data", None))
+        return _before_access(access, on, state)
     state = cast(dict[str, Any], state)  # kind is set: a state has started
     words = _state_line(state)
     refusal = _refusal(kind, state, words)
@@ -93,18 +94,38 @@ def _state_reasons(
 
 
 def _before_access(
-    state: dict[str, Any] | None, upcoming: dict[str, Any] | None
+    access: MarketAccess, on: dt.date, state: dict[str, Any] | None
 ) -> tuple[str, list[Reason], list[Reason]]:
     """No state has started by the date asked, or only a protocol was signed: access starts
-    later (`not_eligible`), or the registry does not know of any (`not_recorded`)."""
-    if upcoming:
+    later (`not_eligible`), or may already have started (a start known imprecisely, see
+    accessions.validity.may_have_started: `not_recorded`), or the registry does not know of any
+    (`not_recorded`)."""
+    series = series_states(getattr(access, "state_series_data", None))
+    upcoming = next_state(series, on, GRANTING_KINDS)
+    if upcoming is not None and may_have_started(series, on, upcoming):
+        return (
+            Verdict.NOT_RECORDED,
+            [
+                Reason(
+                    "state_date_uncertain",
+                    _(
+                        "Access started no later than %(date)s (%(instrument)s). The registry "
+                        "does not know the exact day, so it cannot tell whether access had "
+                        "already started on %(on)s."
+                    )
+                    % {**_state_line(upcoming.row), "on": on.isoformat()},
+                )
+            ],
+            [],
+        )
+    if upcoming is not None:
         return (
             Verdict.NOT_ELIGIBLE,
             [
                 Reason(
                     "not_yet_in_force",
                     _("Access starts on %(date)s (%(instrument)s), after the date asked about.")
-                    % _state_line(upcoming),
+                    % _state_line(upcoming.row),
                 )
             ],
             [],

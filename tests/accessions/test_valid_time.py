@@ -197,6 +197,27 @@ STOPPED = {
 }
 
 
+def _earliest(state):
+    """The first day a stored start may have applied, written out per precision
+    (seeds/README.md, "Dates"); None: any earlier day."""
+    start, precision = state.starts_on, state.starts_on_precision
+    return {
+        "year": D(start.year, 1, 1),
+        "month": D(start.year, start.month, 1),
+        "repost": start - dt.timedelta(days=31),
+        "inferred": None,
+    }.get(precision, start)
+
+
+def _may_have_started(states, on, upcoming):
+    def may_start_by(state):
+        return state.starts_on is None or (_earliest(state) or D.min) <= on
+
+    return may_start_by(upcoming) and all(
+        may_start_by(s) for s in states if s.starts_on and s.starts_on < upcoming.starts_on
+    )
+
+
 def test_the_engine_follows_the_series_on_every_seeded_entry(seeded):
     accesses = list(
         MarketAccess.objects.select_related("product", "country")
@@ -245,12 +266,13 @@ def test_the_engine_follows_the_series_on_every_seeded_entry(seeded):
                     )
                 )
             else:  # no state yet, or a protocol only
-                later_in_force = any(
-                    s.starts_on is not None and s.starts_on > on and s.kind in GRANTING_KINDS
-                    for s in states
-                )
-                if answer.verdict == Verdict.NOT_ELIGIBLE:
-                    ok = later_in_force and codes(answer.reasons) == ["not_yet_in_force"]
+                upcoming = next_state(states, on, GRANTING_KINDS)
+                if upcoming is not None and _may_have_started(states, on, upcoming):
+                    ok = answer.verdict == Verdict.NOT_RECORDED and codes(answer.reasons)[:1] == [
+                        "state_date_uncertain"
+                    ]
+                elif answer.verdict == Verdict.NOT_ELIGIBLE:
+                    ok = upcoming is not None and codes(answer.reasons) == ["not_yet_in_force"]
                 else:
                     ok = answer.verdict == Verdict.NOT_RECORDED
             if not ok:
@@ -561,3 +583,81 @@ def test_registration_effective_end_in_sql_agrees_with_its_python_twin(
     )
     assert in_sql == in_python
     registration.delete()
+
+
+# --- A start known imprecisely: "no later than", never "not yet" -----------------------------
+
+
+def _answer(entry, on):
+    return check_eligibility(product=entry.product.slug, country=entry.country.iso2, on=on)
+
+
+@pytest.mark.parametrize(
+    ("precision", "stored", "uncertain", "certain"),
+    [
+        # A month: the stored start is the month's last day; earlier days of the month may
+        # already be inside access, the month before is not.
+        ("month", D(2019, 7, 31), D(2019, 7, 1), D(2019, 6, 30)),
+        ("year", D(2019, 12, 31), D(2019, 1, 1), D(2018, 12, 31)),
+        # A repost may follow the announcement by weeks (REPOST_LEAD, 31 days).
+        ("repost", D(2025, 9, 22), D(2025, 8, 22), D(2025, 8, 21)),
+        ("exact", D(2019, 7, 31), None, D(2019, 7, 30)),
+    ],
+)
+def test_a_date_inside_the_imprecision_of_the_start_of_access_is_not_a_refusal(
+    db, precision, stored, uncertain, certain
+):
+    access = _plain_entry(valid_from=stored, valid_from_precision=precision)
+    if uncertain is not None:
+        answer = _answer(access, uncertain)
+        assert answer.verdict == Verdict.NOT_RECORDED, codes(answer.reasons)
+        assert codes(answer.reasons)[0] == "state_date_uncertain"
+        assert "no later than" in answer.reasons[0].message
+        assert uncertain.isoformat() in answer.reasons[0].message
+    refused = _answer(access, certain)
+    assert refused.verdict == Verdict.NOT_ELIGIBLE, codes(refused.reasons)
+    assert codes(refused.reasons) == ["not_yet_in_force"]
+    assert _answer(access, stored).verdict == Verdict.ELIGIBLE
+
+
+def test_an_inferred_start_bounds_nothing_before_it_but_a_protocol_known_to_come_later(db):
+    """An inferred start is the earliest evidence (a first import): access may have started on
+    any day before it, unless a step that must come first (a protocol) is known to start later
+    than the date asked; a protocol known only imprecisely does not bound it."""
+    evidence = D(2019, 6, 20)
+    alone = _plain_entry(valid_from=evidence, valid_from_precision="inferred")
+    for on in (D(2010, 1, 1), D(2019, 6, 19)):
+        answer = _answer(alone, on)
+        assert answer.verdict == Verdict.NOT_RECORDED, (on, codes(answer.reasons))
+        assert codes(answer.reasons)[0] == "state_date_uncertain"
+
+    dated = {
+        "valid_from": evidence,
+        "valid_from_precision": "inferred",
+        "instrument_kind": "reported",
+        "protocol_signed_on": D(2017, 7, 18),
+    }
+    protocol = _plain_entry(**dated, protocol_signed_precision="exact")
+    before = _answer(protocol, D(2017, 7, 17))
+    assert before.verdict == Verdict.NOT_ELIGIBLE, codes(before.reasons)
+    assert codes(before.reasons) == ["not_yet_in_force"]
+    after = _answer(protocol, D(2018, 1, 1))
+    assert after.verdict == Verdict.NOT_RECORDED, codes(after.reasons)
+    assert codes(after.reasons)[0] == "state_date_uncertain"
+
+    vague = _plain_entry(**dated, protocol_signed_precision="inferred")
+    early = _answer(vague, D(2017, 1, 1))
+    assert early.verdict == Verdict.NOT_RECORDED, codes(early.reasons)
+    assert codes(early.reasons)[0] == "state_date_uncertain"
+
+
+def test_seeded_cherries_known_from_a_first_import_are_not_refused_before_it(seeded):
+    """Uzbek and Kyrgyz cherries are in force "no later than" 2019-06-20 (reported imports,
+    `inferred`): before it the registry cannot say, and says so."""
+    for country in ("UZ", "KG"):
+        answer = check_eligibility(
+            product="fresh-sweet-cherries", country=country, on=D(2019, 1, 1)
+        )
+        assert answer.verdict == Verdict.NOT_RECORDED, (country, codes(answer.reasons))
+        assert codes(answer.reasons)[0] == "state_date_uncertain"
+        assert "2019-01-01" in answer.reasons[0].message

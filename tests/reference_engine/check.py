@@ -1,7 +1,10 @@
 """The eligibility engine as it stood before issue 23, kept as the reference of the differential
 test (tests/accessions/test_engine_differential.py) for this change only: delete it once the new
 engine has shipped. Unchanged but for the server-bound cursor it no longer uses; it still reaches
-into Django's internals, which is why the forbidden-names test skips this one directory."""
+into Django's internals, which is why the forbidden-names test skips this one directory. The
+rules of an entry's legal state are not copied: both engines read them from
+accessions.eligibility.state (the home of the state rules; the differential test compares how the
+engines read the records, not two copies of one rule)."""
 
 from __future__ import annotations
 
@@ -39,22 +42,19 @@ from accessions.eligibility.answer import (
     Requirement,
     Verdict,
 )
+from accessions.eligibility.state import access_state_reasons
 from accessions.models import (
     STOPPED_REGISTRATION_STATUSES,
     AccessCondition,
     AccessState,
     ConditionKind,
     EstablishmentRegistration,
-    InstrumentKind,
     MarketAccess,
-    StateKind,
 )
 from accessions.selectors.counts import CountryRecordCoverage, reported_access_figures
 from accessions.validity import (
-    GRANTING_KINDS,
     STATE_FIELDS,
     access_granted_on,
-    next_state,
     registration_effective_end,
     series_states,
     state_on,
@@ -62,7 +62,6 @@ from accessions.validity import (
 from registry.dates import format_dated, in_force_q
 from registry.errors import DomainError
 from registry.models import CATEGORY_SITE_KINDS, Country, Port, SiteKind, SupervisionSite
-from registry.provenance import DatePrecision
 from registry.selectors.ports import site_list_incomplete_q
 from registry.selectors.resolution import ProductResolution, ambiguous_product
 from registry.selectors.resolver import product_resolve_many
@@ -240,194 +239,6 @@ def conditions_in_force(access: MarketAccess, on: dt.date) -> list[dict]:
         for item in items
     ]
     return sorted(found, key=lambda item: (item["valid_from"], item["kind"], item["text"]))
-
-
-def _state_line(state: dict[str, Any]) -> dict[str, str]:
-    """The words of a state's start and instrument, for the messages below."""
-    instrument = state.get("instrument_ref") or ""
-    if not instrument and state.get("instrument_kind"):
-        instrument = str(dict(InstrumentKind.choices).get(state["instrument_kind"], ""))
-    return {
-        "date": format_dated(
-            _as_date(state.get("starts_on")), state.get("starts_on_precision") or ""
-        )
-        if state.get("starts_on")
-        else _("a date the sources do not give"),
-        "instrument": instrument or _("instrument not recorded"),
-    }
-
-
-def access_state_reasons(
-    access: MarketAccess, on: dt.date
-) -> tuple[str | None, list[Reason], list[Reason]]:
-    """`_state_reasons`, and a warning when the date asked falls inside the imprecision of the
-    state's start (a start known to the year or month only: on that day the state may not yet
-    have applied)."""
-    verdict, reasons, conditions = _state_reasons(access, on)
-    state = getattr(access, "state_on_data", None)
-    start = _as_date((state or {}).get("starts_on"))
-    precision = (state or {}).get("starts_on_precision")
-    if start is not None and start.year == on.year:
-        words = {"date": format_dated(start, precision or ""), "on": on.isoformat()}
-        if precision == DatePrecision.YEAR:
-            reasons.append(
-                Reason(
-                    "state_date_uncertain",
-                    _(
-                        "The registry knows the start of this state (%(date)s) to the year only: "
-                        "on %(on)s it may not yet have applied."
-                    )
-                    % words,
-                )
-            )
-        elif precision == DatePrecision.MONTH and start.month == on.month:
-            reasons.append(
-                Reason(
-                    "state_date_uncertain",
-                    _(
-                        "The registry knows the start of this state (%(date)s) to the month "
-                        "only: on %(on)s it may not yet have applied."
-                    )
-                    % words,
-                )
-            )
-    return verdict, reasons, conditions
-
-
-def _state_reasons(
-    access: MarketAccess, on: dt.date
-) -> tuple[str | None, list[Reason], list[Reason]]:
-    """What the entry's state on `on` (accessions.validity, read in SQL with the entry) says:
-    the verdict it forces (None when access holds), its reasons, and the conditions it adds (the
-    zones of a partial suspension or restoration). Every branch reads the dated series, never
-    the status kept for lists."""
-    state = getattr(access, "state_on_data", None)
-    upcoming = getattr(access, "next_grant_data", None)
-    kind = state["kind"] if state else None
-    if kind is None or kind == StateKind.PROTOCOL_SIGNED:
-        if upcoming:
-            return (
-                Verdict.NOT_ELIGIBLE,
-                [
-                    Reason(
-                        "not_yet_in_force",
-                        _("Access starts on %(date)s (%(instrument)s), after the date asked about.")
-                        % _state_line(upcoming),
-                    )
-                ],
-                [],
-            )
-        if state is None:
-            return (
-                Verdict.NOT_RECORDED,
-                [
-                    Reason(
-                        "no_state_recorded",
-                        _(
-                            "The registry records nothing about this entry on that date: its "
-                            "first recorded state starts later."
-                        ),
-                    )
-                ],
-                [],
-            )
-        return (
-            Verdict.NOT_RECORDED,
-            [
-                Reason(
-                    "protocol_only",
-                    _(
-                        "A protocol was signed (%(date)s), but the registry holds no GACC "
-                        "announcement of access. Announcements follow protocols and the registry "
-                        "may not hold one: access is not confirmed."
-                    )
-                    % _state_line(state),
-                )
-            ],
-            [],
-        )
-    state = cast(dict[str, Any], state)  # kind is set: a state has started
-    words = _state_line(state)
-    if kind == StateKind.NEGOTIATING:
-        return (
-            Verdict.NOT_ELIGIBLE,
-            [Reason("access_negotiating", _("Access is still being negotiated."))],
-            [],
-        )
-    if kind == StateKind.REVOKED:
-        return (
-            Verdict.NOT_ELIGIBLE,
-            [
-                Reason(
-                    "access_revoked", _("Access was revoked on %(date)s (%(instrument)s).") % words
-                )
-            ],
-            [],
-        )
-    if kind == StateKind.ENDED:
-        start = _as_date(state.get("starts_on"))
-        last = (start - dt.timedelta(days=1)).isoformat() if start else _("an earlier date")
-        return (
-            Verdict.NOT_ELIGIBLE,
-            [
-                Reason(
-                    "access_expired", _("Access ended: its last day was %(date)s.") % {"date": last}
-                )
-            ],
-            [],
-        )
-    limited = (state.get("limited_to") or "").strip()
-    if kind == StateKind.SUSPENDED and not limited:
-        return (
-            Verdict.NOT_ELIGIBLE,
-            [
-                Reason(
-                    "access_suspended",
-                    _("Access is suspended since %(date)s (%(instrument)s).") % words,
-                )
-            ],
-            [],
-        )
-    conditions = []
-    if limited:
-        conditions.append(
-            Reason(
-                "access_limited",
-                _("Only from: %(zones)s (%(instrument)s; since %(date)s).")
-                % {**words, "zones": limited},
-            )
-        )
-    if kind == StateKind.IN_FORCE:
-        message = _(
-            "%(product)s from %(country)s has access (%(instrument)s; in force since: %(date)s)."
-        )
-    elif kind == StateKind.RESTORED:
-        message = _(
-            "%(product)s from %(country)s has access again (%(instrument)s; restored on %(date)s)."
-        )
-    else:
-        message = _(
-            "%(product)s from %(country)s is suspended except for listed areas (%(instrument)s; "
-            "since %(date)s)."
-        )
-    reasons = [
-        Reason(
-            "access_in_force",
-            message % {**words, "product": access.product.name, "country": access.country.name},
-        )
-    ]
-    if not state.get("starts_on"):
-        reasons.append(
-            Reason(
-                "start_date_unknown",
-                _(
-                    "The sources give no start date for this access; the registry cannot confirm "
-                    "that it was already in force on %(date)s."
-                )
-                % {"date": on.isoformat()},
-            )
-        )
-    return None, reasons, conditions
 
 
 def required_site_kind(access: MarketAccess) -> str:
@@ -888,9 +699,7 @@ def _read_records(questions: list[EligibilityQuestion]) -> list[_Records]:
         series = series_states(access.state_series_data)
         on = questions[access.n].on
         current = state_on(series, on)
-        upcoming = next_state(series, on, GRANTING_KINDS)
         access.state_on_data = current.row if current else None
-        access.next_grant_data = upcoming.row if upcoming else None
     # Regulations for every question with a product and a country (with access or without).
     regulations = _over_questions(
         "regulations",

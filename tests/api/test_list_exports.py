@@ -10,8 +10,6 @@ import csv
 import datetime as dt
 import io
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -24,6 +22,7 @@ from accessions.models import EstablishmentRegistration
 from accessions.services import imports
 from regulations.lists import REGULATIONS
 from regulations.models import Regulation
+from tests.embedded import pytest_on_sqlite
 from tests.factories import (
     CountryFactory,
     EstablishmentRegistrationFactory,
@@ -171,16 +170,7 @@ def test_an_edited_export_proposes_exactly_the_edit(client, awkward, kind, key, 
 def test_every_list_round_trips_in_the_embedded_mode(tmp_path):
     """The embedded mode (SQLite) exports through the Python path: the same round trips."""
     assert connection.vendor == "postgresql"  # this run; the subprocess is the embedded mode
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    env.update(DATABASE_URL=f"sqlite:///{tmp_path / 'lists.sqlite3'}", **{ON_SQLITE: "1"})
     files = [__file__, str(ROOT / "tests/api/test_list_round_trip.py")]
-    done = subprocess.run(  # noqa: S603 (this interpreter, these files)
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *files],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
+    done = pytest_on_sqlite(files, tmp_path / "lists.sqlite3", ON_SQLITE)
     assert done.returncode == 0, done.stdout[-4000:]
     assert " passed" in done.stdout and "1 skipped" in done.stdout

@@ -8,18 +8,15 @@ tests/api/test_wordings.py does."""
 
 import os
 import re
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 from django.db import connection
 
 from accessions.models import AccessState
 from tests import factories as f
+from tests.embedded import pytest_on_sqlite
 
 pytestmark = pytest.mark.django_db
-ROOT = Path(__file__).resolve().parents[2]
 NOTES = ("public_note", "public_note_zh", "public_note_ru", "translated_by_registry")
 
 
@@ -107,15 +104,6 @@ def test_the_answers_give_the_states_notes_on_sqlite_too(tmp_path):
     """The embedded mode builds the engine's document with the ORM (records.py), not records.sql:
     the answer tests above, again on SQLite."""
     assert connection.vendor == "postgresql"  # this run; the subprocess is the embedded mode
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    env.update(DATABASE_URL=f"sqlite:///{tmp_path / 'notes.sqlite3'}", STATE_NOTES_ON_SQLITE="1")
-    done = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", __file__],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
+    done = pytest_on_sqlite([__file__], tmp_path / "notes.sqlite3", "STATE_NOTES_ON_SQLITE")
     assert done.returncode == 0, done.stdout[-4000:]
     assert re.search(r"^3 passed", done.stdout, re.MULTILINE), done.stdout[-500:]

@@ -6,9 +6,6 @@ Issue 24: kinds inside broader entries (per country, and the answer says so), su
 three scripts shown as suggestions, countries by any name, the HS tree (pages and API)."""
 
 import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -23,9 +20,9 @@ from tests.api.wordings import (
     PRODUCT_WORDINGS,
     SUGGESTION_WORDINGS,
 )
+from tests.embedded import pytest_on_sqlite
 
 pytestmark = pytest.mark.django_db
-ROOT = Path(__file__).resolve().parents[2]
 ALL = {**PRODUCT_WORDINGS, **HELD_BACK, **SUGGESTION_WORDINGS, **HELD_BACK_24}
 CHECK = "/api/v1/eligibility/"
 BULK = "/api/v1/eligibility/bulk/"
@@ -109,30 +106,13 @@ def test_the_same_wordings_give_the_same_answers_on_sqlite(tmp_path):
     its tests below (kinds, suggestions, countries in search, search's ranking, the tree) run
     here as well. The issue-10 page test reads the same resolver and is not repeated."""
     assert connection.vendor == "postgresql"  # this run; the subprocess is the embedded mode
-    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL"}}
-    env.update(DATABASE_URL=f"sqlite:///{tmp_path / 'wordings.sqlite3'}", WORDINGS_ON_SQLITE="1")
     backend_dependent = (
         "resolver_and_its_batch_twin or bulk_lines_give or countries_by_code or a_kind "
         "or fresh_and_a_dried or covered_by_note or suggestion_is_a_suggestion "
         "or search_finds_a_country or hs_tree or search_lists_the_products"
     )
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "-q",
-            "-p",
-            "no:cacheprovider",
-            "-k",
-            backend_dependent,
-            __file__,
-        ],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
+    done = pytest_on_sqlite(
+        [__file__], tmp_path / "wordings.sqlite3", "WORDINGS_ON_SQLITE", select=backend_dependent
     )
     assert done.returncode == 0, done.stdout[-4000:]
     passed = int(done.stdout.rsplit(" passed", 1)[0].rsplit(maxsplit=1)[-1])

@@ -47,11 +47,7 @@ def keyed_api(api_key):
 
 @pytest.fixture
 def committed_seeds():
-    """The seeds, for tests that commit (transaction=True): their flush takes the roles the
-    migrations made, so those are put back first."""
-    from django.core.management import call_command
+    """The seeds, for tests that commit (transaction=True)."""
+    from tests.conftest import seeds_put_in
 
-    from accounts.roles import roles_ensure
-
-    roles_ensure()
-    call_command("load_seeds", verbosity=0)
+    seeds_put_in()

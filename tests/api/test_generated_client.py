@@ -31,11 +31,10 @@ def generated_client(tmp_path, monkeypatch):
 
 @pytest.mark.django_db(transaction=True)
 def test_generated_client_calls_eligibility_and_access(generated_client, live_server):
-    from django.core.management import call_command
-
     from api.services import api_key_issue
+    from tests.conftest import seeds_put_in
 
-    call_command("load_seeds", verbosity=0)
+    seeds_put_in()
     _key, raw = api_key_issue(name="generated client")
     client = generated_client.AuthenticatedClient(
         base_url=live_server.url, token=raw, prefix="", auth_header_name="X-API-Key"

@@ -94,12 +94,9 @@ def test_committed_data_costs_one_query_per_repeated_question_and_fixed_per_new_
     MAX_STATEMENTS.
     A write anywhere on the database server (another process, even another database) makes the
     next request compute the version again, so the best of a few attempts is what is pinned."""
-    from django.core.management import call_command
+    from tests.conftest import seeds_put_in
 
-    from accounts.roles import roles_ensure
-
-    roles_ensure()  # an earlier committing test's flush may have taken the roles
-    call_command("load_seeds", verbosity=0)
+    seeds_put_in()
 
     def cost(params):
         with CaptureQueriesContext(connection) as queries:

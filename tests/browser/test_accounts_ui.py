@@ -8,12 +8,12 @@ import re
 import urllib.request
 
 import pytest
-from django.core.management import call_command
 
 from accessions.models import Alert
 from accounts.services import account_create
 from api.models import ApiKey
 from notifications.models import Subscription
+from tests.conftest import seeds_put_in
 from tests.factories import EstablishmentRegistrationFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -23,7 +23,7 @@ PASSWORD = "browser-passphrase-2026"
 
 @pytest.fixture
 def site(live_server, transactional_db):
-    call_command("load_seeds", verbosity=0)
+    seeds_put_in()
     return live_server.url
 
 

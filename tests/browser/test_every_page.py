@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 import pytest
 from django.core.management import call_command
 
+from tests.conftest import seeds_put_in
+
 pytestmark = [pytest.mark.browser]
 
 LANGUAGES = ("en", "zh-hans", "ru")
@@ -114,7 +116,7 @@ def seeded_site(browser, live_server, django_db_setup, django_db_blocker):
     """The seeds, loaded once for the module (committed: the server thread reads them) and
     removed afterwards. The database stays open to the server thread while the module runs."""
     with django_db_blocker.unblock():
-        call_command("load_seeds", verbosity=0)
+        seeds_put_in()
         yield live_server.url, public_pages()
         call_command("flush", interactive=False, verbosity=0)
 

@@ -3,14 +3,15 @@ verdicts, the language switch, keyboard access, and a screenshot artifact.
 """
 
 import pytest
-from django.core.management import call_command
+
+from tests.conftest import seeds_put_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
 def site(live_server, transactional_db):
-    call_command("load_seeds", verbosity=0)
+    seeds_put_in()
     return live_server.url
 
 

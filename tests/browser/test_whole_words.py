@@ -9,6 +9,8 @@ from __future__ import annotations
 import pytest
 from django.core.management import call_command
 
+from tests.conftest import seeds_put_in
+
 pytestmark = [pytest.mark.browser]
 
 LANGUAGES = ("en", "zh-hans", "ru")
@@ -67,7 +69,7 @@ def signed_in(browser, live_server, django_db_setup, django_db_blocker):
     from accounts.services import account_create
 
     with django_db_blocker.unblock():
-        call_command("load_seeds", verbosity=0)
+        seeds_put_in()
         call_command("load_demo", verbosity=0)
         account_create(
             username="words",

@@ -18,7 +18,12 @@ Loads, each for --seconds, per server, in turn:
 
 Both nodes run on this one machine and share its cores, so the ratio shows what the routing
 costs or saves here (the lag probe, a second connection per worker), not what a replica on its
-own machine adds: that is capacity, which scales with the nodes.
+own machine adds: that is capacity, which scales with the nodes. Over HTTP, six processes (two
+workers, four clients) and both clusters' backends share the two cores, and the ratios swing by
+2× between rounds; so the run ends with the same access-list page asked in one process
+(Django's test client, the same settings), with and without the replica, in alternating
+subprocesses: the statements one page runs on each node, and the pages per second. That part
+isolates what the routing itself costs.
 """
 
 from __future__ import annotations
@@ -106,6 +111,65 @@ def run_load(port, kind, clients, seconds, fresh, round_no):
     return sum(r[0] for r in results) / elapsed, sum(r[1] for r in results)
 
 
+IN_PROCESS = r"""
+import contextlib, json, os, sys, time
+sys.path.insert(0, os.environ["BENCH_BASE_DIR"])
+import django
+django.setup()
+from django.db import connections
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+client = Client()
+paths = [f"/api/v1/access/?country={c}&page_size=50" for c in ("KZ", "KG", "TJ", "TM", "UZ")]
+for path in paths * 4:  # warm: imports, connections, prepared statements
+    assert client.get(path).status_code == 200
+captures = {alias: CaptureQueriesContext(connections[alias]) for alias in connections}
+with contextlib.ExitStack() as stack:
+    for capture in captures.values():
+        stack.enter_context(capture)
+    client.get(paths[1])
+# Counted now: the next request's reset_queries empties the connections' logs.
+statements = {alias: len(capture) for alias, capture in captures.items()}
+done, started = 0, time.perf_counter()
+while time.perf_counter() - started < float(os.environ["BENCH_SECONDS"]):
+    assert client.get(paths[done % len(paths)]).status_code == 200
+    done += 1
+rate = done / (time.perf_counter() - started)
+print(json.dumps({"rate": rate, "statements": statements}))
+"""
+
+
+def in_process(replica: pgcluster.Cluster, seconds: float, rounds: int) -> dict[str, list]:
+    """The same access-list page in one process, without and with the replica (alternating
+    subprocesses): pages per second and the statements one page ran on each node."""
+    import json
+
+    found: dict[str, list] = {"primary alone": [], "primary + replica": []}
+    extra = {"primary alone": {}, "primary + replica": {"DATABASE_REPLICA_URLS": replica.url()}}
+    for _round in range(rounds):
+        for name in found:
+            env = {
+                **os.environ,
+                **bench.SERVER_ENV,
+                "DJANGO_ALLOWED_HOSTS": "testserver",
+                "BENCH_BASE_DIR": str(BASE_DIR),
+                "BENCH_SECONDS": str(seconds),
+                **extra[name],
+            }
+            done = subprocess.run(  # noqa: S603 (this interpreter, the script above)
+                [sys.executable, "-c", IN_PROCESS],
+                env=env,
+                cwd=BASE_DIR,
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            found[name].append(json.loads(done.stdout.strip().splitlines()[-1]))
+            print(f"  in process {name:18s} {found[name][-1]}", flush=True)
+    return found
+
+
 def served_by_replica(replica: pgcluster.Cluster) -> int:
     """Statements the replica has run for the registry database (proof the reads went there)."""
     return replica.sql(
@@ -157,6 +221,30 @@ def measure(args, primary, replica) -> None:
         bench.stop_server(alone)
         bench.stop_server(routed)
     report(args, rates, errors, on_replica)
+    report_in_process(args, in_process(replica, args.seconds, args.rounds))
+
+
+def report_in_process(args, found: dict[str, list]) -> None:
+    from table import record
+
+    def mean(name):
+        return sum(run["rate"] for run in found[name]) / len(found[name])
+
+    alone, routed = mean("primary alone"), mean("primary + replica")
+    statements = {
+        name: ", ".join(f"{a} {n}" for a, n in runs[-1]["statements"].items() if n)
+        for name, runs in found.items()
+    }
+    print(f"  access list page in process: alone {alone:.1f}, with replica {routed:.1f} pages/s")
+    record(
+        f"access list page in one process (test client), primary + replica vs primary alone "
+        f"({args.products:,} synthetic products)",
+        f"{routed:.0f} vs {alone:.0f} pages/s; statements of one page: alone "
+        f"{statements['primary alone']}; with replica {statements['primary + replica']}",
+        f"{routed / alone:.2f}×",
+        "measured, no target",
+        None,
+    )
 
 
 def report(args, rates, errors, on_replica) -> None:

@@ -4,10 +4,9 @@ recorded is not allowed")."""
 
 from __future__ import annotations
 
-from django.utils.translation import gettext as _
-
 from accessions.eligibility.answer import Reason, Verdict
 from accessions.models import MarketAccess
+from registry.localize import gettext as _
 from registry.models import CATEGORY_SITE_KINDS, Port, SiteKind
 
 

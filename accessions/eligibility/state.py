@@ -7,12 +7,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, cast
 
-from django.utils.translation import gettext as _
-
 from accessions.eligibility.answer import Reason, Verdict
 from accessions.models import InstrumentKind, MarketAccess, StateKind
 from accessions.validity import GRANTING_KINDS, may_have_started, next_state, series_states
 from registry.dates import format_dated
+from registry.localize import gettext as _
 from registry.provenance import DatePrecision
 
 

@@ -10,6 +10,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db.models import Choices
 from django.utils.translation import get_language
 from django.utils.translation import gettext as django_gettext
 
@@ -18,6 +19,7 @@ from django.utils.translation import gettext as django_gettext
 class _Held:
     language: str | None
     words: dict[str, str] = field(default_factory=dict)
+    labels: dict[tuple[type[Choices], str, str], str] = field(default_factory=dict)
 
 
 _HELD: ContextVar[_Held | None] = ContextVar("registry_language_held", default=None)
@@ -50,6 +52,19 @@ def gettext(message: str) -> str:
     except KeyError:
         held.words[message] = found = django_gettext(message)
         return found
+
+
+def choice_label(choices: type[Choices], value: str, default: str = "") -> str:
+    """The label of `value` among `choices` in the reader's language (`default` for a value not
+    among them), each label rendered once inside `language_held`."""
+    held = _HELD.get()
+    key = (choices, value, default)
+    if held is not None and key in held.labels:
+        return held.labels[key]
+    label = str(dict(choices.choices).get(value, default))
+    if held is not None:
+        held.labels[key] = label
+    return label
 
 
 def localized(obj: Any, field: str, language: str | None = None) -> str:

@@ -5,7 +5,8 @@ translates it, and nothing is kept past the hold."""
 from django.utils import translation
 from django.utils.translation import gettext as django_gettext
 
-from registry.localize import content_language, gettext, language_held
+from registry.localize import choice_label, content_language, gettext, language_held
+from registry.models import SiteKind
 
 MESSAGE = "Not recorded in the registry."
 
@@ -33,3 +34,14 @@ def test_a_nested_hold_keeps_the_outer_language():
         with translation.override("zh-hans"), language_held():
             assert content_language() == "ru"
         assert content_language() == "ru"
+
+
+def test_a_choice_label_is_djangos_label_in_the_held_language():
+    with translation.override("ru"):
+        expected = str(SiteKind.MEAT.label)
+        with language_held():
+            assert choice_label(SiteKind, "meat") == expected != "meat"
+            assert choice_label(SiteKind, "meat") == expected
+            assert choice_label(SiteKind, "no-such-kind", "no-such-kind") == "no-such-kind"
+    with translation.override("en"):
+        assert choice_label(SiteKind, "meat") == "meat"

@@ -327,8 +327,11 @@ def _load_kinds(resolutions: Iterable[ProductResolution]) -> None:
     ids = {kind for r in resolutions for kind in r.kinds.values() if isinstance(kind, int)}
     if not ids:
         return
+    # Every kind of the products covering them, each once: a join through the product's kinds
+    # would repeat a product's kinds once per kind of it asked in the batch.
+    covering = ProductKind.objects.filter(pk__in=ids).values("product_id")
     rows = list(
-        ProductKind.objects.filter(product__kinds__in=ids).order_by(
+        ProductKind.objects.filter(product_id__in=covering).order_by(
             "product_id", "position", "slug"
         )
     )

@@ -31,6 +31,7 @@ from api.serializers import (
     state_entry,
     state_series_by_entry,
 )
+from registry.localize import language_held
 from registry.models import Qualifier
 
 
@@ -342,6 +343,17 @@ def _access(access: MarketAccess | None) -> dict[str, Any] | None:
 
 def render_answer(answer: EligibilityAnswer, request: Any = None) -> dict[str, Any]:
     """The answer as EligibilityAnswerSerializer shapes it, without building serializers."""
+    with language_held():  # the names and labels of one answer read the language ~10 times
+        return _render(answer, request)
+
+
+def render_answers(answers: list[EligibilityAnswer], request: Any = None) -> list[dict[str, Any]]:
+    """`render_answer` for many answers, the language and its words read once for all."""
+    with language_held():
+        return [_render(answer, request) for answer in answers]
+
+
+def _render(answer: EligibilityAnswer, request: Any) -> dict[str, Any]:
     establishment = answer.establishment
     path = f"/check/?{answer.permalink_query}"
     return {

@@ -14,7 +14,7 @@ from accessions.eligibility.check import check_eligibility_batch
 from api.auth import HasApiKey
 from api.base import ApiView, problem_responses
 from api.eligibility import EligibilityInputSerializer
-from api.eligibility_answer import EligibilityAnswerSerializer, answer_series_read, render_answer
+from api.eligibility_answer import EligibilityAnswerSerializer, answer_series_read, render_answers
 from api.errors import ParameterError, SuggestionSerializer
 from registry.errors import DomainError
 
@@ -102,6 +102,9 @@ class EligibilityBulkView(ApiView):
         ]
         outcomes = check_eligibility_batch(questions)
         answer_series_read(outcomes)  # one query for every answer's series of states
+        answers = iter(
+            render_answers([o for o in outcomes if not isinstance(o, DomainError)], request)
+        )
         results = []
         for line, (question, outcome) in enumerate(zip(questions, outcomes, strict=True), start=1):
             if isinstance(outcome, DomainError):
@@ -142,7 +145,5 @@ class EligibilityBulkView(ApiView):
                     }
                 )
                 continue
-            results.append(
-                {"line": line, "ok": True, "error": None, **render_answer(outcome, request)}
-            )
+            results.append({"line": line, "ok": True, "error": None, **next(answers)})
         return Response({"count": len(results), "results": results})

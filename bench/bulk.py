@@ -5,7 +5,8 @@ questions asked one by one (each a batch of one), in one process, side by side i
         .venv/bin/python bench/bulk.py [--products 20000] [--rounds 3]
 
 Uses the database bench/eligibility.py prepares (seeds + synthetic products, illustrative). Both
-sides run the engine and render the answers (api.eligibility_answer.render_answer); HTTP is left
+sides run the engine and render the answers as their views do (api.eligibility_answer:
+render_answer for one, render_answers for the batch, as the bulk view); HTTP is left
 out on both sides, so the ratio is the engine's. Target (issue 13): ≥ 20×. Timings are printed,
 never asserted.
 """
@@ -47,7 +48,7 @@ def main() -> None:
     from accessions.eligibility.answer import EligibilityQuestion
     from accessions.eligibility.check import check_eligibility_batch
     from accessions.models import MarketAccess
-    from api.eligibility_answer import render_answer
+    from api.eligibility_answer import render_answer, render_answers
 
     pairs = list(
         MarketAccess.objects.order_by("?").values_list("product__slug", "country__iso2")[:1000]
@@ -62,9 +63,8 @@ def main() -> None:
             for answer in check_eligibility_batch([question]):
                 render_answer(answer)  # type: ignore[arg-type]
 
-    def batched() -> None:
-        for answer in check_eligibility_batch(questions):
-            render_answer(answer)  # type: ignore[arg-type]
+    def batched() -> None:  # as the bulk view renders (api.eligibility_bulk)
+        render_answers(check_eligibility_batch(questions))  # type: ignore[arg-type]
 
     best: dict[str, float] = {}
     for _round in range(args.rounds):

@@ -41,7 +41,12 @@ def _stem_word(word: str) -> str:
 def stem(text: str) -> str:
     """The folded text with every English and Russian word reduced to its Snowball stem, so
     singular and plural meet ("peaches" and "peach" -> "peach"; "дыни" and "дыня" -> "дын")."""
-    return " ".join(_stem_word(word) for word in fold(text).split())
+    return stem_folded(fold(text))
+
+
+def stem_folded(folded: str) -> str:
+    """`stem` of a text already folded (`fold`), for a caller that needs both."""
+    return " ".join(_stem_word(word) for word in folded.split())
 
 
 def name_variants(name: str) -> list[str]:

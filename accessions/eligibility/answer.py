@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote_plus
 
 from django.db import models
 from django.utils.translation import gettext_lazy
@@ -195,8 +195,10 @@ class EligibilityAnswer:
 
     @property
     def permalink_query(self) -> str:
-        """The query string that reproduces this answer (with the date pinned)."""
-        return urlencode({k: v for k, v in self.query.items() if v})
+        """The query string that reproduces this answer (with the date pinned): urlencode's, with
+        the fixed names of the parameters (plain ASCII words) not quoted again for every answer
+        of a batch."""
+        return "&".join(f"{k}={quote_plus(v)}" for k, v in self.query.items() if v)
 
     @property
     def sources(self) -> list[dict[str, Any]]:

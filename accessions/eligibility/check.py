@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import cast
 
-from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accessions.eligibility.answer import (
@@ -36,6 +35,8 @@ from accessions.models import (
 from accessions.selectors.counts import CountryRecordCoverage
 from accessions.windows import answer_window
 from registry.errors import DomainError
+from registry.localize import gettext as _
+from registry.localize import language_held
 from registry.models import Country
 from registry.selectors.resolution import ambiguous_product
 
@@ -77,25 +78,29 @@ def check_eligibility_batch(
     which it holds (accessions.windows), or the DomainError of a product identifier that names
     several products or none exactly (ambiguous_product, product_not_found), in the order
     asked."""
-    results: list[EligibilityAnswer | DomainError] = []
-    for question, records in zip(questions, records_read(questions), strict=True):
-        answer = EligibilityAnswer(verdict=Verdict.UNKNOWN, as_of=question.on, query=question.query)
-        resolution = records.resolution
-        if question.product and resolution.ambiguous:
-            results.append(ambiguous_product(question.product, resolution))
-            continue
-        if records.access is None:
-            answer = answer_without_access(answer, question, records)
-        else:
-            answer = answer_with_access(answer, records.access, question, records)
-        if answer.verdict == Verdict.NOT_RECORDED and answer.country is not None:
-            _add_coverage(answer, question, records)
-        covered_kind_add(answer, resolution)  # "covered by a broader entry" (issue 24)
-        window = answer_window(question.on, records.days)
-        answer.holds_from, answer.holds_until = window.starts, window.ends
-        answer.change_days = records.days
-        results.append(answer)
-    return results
+    with language_held():  # one language for the whole batch: read it and its words once
+        return [
+            _answer(question, records)
+            for question, records in zip(questions, records_read(questions), strict=True)
+        ]
+
+
+def _answer(question: EligibilityQuestion, records: Records) -> EligibilityAnswer | DomainError:
+    answer = EligibilityAnswer(verdict=Verdict.UNKNOWN, as_of=question.on, query=question.query)
+    resolution = records.resolution
+    if question.product and resolution.ambiguous:
+        return ambiguous_product(question.product, resolution)
+    if records.access is None:
+        answer = answer_without_access(answer, question, records)
+    else:
+        answer = answer_with_access(answer, records.access, question, records)
+    if answer.verdict == Verdict.NOT_RECORDED and answer.country is not None:
+        _add_coverage(answer, question, records)
+    covered_kind_add(answer, resolution)  # "covered by a broader entry" (issue 24)
+    window = answer_window(question.on, records.days)
+    answer.holds_from, answer.holds_until = window.starts, window.ends
+    answer.change_days = records.days
+    return answer
 
 
 def answer_with_access(

@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.utils.translation import gettext as _
-
 from accessions.eligibility.answer import Reason
 from accessions.eligibility.ports import required_site_kind, site_kind_label
 from accessions.eligibility.state import iso_date
 from accessions.models import ConditionKind, MarketAccess
 from registry.dates import format_dated
+from registry.localize import gettext as _
 
 
 def conditions_in_force(access: MarketAccess, on: dt.date) -> list[dict]:

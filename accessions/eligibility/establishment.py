@@ -6,10 +6,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.utils.translation import gettext as _
-
 from accessions.eligibility.answer import EligibilityAnswer, Reason
 from accessions.models import STOPPED_REGISTRATION_STATUSES, EstablishmentRegistration, MarketAccess
+from registry.localize import gettext as _
 
 
 def establishment_reasons(

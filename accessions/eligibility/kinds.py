@@ -9,9 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.utils.translation import gettext as _
-
 from accessions.models import MarketAccess
+from registry.localize import gettext as _
 from registry.localize import names_list
 from registry.models import Country, Product, ProductKind
 from registry.selectors.resolution import ProductResolution

@@ -4,10 +4,10 @@ recorded is not allowed")."""
 
 from __future__ import annotations
 
-from django.utils.translation import gettext as _
-
 from accessions.eligibility.answer import Reason, Verdict
 from accessions.models import MarketAccess
+from registry.localize import choice_label
+from registry.localize import gettext as _
 from registry.models import CATEGORY_SITE_KINDS, Port, SiteKind
 
 
@@ -58,7 +58,7 @@ def allowed_ports(access: MarketAccess, ports: list[Port]) -> list[Port]:
 
 def site_kind_label(access: MarketAccess) -> str:
     kind = required_site_kind(access)
-    return str(dict(SiteKind.choices).get(kind, kind))
+    return choice_label(SiteKind, kind, kind)
 
 
 def port_reason(

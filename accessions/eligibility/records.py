@@ -3,7 +3,7 @@ PostgreSQL: the product resolver's statement (registry.selectors.resolver), then
 statement (records.sql, runnable in psql) returning everything else as one JSON document, run
 through a plain cursor that binds its parameters on the server (so PostgreSQL plans it once per
 connection). The embedded SQLite mode builds the same document with the ORM, question by
-question (slower, the same answers: the rules read only the document).
+question (accessions.eligibility.records_orm: slower, the same answers).
 
 The document's rows become model instances through `Model.from_db` (public API), their related
 records set through the relation's own attribute.
@@ -20,41 +20,17 @@ from pathlib import Path
 from typing import Any
 
 from django.db import connection, models
-from django.db.models import Exists, F, OuterRef
 
 from accessions.eligibility.kinds import product_resolve_in_countries
-from accessions.models import (
-    AccessCondition,
-    AccessState,
-    EstablishmentRegistration,
-    MarketAccess,
-    StateKind,
-)
-from accessions.validity import (
-    STATE_FIELDS,
-    access_granted_on,
-    registration_effective_end,
-    series_states,
-    state_on,
-)
+from accessions.eligibility.records_orm import Row, document_orm
+from accessions.models import EstablishmentRegistration, MarketAccess
+from accessions.validity import series_states, state_on
 from accessions.windows import change_days
-from registry.dates import in_force_q
-from registry.models import (
-    CATEGORY_SITE_KINDS,
-    Country,
-    Metric,
-    Port,
-    Product,
-    ReportedFigure,
-    ReportedSiteCount,
-    SupervisionSite,
-    Union,
-)
+from registry.models import CATEGORY_SITE_KINDS, Country, Port, ReportedFigure, Union
 from registry.replicas import read_alias, read_connection
 from registry.selectors.resolution import ProductResolution
 from registry.sql import server_bound
 from regulations.models import Regulation
-from regulations.selectors import regulation_binds_q, regulation_in_force_q
 
 STATEMENT = Path(__file__).with_name("records.sql")
 
@@ -80,10 +56,6 @@ class Records:
     days: list[dt.date] = field(default_factory=list)
 
 
-# A question as the statement takes it: position, product id, ISO code, date, registration number.
-Row = tuple[int, int | None, str, dt.date, str]
-
-
 def records_read(questions: Sequence[Any]) -> list[Records]:
     """The records of every question: the products (the resolver: 1 statement, a second only for
     words it must guess), then everything else (1 statement on PostgreSQL)."""
@@ -103,7 +75,7 @@ def records_read(questions: Sequence[Any]) -> list[Records]:
         rows.append((n, product_id, question.country, question.on, question.establishment))
     if not rows:
         return found
-    document = _document_sql(rows) if connection.vendor == "postgresql" else _document_orm(rows)
+    document = _document_sql(rows) if connection.vendor == "postgresql" else document_orm(rows)
     _build(document, found, questions)
     return found
 
@@ -141,29 +113,42 @@ def _document_sql(rows: Sequence[Row]) -> dict[str, Any]:
 # --- Rows to model instances ------------------------------------------------------------------
 
 
-def _value(field_: models.Field, value: Any) -> Any:
-    if value is None or not isinstance(value, str | int | float):
-        return value
-    kind = field_.get_internal_type()
-    if kind == "DateField" and isinstance(value, str):
-        return dt.date.fromisoformat(value[:10])
-    if kind == "DateTimeField" and isinstance(value, str):
-        return dt.datetime.fromisoformat(value)
-    if kind == "DecimalField":
-        return decimal.Decimal(str(value))
-    return value
+def _to_date(value: Any) -> Any:
+    return dt.date.fromisoformat(value[:10]) if isinstance(value, str) else value
+
+
+def _to_datetime(value: Any) -> Any:
+    return dt.datetime.fromisoformat(value) if isinstance(value, str) else value
+
+
+def _to_decimal(value: Any) -> Any:
+    return decimal.Decimal(str(value)) if isinstance(value, str | int | float) else value
+
+
+# How a column's JSON value becomes the field's Python value, by the field's type (others are
+# kept as they are).
+CONVERTERS = {"DateField": _to_date, "DateTimeField": _to_datetime, "DecimalField": _to_decimal}
+
+
+@functools.cache
+def _columns(model: type[models.Model]) -> tuple[list[str], list[tuple[str, Any]]]:
+    """A model's attribute names and, in the same order, each column with its converter: read
+    once per model, not once per row (a batch of 1,000 builds ~3,000 instances)."""
+    fields = model._meta.concrete_fields
+    columns = [(str(f.column), CONVERTERS.get(f.get_internal_type())) for f in fields]
+    return [f.attname for f in fields], columns
 
 
 def instance(model: type[models.Model], row: dict[str, Any] | None) -> Any:
     """A model instance from a row as a dict of its columns (to_jsonb, or `.values()`)."""
     if row is None:
         return None
-    fields = model._meta.concrete_fields
-    return model.from_db(
-        read_alias(),
-        [f.attname for f in fields],
-        [_value(f, row.get(str(f.column))) for f in fields],
-    )
+    attnames, columns = _columns(model)
+    values = []
+    for column, convert in columns:
+        value = row.get(column)
+        values.append(value if convert is None or value is None else convert(value))
+    return model.from_db(read_alias(), attnames, values)
 
 
 def as_date(value: Any) -> dt.date | None:
@@ -176,25 +161,27 @@ def as_date(value: Any) -> dt.date | None:
 
 
 def _build(document: dict[str, Any], found: list[Records], questions: Sequence[Any]) -> None:
+    """The records of every question from the document: the records answers share (countries,
+    ports, regulations, figures) built once, each question's own (its entry, its registration)
+    once for it."""
+    countries = {row["id"]: instance(Country, row) for row in document.get("countries") or []}
     ports = []
-    for row in document.get("ports") or []:
-        port = instance(Port, row)
-        port.facing_country = instance(Country, row.get("facing_country"))
+    for item in document.get("ports") or []:
+        port = instance(Port, item["row"])
+        port.facing_country = instance(Country, item["facing_country"])
         ports.append(port)
     regulations = {}
-    for row in document.get("regulations") or []:
-        regulation = instance(Regulation, row)
-        regulation.country = instance(Country, row.get("country"))
-        regulation.union = instance(Union, row.get("union"))
+    for item in document.get("regulations") or []:
+        regulation = instance(Regulation, item["row"])
+        regulation.country = instance(Country, item["country"])
+        regulation.union = instance(Union, item["union"])
         regulations[regulation.pk] = regulation
     figures = [instance(ReportedFigure, row) for row in document.get("figures") or []]
-    countries: dict[int, Country] = {}
+    ports_on: dict[tuple[frozenset[int], frozenset[int], bool], list[Port]] = {}
     for item in document.get("answers") or []:
         n = item["n"]
         records, question = found[n], questions[n]
-        row = item.get("country")
-        if row is not None:
-            records.country = countries.setdefault(row["id"], instance(Country, row))
+        records.country = countries.get(item["country"]) if item["country"] else None
         records.regulations = [regulations[pk] for pk in item.get("regulations") or []]
         records.days = [d for d in (as_date(v) for v in item.get("days") or []) if d is not None]
         if item.get("coverage") is not None:
@@ -203,13 +190,22 @@ def _build(document: dict[str, Any], found: list[Records], questions: Sequence[A
             records.figures = [f for f in figures if f.country_id in (None, country_id)]
             records.days += [d for d in map(as_date, item.get("coverage_days") or []) if d]
         if item.get("access") is not None:
-            _build_access(item, records, question, ports)
+            _build_access(item, records, question, ports, ports_on)
 
 
-def _build_access(item: dict[str, Any], records: Records, question: Any, ports: list[Port]):
+def _build_access(
+    item: dict[str, Any],
+    records: Records,
+    question: Any,
+    ports: list[Port],
+    ports_on: dict[tuple[frozenset[int], frozenset[int], bool], list[Port]],
+) -> None:
+    """The access entry of one question, its state on the date, its ports as the question sees
+    them (shared by every question of the batch that sees them alike: the rules only read them)
+    and the registration asked about."""
     row = item["access"]
     access = instance(MarketAccess, row)
-    access.has_listed_ports = row["has_listed_ports"]
+    access.has_listed_ports = item["has_listed_ports"]
     access.product = records.resolution.product
     access.country = records.country
     access.state_series_data = item.get("states") or []
@@ -221,194 +217,34 @@ def _build_access(item: dict[str, Any], records: Records, question: Any, ports: 
     access.state_on_data = current.row if current else None
     records.access = access
     records.days += change_days(series)
-    listed, with_site = set(item.get("listed_ports") or []), set(item.get("site_ports") or [])
-    for port in ports:
-        on_question = Port.__new__(Port)
-        on_question.__dict__.update(port.__dict__)
-        on_question.is_listed = port.pk in listed  # type: ignore[attr-defined]
-        on_question.has_site = port.pk in with_site  # type: ignore[attr-defined]
-        on_question.sites_incomplete = item["sites_incomplete"]  # type: ignore[attr-defined]
-        records.ports.append(on_question)
+    flags = (
+        frozenset(item.get("listed_ports") or []),
+        frozenset(item.get("site_ports") or []),
+        bool(item["sites_incomplete"]),
+    )
+    if flags not in ports_on:
+        ports_on[flags] = _ports_on_question(ports, *flags)
+    records.ports = ports_on[flags]
     registration = item.get("establishment")
     if registration is not None:
-        establishment = instance(EstablishmentRegistration, registration)
+        establishment = instance(EstablishmentRegistration, registration["row"])
         establishment.covers_product = registration["covers_product"]
         establishment.effective_end = as_date(registration["effective_end"])
         establishment.country = instance(Country, registration["country"])
         records.establishment = establishment
 
 
-# --- The embedded mode: the same document through the ORM ---------------------------------------
-
-
-def _document_orm(rows: Sequence[Row]) -> dict[str, Any]:
-    """The document records.sql returns, built with the ORM question by question (SQLite)."""
-    iso2s = {row[2] for row in rows}
-    countries: dict[str, Any] = {
-        c["iso2"]: c for c in Country.objects.filter(iso2__in=iso2s).values()
-    }
-    answers = [_answer_orm(row, countries.get(row[2])) for row in rows]
-    regulation_ids = {pk for a in answers for pk in a["regulations"] or []}
-    regulations = []
-    for regulation in Regulation.objects.filter(pk__in=regulation_ids).select_related(
-        "country", "union"
-    ):
-        regulations.append(
-            {
-                **_row(regulation),
-                "country": _row(regulation.country),
-                "union": _row(regulation.union),
-            }
-        )
-    needing = {a["country"]["id"] for a in answers if a["coverage"] is not None}
-    figures = [
-        _row(f)
-        for f in ReportedFigure.objects.filter(metric=Metric.PRODUCTS_WITH_ACCESS)
-        .filter(models.Q(country__isnull=True) | models.Q(country_id__in=needing))
-        .order_by(F("as_of").desc(nulls_last=True), "key")
-    ]
-    ports = [
-        {**_row(port), "facing_country": _row(port.facing_country)}
-        for port in Port.objects.select_related("facing_country").order_by("name_en")
-    ]
-    return {
-        "answers": answers,
-        "ports": ports if any(a["access"] for a in answers) else [],
-        "regulations": regulations,
-        "figures": figures if needing else [],
-    }
-
-
-def _row(record: models.Model | None) -> Any:
-    """A record as a dict of its columns (what to_jsonb gives), None for none."""
-    if record is None:
-        return None
-    return {str(f.column): getattr(record, f.attname) for f in record._meta.concrete_fields}
-
-
-def _answer_orm(row: Row, country: dict[str, Any] | None) -> dict[str, Any]:
-    n, product_id, _iso2, on, number = row
-    answer: dict[str, Any] = {"n": n, "country": country, "access": None, "regulations": None}
-    answer.update(coverage=None, days=[], coverage_days=None)
-    if country is None or product_id is None:
-        return answer
-    country_id: int = country["id"]
-    answer["regulations"] = list(
-        Regulation.objects.filter(product_links__product_id=product_id)
-        .filter(regulation_binds_q(country["iso2"], on), regulation_in_force_q(on))
-        .distinct()
-        .order_by("union__code", "country__iso2", "code")
-        .values_list("pk", flat=True)
-    )
-    answer["days"] = change_days_orm(product_id, country_id)
-    access = (
-        MarketAccess.objects.filter(product_id=product_id, country_id=country_id)
-        .annotate(
-            has_listed_ports=Exists(
-                MarketAccess.allowed_ports.through.objects.filter(marketaccess_id=OuterRef("pk"))
-            )
-        )
-        .first()
-    )
-    kind_on = None
-    if access is not None:
-        _access_orm(answer, access, product_id, on, number)
-        current = state_on(series_states(answer["states"]), on)
-        kind_on = current.kind if current else None
-    if access is None or kind_on in (None, StateKind.PROTOCOL_SIGNED):
-        answer["coverage"] = (
-            MarketAccess.objects.filter(country_id=country_id)
-            .alias(granted=access_granted_on(on))
-            .filter(granted=True)
-            .count()
-        )
-        starts: list[dt.date] = [
-            d
-            for d in AccessState.objects.filter(market_access__country_id=country_id)
-            .exclude(starts_on__isnull=True)
-            .values_list("starts_on", flat=True)
-            if d is not None
-        ]
-        answer["coverage_days"] = [
-            max((d for d in starts if d <= on), default=None),
-            min((d for d in starts if d > on), default=None),
-        ]
-    return answer
-
-
-def _access_orm(answer: dict[str, Any], access: MarketAccess, product_id: int, on, number: str):
-    category = Product.objects.filter(pk=product_id).values_list("category", flat=True).first()
-    kind = access.required_site_kind or CATEGORY_SITE_KINDS.get(category or "", "")
-    answer["access"] = {**_row(access), "has_listed_ports": access.has_listed_ports}  # type: ignore[attr-defined]
-    answer["states"] = list(AccessState.objects.filter(market_access=access).values(*STATE_FIELDS))
-    answer["conditions"] = list(
-        AccessCondition.objects.filter(market_access=access)
-        .filter(in_force_q(on))
-        .values(
-            "kind",
-            "text",
-            "source",
-            "valid_from",
-            "valid_from_precision",
-            "valid_until",
-            instrument=F("instrument_ref"),
-        )
-    )
-    answer["listed_ports"] = list(access.allowed_ports.values_list("pk", flat=True))
-    sites = SupervisionSite.objects.filter(kind=kind)
-    answer["site_ports"] = list(sites.filter(in_force_q(on)).values_list("port_id", flat=True))
-    answer["sites_incomplete"] = ReportedSiteCount.objects.filter(
-        kind=kind, ports_reported__gt=sites.count()
-    ).exists()
-    for site in sites.values("valid_from", "valid_until"):
-        answer["days"] += _span_days(site["valid_from"], site["valid_until"])
-    for condition in AccessCondition.objects.filter(market_access=access).values(
-        "valid_from", "valid_until"
-    ):
-        answer["days"] += _span_days(condition["valid_from"], condition["valid_until"])
-    answer["establishment"] = None
-    if number:
-        found = (
-            EstablishmentRegistration.objects.filter(registration_number=number)
-            .annotate(
-                covers_product=Exists(
-                    EstablishmentRegistration.products.through.objects.filter(
-                        establishmentregistration_id=OuterRef("pk"), product_id=product_id
-                    )
-                ),
-                effective_end=registration_effective_end(),
-            )
-            .first()
-        )
-        if found is not None:
-            answer["establishment"] = {
-                **_row(found),
-                "covers_product": found.covers_product,
-                "effective_end": found.effective_end,
-                "country": _row(found.country),
-            }
-            answer["days"] += [found.registered_on, found.stopped_on]
-            answer["days"] += _span_days(None, found.valid_until)
-            answer["days"] += _span_days(None, found.extended_until)
-
-
-def _span_days(start: dt.date | None, end: dt.date | None) -> list[dt.date | None]:
-    """The change days of a validity [start, end]: its start and the day after its end."""
-    after = end + dt.timedelta(days=1) if end is not None and end < dt.date.max else None
-    return [start, after]
-
-
-def change_days_orm(product_id: int, country_id: int) -> list[dt.date | None]:
-    """The change days of the regulations of the product and the country's memberships."""
-    from registry.models import UnionMembership
-
-    days: list[dt.date | None] = []
-    for start, end in Regulation.objects.filter(product_links__product_id=product_id).values_list(
-        "in_force_from", "in_force_until"
-    ):
-        days += _span_days(start, end)
-    for start, end in UnionMembership.objects.filter(country_id=country_id).values_list(
-        "valid_from", "valid_until"
-    ):
-        days += _span_days(start, end)
-    return days
+def _ports_on_question(
+    ports: list[Port], listed: frozenset[int], with_site: frozenset[int], incomplete: bool
+) -> list[Port]:
+    """Every port, each marked as the question sees it: listed by the entry, holding a
+    designated site of the kind on the date, the list of such sites incomplete."""
+    found = []
+    for port in ports:
+        on_question = Port.__new__(Port)
+        on_question.__dict__.update(port.__dict__)
+        on_question.is_listed = port.pk in listed  # type: ignore[attr-defined]
+        on_question.has_site = port.pk in with_site  # type: ignore[attr-defined]
+        on_question.sites_incomplete = incomplete  # type: ignore[attr-defined]
+        found.append(on_question)
+    return found

@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.utils.translation import gettext as _
-
 from accessions.eligibility.answer import Requirement
 from accessions.eligibility.conditions import conditions_in_force
 from accessions.eligibility.ports import required_site_kind, site_kind_label, sites_not_recorded
 from accessions.models import ConditionKind, MarketAccess
+from registry.localize import gettext as _
 from registry.localize import names_list
 from registry.models import Port
 

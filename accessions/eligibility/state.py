@@ -7,12 +7,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, cast
 
-from django.utils.translation import gettext as _
-
 from accessions.eligibility.answer import Reason, Verdict
 from accessions.models import InstrumentKind, MarketAccess, StateKind
 from accessions.validity import GRANTING_KINDS, may_have_started, next_state, series_states
 from registry.dates import format_dated
+from registry.localize import choice_label
+from registry.localize import gettext as _
 from registry.provenance import DatePrecision
 
 
@@ -25,7 +25,7 @@ def _state_line(state: dict[str, Any]) -> dict[str, str]:
     """The words of a state's start and instrument, for the messages below."""
     instrument = state.get("instrument_ref") or ""
     if not instrument and state.get("instrument_kind"):
-        instrument = str(dict(InstrumentKind.choices).get(state["instrument_kind"], ""))
+        instrument = choice_label(InstrumentKind, state["instrument_kind"])
     return {
         "date": format_dated(
             iso_date(state.get("starts_on")), state.get("starts_on_precision") or ""

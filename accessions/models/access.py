@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import pghistory
 from django.db import models
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from registry.constraints import choices_constraint, validity_constraint
 from registry.history import history_meta, tracked
+from registry.localize import gettext
 from registry.models import Country, Port, Product, SiteKind
 from registry.provenance import DatePrecision, NoteTranslations, Provenance
 

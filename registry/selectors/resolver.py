@@ -18,7 +18,7 @@ from registry.selectors.close_words import close_keys, close_matches, rank_close
 from registry.selectors.hs_codes import HS4, HS6, hs_prefix_arms
 from registry.selectors.resolution import MatchReason, ProductResolution, normalise_identifier
 from registry.sql import server_bound
-from registry.text import dried_forms, fold, stem
+from registry.text import dried_forms, fold, stem, stem_folded
 
 # Stage one (SQL index probes, the same on SQLite and PostgreSQL): the identifier folded
 # (registry.text.fold) or stemmed equals a stored search key of a name, alias or slug in any
@@ -155,11 +155,12 @@ def stage_one_sql(vendor: str) -> str:
 def ident_row(ident: str) -> tuple[str | None, ...]:
     digits = ident.isdigit()
     heading = bool(HS4.match(ident))
+    folded = None if digits else fold(ident)
     return (
         ident.lower(),
         ident if HS6.match(ident) else None,
-        None if digits else fold(ident),
-        None if digits else stem(ident),
+        folded,
+        None if folded is None else stem_folded(folded),
         ident if heading else None,
         str(int(ident) + 1).zfill(len(ident)) if heading else None,
     )
@@ -262,7 +263,9 @@ class _StageOne:
 
     def matches(self, ident: str) -> tuple[list[Product], dict[str, str], dict[str, int]]:
         """The products `ident` names, why, and the kind (by id) of those named by a kind."""
-        tokens = {ident.lower(), ident, fold(ident), stem(ident)}
+        folded = fold(ident)
+        stemmed = stem_folded(folded)
+        tokens = {ident.lower(), ident, folded, stemmed}
         pks = set().union(*(self.by_token.get(token, set()) for token in tokens if token))
         candidates = [
             self.products[self.order[pk]] for pk in sorted(pks, key=self.order.__getitem__)
@@ -273,7 +276,6 @@ class _StageOne:
             if (reason := product_match_reason(p, self.keys.get(p.pk, []), ident))
         }
         found = [p for p in candidates if p.slug in reasons]
-        folded, stemmed = fold(ident), stem(ident)
         kinds: dict[str, int] = {}
         for product in found:
             named = [
@@ -325,8 +327,11 @@ def _load_kinds(resolutions: Iterable[ProductResolution]) -> None:
     ids = {kind for r in resolutions for kind in r.kinds.values() if isinstance(kind, int)}
     if not ids:
         return
+    # Every kind of the products covering them, each once: a join through the product's kinds
+    # would repeat a product's kinds once per kind of it asked in the batch.
+    covering = ProductKind.objects.filter(pk__in=ids).values("product_id")
     rows = list(
-        ProductKind.objects.filter(product__kinds__in=ids).order_by(
+        ProductKind.objects.filter(product_id__in=covering).order_by(
             "product_id", "position", "slug"
         )
     )

@@ -221,3 +221,16 @@ def test_the_batch_resolver_costs_one_query_whatever_the_number_of_identifiers(
     ]
     with django_assert_num_queries(1):
         product_resolve_many(known)
+
+
+@pytest.mark.django_db
+def test_a_batch_naming_two_kinds_of_one_product_lists_its_kinds_once(seeded):
+    """Dried melon and raisins are both kinds of Kyrgyzstan's dried-fruit entry: asked in one
+    batch, each still lists the entry's nine kinds once, as asked alone."""
+    batch = product_resolve_many(["дыня сушёная", "изюм"])
+    for ident in ("дыня сушёная", "изюм"):
+        [kind] = batch[ident].kinds.values()
+        [alone] = product_resolve_many([ident])[ident].kinds.values()
+        names = [k.slug for k in kind.siblings]
+        assert names == [k.slug for k in alone.siblings]
+        assert len(names) == len(set(names)) == 9

@@ -16,8 +16,15 @@ from accessions.eligibility.given import AnswerComparison, answer_record_compare
 from accessions.models import AnswerRecord
 from accessions.selectors.answers import answer_record_detail
 from api.base import ApiView, problem_responses
-from api.eligibility_answer import VERDICT_HELP, ConditionSerializer, ReasonSerializer
+from api.eligibility_answer import (
+    TEXT_LANGUAGE_HELP,
+    TRANSLATED_BY_REGISTRY_HELP,
+    VERDICT_HELP,
+    ConditionSerializer,
+    ReasonSerializer,
+)
 from api.serializers import AccessStateSerializer, state_entry
+from registry.models import AliasLanguage
 
 PUBLIC_ID_PATTERN = "^[A-Za-z0-9_-]+$"
 
@@ -42,6 +49,18 @@ class AnswerTodaySerializer(serializers.Serializer):
     )
 
 
+class GivenConditionSerializer(ConditionSerializer):
+    """A condition as given. An answer kept before its conditions recorded the language of their
+    words has neither `language` nor `translated_by_registry`."""
+
+    language = serializers.ChoiceField(
+        choices=AliasLanguage.choices, required=False, help_text=TEXT_LANGUAGE_HELP
+    )
+    translated_by_registry = serializers.BooleanField(
+        required=False, help_text=TRANSLATED_BY_REGISTRY_HELP
+    )
+
+
 class AnswerRecordSerializer(serializers.Serializer):
     """Describes the response (the view renders it with `render_answer_record`)."""
 
@@ -49,7 +68,7 @@ class AnswerRecordSerializer(serializers.Serializer):
     question = AnswerQuestionSerializer()
     verdict = serializers.ChoiceField(choices=Verdict.choices, help_text=VERDICT_HELP)
     reasons = ReasonSerializer(many=True, help_text="As given, in `language`.")
-    conditions = ConditionSerializer(many=True, help_text="As given, in `language`.")
+    conditions = GivenConditionSerializer(many=True, help_text="As given, in `language`.")
     language = serializers.CharField(help_text="The language the messages were given in.")
     access = serializers.IntegerField(
         allow_null=True, help_text="The id of the access entry the answer rests on, if any."

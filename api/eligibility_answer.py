@@ -32,7 +32,7 @@ from api.serializers import (
     state_series_by_entry,
 )
 from registry.localize import language_held
-from registry.models import Qualifier
+from registry.models import AliasLanguage, Qualifier
 
 
 class ReasonSerializer(serializers.Serializer):
@@ -40,9 +40,23 @@ class ReasonSerializer(serializers.Serializer):
     message = serializers.CharField()
 
 
+# A condition's or a checklist line's words can be a record's (a condition of the access entry),
+# kept in three languages (issue 22): the answer says which text it gives, as the pages mark it.
+TEXT_LANGUAGE_HELP = (
+    "The language of the words: the answer's, or `en` where the registry holds no translation of "
+    'a record\'s words (the pages mark it "(in English)").'
+)
+TRANSLATED_BY_REGISTRY_HELP = (
+    "True when the words are the registry's own translation of a record's words, not an official "
+    'one (the pages mark it "(the registry\'s translation)").'
+)
+
+
 class ConditionSerializer(serializers.Serializer):
     code = serializers.ChoiceField(choices=list(CONDITION_CODES))
     message = serializers.CharField()
+    language = serializers.ChoiceField(choices=AliasLanguage.choices, help_text=TEXT_LANGUAGE_HELP)
+    translated_by_registry = serializers.BooleanField(help_text=TRANSLATED_BY_REGISTRY_HELP)
 
 
 class RequirementSerializer(serializers.Serializer):
@@ -50,6 +64,8 @@ class RequirementSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=["required", "not_required", "not_recorded"])
     text = serializers.CharField()
     source = serializers.CharField(allow_blank=True)  # type: ignore[assignment]
+    language = serializers.ChoiceField(choices=AliasLanguage.choices, help_text=TEXT_LANGUAGE_HELP)
+    translated_by_registry = serializers.BooleanField(help_text=TRANSLATED_BY_REGISTRY_HELP)
 
 
 class SourceSerializer(serializers.Serializer):
@@ -89,6 +105,10 @@ ANSWER_ACCESS_FIELDS = (
     "treatment",
     "pest_free_areas",
     "conditions",
+    # The other conditions in Chinese and Russian, as the access list gives them (issue 22).
+    "conditions_zh",
+    "conditions_ru",
+    "translated_by_registry",
 )
 
 
@@ -361,9 +381,24 @@ def _render(answer: EligibilityAnswer, request: Any) -> dict[str, Any]:
         "as_of": answer.as_of.isoformat(),
         "query": {key: str(value) for key, value in answer.query.items()},
         "reasons": [{"code": r.code, "message": str(r.message)} for r in answer.reasons],
-        "conditions": [{"code": c.code, "message": str(c.message)} for c in answer.conditions],
+        "conditions": [
+            {
+                "code": c.code,
+                "message": str(c.message),
+                "language": c.language,
+                "translated_by_registry": c.translated_by_registry,
+            }
+            for c in answer.conditions
+        ],
         "checklist": [
-            {"kind": r.kind, "status": r.status, "text": str(r.text), "source": str(r.source)}
+            {
+                "kind": r.kind,
+                "status": r.status,
+                "text": str(r.text),
+                "source": str(r.source),
+                "language": r.language,
+                "translated_by_registry": r.translated_by_registry,
+            }
             for r in answer.checklist
         ],
         "product": _ref(answer.product, "slug", "name", "hs_code"),

@@ -4,7 +4,7 @@ thousands of answers in one language, that language and its translations read on
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -90,6 +90,35 @@ def localized_with_language(obj: Any, field: str, language: str | None = None) -
         if value:
             return value, candidate
     return "", suffix
+
+
+@dataclass(frozen=True)
+class Translated:
+    """A record's words as a reader is shown them: the text, the language it is in ("en", "zh",
+    "ru") and whether it is a translation the registry wrote itself (not an official one)."""
+
+    text: str
+    language: str
+    translated_by_registry: bool = False
+
+
+def translated_text(record: Any, field: str, language: str | None = None) -> Translated:
+    """`<field>` of a record that keeps its words in three languages (issue 22): the plain field
+    is the English, `<field>_zh` and `<field>_ru` the translations, and `translated_by_registry`
+    names the languages ("zh ru") whose text the registry translated. The reader's language when
+    there is a translation, else the English, and which of the two it is, so a page or an answer
+    can say "(the registry's translation)" or "(in English)" beside it. `record` is a model or a
+    mapping (a row read as JSON)."""
+
+    def value(name: str) -> str:
+        found = record.get(name) if isinstance(record, Mapping) else getattr(record, name, "")
+        return found or ""
+
+    suffix = content_language(language)
+    text = value(f"{field}_{suffix}") if suffix != "en" else ""
+    if text:
+        return Translated(text, suffix, suffix in value("translated_by_registry").split())
+    return Translated(value(field), "en")
 
 
 def names_list(names: Iterable[str], language: str | None = None) -> str:

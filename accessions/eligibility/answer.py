@@ -15,6 +15,7 @@ from accessions.models import (
     MarketAccess,
     StateKind,
 )
+from registry.localize import content_language
 from registry.models import Country, Port, Product
 from registry.selectors.resolution import normalise_identifier
 from regulations.models import Regulation
@@ -120,19 +121,30 @@ def normalise_registration(value: str) -> str:
 
 @dataclass(frozen=True)
 class Reason:
+    """A reason or a condition of the answer, in the answer's language. Where its words are a
+    record's (a condition's text), `language` is the language they are in and
+    `translated_by_registry` says whether the registry translated them (issue 22), so a page or
+    the API marks them as the record pages do (registry.localize.translated_text)."""
+
     code: str
     message: str
+    language: str = field(default_factory=content_language)
+    translated_by_registry: bool = False
 
 
 @dataclass(frozen=True)
 class Requirement:
     """One line of the checklist a trader works through: what (`kind`), whether the registry
-    records it as `required`, `not_required` or `not_recorded`, the words, and the source."""
+    records it as `required`, `not_required` or `not_recorded`, the words, and the source. The
+    words are in the answer's language; where they are a record's, `language` and
+    `translated_by_registry` say which text they are, as on Reason."""
 
     kind: str
     status: str
     text: str
     source: str = ""
+    language: str = field(default_factory=content_language)
+    translated_by_registry: bool = False
 
 
 REQUIREMENT_KINDS = (

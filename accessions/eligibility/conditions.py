@@ -12,6 +12,7 @@ from accessions.eligibility.state import iso_date
 from accessions.models import ConditionKind, MarketAccess
 from registry.dates import format_dated
 from registry.localize import gettext as _
+from registry.localize import translated_text
 
 
 def conditions_in_force(access: MarketAccess, on: dt.date) -> list[dict]:
@@ -47,7 +48,8 @@ def access_conditions(
     ports_unknown: bool = False,
 ) -> list[Reason]:
     """The conditions the access entry sets on the date that the question leaves open (a port or
-    a registration not asked about); its dated conditions last, oldest first."""
+    a registration not asked about); its dated conditions last, oldest first. A condition's own
+    words are in the answer's language where the registry holds them (Reason.language)."""
     conditions = []
     required = access.requires_registered_establishments
     if required is None:
@@ -89,22 +91,31 @@ def access_conditions(
                 _("Entry only through the ports listed as allowed."),
             )
         )
+    # The entry's treatment and areas are kept in English only; its other conditions and its
+    # dated conditions in three languages (issue 22): each in the answer's language where the
+    # registry holds it, marked as the record pages mark it.
     if access.treatment:
-        conditions.append(Reason("treatment_required", access.treatment))
+        conditions.append(Reason("treatment_required", access.treatment, "en"))
     if access.pest_free_areas:
-        conditions.append(Reason("origin_area_restricted", access.pest_free_areas))
+        conditions.append(Reason("origin_area_restricted", access.pest_free_areas, "en"))
     if access.conditions:
-        conditions.append(Reason("other_conditions", access.conditions))
+        own = translated_text(access, "conditions")
+        conditions.append(
+            Reason("other_conditions", own.text, own.language, own.translated_by_registry)
+        )
     for item in conditions_in_force(access, on):
+        words = translated_text(item, "text")
         conditions.append(
             Reason(
                 CONDITION_KIND_CODES.get(item["kind"], "other_conditions"),
                 _("%(condition)s (%(instrument)s; in force since %(date)s)")
                 % {
-                    "condition": item["text"],
+                    "condition": words.text,
                     "instrument": item["instrument"] or _("instrument not recorded"),
                     "date": format_dated(item["valid_from"], item["valid_from_precision"]),
                 },
+                words.language,
+                words.translated_by_registry,
             )
         )
     return conditions

@@ -72,7 +72,8 @@ answers AS (
         -- The dated conditions in force on the date (registry.dates.in_force_q).
         'conditions', (
             SELECT json_agg(json_build_object(
-                'kind', k.kind, 'text', k.text, 'instrument', k.instrument_ref,
+                'kind', k.kind, 'text', k.text, 'text_zh', k.text_zh, 'text_ru', k.text_ru,
+                'translated_by_registry', k.translated_by_registry, 'instrument', k.instrument_ref,
                 'source', k.source, 'valid_from', k.valid_from,
                 'valid_from_precision', k.valid_from_precision, 'valid_until', k.valid_until))
             FROM accessions_accesscondition k

@@ -152,6 +152,9 @@ def _access_orm(answer: dict[str, Any], access: MarketAccess, product_id: int, o
         .values(
             "kind",
             "text",
+            "text_zh",
+            "text_ru",
+            "translated_by_registry",
             "source",
             "valid_from",
             "valid_from_precision",

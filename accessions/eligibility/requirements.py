@@ -11,7 +11,7 @@ from accessions.eligibility.conditions import conditions_in_force
 from accessions.eligibility.ports import required_site_kind, site_kind_label, sites_not_recorded
 from accessions.models import ConditionKind, MarketAccess
 from registry.localize import gettext as _
-from registry.localize import names_list
+from registry.localize import names_list, translated_text
 from registry.models import Port
 
 # The checklist's kinds that the entry's dated conditions of a kind add to.
@@ -43,19 +43,20 @@ def requirements_checklist(
 
 
 def _from_conditions(kind: str, dated: list[dict], source: str, own: str = "") -> list[Requirement]:
-    """The requirements of one kind: the entry's own words, then its dated conditions of the
-    kind in force, each with its instrument; `not_recorded` when there are none."""
-    items = [Requirement(kind, "required", own, source)] if own else []
-    items += [
-        Requirement(
-            kind,
-            "required",
-            item["text"],
-            item["instrument"] or item.get("source") or source,
+    """The requirements of one kind: the entry's own words (kept in English only), then its dated
+    conditions of the kind in force, each with its instrument and in the answer's language where
+    the registry holds a translation (issue 22); `not_recorded` when there are none."""
+    items = [Requirement(kind, "required", own, source, "en")] if own else []
+    for item in dated:
+        if item["kind"] != REQUIREMENT_CONDITION_KINDS[kind]:
+            continue
+        words = translated_text(item, "text")
+        cited = item["instrument"] or item.get("source") or source
+        items.append(
+            Requirement(
+                kind, "required", words.text, cited, words.language, words.translated_by_registry
+            )
         )
-        for item in dated
-        if item["kind"] == REQUIREMENT_CONDITION_KINDS[kind]
-    ]
     return items or [Requirement(kind, "not_recorded", _("Not recorded in the registry."), "")]
 
 

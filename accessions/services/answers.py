@@ -27,6 +27,20 @@ def _lines(reasons: list[Reason]) -> list[dict[str, str]]:
     return [{"code": reason.code, "message": str(reason.message)} for reason in reasons]
 
 
+def _condition_lines(conditions: list[Reason]) -> list[dict[str, str | bool]]:
+    """The conditions with the language of their words and whether the registry translated them
+    (issue 22), so the kept answer is marked as it was given."""
+    return [
+        {
+            "code": condition.code,
+            "message": str(condition.message),
+            "language": condition.language,
+            "translated_by_registry": condition.translated_by_registry,
+        }
+        for condition in conditions
+    ]
+
+
 def answer_record(*, answer: EligibilityAnswer, language: str) -> AnswerRecord:
     """Keep an eligibility answer as it was given, under a new unguessable public id.
 
@@ -54,7 +68,7 @@ def answer_record(*, answer: EligibilityAnswer, language: str) -> AnswerRecord:
         "establishment": query.get("establishment", ""),
         "verdict": str(answer.verdict),
         "reasons": _lines(answer.reasons),
-        "conditions": _lines(answer.conditions),
+        "conditions": _condition_lines(answer.conditions),
         "language": language,
         "access": answer.access,
         # As plain JSON (dates as ISO text), whatever the database returned the state as.

@@ -13,7 +13,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext
 
 from registry.dates import DaySpan, format_dated, format_days
-from registry.localize import content_language
+from registry.localize import content_language, translated_text
 from registry.provenance import Confidence
 
 register = template.Library()
@@ -50,10 +50,11 @@ def confidence_label(value: str) -> str:
 
 
 @register.simple_tag
-def fallback_marker(shown_language: str) -> str:
-    """A small visible "(in English)" when the value shown is not in the page's language: a
-    missing translation is never passed off silently (issue 11)."""
-    if not shown_language or shown_language == content_language():
+def fallback_marker(shown_language: str, text_language: str | None = None) -> str:
+    """A small visible "(in English)" when the value shown is not in the page's language (or in
+    `text_language`, that of the text around it: an answer kept in another language): a missing
+    translation is never passed off silently (issue 11)."""
+    if not shown_language or shown_language == content_language(text_language):
         return ""
     words = {
         "en": gettext("in English"),
@@ -73,23 +74,30 @@ def _registry_translation_marker() -> SafeString:
 
 
 @register.simple_tag
+def language_marker(
+    language: str, translated_by_registry: bool = False, text_language: str | None = None
+) -> SafeString | str:
+    """The marker beside words taken from a record (a condition in an answer, a checklist line):
+    "(the registry's translation)" when the registry translated them, "(in English)" when they
+    are not in the page's language (or `text_language`, an answer kept in another), nothing
+    otherwise."""
+    if translated_by_registry and language and language != "en":
+        return _registry_translation_marker()
+    return fallback_marker(language, text_language)
+
+
+@register.simple_tag
 def translated(record, field: str, limit: int = 0) -> SafeString:
     """`record.<field>` in the page's language (`<field>_zh`, `<field>_ru`; the plain field is
     English), marked "(in English)" when the translation is missing and "(the registry's
-    translation)" when the registry wrote it (issue 22): a reader always sees which text is the
-    source's and which is ours. `limit` shortens the text (a table cell), never the marker."""
-    language = content_language()
-    value = getattr(record, f"{field}_{language}", "") if language != "en" else ""
-    shown = language if value else "en"
-    value = value or getattr(record, field, "")
-    if not value:
+    translation)" when the registry wrote it (issue 22, registry.localize.translated_text): a
+    reader always sees which text is the source's and which is ours. `limit` shortens the text
+    (a table cell), never the marker."""
+    shown = translated_text(record, field)
+    if not shown.text:
         return mark_safe("")  # noqa: S308 (an empty string)
-    if limit:
-        value = Truncator(value).chars(limit)
-    marker = fallback_marker(shown)
-    if shown != "en" and shown in (getattr(record, "translated_by_registry", "") or "").split():
-        marker = _registry_translation_marker()
-    return format_html("{}{}", value, marker)
+    value = Truncator(shown.text).chars(limit) if limit else shown.text
+    return format_html("{}{}", value, language_marker(shown.language, shown.translated_by_registry))
 
 
 @register.simple_tag

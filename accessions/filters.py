@@ -26,10 +26,10 @@ from accessions.models import (
     RegistrationStatus,
     Stage,
 )
+from accessions.registration_validity import registration_effective_end
 from accessions.validity import (
     access_ends_between,
     granted_on_filter,
-    registration_effective_end,
     status_on_annotations,
 )
 from registry.filters import (

@@ -84,7 +84,8 @@ class AnswerEstablishmentSerializer(serializers.Serializer):
     country = serializers.CharField(source="country.iso2")
     status = serializers.CharField()
     registered_on = serializers.DateField()
-    # The effective end on the one rule (accessions.validity.registration_effective_end).
+    # The effective end on the one rule
+    # (accessions.registration_validity.registration_effective_end).
     effective_until = serializers.DateField(source="effective_end")
 
 
@@ -412,7 +413,8 @@ def _render(answer: EligibilityAnswer, request: Any) -> dict[str, Any]:
             "country": establishment.country.iso2,
             "status": establishment.status,
             "registered_on": _day(establishment.registered_on),
-            # The effective end on the rule (accessions.validity.registration_effective_end).
+            # The effective end on the rule
+            # (accessions.registration_validity.registration_effective_end).
             "effective_until": _day(establishment.effective_end),  # type: ignore[attr-defined]
         },
         "access": _access(answer.access),

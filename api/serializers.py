@@ -474,8 +474,9 @@ class EstablishmentSerializer(serializers.ModelSerializer):
     products = serializers.SlugRelatedField[Product](slug_field="slug", many=True, read_only=True)
     status = serializers.ChoiceField(choices=RegistrationStatus.choices)
     regime = serializers.CharField(source="regime.code")
-    # The effective end on the one rule (accessions.validity.registration_effective_end): the
-    # recorded extension, else the automatic one of the regime in force on the expiry date.
+    # The effective end on the one rule (accessions.registration_validity's
+    # registration_effective_end): the recorded extension, else the automatic one of the regime in
+    # force on the expiry date.
     effective_until = serializers.DateField(source="effective_end")
 
     class Meta:

@@ -111,7 +111,7 @@ answers AS (
                             WHERE ec.id = e.country_id))
             FROM accessions_establishmentregistration e
             CROSS JOIN LATERAL (SELECT (
-                -- accessions.validity.registration_effective_end
+                -- accessions.registration_validity.registration_effective_end
                 COALESCE(e.extended_until, CASE WHEN e.extension_exclusion = '' THEN
                     (e.valid_until + make_interval(years => (
                         SELECT g.auto_extend_years FROM accessions_registrationregime g

@@ -18,10 +18,10 @@ from accessions.models import (
     MarketAccess,
     StateKind,
 )
+from accessions.registration_validity import registration_effective_end
 from accessions.validity import (
     STATE_FIELDS,
     access_granted_on,
-    registration_effective_end,
     series_states,
     state_on,
 )

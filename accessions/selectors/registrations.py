@@ -18,7 +18,7 @@ from accessions.models import (
     RegistrationRegime,
     RegistrationStatus,
 )
-from accessions.validity import registration_effective_end, registration_recorded_end
+from accessions.registration_validity import registration_effective_end, registration_recorded_end
 from registry.dates import add_months, in_force
 from registry.models import Product
 

@@ -30,6 +30,7 @@ from accessions.models import (
     RegistrationStatus,
 )
 from accessions.outbox import dispatch_enqueue, event_record
+from accessions.registration_validity import registration_recorded_end
 from accessions.services.expiry_batches import (
     extended_until_sql,
     in_batches,
@@ -37,7 +38,7 @@ from accessions.services.expiry_batches import (
     insert_events,
     insert_in_batches,
 )
-from accessions.validity import registration_recorded_end, status_on_annotations
+from accessions.validity import status_on_annotations
 from accounts import roles
 from registry.dates import add_months
 from registry.errors import DomainError

@@ -228,7 +228,10 @@ def test_effective_end_in_sql_equals_its_python_twin(
     seeded, valid_until, extended_until, exclusion
 ):
     from accessions.models import EstablishmentRegistration, RegistrationRegime
-    from accessions.validity import registration_effective_end, registration_effective_end_of
+    from accessions.registration_validity import (
+        registration_effective_end,
+        registration_effective_end_of,
+    )
 
     registration = f.EstablishmentRegistrationFactory(
         registered_on=dt.date(2021, 1, 1),

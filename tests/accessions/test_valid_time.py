@@ -557,7 +557,10 @@ def test_registration_effective_end_in_sql_agrees_with_its_python_twin(
     regimes, valid_until, extension_days, exclusion
 ):
     from accessions.models import EstablishmentRegistration
-    from accessions.validity import registration_effective_end, registration_effective_end_of
+    from accessions.registration_validity import (
+        registration_effective_end,
+        registration_effective_end_of,
+    )
     from tests.factories import EstablishmentRegistrationFactory
 
     extended = valid_until + dt.timedelta(days=extension_days) if extension_days else None

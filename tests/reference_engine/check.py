@@ -51,11 +51,11 @@ from accessions.models import (
     EstablishmentRegistration,
     MarketAccess,
 )
+from accessions.registration_validity import registration_effective_end
 from accessions.selectors.counts import CountryRecordCoverage, reported_access_figures
 from accessions.validity import (
     STATE_FIELDS,
     access_granted_on,
-    registration_effective_end,
     series_states,
     state_on,
 )

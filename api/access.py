@@ -188,6 +188,7 @@ class MarketAccessListView(ListApiView):
     filter_backends = [DjangoFilterBackend, StrictOrderingFilter]
     ordering_fields = ["id", "updated_at", "country_iso2", "product_slug"]
     ordering = ["id"]
+    ordering_unique_field = "id"  # ties of another ordering in one order (exact cursors)
     export_title = "access"
     # 500,000 rows stream from plain values (bench/scale.py): the serializer per row was ~95%
     # of the export's time. The status is the one shown (on the date asked `as_of`).

@@ -99,7 +99,9 @@ class BoundedCursorPagination(CursorPagination):
 
 
 class StrictOrderingFilter(filters.OrderingFilter):
-    """An unknown `ordering` value is a 400, not silently ignored."""
+    """An unknown `ordering` value is a 400, not silently ignored. A view that names its
+    `ordering_unique_field` gets it added last when the ordering lacks it: rows equal in the
+    ordering asked then come in one order, so a cursor's offset among them is exact."""
 
     def get_ordering(self, request, queryset, view):
         params = request.query_params.get(self.ordering_param)
@@ -115,7 +117,11 @@ class StrictOrderingFilter(filters.OrderingFilter):
                     _("Unknown ordering '%(bad)s'; choose from: %(valid)s.")
                     % {"bad": ", ".join(bad), "valid": ", ".join(sorted(valid))},
                 )
-        return super().get_ordering(request, queryset, view)
+        ordering = super().get_ordering(request, queryset, view)
+        unique = getattr(view, "ordering_unique_field", None)
+        if ordering and unique and all(term.lstrip("-") != unique for term in ordering):
+            ordering = [*ordering, unique]
+        return ordering
 
 
 def encode_cursor(payload: list[Any]) -> str:

@@ -172,9 +172,7 @@ def access_page_json(request, view) -> RenderedJSON:
     links = JSONRenderer().render(
         {"next": paginator.get_next_link(), "previous": paginator.get_previous_link()}
     )
-    # DRF's renderer escapes these two (JSON that is also JavaScript); PostgreSQL does not.
     results = ",".join(row["entry"] for row in rows).encode()
-    results = results.replace(b"\xe2\x80\xa8", b"\\u2028").replace(b"\xe2\x80\xa9", b"\\u2029")
     return RenderedJSON(links[:-1] + b',"results":[' + results + b"]}")
 
 

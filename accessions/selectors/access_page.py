@@ -126,6 +126,13 @@ def status_shown_sql(as_of: bool) -> str:
     return status_on_sql(ENTRY, ON_DAY) if as_of else f"{ENTRY}.status"
 
 
+# The entry's JSON as text, U+2028 and U+2029 escaped as DRF's renderer escapes them (JSON that is
+# also JavaScript); row_to_json writes it compact, keys in the order selected.
+_JSON_TEXT = (
+    "replace(replace(row_to_json(entry)::text, chr(8232), '\\u2028'), chr(8233), '\\u2029')"
+)
+
+
 def _order_sql(ordering: Sequence[str]) -> str:
     return ", ".join(
         f"{ORDER_COLUMNS[term.lstrip('-')]} {'DESC' if term.startswith('-') else 'ASC'}"
@@ -142,18 +149,18 @@ def access_page_sql(
     keyset: str | None = None,
 ) -> str:
     """The page's statement. Each row: the value of the first ordering field under its name
-    (the cursor's position) and `entry`, the JSON text of the select list `entry` (expressions
-    over the aliases above, `AS` the keys, in order). The rows meet the `conditions` (named
-    parameters), come after the cursor's position (`keyset`: '>' or '<' against the parameter
-    `position`) in `ordering` ('-' descending), `%(limit)s` of them from `%(offset)s`; asked
-    `as_of` a date (the parameter `on`), the state of each entry on that date is joined as
-    `on_day`."""
+    (the cursor's position) and `entry`, the JSON text (`_JSON_TEXT`) of the select list
+    `entry` (expressions over the aliases above, `AS` the keys, in order). The rows meet the
+    `conditions` (named parameters), come after the cursor's position (`keyset`: '>' or '<'
+    against the parameter `position`) in `ordering` ('-' descending), `%(limit)s` of them from
+    `%(offset)s`; asked `as_of` a date (the parameter `on`), the state of each entry on that
+    date is joined as `on_day`."""
     first = ordering[0].lstrip("-")
     where = list(conditions)
     if keyset is not None:
         where.append(f"{ORDER_COLUMNS[first]} {keyset} %(position)s")
     return (
-        f"SELECT {ORDER_COLUMNS[first]} AS {first}, row_to_json(entry)::text AS entry "  # noqa: S608
+        f"SELECT {ORDER_COLUMNS[first]} AS {first}, {_JSON_TEXT} AS entry "  # noqa: S608
         f"FROM {MarketAccess._meta.db_table} {ENTRY} "
         f"JOIN {Product._meta.db_table} {PRODUCT} ON {PRODUCT}.id = {ENTRY}.product_id "
         f"JOIN {Country._meta.db_table} {COUNTRY} ON {COUNTRY}.id = {ENTRY}.country_id "

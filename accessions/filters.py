@@ -48,7 +48,7 @@ from registry.filters import (
     UtcIsoDateTimeFilter,
 )
 from registry.models import Category, Country, Port
-from registry.selectors.hs_codes import hs_prefix_match_sql
+from registry.selectors.hs_codes import hs_prefix_products_sql
 
 HS_CHAPTER_VALIDATOR = RegexValidator(
     r"^[0-9]{2}$", _("An HS chapter is two digits, e.g. 08 or 10.")
@@ -265,7 +265,7 @@ def _equals(column: str, name: str, key: Callable[[Any], Any] = lambda value: va
 
 def _hs_sql(value, cleaned, today, params) -> str:
     params["hs"] = value
-    return hs_prefix_match_sql("p", "%(hs)s")
+    return f"a.product_id IN ({hs_prefix_products_sql('%(hs)s')})"
 
 
 def _updated_since_sql(value, cleaned, today, params) -> str:

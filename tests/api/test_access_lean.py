@@ -16,6 +16,7 @@ from django.utils import timezone
 import api.access as access_view
 from accessions.filters import MARKET_ACCESS_FILTER_SQL, MarketAccessFilter
 from accessions.models import MarketAccess
+from registry.models import Port
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -291,6 +292,11 @@ def test_the_page_is_one_statement(world, api):
     # that it exists), then the page.
     assert len(seen) == 4
     assert "row_to_json(entry)" in seen[-1]
+    # The filters' values are written in (PostgreSQL plans them for their rows), the page's
+    # own parameters are not (every page is the same prepared statement).
+    port = Port.objects.get(code="zz-lean")
+    assert f"l.port_id = {port.pk})" in seen[-1] and "'2024-06-01'" in seen[-1]
+    assert "%(limit)s" in seen[-1] and "%(offset)s" in seen[-1]
 
 
 def test_every_filter_has_its_sql_form():

@@ -6,6 +6,8 @@ Every filter states its field_name and lookup_expr; invalid input is reported, n
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import django_filters
 from django import forms
@@ -14,17 +16,20 @@ from django.core.validators import RegexValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+from django_filters.constants import EMPTY_VALUES
 from drf_spectacular.utils import extend_schema_field
 
 from accessions.changes.base import Meaning
 from accessions.models import (
     Accession,
+    AccessState,
     AccessStatus,
     DiplomaticEvent,
     EstablishmentRegistration,
     MarketAccess,
     RegistrationStatus,
     Stage,
+    StateKind,
 )
 from accessions.registration_validity import registration_effective_end
 from accessions.validity import (
@@ -32,6 +37,7 @@ from accessions.validity import (
     granted_on_filter,
     status_on_annotations,
 )
+from accessions.validity_sql import grants_sql, status_on_sql
 from registry.filters import (
     CountryChoiceFilter,
     HsPrefixFilter,
@@ -42,6 +48,7 @@ from registry.filters import (
     UtcIsoDateTimeFilter,
 )
 from registry.models import Category, Country, Port
+from registry.selectors.hs_codes import hs_prefix_products_sql
 
 HS_CHAPTER_VALIDATOR = RegexValidator(
     r"^[0-9]{2}$", _("An HS chapter is two digits, e.g. 08 or 10.")
@@ -205,6 +212,94 @@ class MarketAccessFilter(django_filters.FilterSet):
         return queryset.filter(
             access_ends_between(today + dt.timedelta(days=1), today + dt.timedelta(days=value + 1))
         )
+
+
+# --- The SQL form of MarketAccessFilter (the API list's page, accessions.selectors.access_page) --
+
+# Each filter's condition over the entry `a`, its product `p` and, on a page asked `as_of` a
+# date, its state on that date `on_day` (accessions.validity_sql), with its named parameters;
+# a filter the form left empty adds nothing, as django-filter's. The same entries as the
+# FilterSet's queryset for the same cleaned form data: tests/api/test_access_lean.py compares
+# both for every filter and their combinations.
+AccessFilterSql = Callable[[Any, Mapping[str, Any], dt.date, dict[str, Any]], str | None]
+_LINKS = MarketAccess.allowed_ports.through._meta.db_table
+_STATES = AccessState._meta.db_table
+
+
+def _status_sql(value, cleaned, today, params) -> str:
+    params["status"] = value
+    if cleaned.get("as_of") is None:
+        return "a.status = %(status)s"  # today's status is the one kept on the entry
+    return f"{status_on_sql('a', 'on_day')} = %(status)s"
+
+
+def _as_of_sql(value, cleaned, today, params) -> str | None:
+    # With `status`, the status on that date decides instead (`filter_as_of`).
+    return None if cleaned.get("status") else grants_sql("on_day")
+
+
+def _port_sql(value, cleaned, today, params) -> str:
+    params["port"] = value.pk
+    return (
+        f"EXISTS (SELECT 1 FROM {_LINKS} l WHERE l.marketaccess_id = a.id AND l.port_id = %(port)s)"  # noqa: S608
+    )
+
+
+def _expiring_sql(value, cleaned, today, params) -> str:
+    params["ends_from"] = today + dt.timedelta(days=1)
+    params["ends_until"] = today + dt.timedelta(days=value + 1)
+    return (
+        f"EXISTS (SELECT 1 FROM {_STATES} e WHERE e.market_access_id = a.id "  # noqa: S608
+        f"AND e.kind IN ('{StateKind.ENDED}', '{StateKind.REVOKED}') "
+        "AND e.starts_on >= %(ends_from)s AND e.starts_on <= %(ends_until)s)"
+    )
+
+
+def _equals(column: str, name: str, key: Callable[[Any], Any] = lambda value: value):
+    def condition(value, cleaned, today, params) -> str:
+        params[name] = key(value)
+        return f"{column} = %({name})s"
+
+    return condition
+
+
+def _hs_sql(value, cleaned, today, params) -> str:
+    params["hs"] = value
+    return f"a.product_id IN ({hs_prefix_products_sql('%(hs)s')})"
+
+
+def _updated_since_sql(value, cleaned, today, params) -> str:
+    params["updated_since"] = value
+    return "a.updated_at >= %(updated_since)s"
+
+
+MARKET_ACCESS_FILTER_SQL: dict[str, AccessFilterSql] = {
+    "country": _equals("a.country_id", "country", lambda country: country.pk),
+    "product": _equals("a.product_id", "product", lambda product: product.pk),
+    "hs": _hs_sql,
+    "category": _equals("p.category", "category"),
+    "status": _status_sql,
+    "port": _port_sql,
+    "as_of": _as_of_sql,
+    "updated_since": _updated_since_sql,
+    "expiring_within": _expiring_sql,
+}
+
+
+def market_access_filter_sql(
+    cleaned: Mapping[str, Any], *, today: dt.date
+) -> tuple[list[str], dict[str, Any]]:
+    """The conditions and named parameters that select what MarketAccessFilter's queryset
+    selects for this cleaned form data (`today`: the day `expiring_within` counts from)."""
+    conditions: list[str] = []
+    params: dict[str, Any] = {}
+    for name, value in cleaned.items():
+        if value in EMPTY_VALUES:
+            continue
+        condition = MARKET_ACCESS_FILTER_SQL[name](value, cleaned, today, params)
+        if condition is not None:
+            conditions.append(condition)
+    return conditions, params
 
 
 PRODUCT_ACCESS_COUNTRY_HELP = _("Products with an access entry (any status) from this country.")

@@ -4,9 +4,7 @@ registrations."""
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import operator
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any, cast
 
 from django.contrib.postgres.aggregates import StringAgg
@@ -21,9 +19,13 @@ from drf_spectacular.utils import (
     extend_schema_view,
 )
 from rest_framework import generics
+from rest_framework.response import Response
 
-from accessions.filters import ApiAccessionFilter, EstablishmentFilter, MarketAccessFilter
-from accessions.lists import ACCESS
+from accessions.filters import (
+    ApiAccessionFilter,
+    EstablishmentFilter,
+    MarketAccessFilter,
+)
 from accessions.models import AccessState, MarketAccess
 from accessions.selectors.access import (
     market_access_api_list,
@@ -35,6 +37,7 @@ from accessions.selectors.accessions import accession_api_list
 from accessions.selectors.registrations import establishment_api_list
 from accessions.states_text import states_text
 from accessions.validity import series_order, status_on_annotations
+from api.access_page import PageJSONRenderer, access_entries, access_page_json, sql_page_applies
 from api.base import (
     ApiView,
     DetailApiView,
@@ -44,6 +47,7 @@ from api.base import (
     problem_responses,
 )
 from api.export_serializers import EstablishmentExportSerializer
+from api.exports import CSVRenderer, XLSXRenderer
 from api.paging import (
     BoundedCursorPagination,
     BoundedPageNumberPagination,
@@ -59,97 +63,12 @@ from api.serializers import (
     state_series_prefetch,
 )
 from registry.history import HISTORY_ACTIONS, event_data, history_changes
-from registry.lists import DATE
-from registry.localize import content_language
 
 # --- The access list ----------------------------------------------------------------------------
 
 
 class AccessCursorPagination(BoundedCursorPagination):
     ordering = "id"
-
-
-# --- The access list's hot path: plain rows rendered without serializers ------------------------
-
-
-@functools.cache
-def _updated_at_representation() -> Callable[[Any], Any]:
-    # The serializer's own field (time zone and ISO format as configured), built once.
-    return MarketAccessListSerializer().fields["updated_at"].to_representation
-
-
-def _day(value: Any) -> str | None:
-    return None if value is None else value.isoformat()
-
-
-Render = Callable[[dict[str, Any]], Any]
-
-
-def _date_of(key: str) -> Render:
-    return lambda row: _day(row[key])
-
-
-def _renderers(
-    product_names: list[str],
-    country_names: list[str],
-    ports: dict[int, list[str]],
-    states: dict[int, list[dict[str, Any]]],
-) -> list[tuple[str, Render]]:
-    """How each declared column of the access list (accessions.lists.ACCESS, in its order) is
-    rendered from a plain row: a date as ISO text, the product and country as their objects,
-    the ports and states from their own reads, any other column as the row holds it."""
-    updated_at = _updated_at_representation()
-    special: dict[str, Render] = {
-        "product": lambda row: {
-            "slug": row["product__slug"],
-            "name": next((row[key] for key in product_names if row[key]), ""),
-            "hs_code": row["product__hs_code"],
-        },
-        "country": lambda row: {
-            "iso2": row["country__iso2"],
-            "name": next((row[key] for key in country_names if row[key]), ""),
-        },
-        "status": lambda row: row.get("status_shown") or row["status"],
-        "allowed_ports": lambda row: ports[row["id"]],
-        "updated_at": lambda row: updated_at(row["updated_at"]),
-        "states": lambda row: states[row["id"]],
-    }
-    dates = {column.name for column in ACCESS.columns if column.format == DATE}
-    renderers: list[tuple[str, Render]] = []
-    for name in ACCESS.public_names():
-        if name in special:
-            renderers.append((name, special[name]))
-        elif name in dates:
-            renderers.append((name, _date_of(name)))
-        else:
-            renderers.append((name, operator.itemgetter(name)))
-    return renderers
-
-
-def access_entries(
-    rows: Sequence[dict[str, Any]],
-    ports: dict[int, list[str]],
-    states: dict[int, list[dict[str, Any]]] | None = None,
-    language: str | None = None,
-) -> list[dict[str, Any]]:
-    """The access list's entries from plain rows (`market_access_rows`), their ports and their
-    series of states (`state_series_by_entry`; read here with one query when not given), exactly
-    as MarketAccessListSerializer renders them: both read the list's one declaration
-    (accessions.lists.ACCESS), and tests/api/test_access_plain.py compares them for every seeded
-    entry, in every language, and checks them against the schema. Names are in the active
-    language with the model's fallback (`registry.localize.localized`). A row that carries
-    `status_shown` (the status on the date a list is asked `as_of`) shows it as its status."""
-    if states is None:
-        states = state_series_by_entry([row["id"] for row in rows])
-    suffix = content_language(language)
-    order = list(dict.fromkeys((suffix, "en", "zh", "ru")))
-    renderers = _renderers(
-        [f"product__name_{candidate}" for candidate in order],
-        [f"country__name_{candidate}" for candidate in order],
-        ports,
-        states,
-    )
-    return [{name: render(row) for name, render in renderers} for row in rows]
 
 
 @extend_schema_view(
@@ -185,9 +104,11 @@ class MarketAccessListView(ListApiView):
     serializer_class = MarketAccessListSerializer
     filterset_class = MarketAccessFilter
     pagination_class = AccessCursorPagination
+    renderer_classes = [PageJSONRenderer, CSVRenderer, XLSXRenderer]
     filter_backends = [DjangoFilterBackend, StrictOrderingFilter]
     ordering_fields = ["id", "updated_at", "country_iso2", "product_slug"]
     ordering = ["id"]
+    ordering_unique_field = "id"  # ties of another ordering in one order (exact cursors)
     export_title = "access"
     # 500,000 rows stream from plain values (bench/scale.py): the serializer per row was ~95%
     # of the export's time. The status is the one shown (on the date asked `as_of`).
@@ -216,12 +137,15 @@ class MarketAccessListView(ListApiView):
         return queryset.alias(**annotations).annotate(status_shown=status_on)
 
     def list(self, request, *args, **kwargs):
-        """A JSON page from plain rows (no model instances, no nested serializers: ~75% of the
-        page's time at 500,000 entries, bench/RESULTS.md): on PostgreSQL one statement reads
-        the page's rows with their ports, one more their series of states (the data-version
-        probe is the other query)."""
+        """The JSON page: on PostgreSQL one hand-written statement whose rows are the entries'
+        JSON (api.access_page: DRF's filter backends, its paging of querysets and rendering
+        per row cost ~4× the statement, bench/RESULTS.md); the data-version probe is the other
+        query. The embedded SQLite mode reads plain rows through the ORM (two more queries)
+        and renders them without serializers."""
         if getattr(request.accepted_renderer, "format", "json") != "json":
             return super().list(request, *args, **kwargs)  # the exports
+        if sql_page_applies():
+            return Response(access_page_json(request, self))
         queryset = self.filter_queryset(self.get_queryset())
         rows = market_access_rows(queryset, "country_iso2", "product_slug", "status_shown")
         page = cast(list, self.paginate_queryset(rows))  # the view is cursor-paged

@@ -356,6 +356,16 @@ def joined_list_sql(model: type[models.Model], relation: str, attribute: str) ->
     )
 
 
+def iso_datetime_sql(value: str) -> str:
+    """A time as DRF writes it in UTC (ISO 8601: microseconds only when there are any, UTC as
+    Z), from the SQL expression `value` (a timestamptz, not NULL)."""
+    return (
+        f"to_char({value} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS') || "
+        f"CASE WHEN date_trunc('second', {value}) = {value} THEN '' "
+        f"ELSE to_char({value} AT TIME ZONE 'UTC', '.US') END || 'Z'"
+    )
+
+
 # PostgreSQL's spelling of `export_cell` and csv.writer (excel dialect, QUOTE_MINIMAL) for one
 # cell: a formula trigger gets its apostrophe, a cell holding a comma, quote, CR or LF is quoted
 # with its quotes doubled, NULL is empty. The line ends in CRLF, as csv.writer's does.
@@ -374,12 +384,7 @@ _CELL_SQL = {
     "number": "COALESCE({v}::text, '')",
     "bool": "CASE WHEN {v} THEN 'True' WHEN NOT {v} THEN 'False' ELSE '' END",
     "date": "COALESCE(to_char({v}, 'YYYY-MM-DD'), '')",
-    # DRF's ISO 8601: microseconds only when there are any, UTC as Z.
-    "datetime": (
-        "CASE WHEN {v} IS NULL THEN '' ELSE to_char({v} AT TIME ZONE 'UTC', "
-        "'YYYY-MM-DD\"T\"HH24:MI:SS') || CASE WHEN date_trunc('second', {v}) = {v} THEN '' "
-        "ELSE to_char({v} AT TIME ZONE 'UTC', '.US') END || 'Z' END"
-    ),
+    "datetime": "CASE WHEN {v} IS NULL THEN '' ELSE " + iso_datetime_sql("{v}") + " END",
 }
 
 

@@ -46,6 +46,20 @@ def hs_prefix_match_sql(product: str, prefix: str) -> str:
     )
 
 
+def hs_prefix_products_sql(prefix: str) -> str:
+    """The raw-SQL form of `hs_prefix_q` as a subquery of the matching products' ids (their own
+    code or a further HS code starts with the prefix expression `prefix`): PostgreSQL finds the
+    few products first, where a condition on each row of a long list would read all of it (the
+    access list's page)."""
+    products, aliases = Product._meta.db_table, ProductAlias._meta.db_table
+    # Constant text: table and column names of this code, no input.
+    return (
+        f"SELECT hp.id FROM {products} hp WHERE hp.hs_code LIKE {prefix} || '%%' "  # noqa: S608
+        f"UNION SELECT pa.product_id FROM {aliases} pa "
+        f"WHERE pa.kind = '{AliasKind.HS_CODE.value}' AND pa.alias LIKE {prefix} || '%%'"
+    )
+
+
 def hs_prefix_arms(prefix: str) -> list[QuerySet]:
     """Products whose own or alias HS code starts with `prefix`, as a range on the code
     ('1005' <= code < '1006') so the b-tree index serves it whatever the collation.

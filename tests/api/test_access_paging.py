@@ -41,5 +41,5 @@ def test_first_and_deep_cursor_pages_cost_the_same_queries(client):
     assert deep == first
     # The data-version probe and the version itself (recomputed here because the test's own
     # transaction has written; in production a repeated snapshot skips it), then the page with
-    # its ports in one statement, then the page's series of states (one statement).
-    assert first == 4
+    # its ports and series of states in one statement (api.access_page).
+    assert first == 3

@@ -1,6 +1,8 @@
-"""The access list renders its JSON page from plain rows, without the nested serializers (the hot
-path at 500,000 entries, issue 13): every seeded entry comes out exactly as the serializer renders
-it, in every language, and every page matches the OpenAPI schema the serializer defines."""
+"""The access list renders its JSON page without the nested serializers (the hot path at 500,000
+entries, issues 13 and 23): PostgreSQL writes each entry's JSON (api.access_page.access_entry_sql)
+and the embedded mode renders plain rows in Python (access_entries); every seeded entry comes out
+of both exactly as the serializer renders it, in every language, and every page matches the
+OpenAPI schema the serializer defines."""
 
 import datetime as dt
 import json
@@ -10,6 +12,7 @@ import jsonschema_rs
 import pytest
 from django.utils import translation
 from drf_spectacular.generators import SchemaGenerator
+from rest_framework.renderers import JSONRenderer
 
 from accessions.models import MarketAccess
 from accessions.selectors.access import (
@@ -18,8 +21,10 @@ from accessions.selectors.access import (
     market_access_port_codes,
     market_access_rows,
 )
-from api.access import access_entries
+from accessions.selectors.access_page import access_page
+from api.access_page import access_entries, access_entry_sql
 from api.serializers import MarketAccessListSerializer
+from registry.localize import content_language
 from tests.factories import MarketAccessFactory, PortFactory
 
 pytestmark = pytest.mark.django_db
@@ -69,6 +74,28 @@ def test_plain_rows_render_every_entry_as_the_serializer_does(entries, language)
         serialized, plain = _serialized(), _plain()
     assert MarketAccess.objects.count() > 40  # the seeds are there
     assert plain == serialized  # same keys, same order, same values
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans", "ru"])
+def test_postgresql_writes_every_entry_as_the_serializer_does(entries, language):
+    """Byte for byte as DRF's renderer writes the serializer's entries (compact, keys in
+    order, text escaped the same way, times in UTC as Z)."""
+    entries[0].conditions = 'quote " back\\slash\nline\ttab \x01 \u2028 中文 ёж 😀'
+    entries[0].save()
+    with translation.override(language):
+        expected = JSONRenderer().render(
+            MarketAccessListSerializer(market_access_api_list().order_by("id"), many=True).data
+        )
+        rows = access_page(
+            entry=access_entry_sql(content_language(), False),
+            conditions=[],
+            params={},
+            ordering=["id"],
+            limit=10_000,
+        )
+    written = "[" + ",".join(row["entry"] for row in rows) + "]"
+    assert len(rows) > 40
+    assert written.encode() == expected
 
 
 def _page_validator():

@@ -3,9 +3,13 @@
 import psycopg
 import pytest
 from django.db import connection
-from rest_framework.test import APIClient
+from django.utils import timezone
+from rest_framework.request import Request
+from rest_framework.test import APIClient, APIRequestFactory
 
 from accessions.models import MarketAccess
+from api.access import MarketAccessListView
+from api.paging import StrictOrderingFilter
 from api.services import api_key_issue
 from tests import factories as f
 
@@ -42,6 +46,25 @@ def test_access_cursor_follows_the_ordering(api):
     rows = _walk(api, "/api/v1/access/?page_size=5&country=QB&ordering=-product_slug")
     slugs = [r["product"]["slug"] for r in rows]
     assert len(slugs) == 12 and slugs == sorted(slugs, reverse=True)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("ordering", ["country_iso2", "-country_iso2", "updated_at"])
+def test_access_rows_equal_in_the_ordering_come_by_id_across_pages(api, ordering):
+    """Rows equal in the ordering asked (one country) come in one order, by id, so the offset
+    DRF's cursors carry among them is exact: every row once, none skipped."""
+    country = f.CountryFactory(iso2="QC", iso3="QCT")
+    made = [f.MarketAccessFactory(country=country).pk for _ in range(7)]
+    MarketAccess.objects.filter(pk__in=made).update(updated_at=timezone.now())
+    rows = _walk(api, f"/api/v1/access/?page_size=3&country=QC&ordering={ordering}")
+    assert [row["id"] for row in rows] == sorted(made)
+
+
+def test_the_access_ordering_ends_with_the_id():
+    request = Request(APIRequestFactory().get("/api/v1/access/", {"ordering": "-country_iso2"}))
+    view = MarketAccessListView()
+    ordering = StrictOrderingFilter().get_ordering(request, MarketAccess.objects.none(), view)
+    assert ordering == ["-country_iso2", "id"]
 
 
 def _all_events():

@@ -292,3 +292,26 @@ class UserFactory(factory.django.DjangoModelFactory):
             from accounts.roles import role_assign
 
             role_assign(user=obj, role=extracted)
+
+
+def series_write(entry, generated):
+    """Write generated states (kind, start, limited_to) as the entry's whole series: one state
+    per kind and dated start (the unique constraint; undated states of one kind may repeat)."""
+    acc.AccessState.objects.filter(market_access=entry).delete()
+    seen, rows = set(), []
+    for kind, starts_on, limited_to in generated:
+        if starts_on is not None and (kind, starts_on) in seen:
+            continue
+        seen.add((kind, starts_on))
+        rows.append(
+            acc.AccessState(
+                market_access=entry,
+                kind=kind,
+                starts_on=starts_on,
+                limited_to=limited_to,
+                source="generated",
+                confidence="high",
+            )
+        )
+    acc.AccessState.objects.bulk_create(rows)
+    return list(acc.AccessState.objects.filter(market_access=entry))

@@ -73,30 +73,6 @@ def entry(db):
     return f.MarketAccessFactory()
 
 
-def _series(entry, generated):
-    """Write the generated states as the entry's whole series (one state per kind and dated
-    start: the unique constraint; undated states of one kind may repeat)."""
-    AccessState.objects.filter(market_access=entry).delete()
-    seen = set()
-    rows = []
-    for kind, starts_on, limited_to in generated:
-        if starts_on is not None and (kind, starts_on) in seen:
-            continue
-        seen.add((kind, starts_on))
-        rows.append(
-            AccessState(
-                market_access=entry,
-                kind=kind,
-                starts_on=starts_on,
-                limited_to=limited_to,
-                source="generated",
-                confidence="high",
-            )
-        )
-    AccessState.objects.bulk_create(rows)
-    return list(AccessState.objects.filter(market_access=entry))
-
-
 def _id(data):
     return None if data is None else data["id"]
 
@@ -108,7 +84,7 @@ def _id(data):
 )
 @given(generated=st.lists(STATE, max_size=7), asked=ASKED)
 def test_state_on_in_sql_agrees_with_its_python_twin(entry, generated, asked):
-    states = _series(entry, generated)
+    states = f.series_write(entry, generated)
     annotations = {}
     for i, on in enumerate(asked):
         annotations[f"state_{i}"] = state_on_subquery(on)
@@ -137,7 +113,7 @@ def test_state_on_in_sql_agrees_with_its_python_twin(entry, generated, asked):
 
 def test_the_latest_start_wins_undated_comes_first_and_ties_go_by_rank(entry):
     """The rule spelled out on one series (what the property test checks at random)."""
-    states = _series(
+    states = f.series_write(
         entry,
         [
             ("in_force", None, ""),

@@ -10,7 +10,7 @@ from django.db import connection
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from accessions.models import AccessState, StateKind
+from accessions.models import StateKind
 from accessions.validity import derived_status, grants_access, series_key, state_on
 from accessions.validity_sql import (
     STATES_TABLE,
@@ -39,28 +39,6 @@ def entry(db):
     return f.MarketAccessFactory()
 
 
-def _series(entry, generated):
-    """The generated states as the entry's whole series (one per kind and dated start)."""
-    AccessState.objects.filter(market_access=entry).delete()
-    seen, rows = set(), []
-    for kind, starts_on, limited_to in generated:
-        if starts_on is not None and (kind, starts_on) in seen:
-            continue
-        seen.add((kind, starts_on))
-        rows.append(
-            AccessState(
-                market_access=entry,
-                kind=kind,
-                starts_on=starts_on,
-                limited_to=limited_to,
-                source="generated",
-                confidence="high",
-            )
-        )
-    AccessState.objects.bulk_create(rows)
-    return list(AccessState.objects.filter(market_access=entry))
-
-
 def _on_day(entry, on):
     with connection.cursor() as cursor:
         cursor.execute(
@@ -77,7 +55,7 @@ def _on_day(entry, on):
 )
 @given(generated=SERIES, asked=ASKED)
 def test_the_sql_forms_agree_with_their_python_twins(entry, generated, asked):
-    states = _series(entry, generated)
+    states = f.series_write(entry, generated)
     for on in asked:
         kind, grants, status = _on_day(entry, on)
         current = state_on(states, on)
@@ -91,7 +69,7 @@ def test_the_sql_forms_agree_with_their_python_twins(entry, generated, asked):
 )
 @given(generated=SERIES)
 def test_the_series_order_in_sql_is_the_python_one(entry, generated):
-    states = _series(entry, generated)
+    states = f.series_write(entry, generated)
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT s.id FROM {STATES_TABLE} s WHERE s.market_access_id = %s "  # noqa: S608
@@ -106,7 +84,7 @@ def test_the_series_order_in_sql_is_the_python_one(entry, generated):
 def test_the_comparison_can_fail(entry):
     """A partial suspension lets the product in; a whole one does not (the twins above would
     tell a wrong SQL form apart)."""
-    _series(entry, [("in_force", BASE, ""), ("suspended", BASE + dt.timedelta(days=2), "")])
+    f.series_write(entry, [("in_force", BASE, ""), ("suspended", BASE + dt.timedelta(days=2), "")])
     assert _on_day(entry, BASE + dt.timedelta(days=3))[1:] == (False, "suspended")
-    _series(entry, [("in_force", BASE, ""), ("suspended", BASE + dt.timedelta(days=2), "x")])
+    f.series_write(entry, [("in_force", BASE, ""), ("suspended", BASE + dt.timedelta(days=2), "x")])
     assert _on_day(entry, BASE + dt.timedelta(days=3))[1:] == (True, "in_force")

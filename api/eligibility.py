@@ -30,7 +30,7 @@ from accessions.eligibility.answer import (
     EligibilityQuestion,
 )
 from accessions.eligibility.check import check_eligibility, check_eligibility_batch
-from accessions.windows import window_starts
+from accessions.windows import Window, window_starts
 from api import answer_cache
 from api.auth import ApiRateThrottle, anonymous_client, has_api_key
 from api.base import (
@@ -273,16 +273,14 @@ class EligibilityView(ConditionalGetMixin, EligibilityAnswerView):
     def _answered(self, request, version: str, key: str, *, timeline: bool) -> bytes:
         """Answer the question and keep the answer for its window. A question already answered
         for another window (a recorded pair on a new date) gets the rest of its timeline
-        answered in the same go (one more batch of the engine, TIMELINE_WINDOWS at most), so
+        answered in the same go (at most two more batches of the engine: `_timeline`), so
         every later date of it is a repeated question; a question never asked pays only its
         own window."""
         asked = self.question(request)
         answer = self.check(asked)
         answers = [answer]
         if timeline:
-            days = window_starts(answer.change_days, answer.as_of, TIMELINE_WINDOWS)
-            others = check_eligibility_batch([replace(asked, on=d) for d in days])
-            answers += [a for a in others if isinstance(a, EligibilityAnswer)]
+            answers += _timeline(asked, answer)
         rendered = [
             (
                 (each.holds_from, each.holds_until),
@@ -297,7 +295,33 @@ class EligibilityView(ConditionalGetMixin, EligibilityAnswerView):
 
 
 # The most windows of a question's timeline answered at once (the nearest to the date asked).
-TIMELINE_WINDOWS = 32
+TIMELINE_WINDOWS = 64
+
+
+def _timeline(asked: EligibilityQuestion, answer: EligibilityAnswer) -> list[EligibilityAnswer]:
+    """The answers of the question's other windows, nearest to the date asked first, at most
+    TIMELINE_WINDOWS in all: those its change days draw, then those the change days of their
+    answers add (a window where the pair is not recorded changes with the country's coverage,
+    whose days only such an answer carries). Two batches of the engine at most."""
+    found: list[EligibilityAnswer] = []
+    for _batch in range(2):
+        known = [answer, *found]
+        days = sorted({d for each in known for d in each.change_days})
+        starts = [
+            d
+            for d in window_starts(days, answer.as_of, TIMELINE_WINDOWS)
+            if not any(answer_holds(each, d) for each in known)
+        ][: TIMELINE_WINDOWS - len(known)]
+        if not starts:
+            break
+        batch = check_eligibility_batch([replace(asked, on=d) for d in starts])
+        found += [a for a in batch if isinstance(a, EligibilityAnswer)]
+    return found
+
+
+def answer_holds(answer: EligibilityAnswer, day: dt.date) -> bool:
+    """The answer's window holds the day."""
+    return day in Window(answer.holds_from, answer.holds_until)
 
 
 def _validators(version: str, key: str, day: dt.date) -> tuple[str, dt.datetime | None]:

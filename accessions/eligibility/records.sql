@@ -123,22 +123,13 @@ answers AS (
               AND e.registration_number = qs.number
         ),
         -- The coverage of the country (accessions.validity.access_granted_on), only where the
-        -- answer may be `not_recorded`.
-        'coverage', CASE WHEN qs.unrecorded THEN (
-            SELECT count(*) FROM accessions_marketaccess m
-            CROSS JOIN LATERAL (
-                SELECT s.kind, s.limited_to FROM accessions_accessstate s
-                WHERE s.market_access_id = m.id AND (s.starts_on IS NULL OR s.starts_on <= qs.on_date)
-                ORDER BY s.starts_on DESC NULLS LAST,
-                         CASE s.kind WHEN 'protocol_signed' THEN 1 WHEN 'in_force' THEN 2
-                             WHEN 'suspended' THEN 3 WHEN 'restored' THEN 4 WHEN 'ended' THEN 5
-                             WHEN 'revoked' THEN 6 ELSE 0 END DESC,
-                         s.id DESC
-                LIMIT 1) st
-            WHERE m.country_id = qs.country_id
-              AND (st.kind IN ('in_force', 'restored')
-                   OR (st.kind = 'suspended' AND st.limited_to <> ''))
-        ) END,
+        -- answer may be `not_recorded`: the country's step on the date (accessions.models.coverage,
+        -- kept by PostgreSQL from the entries' states), one index probe.
+        'coverage', CASE WHEN qs.unrecorded THEN COALESCE((
+            SELECT cs.granted FROM accessions_coveragestep cs
+            WHERE cs.country_id = qs.country_id
+              AND (cs.starts_on IS NULL OR cs.starts_on <= qs.on_date)
+            ORDER BY cs.starts_on DESC NULLS LAST LIMIT 1), 0) END,
         -- The days on which what the answer reads may change (accessions.windows): a start, or
         -- the day after an end, of every dated record the answer reads. The entry's states are
         -- not repeated here: records.py takes their days from the series (windows.change_days).
@@ -161,15 +152,11 @@ answers AS (
                 WHERE qs.access_id IS NOT NULL AND qs.number <> ''
                   AND e.registration_number = qs.number
         ) AS b (d) WHERE d IS NOT NULL),
-        -- For the coverage: the nearest start of a state of any of the country's entries.
-        'coverage_days', CASE WHEN qs.unrecorded THEN json_build_array(
-            (SELECT max(s.starts_on) FROM accessions_accessstate s
-                JOIN accessions_marketaccess m ON m.id = s.market_access_id
-                WHERE m.country_id = qs.country_id AND s.starts_on <= qs.on_date),
-            (SELECT min(s.starts_on) FROM accessions_accessstate s
-                JOIN accessions_marketaccess m ON m.id = s.market_access_id
-                WHERE m.country_id = qs.country_id AND s.starts_on > qs.on_date)
-        ) END
+        -- For the coverage: the start of every state of the country's entries (its steps), so
+        -- that an answer's timeline (api.eligibility) knows every window of the coverage.
+        'coverage_days', CASE WHEN qs.unrecorded THEN (
+            SELECT json_agg(cs.starts_on ORDER BY cs.starts_on) FROM accessions_coveragestep cs
+            WHERE cs.country_id = qs.country_id AND cs.starts_on IS NOT NULL) END
     ) AS answer
     FROM qs
     -- regulations.selectors.regulation_binds_q and regulation_in_force_q

@@ -127,17 +127,13 @@ def _coverage_orm(answer: dict[str, Any], country_id: int, on: dt.date) -> None:
         .filter(granted=True)
         .count()
     )
-    starts: list[dt.date] = [
-        d
-        for d in AccessState.objects.filter(market_access__country_id=country_id)
+    starts = (
+        AccessState.objects.filter(market_access__country_id=country_id)
         .exclude(starts_on__isnull=True)
         .values_list("starts_on", flat=True)
-        if d is not None
-    ]
-    answer["coverage_days"] = [
-        max((d for d in starts if d <= on), default=None),
-        min((d for d in starts if d > on), default=None),
-    ]
+        .distinct()
+    )
+    answer["coverage_days"] = sorted(set(starts))
 
 
 def _access_orm(answer: dict[str, Any], access: MarketAccess, product_id: int, on, number: str):

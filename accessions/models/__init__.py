@@ -33,6 +33,9 @@ from accessions.models.accessions import (
 from accessions.models.answers import (
     AnswerRecord,
 )
+from accessions.models.coverage import (
+    CoverageStep,
+)
 from accessions.models.outbox import (
     Alert,
     AlertKind,
@@ -76,6 +79,7 @@ __all__ = [
     "Alert",
     "AlertKind",
     "AnswerRecord",
+    "CoverageStep",
     "ConditionKind",
     "DiplomaticEvent",
     "EstablishmentRegistration",

@@ -15,6 +15,7 @@ from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 
 from accessions.eligibility.check import check_eligibility
+from accessions.models import AccessState
 from api.eligibility_answer import render_answer
 from api.middleware import ApiReadsSkipSessionMiddleware, is_api_read
 
@@ -86,6 +87,32 @@ def test_a_pair_asked_in_a_second_window_gets_its_whole_timeline(committed_seeds
         response, queries, calls = _cost(api, {**pair, "date": day}, redis_calls)
         assert (queries, calls) == (0, ["EVALSHA"]), day
         expected = check_eligibility(product="beef", country="KZ", on=dt.date.fromisoformat(day))
+        served = response.json()
+        assert served == {**render_answer(expected), "permalink": served["permalink"]}, day
+
+
+def test_a_pair_not_recorded_gets_every_window_of_the_countrys_coverage(
+    committed_seeds, api, redis_calls
+):
+    """A pair the registry holds no entry for is answered with the country's coverage, which
+    changes on the start of every state of the country's entries. Asked in a second window, its
+    timeline holds every such window at once: every later date is a repeated question."""
+    pair = {"product": "fresh-grapes", "country": "KZ"}
+    assert api.get(URL, {**pair, "date": "2024-05-01"}).json()["verdict"] == "not_recorded"
+    _response, queries, _calls = _cost(api, {**pair, "date": "2016-06-01"}, redis_calls)
+    assert queries > 0
+    starts = sorted(
+        set(
+            AccessState.objects.filter(market_access__country__iso2="KZ")
+            .exclude(starts_on__isnull=True)
+            .values_list("starts_on", flat=True)
+        )
+    )
+    assert len(starts) > 10
+    for day in [d - dt.timedelta(days=1) for d in starts] + starts:
+        response, queries, calls = _cost(api, {**pair, "date": day.isoformat()}, redis_calls)
+        assert (queries, calls) == (0, ["EVALSHA"]), day
+        expected = check_eligibility(product="fresh-grapes", country="KZ", on=day)
         served = response.json()
         assert served == {**render_answer(expected), "permalink": served["permalink"]}, day
 

@@ -236,9 +236,11 @@ def test_the_hs_tree_is_named_in_three_languages_where_a_source_names_it(seeded,
     zh = client.get("/hs/08/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     ru = client.get("/hs/0813/", HTTP_ACCEPT_LANGUAGE="ru").content.decode()
     assert "食用水果及坚果" in zh and "Фрукты сушеные" in ru
-    # No published Chinese name of heading 0813 was found: English, marked as such.
-    unnamed = client.get("/hs/0813/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
-    assert "Fruit, dried" in unnamed and 'class="lang-marker"' in unnamed
+    named = client.get("/hs/0813/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "本章的什锦坚果或干果" in named
+    # No published Chinese name of heading 2304 was found: English, marked as such.
+    unnamed = client.get("/hs/2304/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "Oil-cake" in unnamed and 'class="lang-marker"' in unnamed
 
 
 def test_the_hs_tree_in_the_api_and_its_schema(seeded, api):

@@ -10,10 +10,11 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from accessions.eligibility.check import check_eligibility
-from accessions.models import EstablishmentRegistration, MarketAccess
+from accessions.models import AccessState, CoverageStep, EstablishmentRegistration, MarketAccess
 from accessions.scale_names import SCALE_SOURCE, synthetic_product_aliases, synthetic_product_fields
 from registry.models import Country, Product, ProductAlias, ProductSearchKey
 from regulations.models import Regulation, RegulationProduct
+from tests.accessions.test_coverage_steps import counted_on, step_on
 from tests.factories import RegistrationRegimeFactory
 
 TINY = [
@@ -64,20 +65,29 @@ def test_second_run_adds_nothing(generated):
     assert "1 ILLUSTRATIVE" not in out.replace("0 ILLUSTRATIVE", "")
 
 
-def test_history_triggers_are_back_on_and_recorded_nothing(generated):
+@pytest.mark.parametrize("model", [MarketAccess, AccessState])
+def test_history_triggers_are_back_on_and_recorded_nothing(generated, model):
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT count(*) FROM pg_trigger WHERE tgrelid = %s::regclass "
             "AND NOT tgisinternal AND tgenabled <> 'O'",
-            [MarketAccess._meta.db_table],
+            [model._meta.db_table],
         )
         assert cursor.fetchone()[0] == 0
         cursor.execute(
             "SELECT count(*) FROM pg_trigger WHERE tgrelid = %s::regclass AND NOT tgisinternal",
-            [MarketAccess._meta.db_table],
+            [model._meta.db_table],
         )
         assert cursor.fetchone()[0] > 0  # the history triggers exist and are enabled
-    assert not apps.get_model("accessions", "MarketAccessEvent").objects.exists()
+    assert not apps.get_model("accessions", f"{model.__name__}Event").objects.exists()
+
+
+def test_the_coverage_steps_hold_the_generated_states(generated):
+    """The steps' triggers were off during the load with the history's: refreshed once after."""
+    for country in Country.objects.filter(source=SCALE_SOURCE):
+        for on in (dt.date(2014, 1, 1), dt.date(2020, 6, 1), dt.date(2026, 6, 1)):
+            assert step_on(country, on) == counted_on(country, on), (country.iso2, on)
+        assert CoverageStep.objects.filter(country=country).exists()
 
 
 def test_the_checker_answers_a_generated_question(generated):

@@ -27,6 +27,12 @@ from dataclasses import dataclass
 from accessions.validity import earliest_start
 from registry.provenance import DatePrecision
 
+# How many change days of the country's coverage a `not_recorded` answer carries on either side
+# of the date asked (records.sql's `coverage_days`): its own window needs the nearest two; the
+# rest let the answer's timeline hold as many windows around it. At scale a country's coverage
+# changes on thousands of days; the answer reads only these.
+COVERAGE_DAYS = 32
+
 
 @dataclass(frozen=True)
 class Window:

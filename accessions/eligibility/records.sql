@@ -152,11 +152,18 @@ answers AS (
                 WHERE qs.access_id IS NOT NULL AND qs.number <> ''
                   AND e.registration_number = qs.number
         ) AS b (d) WHERE d IS NOT NULL),
-        -- For the coverage: the start of every state of the country's entries (its steps), so
-        -- that an answer's timeline (api.eligibility) knows every window of the coverage.
+        -- For the coverage: the starts of states of the country's entries (its steps) nearest
+        -- the date, 32 on either side (accessions.windows.COVERAGE_DAYS), so that an answer's
+        -- timeline (api.eligibility) knows the windows of the coverage around it.
         'coverage_days', CASE WHEN qs.unrecorded THEN (
-            SELECT json_agg(cs.starts_on ORDER BY cs.starts_on) FROM accessions_coveragestep cs
-            WHERE cs.country_id = qs.country_id AND cs.starts_on IS NOT NULL) END
+            SELECT json_agg(d.starts_on) FROM (
+                (SELECT cs.starts_on FROM accessions_coveragestep cs
+                 WHERE cs.country_id = qs.country_id AND cs.starts_on <= qs.on_date
+                 ORDER BY cs.starts_on DESC LIMIT 32)
+                UNION ALL
+                (SELECT cs.starts_on FROM accessions_coveragestep cs
+                 WHERE cs.country_id = qs.country_id AND cs.starts_on > qs.on_date
+                 ORDER BY cs.starts_on ASC LIMIT 32)) d) END
     ) AS answer
     FROM qs
     -- regulations.selectors.regulation_binds_q and regulation_in_force_q

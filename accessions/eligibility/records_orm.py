@@ -25,6 +25,7 @@ from accessions.validity import (
     series_states,
     state_on,
 )
+from accessions.windows import COVERAGE_DAYS
 from registry.dates import in_force_q
 from registry.models import (
     CATEGORY_SITE_KINDS,
@@ -133,7 +134,9 @@ def _coverage_orm(answer: dict[str, Any], country_id: int, on: dt.date) -> None:
         .values_list("starts_on", flat=True)
         .distinct()
     )
-    answer["coverage_days"] = sorted(set(starts))
+    days = sorted({d for d in starts if d is not None})
+    before = [d for d in days if d <= on][-COVERAGE_DAYS:]
+    answer["coverage_days"] = before + [d for d in days if d > on][:COVERAGE_DAYS]
 
 
 def _access_orm(answer: dict[str, Any], access: MarketAccess, product_id: int, on, number: str):

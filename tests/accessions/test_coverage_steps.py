@@ -123,3 +123,13 @@ def test_an_update_a_delete_and_a_move_keep_the_steps(entries):
     assert step_on(country, D(2021, 6, 1)) == 2
     assert step_on(other, D(2021, 6, 1)) == 1
     assert step_on(other, D(2020, 12, 31)) == 0
+
+
+def test_a_not_recorded_answer_reads_the_nearest_coverage_days_only():
+    """At scale a country's coverage changes on thousands of days: records.sql returns the
+    COVERAGE_DAYS nearest on either side, as its ORM twin does."""
+    from accessions.eligibility.records import statement_sql
+    from accessions.windows import COVERAGE_DAYS
+
+    assert statement_sql().count(f"ORDER BY cs.starts_on DESC LIMIT {COVERAGE_DAYS})") == 1
+    assert statement_sql().count(f"ORDER BY cs.starts_on ASC LIMIT {COVERAGE_DAYS})") == 1

@@ -243,9 +243,13 @@ def _states_started(on: Any, outer: str = "pk"):
 
 # A state as the engine reads it (records.sql builds the same object): its own fields, its
 # provenance and public note, and the note in Chinese and Russian (issue 22).
+# A state's instrument reference and source in Chinese and Russian (issue 22: the registry's
+# translation, registry.localize.CITATION_FIELDS).
+STATE_CITATION_FIELDS = ("instrument_ref_zh", "instrument_ref_ru", "source_zh", "source_ru")
 STATE_FIELDS = (
     ("id", "kind", "starts_on", "starts_on_precision", "limited_to", "instrument_kind")
     + ("instrument_ref", "source", "source_url", "confidence", "public_note", "note_written_on")
+    + STATE_CITATION_FIELDS
     + NOTE_TRANSLATION_FIELDS
 )
 

@@ -92,6 +92,9 @@ class NoteTranslations(models.Model):
 NOTE_TRANSLATION_FIELDS = ("public_note_zh", "public_note_ru", "translated_by_registry")
 
 
+# A record's source in its three languages, in this order (the API's lists give all three).
+SOURCE_FIELDS = ("source", "source_zh", "source_ru")
+
 PROVENANCE_FIELDS = (
     "source",
     "source_zh",

@@ -37,10 +37,11 @@ class InstrumentKind(models.TextChoices):
 def instrument_phrase(kind: str, ref: str) -> str:
     """An instrument as one phrase, in the reader's language: "GACC announcement 2023 No.66", not
     "GACC announcement GACC 2023 No.66" (the kind already names the issuer a reference may start
-    with), and a reference that already says its kind in full is not prefixed again."""
+    with), and a reference that already says its kind in full ("GACC & MARA joint announcement
+    2024 No.20", "海关总署公告2023年第66号") is not prefixed again."""
     label = str(InstrumentKind(kind).label) if kind in InstrumentKind.values else ""
     ref = (ref or "").strip()
-    if label and ref.lower().startswith(label.lower()):
+    if label and label.lower() in ref.lower():
         return ref
     if kind == InstrumentKind.ANNOUNCEMENT and ref.upper().startswith("GACC "):
         ref = ref[len("GACC ") :].strip()

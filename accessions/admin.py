@@ -36,6 +36,8 @@ def _access_condition_fields() -> tuple[str, ...]:
         "status",
         "instrument_kind",
         "instrument_ref",
+        "instrument_ref_zh",
+        "instrument_ref_ru",
         "instrument_date",
         "instrument_date_precision",
         "protocol_signed_on",
@@ -95,7 +97,7 @@ class MarketAccessAdmin(ProvenanceAdmin):
             {
                 "fields": (
                     "instrument_kind",
-                    "instrument_ref",
+                    ("instrument_ref", "instrument_ref_zh", "instrument_ref_ru"),
                     ("instrument_date", "instrument_date_precision"),
                     ("protocol_signed_on", "protocol_signed_precision"),
                 )
@@ -139,6 +141,7 @@ class AccessStateAdmin(ProvenanceAdmin):
                     ("starts_on", "starts_on_precision"),
                     "limited_to",
                     ("instrument_kind", "instrument_ref"),
+                    ("instrument_ref_zh", "instrument_ref_ru"),
                     "note_written_on",
                 )
             },

@@ -28,6 +28,8 @@ PROVENANCE = (
         _("The source of the row (else the source given on the import page)."),
         example="GACC announcement 2023 No. 65",
     ),
+    Column("source_zh", _("The source, in Chinese (the registry's translation).")),
+    Column("source_ru", _("The source, in Russian (the registry's translation).")),
     Column("source_url", _("The source's address."), URL, "https://www.customs.gov.cn/"),
     Column(
         "confidence",
@@ -74,6 +76,14 @@ ACCESS = ListFormat(
             choices=tuple(InstrumentKind.values),
         ),
         Column("instrument_ref", _("The instrument's number or name."), example="2023 No. 65"),
+        Column(
+            "instrument_ref_zh",
+            _("The instrument's number or name, in Chinese (the registry's translation)."),
+        ),
+        Column(
+            "instrument_ref_ru",
+            _("The instrument's number or name, in Russian (the registry's translation)."),
+        ),
         Column("instrument_date", _("The instrument's date."), DATE, "2023-06-13"),
         Column(
             "instrument_date_precision",
@@ -128,7 +138,11 @@ ACCESS = ListFormat(
             "",
         ),
         Column("treatment", _("The treatment required."), example="fumigation"),
+        Column("treatment_zh", _("The treatment required, in Chinese.")),
+        Column("treatment_ru", _("The treatment required, in Russian.")),
         Column("pest_free_areas", _("The pest- or disease-free areas required.")),
+        Column("pest_free_areas_zh", _("The pest- or disease-free areas, in Chinese.")),
+        Column("pest_free_areas_ru", _("The pest- or disease-free areas, in Russian.")),
         Column("conditions", _("Other conditions.")),
         Column("conditions_zh", _("Other conditions, in Chinese.")),
         Column("conditions_ru", _("Other conditions, in Russian.")),

@@ -62,6 +62,10 @@ OPTIONAL_COLUMNS = frozenset(
         "title_translated_by_registry",
         "conditions_zh",
         "conditions_ru",
+        "treatment_zh",
+        "treatment_ru",
+        "pest_free_areas_zh",
+        "pest_free_areas_ru",
         "public_note_zh",
         "public_note_ru",
         "text_zh",
@@ -70,6 +74,7 @@ OPTIONAL_COLUMNS = frozenset(
     }
 )
 TRANSLATED_ACCESS = (
+    "treatment_zh treatment_ru pest_free_areas_zh pest_free_areas_ru "
     "conditions_zh conditions_ru public_note_zh public_note_ru translated_by_registry"
 )
 TRANSLATED_CONDITION = "text_zh text_ru public_note_zh public_note_ru translated_by_registry"

@@ -11,6 +11,11 @@ reason) and deleted when present, under the same `load_seeds` history context as
 change.
 
 What each file holds (its model, natural key and columns) is declared in accessions.seed_specs.
+
+Citations (a record's `source`, an instrument's reference, a port's green-channel source) are
+translated once per distinct English text in `citation_translations.csv` (text, text_zh, text_ru,
+translated_by_registry): every seeded row's `<field>_zh` and `<field>_ru` are set from it (empty
+where the file has no row for the text; tests/accessions/test_seeds_consistency.py requires one).
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ from accessions.seed_specs import SPECS, RowError, Spec
 from accessions.services.market_access import public_note_stamp
 from accessions.validity import access_states_sync
 from registry.history import history_context
+from registry.localize import CITATION_FIELDS
 from registry.models import ProductAlias
 from registry.services import product_search_keys_refresh
 
@@ -92,6 +98,51 @@ def _lookup(spec: Spec, values: dict[str, Any]) -> dict[str, Any]:
     return lookup
 
 
+CITATIONS_FILE = "citation_translations.csv"
+CITATIONS_HEADER = ["text", "text_zh", "text_ru", "translated_by_registry"]
+Citations = dict[str, tuple[str, str]]
+
+
+def _load_citations(directory: Path, report: SeedReport) -> Citations:
+    """The translations of the citations, by their exact English text. Each row gives both
+    languages; `translated_by_registry` names those whose text differs from the English (the
+    registry's translation; a citation of names only stays as it is)."""
+    path = directory / CITATIONS_FILE
+    if not path.exists():
+        return {}
+    header, rows = _read(path)
+    if header != CITATIONS_HEADER:
+        report.errors.append(f"{path}:1: expected columns {CITATIONS_HEADER}")
+        return {}
+    found: Citations = {}
+    for line, row in rows:
+        text, zh, ru = (row[name].strip() for name in CITATIONS_HEADER[:3])
+        differs = {lang for lang, value in (("zh", zh), ("ru", ru)) if value != text}
+        problem = (
+            "text, text_zh and text_ru are required"
+            if not (text and zh and ru)
+            else f"duplicate of an earlier row for {text!r}"
+            if text in found
+            else "translated_by_registry must name the languages whose text differs from text"
+            if set(row["translated_by_registry"].split()) != differs
+            else None
+        )
+        if problem:
+            report.errors.append(f"{path}:{line}: {problem}")
+        else:
+            found[text] = (zh, ru)
+    return found
+
+
+def _with_citations(spec: Spec, values: dict[str, Any], citations: Citations) -> None:
+    """The row's citations in Chinese and Russian, from `citations` (empty where it has none)."""
+    names = {f.name for f in spec.model._meta.get_fields()}
+    for name in CITATION_FIELDS:
+        if name in values and f"{name}_zh" in names:
+            zh, ru = citations.get(str(values[name]), ("", ""))
+            values[f"{name}_zh"], values[f"{name}_ru"] = zh, ru
+
+
 def _upsert(spec: Spec, values: dict[str, Any], m2m: dict[str, list], today: dt.date) -> str:
     instance = spec.model._default_manager.filter(**_lookup(spec, values)).first()
     outcome = "unchanged"
@@ -119,7 +170,9 @@ def _upsert(spec: Spec, values: dict[str, Any], m2m: dict[str, list], today: dt.
     return outcome
 
 
-def _load_file(spec: Spec, directory: Path, report: SeedReport, today: dt.date) -> list[tuple]:
+def _load_file(
+    spec: Spec, directory: Path, report: SeedReport, today: dt.date, citations: Citations
+) -> list[tuple]:
     path = directory / spec.file
     file_report = FileReport(spec.file)
     report.files.append(file_report)
@@ -146,6 +199,7 @@ def _load_file(spec: Spec, directory: Path, report: SeedReport, today: dt.date) 
             values = {name: convert(row.get(name) or "") for name, convert in spec.columns.items()}
             if spec.derived:
                 values.update(spec.derived(row))
+            _with_citations(spec, values, citations)
             m2m = {name: convert(row[name] or "") for name, convert in spec.m2m.items()}
             natural_key = tuple(str(getattr(values[k], "pk", values[k])).upper() for k in spec.key)
             if natural_key in seen_keys:
@@ -246,8 +300,9 @@ def seeds_load(*, directory: Path = SEEDS_DIR, dry_run: bool = False) -> SeedRep
         with history_context(actor="load_seeds"), transaction.atomic():
             today = timezone.localdate()
             deferred: list[tuple] = []
+            citations = _load_citations(Path(directory), report)
             for spec in SPECS:
-                deferred += _load_file(spec, Path(directory), report, today)
+                deferred += _load_file(spec, Path(directory), report, today, citations)
             _load_deferred(deferred, report)
             _load_removals(Path(directory), report)
             # Derived, not seeded: each entry's own dates in its series, its status for today.

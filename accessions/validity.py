@@ -243,9 +243,13 @@ def _states_started(on: Any, outer: str = "pk"):
 
 # A state as the engine reads it (records.sql builds the same object): its own fields, its
 # provenance and public note, and the note in Chinese and Russian (issue 22).
+# A state's instrument reference and source in Chinese and Russian (issue 22: the registry's
+# translation, registry.localize.CITATION_FIELDS).
+STATE_CITATION_FIELDS = ("instrument_ref_zh", "instrument_ref_ru", "source_zh", "source_ru")
 STATE_FIELDS = (
     ("id", "kind", "starts_on", "starts_on_precision", "limited_to", "instrument_kind")
     + ("instrument_ref", "source", "source_url", "confidence", "public_note", "note_written_on")
+    + STATE_CITATION_FIELDS
     + NOTE_TRANSLATION_FIELDS
 )
 
@@ -311,12 +315,22 @@ def granted_on_filter(queryset, on: Any):
 # --- The series from the entry's own dates -----------------------------------------------------
 
 
+ENTRY_INSTRUMENT_FIELDS = ("instrument_ref", "instrument_ref_zh", "instrument_ref_ru")
+
+
+def _entry_instrument(access: MarketAccess) -> dict[str, str]:
+    """The entry's instrument reference in its three languages, as its states name it."""
+    return {name: getattr(access, name) for name in ENTRY_INSTRUMENT_FIELDS}
+
+
 def entry_states(access: MarketAccess) -> list[dict[str, Any]]:
     """The states the entry's own dates stand for: its protocol, its start (an entry whose
     instrument is not a protocol holds access from `valid_from`, unknown when empty) and its end
     (the day after `valid_until`)."""
     provenance = {
         "source": access.source,
+        "source_zh": access.source_zh,
+        "source_ru": access.source_ru,
         "source_url": access.source_url,
         "confidence": access.confidence,
         "is_illustrative": access.is_illustrative,
@@ -336,9 +350,11 @@ def entry_states(access: MarketAccess) -> list[dict[str, Any]]:
                 "starts_on": access.protocol_signed_on,
                 "starts_on_precision": access.protocol_signed_precision,
                 "instrument_kind": InstrumentKind.PROTOCOL,
-                "instrument_ref": ""
-                if access.instrument_kind != InstrumentKind.PROTOCOL
-                else access.instrument_ref,
+                **(
+                    _entry_instrument(access)
+                    if access.instrument_kind == InstrumentKind.PROTOCOL
+                    else dict.fromkeys(ENTRY_INSTRUMENT_FIELDS, "")
+                ),
                 **provenance,
             }
         )
@@ -350,7 +366,7 @@ def entry_states(access: MarketAccess) -> list[dict[str, Any]]:
                 "starts_on": access.valid_from,
                 "starts_on_precision": access.valid_from_precision if access.valid_from else "",
                 "instrument_kind": access.instrument_kind,
-                "instrument_ref": access.instrument_ref,
+                **_entry_instrument(access),
                 **provenance,
                 "public_note": access.public_note,
                 "public_note_zh": access.public_note_zh,
@@ -366,7 +382,7 @@ def entry_states(access: MarketAccess) -> list[dict[str, Any]]:
                 "starts_on": access.valid_until + dt.timedelta(days=1),
                 "starts_on_precision": access.valid_from_precision or "exact",
                 "instrument_kind": access.instrument_kind,
-                "instrument_ref": access.instrument_ref,
+                **_entry_instrument(access),
                 **provenance,
             }
         )

@@ -61,13 +61,26 @@ class GivenConditionSerializer(ConditionSerializer):
     )
 
 
+class GivenReasonSerializer(ReasonSerializer):
+    """A reason as given. An answer kept before its reasons recorded the language of their words
+    (issue 22: an instrument's reference in the answer's language) has neither `language` nor
+    `translated_by_registry`."""
+
+    language = serializers.ChoiceField(
+        choices=AliasLanguage.choices, required=False, help_text=TEXT_LANGUAGE_HELP
+    )
+    translated_by_registry = serializers.BooleanField(
+        required=False, help_text=TRANSLATED_BY_REGISTRY_HELP
+    )
+
+
 class AnswerRecordSerializer(serializers.Serializer):
     """Describes the response (the view renders it with `render_answer_record`)."""
 
     id = serializers.CharField(help_text="The answer's public id.")
     question = AnswerQuestionSerializer()
     verdict = serializers.ChoiceField(choices=Verdict.choices, help_text=VERDICT_HELP)
-    reasons = ReasonSerializer(many=True, help_text="As given, in `language`.")
+    reasons = GivenReasonSerializer(many=True, help_text="As given, in `language`.")
     conditions = GivenConditionSerializer(many=True, help_text="As given, in `language`.")
     language = serializers.CharField(help_text="The language the messages were given in.")
     access = serializers.IntegerField(

@@ -277,6 +277,12 @@ class BetweenChangeSerializer(serializers.Serializer):
     instrument = serializers.CharField(allow_blank=True)
     instrument_date = serializers.DateField(allow_null=True)
     source = serializers.CharField(allow_blank=True)  # type: ignore[assignment]  # see above
+    source_zh = serializers.CharField(
+        allow_blank=True, help_text="The source in Chinese: the registry's translation."
+    )
+    source_ru = serializers.CharField(
+        allow_blank=True, help_text="The source in Russian: the registry's translation."
+    )
     source_url = serializers.CharField(allow_blank=True)
     confidence = serializers.CharField(allow_blank=True)
     is_illustrative = serializers.BooleanField()

@@ -34,12 +34,6 @@ from api.serializers import (
 from registry.localize import language_held
 from registry.models import AliasLanguage, Qualifier
 
-
-class ReasonSerializer(serializers.Serializer):
-    code = serializers.ChoiceField(choices=list(REASON_CODES))
-    message = serializers.CharField()
-
-
 # A condition's or a checklist line's words can be a record's (a condition of the access entry),
 # kept in three languages (issue 22): the answer says which text it gives, as the pages mark it.
 TEXT_LANGUAGE_HELP = (
@@ -50,6 +44,18 @@ TRANSLATED_BY_REGISTRY_HELP = (
     "True when the words are the registry's own translation of a record's words, not an official "
     'one (the pages mark it "(the registry\'s translation)").'
 )
+
+
+class ReasonSerializer(serializers.Serializer):
+    code = serializers.ChoiceField(choices=list(REASON_CODES))
+    message = serializers.CharField()
+    # A reason naming an instrument gives its reference in the answer's language (issue 22).
+    language = serializers.ChoiceField(choices=AliasLanguage.choices, help_text=TEXT_LANGUAGE_HELP)
+    translated_by_registry = serializers.BooleanField(help_text=TRANSLATED_BY_REGISTRY_HELP)
+
+
+SOURCE_ZH_HELP = "The source in Chinese: the registry's translation ('' where it has none)."
+SOURCE_RU_HELP = "The source in Russian: the registry's translation ('' where it has none)."
 
 
 class ConditionSerializer(serializers.Serializer):
@@ -63,9 +69,19 @@ class RequirementSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=list(REQUIREMENT_KINDS))
     status = serializers.ChoiceField(choices=["required", "not_required", "not_recorded"])
     text = serializers.CharField()
-    source = serializers.CharField(allow_blank=True)  # type: ignore[assignment]
+    source = serializers.CharField(  # type: ignore[assignment]
+        allow_blank=True,
+        help_text="The instrument or source the line rests on, in the answer's language where "
+        "the registry holds a translation.",
+    )
     language = serializers.ChoiceField(choices=AliasLanguage.choices, help_text=TEXT_LANGUAGE_HELP)
     translated_by_registry = serializers.BooleanField(help_text=TRANSLATED_BY_REGISTRY_HELP)
+    source_language = serializers.ChoiceField(
+        choices=AliasLanguage.choices, help_text="The language of `source`, as `language`."
+    )
+    source_translated_by_registry = serializers.BooleanField(
+        help_text="True when `source` is the registry's own translation of the citation."
+    )
 
 
 class SourceSerializer(serializers.Serializer):
@@ -73,6 +89,8 @@ class SourceSerializer(serializers.Serializer):
     kind = serializers.CharField()
     # Shadows Field.source in the stubs only: the metaclass takes declared fields off.
     source = serializers.CharField()  # type: ignore[assignment]
+    source_zh = serializers.CharField(allow_blank=True, help_text=SOURCE_ZH_HELP)
+    source_ru = serializers.CharField(allow_blank=True, help_text=SOURCE_RU_HELP)
     source_url = serializers.CharField(allow_blank=True)
     confidence = serializers.CharField()
     is_illustrative = serializers.BooleanField()
@@ -97,6 +115,9 @@ ANSWER_ACCESS_FIELDS = (
     "status",
     "instrument_kind",
     "instrument_ref",
+    # The reference in Chinese and Russian: the registry's translation (issue 22).
+    "instrument_ref_zh",
+    "instrument_ref_ru",
     "instrument_date",
     "valid_from",
     "valid_from_precision",
@@ -106,7 +127,12 @@ ANSWER_ACCESS_FIELDS = (
     "treatment",
     "pest_free_areas",
     "conditions",
-    # The other conditions in Chinese and Russian, as the access list gives them (issue 22).
+    # The treatment, areas and other conditions in Chinese and Russian, as the access list gives
+    # them (issue 22).
+    "treatment_zh",
+    "treatment_ru",
+    "pest_free_areas_zh",
+    "pest_free_areas_ru",
     "conditions_zh",
     "conditions_ru",
     "translated_by_registry",
@@ -132,6 +158,8 @@ class ReportedFigureSerializer(serializers.Serializer):
     as_of = serializers.DateField(allow_null=True)
     # Shadows Field.source in the stubs only: the metaclass takes declared fields off.
     source = serializers.CharField()  # type: ignore[assignment]
+    source_zh = serializers.CharField(allow_blank=True, help_text=SOURCE_ZH_HELP)
+    source_ru = serializers.CharField(allow_blank=True, help_text=SOURCE_RU_HELP)
     source_url = serializers.CharField(allow_blank=True)
 
 
@@ -217,6 +245,8 @@ def answer_coverage(answer: EligibilityAnswer) -> dict[str, Any] | None:
                 "qualifier": figure.qualifier,
                 "as_of": _day(figure.as_of),
                 "source": figure.source,
+                "source_zh": figure.source_zh,
+                "source_ru": figure.source_ru,
                 "source_url": figure.source_url,
             }
             for figure in coverage.figures
@@ -381,7 +411,15 @@ def _render(answer: EligibilityAnswer, request: Any) -> dict[str, Any]:
         "verdict": str(answer.verdict),
         "as_of": answer.as_of.isoformat(),
         "query": {key: str(value) for key, value in answer.query.items()},
-        "reasons": [{"code": r.code, "message": str(r.message)} for r in answer.reasons],
+        "reasons": [
+            {
+                "code": r.code,
+                "message": str(r.message),
+                "language": r.language,
+                "translated_by_registry": r.translated_by_registry,
+            }
+            for r in answer.reasons
+        ],
         "conditions": [
             {
                 "code": c.code,
@@ -399,6 +437,8 @@ def _render(answer: EligibilityAnswer, request: Any) -> dict[str, Any]:
                 "source": str(r.source),
                 "language": r.language,
                 "translated_by_registry": r.translated_by_registry,
+                "source_language": r.source_language,
+                "source_translated_by_registry": r.source_translated_by_registry,
             }
             for r in answer.checklist
         ],

@@ -50,6 +50,10 @@ class HsKindSerializer(serializers.Serializer):
     )
 
 
+SOURCE_ZH_HELP = "`source` in Chinese: the registry's translation ('' where it has none)."
+SOURCE_RU_HELP = "`source` in Russian: the registry's translation ('' where it has none)."
+
+
 class HsHeadingSerializer(serializers.Serializer):
     code = serializers.CharField(help_text="Four digits.")
     name = serializers.CharField(
@@ -61,6 +65,8 @@ class HsHeadingSerializer(serializers.Serializer):
     source = serializers.CharField(  # type: ignore[assignment]
         allow_blank=True, help_text="Where the names come from."
     )
+    source_zh = serializers.CharField(allow_blank=True, help_text=SOURCE_ZH_HELP)
+    source_ru = serializers.CharField(allow_blank=True, help_text=SOURCE_RU_HELP)
     products = HsProductSerializer(many=True)
     kinds = HsKindSerializer(many=True)
 
@@ -71,6 +77,8 @@ class HsChapterSerializer(serializers.Serializer):
     name_language = serializers.CharField(allow_blank=True)
     names = HsNamesSerializer()
     source = serializers.CharField(allow_blank=True)  # type: ignore[assignment]
+    source_zh = serializers.CharField(allow_blank=True, help_text=SOURCE_ZH_HELP)
+    source_ru = serializers.CharField(allow_blank=True, help_text=SOURCE_RU_HELP)
     headings = HsHeadingSerializer(many=True)
 
 
@@ -97,6 +105,8 @@ def _names(node: HsNode) -> dict[str, Any]:
             "ru": heading.name_ru if heading else "",
         },
         "source": heading.source if heading else "",
+        "source_zh": heading.source_zh if heading else "",
+        "source_ru": heading.source_ru if heading else "",
     }
 
 

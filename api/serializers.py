@@ -24,7 +24,7 @@ from accessions.models import (
     RegistrationStatus,
     StateKind,
 )
-from accessions.validity import series_order
+from accessions.validity import STATE_CITATION_FIELDS, series_order
 from registry.models import (
     Category,
     Country,
@@ -37,7 +37,7 @@ from registry.models import (
     SupervisionSite,
     UnionMembership,
 )
-from registry.provenance import NOTE_TRANSLATION_FIELDS, DatePrecision
+from registry.provenance import NOTE_TRANSLATION_FIELDS, SOURCE_FIELDS, DatePrecision
 from regulations.models import (
     Regulation,
     RegulationKind,
@@ -89,7 +89,7 @@ class CountryListSerializer(serializers.ModelSerializer):
             "name_ru",
             "region",
             "memberships",
-            "source",
+            *SOURCE_FIELDS,
             "source_url",
             "confidence",
             "is_illustrative",
@@ -134,7 +134,7 @@ class ProductListSerializer(serializers.ModelSerializer):
             "category",
             "origin_type",
             "aliases",
-            "source",
+            *SOURCE_FIELDS,
             "source_url",
             "confidence",
             "is_illustrative",
@@ -188,7 +188,7 @@ class PortSerializer(serializers.ModelSerializer):
             "green_channel_since",
             "regimes",
             "sites",
-            "source",
+            *SOURCE_FIELDS,
             "source_url",
             "confidence",
             "is_illustrative",
@@ -254,7 +254,7 @@ class RegulationListSerializer(serializers.ModelSerializer):
             "topics",
             "products",
             "scope",
-            "source",
+            *SOURCE_FIELDS,
             "source_url",
             "confidence",
             "is_illustrative",
@@ -284,6 +284,7 @@ STATE_SERIES_FIELDS = (
     "confidence",
     "public_note",
     *NOTE_TRANSLATION_FIELDS,
+    *STATE_CITATION_FIELDS,
 )
 
 
@@ -313,7 +314,7 @@ def state_entry(state: Mapping[str, Any]) -> dict[str, Any]:
 def _state_value(state: Mapping[str, Any], name: str) -> Any:
     if name == "starts_on":
         return _iso(state[name])
-    if name in NOTE_TRANSLATION_FIELDS:
+    if name in NOTE_TRANSLATION_FIELDS or name in STATE_CITATION_FIELDS:
         return state.get(name, "")
     return state[name]
 
@@ -435,7 +436,7 @@ class HistoryEntrySerializer(serializers.Serializer):
 class AccessionStageSerializer(serializers.ModelSerializer):
     class Meta:
         model = AccessionStage
-        fields = ["stage", "occurred_on", "occurred_on_precision", "source", "confidence"]
+        fields = ["stage", "occurred_on", "occurred_on_precision", *SOURCE_FIELDS, "confidence"]
 
 
 class AccessionSerializer(serializers.ModelSerializer):
@@ -458,7 +459,7 @@ class AccessionSerializer(serializers.ModelSerializer):
             "event",
             "basis",
             "stages",
-            "source",
+            *SOURCE_FIELDS,
             "source_url",
             "confidence",
             "is_illustrative",
@@ -493,7 +494,7 @@ class EstablishmentSerializer(serializers.ModelSerializer):
             "status",
             "stopped_on",
             "regime",
-            "source",
+            *SOURCE_FIELDS,
             "confidence",
             "is_illustrative",
         ]

@@ -28,6 +28,8 @@ SPECTACULAR_SETTINGS = {
         "ConditionCodeEnum": "accessions.eligibility.answer.CONDITION_CODES",
         "DatePrecisionEnum": "registry.provenance.DatePrecision",
         "AliasKindEnum": "registry.models.AliasKind",
+        # The language of an answer's words and of its citations (`language`, `source_language`).
+        "LanguageEnum": "registry.models.AliasLanguage",
         "SiteKindEnum": "registry.models.SiteKind",
         "RegulationKindEnum": "regulations.models.RegulationKind",
     },

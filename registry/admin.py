@@ -215,6 +215,8 @@ class PortAdmin(ProvenanceAdmin):
                     "green_channel_since",
                     "green_channel_precision",
                     "green_channel_source",
+                    "green_channel_source_zh",
+                    "green_channel_source_ru",
                     "green_channel_confidence",
                 )
             },

@@ -92,6 +92,13 @@ def localized_with_language(obj: Any, field: str, language: str | None = None) -
     return "", suffix
 
 
+# Fields that hold a citation (a record's source, an instrument's reference, a port's green-channel
+# source): their `_zh` and `_ru` are always the registry's own translation of the English
+# (seeds/citation_translations.csv), never an official one; one kept unchanged (a citation of
+# names only: sites, publications, codes, dates) is no translation at all.
+CITATION_FIELDS = frozenset({"source", "instrument_ref", "green_channel_source"})
+
+
 @dataclass(frozen=True)
 class Translated:
     """A record's words as a reader is shown them: the text, the language it is in ("en", "zh",
@@ -108,7 +115,9 @@ def translated_text(record: Any, field: str, language: str | None = None) -> Tra
     names the languages ("zh ru") whose text the registry translated. The reader's language when
     there is a translation, else the English, and which of the two it is, so a page or an answer
     can say "(the registry's translation)" or "(in English)" beside it. `record` is a model or a
-    mapping (a row read as JSON)."""
+    mapping (a row read as JSON). A citation (CITATION_FIELDS) is always the registry's
+    translation where it differs from the English, whatever `translated_by_registry` says (it
+    describes the record's notes and conditions)."""
 
     def value(name: str) -> str:
         found = record.get(name) if isinstance(record, Mapping) else getattr(record, name, "")
@@ -116,6 +125,8 @@ def translated_text(record: Any, field: str, language: str | None = None) -> Tra
 
     suffix = content_language(language)
     text = value(f"{field}_{suffix}") if suffix != "en" else ""
+    if text and field in CITATION_FIELDS:
+        return Translated(text, suffix, text != value(field))
     if text:
         return Translated(text, suffix, suffix in value("translated_by_registry").split())
     return Translated(value(field), "en")

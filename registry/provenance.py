@@ -25,6 +25,11 @@ class Provenance(models.Model):
     domain": Provenance)."""
 
     source = models.TextField(_("source"), help_text=_("Citation of the public source."))
+    # The citation in the other two languages (issue 22): always the registry's own translation
+    # (registry.localize.CITATION_FIELDS), one per distinct citation in
+    # seeds/citation_translations.csv.
+    source_zh = models.TextField(_("source (Chinese)"), blank=True)
+    source_ru = models.TextField(_("source (Russian)"), blank=True)
     source_url = models.URLField(_("source URL"), max_length=500, blank=True)
     confidence = models.CharField(_("confidence"), max_length=8, choices=Confidence.choices)
     is_illustrative = models.BooleanField(
@@ -87,8 +92,13 @@ class NoteTranslations(models.Model):
 NOTE_TRANSLATION_FIELDS = ("public_note_zh", "public_note_ru", "translated_by_registry")
 
 
+# A record's source in its three languages, in this order (the API's lists give all three).
+SOURCE_FIELDS = ("source", "source_zh", "source_ru")
+
 PROVENANCE_FIELDS = (
     "source",
+    "source_zh",
+    "source_ru",
     "source_url",
     "confidence",
     "is_illustrative",

@@ -80,6 +80,8 @@ REGULATIONS = ListFormat(
         Column("topics", _("Its topics, by code."), CODES, "food_safety"),
         Column("scope", _("What it covers.")),
         Column("source", _("The source of the row (else the one given on the import page).")),
+        Column("source_zh", _("The source, in Chinese (the registry's translation).")),
+        Column("source_ru", _("The source, in Russian (the registry's translation).")),
         Column("source_url", _("The source's address."), URL, ""),
         Column(
             "confidence",

@@ -86,6 +86,9 @@ class Change:
     instrument: str = ""
     instrument_date: dt.date | None = None
     source: str = ""
+    # The source in Chinese and Russian (the registry's translation, registry.localize).
+    source_zh: str = ""
+    source_ru: str = ""
     source_url: str = ""
     confidence: str = ""
     is_illustrative: bool = False

@@ -302,6 +302,8 @@ def _edit_change(
         fields=fields,
         instrument=_edit_instrument(record, model, event).strip(),
         source=getattr(event, "source", ""),
+        source_zh=getattr(event, "source_zh", ""),
+        source_ru=getattr(event, "source_ru", ""),
         source_url=getattr(event, "source_url", ""),
         confidence=getattr(event, "confidence", ""),
         is_illustrative=getattr(event, "is_illustrative", False),

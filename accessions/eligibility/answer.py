@@ -145,6 +145,9 @@ class Requirement:
     source: str = ""
     language: str = field(default_factory=content_language)
     translated_by_registry: bool = False
+    # The source's (or instrument's) language and whether it is the registry's translation.
+    source_language: str = field(default_factory=content_language)
+    source_translated_by_registry: bool = False
 
 
 REQUIREMENT_KINDS = (
@@ -220,6 +223,8 @@ class EligibilityAnswer:
                 "record": str(record),
                 "kind": record._meta.model_name,
                 "source": record.source,
+                "source_zh": record.source_zh,
+                "source_ru": record.source_ru,
                 "source_url": record.source_url,
                 "confidence": record.confidence,
                 "is_illustrative": record.is_illustrative,

@@ -91,31 +91,35 @@ def access_conditions(
                 _("Entry only through the ports listed as allowed."),
             )
         )
-    # The entry's treatment and areas are kept in English only; its other conditions and its
-    # dated conditions in three languages (issue 22): each in the answer's language where the
+    # The entry's treatment, areas and other conditions, and its dated conditions with their
+    # instruments, in three languages (issue 22): each in the answer's language where the
     # registry holds it, marked as the record pages mark it.
-    if access.treatment:
-        conditions.append(Reason("treatment_required", access.treatment, "en"))
-    if access.pest_free_areas:
-        conditions.append(Reason("origin_area_restricted", access.pest_free_areas, "en"))
-    if access.conditions:
-        own = translated_text(access, "conditions")
-        conditions.append(
-            Reason("other_conditions", own.text, own.language, own.translated_by_registry)
-        )
+    for code, field in OWN_CONDITIONS:
+        if getattr(access, field):
+            own = translated_text(access, field)
+            conditions.append(Reason(code, own.text, own.language, own.translated_by_registry))
     for item in conditions_in_force(access, on):
         words = translated_text(item, "text")
+        instrument = translated_text(item, "instrument_ref")
         conditions.append(
             Reason(
                 CONDITION_KIND_CODES.get(item["kind"], "other_conditions"),
                 _("%(condition)s (%(instrument)s; in force since %(date)s)")
                 % {
                     "condition": words.text,
-                    "instrument": item["instrument"] or _("instrument not recorded"),
+                    "instrument": instrument.text or _("instrument not recorded"),
                     "date": format_dated(item["valid_from"], item["valid_from_precision"]),
                 },
                 words.language,
-                words.translated_by_registry,
+                words.translated_by_registry or instrument.translated_by_registry,
             )
         )
     return conditions
+
+
+# The conditions the entry keeps in its own fields, with the code of each.
+OWN_CONDITIONS = (
+    ("treatment_required", "treatment"),
+    ("origin_area_restricted", "pest_free_areas"),
+    ("other_conditions", "conditions"),
+)

@@ -66,15 +66,20 @@ answers AS (
                 'source', s.source, 'source_url', s.source_url, 'confidence', s.confidence,
                 'public_note', s.public_note, 'note_written_on', s.note_written_on,
                 'public_note_zh', s.public_note_zh, 'public_note_ru', s.public_note_ru,
-                'translated_by_registry', s.translated_by_registry))
+                'translated_by_registry', s.translated_by_registry,
+                'instrument_ref_zh', s.instrument_ref_zh, 'instrument_ref_ru', s.instrument_ref_ru,
+                'source_zh', s.source_zh, 'source_ru', s.source_ru))
             FROM accessions_accessstate s WHERE s.market_access_id = qs.access_id
         ),
         -- The dated conditions in force on the date (registry.dates.in_force_q).
         'conditions', (
             SELECT json_agg(json_build_object(
                 'kind', k.kind, 'text', k.text, 'text_zh', k.text_zh, 'text_ru', k.text_ru,
-                'translated_by_registry', k.translated_by_registry, 'instrument', k.instrument_ref,
-                'source', k.source, 'valid_from', k.valid_from,
+                'translated_by_registry', k.translated_by_registry,
+                'instrument_ref', k.instrument_ref, 'instrument_ref_zh', k.instrument_ref_zh,
+                'instrument_ref_ru', k.instrument_ref_ru,
+                'source', k.source, 'source_zh', k.source_zh, 'source_ru', k.source_ru,
+                'valid_from', k.valid_from,
                 'valid_from_precision', k.valid_from_precision, 'valid_until', k.valid_until))
             FROM accessions_accesscondition k
             WHERE k.market_access_id = qs.access_id

@@ -154,11 +154,15 @@ def _access_orm(answer: dict[str, Any], access: MarketAccess, product_id: int, o
             "text_zh",
             "text_ru",
             "translated_by_registry",
+            "instrument_ref",
+            "instrument_ref_zh",
+            "instrument_ref_ru",
             "source",
+            "source_zh",
+            "source_ru",
             "valid_from",
             "valid_from_precision",
             "valid_until",
-            instrument=F("instrument_ref"),
         )
     )
     answer["listed_ports"] = list(access.allowed_ports.values_list("pk", flat=True))

@@ -5,13 +5,14 @@ what the registry records of each, with its source, and `not_recorded` where it 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from accessions.eligibility.answer import Requirement
 from accessions.eligibility.conditions import conditions_in_force
 from accessions.eligibility.ports import required_site_kind, site_kind_label, sites_not_recorded
 from accessions.models import ConditionKind, MarketAccess
+from registry.localize import Translated, names_list, translated_text
 from registry.localize import gettext as _
-from registry.localize import names_list, translated_text
 from registry.models import Port
 
 # The checklist's kinds that the entry's dated conditions of a kind add to.
@@ -31,31 +32,62 @@ def requirements_checklist(
     does not (never a default of "not required"). Certificates, packaging and labelling come from
     the entry's dated conditions of those kinds, each with its own source."""
     dated = conditions_in_force(access, on)
-    source = access.source
     return [
         _establishment_requirement(access),
         _port_requirement(access, ports),
-        *_from_conditions("treatment", dated, source, access.treatment),
-        *_from_conditions("pest_free_area", dated, source, access.pest_free_areas),
-        *_from_conditions("certificate", dated, source),
-        *_from_conditions("packaging_labelling", dated, source),
+        *_from_conditions("treatment", dated, access, "treatment"),
+        *_from_conditions("pest_free_area", dated, access, "pest_free_areas"),
+        *_from_conditions("certificate", dated, access),
+        *_from_conditions("packaging_labelling", dated, access),
     ]
 
 
-def _from_conditions(kind: str, dated: list[dict], source: str, own: str = "") -> list[Requirement]:
-    """The requirements of one kind: the entry's own words (kept in English only), then its dated
-    conditions of the kind in force, each with its instrument and in the answer's language where
-    the registry holds a translation (issue 22); `not_recorded` when there are none."""
-    items = [Requirement(kind, "required", own, source, "en")] if own else []
+def _source_of(access: MarketAccess) -> dict[str, Any]:
+    """The entry's source as a requirement cites it, in the answer's language."""
+    source = translated_text(access, "source")
+    return {
+        "source": source.text,
+        "source_language": source.language,
+        "source_translated_by_registry": source.translated_by_registry,
+    }
+
+
+def _cited(record: Any) -> Translated:
+    """The citation of a record (its instrument, else its source) in the answer's language."""
+    instrument = translated_text(record, "instrument_ref")
+    return instrument if instrument.text else translated_text(record, "source")
+
+
+def _required(kind: str, words: Translated, cited: Translated) -> Requirement:
+    return Requirement(
+        kind,
+        "required",
+        words.text,
+        cited.text,
+        words.language,
+        words.translated_by_registry,
+        cited.language,
+        cited.translated_by_registry,
+    )
+
+
+def _from_conditions(
+    kind: str, dated: list[dict], access: MarketAccess, own: str = ""
+) -> list[Requirement]:
+    """The requirements of one kind: the entry's own words (its field `own`), then its dated
+    conditions of the kind in force, each with its instrument (else its source, else the
+    entry's), all in the answer's language where the registry holds a translation (issue 22);
+    `not_recorded` when there are none."""
+    source = translated_text(access, "source")
+    items = []
+    if own and getattr(access, own):
+        items.append(_required(kind, translated_text(access, own), source))
     for item in dated:
         if item["kind"] != REQUIREMENT_CONDITION_KINDS[kind]:
             continue
-        words = translated_text(item, "text")
-        cited = item["instrument"] or item.get("source") or source
+        cited = _cited(item)
         items.append(
-            Requirement(
-                kind, "required", words.text, cited, words.language, words.translated_by_registry
-            )
+            _required(kind, translated_text(item, "text"), cited if cited.text else source)
         )
     return items or [Requirement(kind, "not_recorded", _("Not recorded in the registry."), "")]
 
@@ -77,13 +109,13 @@ def _establishment_requirement(access: MarketAccess) -> Requirement:
             _("The producer must be registered with GACC (the registry's inference).")
             if access.establishments_inferred
             else _("The producer must be registered with GACC."),
-            access.source,
+            **_source_of(access),
         )
     return Requirement(
         "registered_establishment",
         "not_required",
         _("The sources state no registration requirement."),
-        access.source,
+        **_source_of(access),
     )
 
 
@@ -98,7 +130,7 @@ def _port_requirement(access: MarketAccess, ports: list[Port]) -> Requirement:
             "designated_port",
             "required",
             _("Only through: %(ports)s.") % {"ports": names_list(listed)},
-            access.source,
+            **_source_of(access),
         )
     if kind and sites_not_recorded(access, ports):
         return Requirement(

@@ -11,7 +11,7 @@ from accessions.eligibility.answer import Reason, Verdict
 from accessions.models import InstrumentKind, MarketAccess, StateKind
 from accessions.validity import GRANTING_KINDS, may_have_started, next_state, series_states
 from registry.dates import format_dated
-from registry.localize import choice_label
+from registry.localize import choice_label, translated_text
 from registry.localize import gettext as _
 from registry.provenance import DatePrecision
 
@@ -21,12 +21,15 @@ def iso_date(value: str | None) -> dt.date | None:
     return dt.date.fromisoformat(str(value)[:10]) if value else None
 
 
-def _state_line(state: dict[str, Any]) -> dict[str, str]:
-    """The words of a state's start and instrument, for the messages below."""
-    instrument = state.get("instrument_ref") or ""
+def _state_line(state: dict[str, Any]) -> dict[str, Any]:
+    """The words of a state's start and instrument, for the messages below; `translated` says
+    whether the instrument's reference is the registry's translation (the message is marked)."""
+    shown = translated_text(state, "instrument_ref")
+    instrument = shown.text
     if not instrument and state.get("instrument_kind"):
         instrument = choice_label(InstrumentKind, state["instrument_kind"])
     return {
+        "translated": shown.translated_by_registry,
         "date": format_dated(
             iso_date(state.get("starts_on")), state.get("starts_on_precision") or ""
         )
@@ -34,6 +37,12 @@ def _state_line(state: dict[str, Any]) -> dict[str, str]:
         else _("a date the sources do not give"),
         "instrument": instrument or _("instrument not recorded"),
     }
+
+
+def _reason(code: str, message: str, words: dict[str, Any]) -> Reason:
+    """A reason whose message names a state's instrument, marked where the registry translated
+    the instrument's reference."""
+    return Reason(code, message, translated_by_registry=bool(words.get("translated")))
 
 
 def access_state_reasons(
@@ -102,18 +111,20 @@ def _before_access(
     (`not_recorded`)."""
     series = series_states(getattr(access, "state_series_data", None))
     upcoming = next_state(series, on, GRANTING_KINDS)
+    words = _state_line(upcoming.row) if upcoming is not None else {}
     if upcoming is not None and may_have_started(series, on, upcoming):
         return (
             Verdict.NOT_RECORDED,
             [
-                Reason(
+                _reason(
                     "state_date_uncertain",
                     _(
                         "Access started no later than %(date)s (%(instrument)s). The registry "
                         "does not know the exact day, so it cannot tell whether access had "
                         "already started on %(on)s."
                     )
-                    % {**_state_line(upcoming.row), "on": on.isoformat()},
+                    % {**words, "on": on.isoformat()},
+                    words,
                 )
             ],
             [],
@@ -122,10 +133,11 @@ def _before_access(
         return (
             Verdict.NOT_ELIGIBLE,
             [
-                Reason(
+                _reason(
                     "not_yet_in_force",
                     _("Access starts on %(date)s (%(instrument)s), after the date asked about.")
-                    % _state_line(upcoming.row),
+                    % words,
+                    words,
                 )
             ],
             [],
@@ -161,14 +173,14 @@ def _before_access(
     )
 
 
-def _refusal(kind: str, state: dict[str, Any], words: dict[str, str]) -> Reason | None:
+def _refusal(kind: str, state: dict[str, Any], words: dict[str, Any]) -> Reason | None:
     """The reason a started state refuses access (negotiating, revoked, ended, or suspended
     with no zones excepted); None where it lets products in."""
     if kind == StateKind.NEGOTIATING:
         return Reason("access_negotiating", _("Access is still being negotiated."))
     if kind == StateKind.REVOKED:
-        return Reason(
-            "access_revoked", _("Access was revoked on %(date)s (%(instrument)s).") % words
+        return _reason(
+            "access_revoked", _("Access was revoked on %(date)s (%(instrument)s).") % words, words
         )
     if kind == StateKind.ENDED:
         start = iso_date(state.get("starts_on"))
@@ -177,15 +189,16 @@ def _refusal(kind: str, state: dict[str, Any], words: dict[str, str]) -> Reason 
             "access_expired", _("Access ended: its last day was %(date)s.") % {"date": last}
         )
     if kind == StateKind.SUSPENDED and not (state.get("limited_to") or "").strip():
-        return Reason(
+        return _reason(
             "access_suspended",
             _("Access is suspended since %(date)s (%(instrument)s).") % words,
+            words,
         )
     return None
 
 
 def _access_holds(
-    access: MarketAccess, on: dt.date, kind: str, state: dict[str, Any], words: dict[str, str]
+    access: MarketAccess, on: dt.date, kind: str, state: dict[str, Any], words: dict[str, Any]
 ) -> tuple[list[Reason], list[Reason]]:
     """The reasons and conditions of a state that lets products in: in force, restored, or
     suspended except for listed zones (the zones are a condition)."""
@@ -193,10 +206,11 @@ def _access_holds(
     conditions = []
     if limited:
         conditions.append(
-            Reason(
+            _reason(
                 "access_limited",
                 _("Only from: %(zones)s (%(instrument)s; since %(date)s).")
                 % {**words, "zones": limited},
+                words,
             )
         )
     if kind == StateKind.IN_FORCE:
@@ -213,9 +227,10 @@ def _access_holds(
             "since %(date)s)."
         )
     reasons = [
-        Reason(
+        _reason(
             "access_in_force",
             message % {**words, "product": access.product.name, "country": access.country.name},
+            words,
         )
     ]
     if not state.get("starts_on"):

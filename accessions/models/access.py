@@ -37,10 +37,11 @@ class InstrumentKind(models.TextChoices):
 def instrument_phrase(kind: str, ref: str) -> str:
     """An instrument as one phrase, in the reader's language: "GACC announcement 2023 No.66", not
     "GACC announcement GACC 2023 No.66" (the kind already names the issuer a reference may start
-    with), and a reference that already says its kind in full is not prefixed again."""
+    with), and a reference that already says its kind in full ("GACC & MARA joint announcement
+    2024 No.20", "海关总署公告2023年第66号") is not prefixed again."""
     label = str(InstrumentKind(kind).label) if kind in InstrumentKind.values else ""
     ref = (ref or "").strip()
-    if label and ref.lower().startswith(label.lower()):
+    if label and label.lower() in ref.lower():
         return ref
     if kind == InstrumentKind.ANNOUNCEMENT and ref.upper().startswith("GACC "):
         ref = ref[len("GACC ") :].strip()
@@ -75,6 +76,13 @@ class MarketAccess(Provenance):
         max_length=100,
         blank=True,
         help_text=_("E.g. 'GACC 2023 No.65'. Empty when the number was not seen."),
+    )
+    # The reference in the other two languages: the registry's translation (CITATION_FIELDS).
+    instrument_ref_zh = models.CharField(
+        _("instrument reference (Chinese)"), max_length=200, blank=True
+    )
+    instrument_ref_ru = models.CharField(
+        _("instrument reference (Russian)"), max_length=200, blank=True
     )
     instrument_date = models.DateField(_("instrument date"), null=True, blank=True)
     instrument_date_precision = models.CharField(
@@ -117,9 +125,14 @@ class MarketAccess(Provenance):
     treatment = models.TextField(_("treatment required"), blank=True)
     pest_free_areas = models.TextField(_("pest- or disease-free areas"), blank=True)
     conditions = models.TextField(_("other conditions"), blank=True)
-    # The conditions and the public note in the other two languages (issue 22). The English text
+    # The treatment, the areas, the conditions and the public note in the other two languages
+    # (issue 22). The English text
     # is the registry's own wording; `translated_by_registry` names the languages ("zh ru") whose
     # text the registry translated (no official translation), and pages say so beside the text.
+    treatment_zh = models.TextField(_("treatment required (Chinese)"), blank=True)
+    treatment_ru = models.TextField(_("treatment required (Russian)"), blank=True)
+    pest_free_areas_zh = models.TextField(_("pest- or disease-free areas (Chinese)"), blank=True)
+    pest_free_areas_ru = models.TextField(_("pest- or disease-free areas (Russian)"), blank=True)
     conditions_zh = models.TextField(_("other conditions (Chinese)"), blank=True)
     conditions_ru = models.TextField(_("other conditions (Russian)"), blank=True)
     public_note_zh = models.TextField(_("public note (Chinese)"), blank=True)
@@ -259,6 +272,12 @@ class AccessState(Provenance, NoteTranslations):
         _("instrument"), max_length=20, choices=InstrumentKind.choices, blank=True
     )
     instrument_ref = models.CharField(_("instrument reference"), max_length=150, blank=True)
+    instrument_ref_zh = models.CharField(
+        _("instrument reference (Chinese)"), max_length=200, blank=True
+    )
+    instrument_ref_ru = models.CharField(
+        _("instrument reference (Russian)"), max_length=200, blank=True
+    )
     origin = models.CharField(
         _("origin"), max_length=10, choices=StateOrigin.choices, default=StateOrigin.RECORDED
     )
@@ -343,6 +362,8 @@ class AccessCondition(Provenance, NoteTranslations):
         blank=True,
         help_text=_("E.g. 'GACC & MARA joint announcement 2024 No.20'."),
     )
+    instrument_ref_zh = models.CharField(_("instrument (Chinese)"), max_length=200, blank=True)
+    instrument_ref_ru = models.CharField(_("instrument (Russian)"), max_length=200, blank=True)
     valid_from = models.DateField(_("in force from"))
     valid_from_precision = models.CharField(
         _("precision"), max_length=10, choices=DatePrecision.choices

@@ -23,21 +23,18 @@ def new_public_id() -> str:
     return secrets.token_urlsafe(PUBLIC_ID_BYTES)
 
 
-def _lines(reasons: list[Reason]) -> list[dict[str, str]]:
-    return [{"code": reason.code, "message": str(reason.message)} for reason in reasons]
-
-
-def _condition_lines(conditions: list[Reason]) -> list[dict[str, str | bool]]:
-    """The conditions with the language of their words and whether the registry translated them
-    (issue 22), so the kept answer is marked as it was given."""
+def _lines(reasons: list[Reason]) -> list[dict[str, str | bool]]:
+    """The reasons or conditions with the language of their words and whether the registry
+    translated them (issue 22: a condition's words, an instrument's reference), so the kept
+    answer is marked as it was given."""
     return [
         {
-            "code": condition.code,
-            "message": str(condition.message),
-            "language": condition.language,
-            "translated_by_registry": condition.translated_by_registry,
+            "code": reason.code,
+            "message": str(reason.message),
+            "language": reason.language,
+            "translated_by_registry": reason.translated_by_registry,
         }
-        for condition in conditions
+        for reason in reasons
     ]
 
 
@@ -68,7 +65,7 @@ def answer_record(*, answer: EligibilityAnswer, language: str) -> AnswerRecord:
         "establishment": query.get("establishment", ""),
         "verdict": str(answer.verdict),
         "reasons": _lines(answer.reasons),
-        "conditions": _condition_lines(answer.conditions),
+        "conditions": _lines(answer.conditions),
         "language": language,
         "access": answer.access,
         # As plain JSON (dates as ISO text), whatever the database returned the state as.

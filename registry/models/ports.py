@@ -35,6 +35,8 @@ class Port(Provenance, NoteTranslations):
         _("green channel date precision"), max_length=10, choices=DatePrecision.choices, blank=True
     )
     green_channel_source = models.TextField(_("green channel source"), blank=True)
+    green_channel_source_zh = models.TextField(_("green channel source (Chinese)"), blank=True)
+    green_channel_source_ru = models.TextField(_("green channel source (Russian)"), blank=True)
     green_channel_confidence = models.CharField(
         _("green channel confidence"),
         max_length=8,

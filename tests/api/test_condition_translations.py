@@ -35,6 +35,10 @@ def _ask(api, language: str, query: dict) -> dict:
     return response.json()
 
 
+def _words_of(record, field: str, suffix: str) -> str:
+    return getattr(record, field if suffix == "en" else f"{field}_{suffix}")
+
+
 def _words(record, suffix: str) -> str:
     field = "text" if isinstance(record, AccessCondition) else "conditions"
     return getattr(record, field if suffix == "en" else f"{field}_{suffix}")
@@ -52,7 +56,13 @@ def test_the_checklist_gives_a_dated_condition_in_the_answers_language(seeded, a
     assert line["text"] == _words(areas, suffix)
     assert line["language"] == suffix
     assert line["translated_by_registry"] is (suffix != "en")
-    assert line["source"] == "GACC & MARA joint announcement 2024 No.20"
+    # The instrument it rests on in the answer's language too, the registry's translation.
+    assert line["source"] == _words_of(areas, "instrument_ref", suffix)
+    assert (line["source_language"], line["source_translated_by_registry"]) == (
+        suffix,
+        suffix != "en",
+    )
+    assert areas.instrument_ref == "GACC & MARA joint announcement 2024 No.20"
     [condition] = [c for c in body["conditions"] if c["code"] == "origin_area_restricted"]
     assert condition["message"].startswith(_words(areas, suffix))
     assert (condition["language"], condition["translated_by_registry"]) == (
@@ -79,8 +89,29 @@ def test_the_entrys_other_conditions_are_in_the_answers_language(seeded, api, la
 
 
 @pytest.mark.parametrize("language", ["zh-hans", "ru"])
+def test_the_treatment_is_in_the_answers_language(seeded, api, language):
+    """KZ feed barley powder's treatment is translated in the seeds (market_access.csv,
+    treatment_zh/_ru): given in the answer's language, the registry's translation."""
+    suffix = SUFFIX[language]
+    access = MarketAccess.objects.get(country__iso2="KZ", product__slug="feed-barley-powder")
+    body = _ask(api, language, {"product": "feed-barley-powder", "country": "KZ"})
+    [line] = [item for item in body["checklist"] if item["kind"] == "treatment"]
+    assert (line["text"], line["language"], line["translated_by_registry"]) == (
+        _words_of(access, "treatment", suffix),
+        suffix,
+        True,
+    )
+    assert line["text"] != access.treatment
+    [condition] = [c for c in body["conditions"] if c["code"] == "treatment_required"]
+    assert (condition["language"], condition["translated_by_registry"]) == (suffix, True)
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "ru"])
 def test_words_kept_in_english_only_say_so(seeded, api, language):
-    """KZ feed barley powder's treatment is kept in English only: given as it is, with `en`."""
+    """A treatment with no translation is given as it is, with `en`."""
+    MarketAccess.objects.filter(country__iso2="KZ", product__slug="feed-barley-powder").update(
+        treatment_zh="", treatment_ru=""
+    )
     access = MarketAccess.objects.get(country__iso2="KZ", product__slug="feed-barley-powder")
     body = _ask(api, language, {"product": "feed-barley-powder", "country": "KZ"})
     [line] = [item for item in body["checklist"] if item["kind"] == "treatment"]
@@ -126,10 +157,12 @@ def test_the_schema_documents_the_language_of_the_words():
     from drf_spectacular.generators import SchemaGenerator
 
     schema = SchemaGenerator().get_schema(request=None, public=True)["components"]["schemas"]
-    for name in ("Requirement", "Condition"):
+    for name in ("Requirement", "Condition", "Reason"):
         properties, required = schema[name]["properties"], schema[name]["required"]
         assert {"language", "translated_by_registry"} <= set(required), name
         assert "registry's translation" in properties["translated_by_registry"]["description"]
+    requirement = schema["Requirement"]
+    assert {"source_language", "source_translated_by_registry"} <= set(requirement["required"])
 
 
 @pytest.mark.skipif(ON_SQLITE, reason="the SQLite run")
@@ -141,4 +174,4 @@ def test_the_answers_give_the_conditions_language_on_sqlite_too(tmp_path):
         [__file__], tmp_path / "conditions.sqlite3", "CONDITION_TEXTS_ON_SQLITE"
     )
     assert done.returncode == 0, done.stdout[-4000:]
-    assert re.search(r"^10 passed", done.stdout, re.MULTILINE), done.stdout[-500:]
+    assert re.search(r"^12 passed", done.stdout, re.MULTILINE), done.stdout[-500:]

@@ -78,6 +78,11 @@ def test_a_port_facing_a_country_in_russian_needs_no_case():
         ("announcement", "GACC announcement 2026 No.201", "GACC announcement 2026 No.201"),
         ("protocol", "", "bilateral protocol"),
         ("joint_announcement", "GACC/MARA 2021 No.5", "joint announcement GACC/MARA 2021 No.5"),
+        (
+            "joint_announcement",
+            "GACC & MARA joint announcement 2024 No.20",
+            "GACC & MARA joint announcement 2024 No.20",
+        ),
     ],
 )
 def test_an_instrument_names_its_kind_once(kind, ref, expected):

@@ -77,15 +77,32 @@ def test_the_checkers_checklist_and_conditions_are_in_the_pages_language(client,
 
 
 @pytest.mark.parametrize("language", ["zh-hans", "ru"])
-def test_a_treatment_kept_in_english_is_marked_so(client, seeded, language):
-    _, ours, in_english = MARKERS[language]
+def test_a_treatment_is_shown_in_the_pages_language(client, seeded, language):
+    """KZ feed barley powder's treatment is translated in the seeds (treatment_zh/_ru)."""
+    suffix, ours, in_english = MARKERS[language]
     access = MarketAccess.objects.get(country__iso2="KZ", product__slug="feed-barley-powder")
     for url, query in (
         (f"/access/{access.pk}/", None),
         ("/check/", {"product": access.product.slug, "country": "KZ"}),
     ):
         line = _line(_get(client, url, language, query), "treatment")
-        assert access.treatment in line and in_english in line and ours not in line, url
+        assert f"{getattr(access, f'treatment_{suffix}')} {ours}" in line, url
+        assert access.treatment not in line and in_english not in line, url
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "ru"])
+def test_a_treatment_kept_in_english_is_marked_so(client, seeded, language):
+    _, ours, in_english = MARKERS[language]
+    MarketAccess.objects.filter(country__iso2="KZ", product__slug="feed-barley-powder").update(
+        treatment_zh="", treatment_ru=""
+    )
+    access = MarketAccess.objects.get(country__iso2="KZ", product__slug="feed-barley-powder")
+    for url, query in (
+        (f"/access/{access.pk}/", None),
+        ("/check/", {"product": access.product.slug, "country": "KZ"}),
+    ):
+        line = _line(_get(client, url, language, query), "treatment")
+        assert f"{access.treatment} {in_english}" in line, url
 
 
 def test_the_english_page_shows_the_english_words_unmarked(client, seeded):

@@ -12,8 +12,9 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 from django.utils.translation import gettext
 
+from accessions.models import instrument_phrase
 from registry.dates import DaySpan, format_dated, format_days
-from registry.localize import content_language, translated_text
+from registry.localize import Translated, content_language, translated_text
 from registry.provenance import Confidence
 
 register = template.Library()
@@ -87,17 +88,43 @@ def language_marker(
 
 
 @register.simple_tag
-def translated(record, field: str, limit: int = 0) -> SafeString:
+def translated(record, field: str, limit: int = 0, url: str = "") -> SafeString:
     """`record.<field>` in the page's language (`<field>_zh`, `<field>_ru`; the plain field is
     English), marked "(in English)" when the translation is missing and "(the registry's
     translation)" when the registry wrote it (issue 22, registry.localize.translated_text): a
     reader always sees which text is the source's and which is ours. `limit` shortens the text
-    (a table cell), never the marker."""
+    (a table cell), never the marker; `url` makes the text a link (a citation's source URL),
+    the marker beside it."""
     shown = translated_text(record, field)
     if not shown.text:
         return mark_safe("")  # noqa: S308 (an empty string)
     value = Truncator(shown.text).chars(limit) if limit else shown.text
-    return format_html("{}{}", value, language_marker(shown.language, shown.translated_by_registry))
+    marker = language_marker(shown.language, shown.translated_by_registry)
+    if url:
+        return format_html('<a href="{}" rel="noopener noreferrer">{}</a>{}', url, value, marker)
+    return format_html("{}{}", value, marker)
+
+
+@register.simple_tag
+def translation(record, field: str) -> Translated:
+    """registry.localize.translated_text for a template that shapes the text itself (a list of
+    areas): `{% translation access "pest_free_areas" as areas %}`, then its `text`, and
+    `{% language_marker areas.language areas.translated_by_registry %}`."""
+    return translated_text(record, field)
+
+
+@register.simple_tag
+def instrument(record) -> SafeString:
+    """The instrument of an access entry or a legal state as one phrase (instrument_phrase: its
+    kind and reference), the reference in the page's language and marked as `translated` marks
+    it; the kind alone where no reference is recorded."""
+    shown = translated_text(record, "instrument_ref")
+    phrase = instrument_phrase(getattr(record, "instrument_kind", "") or "", shown.text)
+    if not shown.text:
+        return format_html("{}", phrase)
+    return format_html(
+        "{}{}", phrase, language_marker(shown.language, shown.translated_by_registry)
+    )
 
 
 @register.simple_tag

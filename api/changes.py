@@ -274,7 +274,15 @@ class BetweenChangeSerializer(serializers.Serializer):
     country = serializers.CharField(allow_null=True, source="country.iso2", default=None)
     products = serializers.SerializerMethodField()
     fields = FieldChangeSerializer(many=True)  # type: ignore[assignment]  # see above
-    instrument = serializers.CharField(allow_blank=True)
+    instrument = serializers.CharField(
+        allow_blank=True, help_text="The instrument, its reference in the answer's language."
+    )
+    instrument_language = serializers.CharField(
+        help_text="The language of the instrument's reference as given: en, zh or ru."
+    )
+    instrument_translated_by_registry = serializers.BooleanField(
+        help_text="The reference is the registry's translation, not an official text."
+    )
     instrument_date = serializers.DateField(allow_null=True)
     source = serializers.CharField(allow_blank=True)  # type: ignore[assignment]  # see above
     source_zh = serializers.CharField(

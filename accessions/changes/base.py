@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from registry.localize import translated_text
 from registry.models import Country, Product
 from registry.provenance import Confidence
 from registry.selectors.hs_codes import hs_prefix_q
@@ -67,6 +68,21 @@ class FieldChange:
     new: Any
 
 
+def instrument_fields(record: Any, kind: str | None = "") -> dict[str, Any]:
+    """A record's instrument as a change shows it: its reference in the reader's language
+    (registry.localize.translated_text), with the kind before it (instrument_phrase) unless
+    `kind` is None (a condition names its reference alone), and which language that is."""
+    from accessions.models import instrument_phrase
+
+    shown = translated_text(record, "instrument_ref")
+    text = shown.text if kind is None else instrument_phrase(kind or "", shown.text)
+    return {
+        "instrument": (text or "").strip(),
+        "instrument_language": shown.language if shown.text else "en",
+        "instrument_translated_by_registry": bool(shown.text) and shown.translated_by_registry,
+    }
+
+
 @dataclass
 class Change:
     """One change of one record. `on` is the day it took legal effect (legal) or the day it was
@@ -84,6 +100,10 @@ class Change:
     products: list[Product] = field(default_factory=list)
     fields: list[FieldChange] = field(default_factory=list)
     instrument: str = ""
+    # The language of the instrument's reference as shown, and whether the registry translated it
+    # (registry.localize.translated_text; `instrument_fields`).
+    instrument_language: str = "en"
+    instrument_translated_by_registry: bool = False
     instrument_date: dt.date | None = None
     source: str = ""
     # The source in Chinese and Russian (the registry's translation, registry.localize).

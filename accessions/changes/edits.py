@@ -24,6 +24,7 @@ from accessions.changes.base import (
     Scope,
     chapter_product_ids,
     field_label,
+    instrument_fields,
     shown,
 )
 from accessions.models import (
@@ -32,7 +33,6 @@ from accessions.models import (
     AccessionStage,
     EstablishmentRegistration,
     MarketAccess,
-    instrument_phrase,
 )
 from registry.history import HISTORY_IGNORED_FIELDS, history_supported
 from registry.models import Country, Product
@@ -247,16 +247,16 @@ def _edit_title(record: str, model: type[models.Model], event: Any, context, acc
     return title
 
 
-def _edit_instrument(record: str, model: type[models.Model], event: Any) -> str:
+def _edit_instrument(record: str, model: type[models.Model], event: Any) -> dict[str, Any]:
     if record == RecordKind.ACCESS:
-        return instrument_phrase(event.instrument_kind or "", event.instrument_ref or "")
+        return instrument_fields(event, event.instrument_kind or "")
     if record == RecordKind.CONDITION:
-        return event.instrument_ref
+        return instrument_fields(event, None)
     if record == RecordKind.REGULATION:
-        return " ".join(filter(None, [event.code, event.adopted_by]))
+        return {"instrument": " ".join(filter(None, [event.code, event.adopted_by]))}
     if record == RecordKind.REGISTRATION:
-        return event.extension_basis
-    return ""
+        return {"instrument": (event.extension_basis or "").strip()}
+    return {}
 
 
 def _edit_change(
@@ -300,7 +300,7 @@ def _edit_change(
         country=context.countries.get(country_id) if country_id is not None else None,
         products=[context.products[p] for p in sorted(product_ids) if p in context.products],
         fields=fields,
-        instrument=_edit_instrument(record, model, event).strip(),
+        **_edit_instrument(record, model, event),
         source=getattr(event, "source", ""),
         source_zh=getattr(event, "source_zh", ""),
         source_ru=getattr(event, "source_ru", ""),

@@ -23,6 +23,7 @@ from accessions.changes.base import (
     day_after,
     field_change,
     field_label,
+    instrument_fields,
     within,
 )
 from accessions.models import (
@@ -35,7 +36,6 @@ from accessions.models import (
     RegistrationStatus,
     StateKind,
     StateOrigin,
-    instrument_phrase,
 )
 from accessions.validity import KIND_RANK, derived_status, grants_access, state_on
 from registry.dates import covers
@@ -46,10 +46,6 @@ from regulations.selectors import NOT_IN_FORCE_STATUSES, regulation_binds_q
 
 def _access_title(access: MarketAccess) -> str:
     return f"{access.product.name} — {access.country.name}"
-
-
-def _access_instrument(access: MarketAccess) -> str:
-    return instrument_phrase(access.instrument_kind, access.instrument_ref)
 
 
 # The change a state starting in the window stands for (negotiating is no legal effect).
@@ -85,7 +81,8 @@ def _access_change(
     **extra: Any,
 ) -> Change:
     provenance = provenance or access
-    extra.setdefault("instrument", _access_instrument(access))
+    if "instrument" not in extra:
+        extra.update(instrument_fields(access, access.instrument_kind))
     extra.setdefault("instrument_date", access.instrument_date)
     return Change(
         meaning=Meaning.LEGAL,
@@ -128,11 +125,11 @@ def _state_change(access: MarketAccess, state: AccessState, states: list[AccessS
             fields = [field_change(MarketAccess, "valid_until", None, day - ONE_DAY), status]
         elif state.kind == StateKind.PROTOCOL_SIGNED:
             fields = [field_change(MarketAccess, "protocol_signed_on", None, day)]
-            extra["instrument"] = instrument_phrase(InstrumentKind.PROTOCOL, state.instrument_ref)
+            extra.update(instrument_fields(state, InstrumentKind.PROTOCOL))
             extra["instrument_date"] = day
     else:
         # A state recorded on its own names its own instrument (a suspension notice, ...).
-        extra["instrument"] = instrument_phrase(state.instrument_kind, state.instrument_ref)
+        extra.update(instrument_fields(state, state.instrument_kind))
         extra["instrument_date"] = None
     if state.limited_to.strip():
         fields.append(
@@ -227,7 +224,7 @@ def _legal_condition(result: ChangesBetween, access: MarketAccess, condition: Ac
                         condition.text if added else None,
                     )
                 ],
-                instrument=condition.instrument_ref,
+                **instrument_fields(condition, None),
                 source=condition.source,
                 source_zh=condition.source_zh,
                 source_ru=condition.source_ru,

@@ -76,6 +76,8 @@ def _public_urls() -> list[str]:
         f"{reverse('check')}?product={product}&country={country}&date={on}"
         for product, country, on in CHECKED
     ]
+    # What changed in law over the registry's whole span: each change names its instrument.
+    urls.append(f"{reverse('changes-between')}?from=2013-01-01&to=2026-12-31")
     return urls
 
 

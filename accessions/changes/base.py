@@ -66,6 +66,10 @@ class FieldChange:
     label: str
     old: Any
     new: Any
+    # Where a value is a record's text kept in three languages (a condition's): the language it
+    # is shown in and whether the registry translated it (registry.localize.translated_text).
+    language: str = ""
+    translated_by_registry: bool = False
 
 
 def instrument_fields(record: Any, kind: str | None = "") -> dict[str, Any]:

@@ -39,6 +39,7 @@ from accessions.models import (
 )
 from accessions.validity import KIND_RANK, derived_status, grants_access, state_on
 from registry.dates import covers
+from registry.localize import translated_text
 from registry.models import Product
 from regulations.models import Regulation, RegulationStatus
 from regulations.selectors import NOT_IN_FORCE_STATUSES, regulation_binds_q
@@ -201,6 +202,7 @@ def _legal_condition(result: ChangesBetween, access: MarketAccess, condition: Ac
         (ChangeKind.CONDITION_ADDED, condition.valid_from, condition.valid_from_precision),
         (ChangeKind.CONDITION_ENDED, day_after(condition.valid_until), ""),
     ]
+    text = translated_text(condition, "text")  # the condition in the reader's language
     for kind, on, precision in dated:
         if not within(on, result):
             continue
@@ -220,8 +222,10 @@ def _legal_condition(result: ChangesBetween, access: MarketAccess, condition: Ac
                     FieldChange(
                         condition.kind,
                         str(condition.get_kind_display()),
-                        None if added else condition.text,
-                        condition.text if added else None,
+                        None if added else text.text,
+                        text.text if added else None,
+                        text.language,
+                        text.translated_by_registry,
                     )
                 ],
                 **instrument_fields(condition, None),

@@ -18,7 +18,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from accessions.models import MarketAccess
+from accessions.models import AccessCondition, MarketAccess
 from accessions.seeding import CITATIONS_FILE, SEEDS_DIR
 from registry.models import Country, HsHeading, Port, Product
 from regulations.models import Regulation
@@ -48,6 +48,14 @@ def _english_texts(suffix: str) -> list[str]:
         ]
     for access in MarketAccess.objects.all():
         texts += [text for text in (access.treatment, access.pest_free_areas) if text]
+    # The dated conditions' texts too, where they are kept in the language (the changes page
+    # showed them in English).
+    texts += [
+        condition.text
+        for condition in AccessCondition.objects.all()
+        if getattr(condition, f"text_{suffix}")
+        and condition.text not in getattr(condition, f"text_{suffix}")
+    ]
     return texts
 
 

@@ -286,7 +286,8 @@ def _access_states(added: dict[str, int]) -> None:
     columns = (
         "market_access_id, kind, starts_on, starts_on_precision, limited_to, instrument_kind, "
         "instrument_ref, origin, source, source_url, confidence, is_illustrative, public_note, "
-        "public_note_zh, public_note_ru, translated_by_registry, notes"
+        "public_note_zh, public_note_ru, translated_by_registry, notes, source_zh, source_ru, "
+        "instrument_ref_zh, instrument_ref_ru"
     )
     picks = [
         ("'in_force'", "a.valid_from", "'entry'", "TRUE"),
@@ -300,7 +301,8 @@ def _access_states(added: dict[str, int]) -> None:
             cursor.execute(
                 f"INSERT INTO {states} ({columns}) SELECT a.id, {kind}, {start}, 'exact', '', "  # noqa: S608
                 f"a.instrument_kind, a.instrument_ref, {origin}, a.source, a.source_url, "
-                f"a.confidence, a.is_illustrative, '', '', '', '', '' FROM {access} a "
+                f"a.confidence, a.is_illustrative, '', '', '', '', '', a.source_zh, a.source_ru, "
+                f"a.instrument_ref_zh, a.instrument_ref_ru FROM {access} a "
                 f"WHERE a.source = %s AND {where} AND NOT EXISTS (SELECT 1 FROM {states} s "
                 f"WHERE s.market_access_id = a.id AND s.kind = {kind})",
                 [SCALE_SOURCE],

@@ -94,6 +94,34 @@ def _client() -> tuple[Any, Any]:
     return _CLIENT[0]
 
 
+def _evalsha(keys: list[str], args: list[Any]) -> Any:
+    """The lookup script's EVALSHA on a connection of the client's pool, sent and read through
+    the connection's own methods: redis-py's command layer (its retry wrapper, the command
+    lookup, the response callbacks) cost more than the round trip itself (~0.07 ms of ~0.17 ms
+    on two cores; bench/RESULTS.md, issue 23). A script the server no longer holds (a restart, a
+    SCRIPT FLUSH) is loaded again; a connection that failed is dropped, and the error goes to
+    the caller (the Redis breaker)."""
+    from redis.exceptions import NoScriptError
+
+    client, script = _client()
+    pool = client.connection_pool
+    conn = pool.get_connection()
+    try:
+        command = ("EVALSHA", script.sha, len(keys), *keys, *args)
+        try:
+            conn.send_packed_command(conn.pack_command(*command))
+            return conn.read_response()
+        except NoScriptError:
+            script.sha = client.script_load(script.script)
+            conn.send_packed_command(conn.pack_command("EVALSHA", script.sha, *command[2:]))
+            return conn.read_response()
+    except BaseException:
+        conn.disconnect()
+        raise
+    finally:
+        pool.release(conn)
+
+
 def usable() -> bool:
     """Redis configured and reachable, PostgreSQL, and no transaction open on this connection
     (inside one, the data version must come from the database: it may have written)."""
@@ -136,10 +164,8 @@ def lookup(counter: str | None, ttl: int, question: str, day: dt.date) -> tuple 
     question has answers for other windows); None when Redis failed."""
 
     def call():
-        client, script = _client()
         full = cache.make_and_validate_key(counter) if counter else ""
-        keys = [full, VERSION_KEY]
-        return script(keys=keys, args=[ttl, _prefix(), question, day.toordinal()], client=client)
+        return _evalsha([full, VERSION_KEY], [ttl, _prefix(), question, day.toordinal()])
 
     found = redis_breaker.call(call, None)
     if found is None:

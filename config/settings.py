@@ -353,6 +353,10 @@ CELERY_TIMEZONE = "UTC"
 # The periodic jobs, a comment per entry: config/beat.py.
 CELERY_BEAT_SCHEDULE = beat.CELERY_BEAT_SCHEDULE
 
+# WSGI middleware config.wsgi puts in front of Django's handler, outermost first: a repeated
+# eligibility question is answered before Django's request handling (web.early, issue 23).
+REGISTRY_WSGI_WRAPPERS: list[str] = ["web.early.EarlyAnswers"]
+
 # Without a broker there is no Celery beat: the serving process itself runs the expiry sweep at
 # start and then daily at beat's time (accessions.scheduler). Started by config.wsgi, so by
 # `runserver` and any WSGI server, never by management commands or the tests.

@@ -17,6 +17,7 @@ from accounts import roles
 from api.eligibility import repeated_answer
 from api.services import hash_api_key
 from registry import replicas
+from web.early import LOOKUP_KEY
 
 # Scripts and styles only from our own origin: no 'unsafe-inline', so an injected <script> or
 # style attribute cannot run even if some echo escaped the template autoescaping. Everything the
@@ -62,7 +63,10 @@ class RepeatedAnswerMiddleware:
     resolver, DRF and the middleware an API read does not need. Its response gets from the
     middleware it skipped what they add to an API answer (the language, Content-Length, the
     frame and content policies), through their own methods; tests/api/test_answer_early.py
-    compares it with the full stack's, header by header. Anything else goes down the stack."""
+    compares it with the full stack's, header by header. Anything else goes down the stack.
+
+    Under gunicorn, web.early.EarlyAnswers runs it in front of Django's handler, and passes the
+    lookup it made to this middleware in the environ (LOOKUP_KEY) when it could not answer."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -79,6 +83,10 @@ class RepeatedAnswerMiddleware:
 
     def __call__(self, request):
         if request.method == "GET" and request.path_info == (self.path or self._path()):
+            looked_up = request.META.pop(LOOKUP_KEY, None)
+            if looked_up is not None:  # by web.early.EarlyAnswers, in front: not asked twice
+                request.answer_lookup = looked_up
+                return self.get_response(request)
             self.locale.process_request(request)
             answer = repeated_answer(request)
             if answer is not None:

@@ -10,6 +10,7 @@ import datetime as dt
 
 import pytest
 import redis
+import redis.connection
 from django.db import connection
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
@@ -28,14 +29,16 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture
 def redis_calls(monkeypatch):
+    """The Redis commands sent one by one, as they are put on the wire (a connection packs each,
+    whether through redis-py's command layer or api.answer_cache's own EVALSHA)."""
     calls = []
-    original = redis.Redis.execute_command
+    original = redis.connection.AbstractConnection.pack_command
 
-    def counted(self, *args, **kwargs):
+    def counted(self, *args):
         calls.append(args[0])
-        return original(self, *args, **kwargs)
+        return original(self, *args)
 
-    monkeypatch.setattr(redis.Redis, "execute_command", counted)
+    monkeypatch.setattr(redis.connection.AbstractConnection, "pack_command", counted)
     return calls
 
 

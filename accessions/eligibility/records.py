@@ -72,7 +72,9 @@ def records_read(questions: Sequence[Any]) -> list[Records]:
     for n, (question, records) in enumerate(zip(questions, found, strict=True)):
         product = records.resolution.product
         product_id = product.pk if product else None
-        rows.append((n, product_id, question.country, question.on, question.establishment))
+        rows.append(
+            (n, product_id, question.country, question.on, question.establishment, question.port)
+        )
     if not rows:
         return found
     document = _document_sql(rows) if connection.vendor == "postgresql" else document_orm(rows)
@@ -88,6 +90,7 @@ def statement_params(rows: Sequence[Row]) -> dict[str, Any]:
         "iso2": list(columns[2]),
         "on": list(columns[3]),
         "number": list(columns[4]),
+        "port": list(columns[5]),
         "site_kinds": _site_kinds_json(),
     }
 

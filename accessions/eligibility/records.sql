@@ -6,10 +6,10 @@
 -- batch size): n int[] (the question's position in the batch), product bigint[] (the resolved
 -- product, NULL when the identifier named none), iso2 text[] (the country as asked), on date[]
 -- (the date asked about), number text[] (the producer's registration number, '' when none was
--- given), site_kinds jsonb (registry.models.CATEGORY_SITE_KINDS: category -> site kind).
+-- given), port text[] (the port code asked about, '' when none), site_kinds jsonb (registry.models.CATEGORY_SITE_KINDS: category -> site kind).
 --
 -- To run it in psql, replace the parameters by literals, e.g. ARRAY[0], ARRAY[<product id>]::bigint[],
--- ARRAY['KZ'], ARRAY['2024-05-01']::date[], ARRAY[''], '{"grain": "grain"}'::jsonb.
+-- ARRAY['KZ'], ARRAY['2024-05-01']::date[], ARRAY[''], ARRAY['khorgos'], '{"grain": "grain"}'::jsonb.
 --
 -- The predicates are the SQL twins of the rules' Python homes, each named where it is used; the
 -- differential test (tests/accessions/test_engine_differential.py) proves the answers equal.
@@ -20,7 +20,7 @@
 WITH q AS (
     SELECT *
     FROM unnest(%(n)s::int[], %(product)s::bigint[], %(iso2)s::text[], %(on)s::date[],
-                %(number)s::text[]) AS q (n, product_id, iso2, on_date, number)
+                %(number)s::text[], %(port)s::text[]) AS q (n, product_id, iso2, on_date, number, port)
 ),
 qa AS (  -- the question with its country, its access entry, the designated site it needs and
           -- the kind of the entry's state on the date (accessions.validity.state_on)
@@ -50,7 +50,8 @@ qs AS (  -- whether the answer may be `not_recorded`: no entry, or no state gran
     FROM qa
 ),
 answers AS (
-    SELECT qs.n, qs.country_id, qs.unrecorded, regs.ids AS regulation_ids, json_build_object(
+    SELECT qs.n, qs.country_id, qs.unrecorded, qs.access_id, qs.port, regs.ids AS regulation_ids,
+           lp.ids AS listed_ids, sp.ids AS site_ids, json_build_object(
         'n', qs.n,
         'country', qs.country_id,
         'access', (SELECT row_to_json(a) FROM accessions_marketaccess a WHERE a.id = qs.access_id),
@@ -86,17 +87,8 @@ answers AS (
               AND (k.valid_from IS NULL OR k.valid_from <= qs.on_date)
               AND (k.valid_until IS NULL OR k.valid_until >= qs.on_date)
         ),
-        'listed_ports', (
-            SELECT json_agg(ap.port_id) FROM accessions_marketaccess_allowed_ports ap
-            WHERE ap.marketaccess_id = qs.access_id
-        ),
-        -- Ports holding a designated site of the kind in force on the date.
-        'site_ports', (
-            SELECT json_agg(DISTINCT ss.port_id) FROM registry_supervisionsite ss
-            WHERE qs.access_id IS NOT NULL AND ss.kind = qs.site_kind
-              AND (ss.valid_from IS NULL OR ss.valid_from <= qs.on_date)
-              AND (ss.valid_until IS NULL OR ss.valid_until >= qs.on_date)
-        ),
+        'listed_ports', lp.ids,
+        'site_ports', sp.ids,
         -- registry.selectors.site_list_incomplete_q
         'sites_incomplete', qs.access_id IS NOT NULL AND EXISTS (
             SELECT 1 FROM registry_reportedsitecount rc
@@ -190,6 +182,18 @@ answers AS (
           AND (r.in_force_until IS NULL OR r.in_force_until >= qs.on_date)
           AND r.status NOT IN ('draft', 'repealed')
     ) regs ON true
+    -- The ports the entry lists.
+    LEFT JOIN LATERAL (
+        SELECT array_agg(ap.port_id) AS ids FROM accessions_marketaccess_allowed_ports ap
+        WHERE ap.marketaccess_id = qs.access_id
+    ) lp ON true
+    -- Ports holding a designated site of the kind in force on the date.
+    LEFT JOIN LATERAL (
+        SELECT array_agg(DISTINCT ss.port_id) AS ids FROM registry_supervisionsite ss
+        WHERE qs.access_id IS NOT NULL AND ss.kind = qs.site_kind
+          AND (ss.valid_from IS NULL OR ss.valid_from <= qs.on_date)
+          AND (ss.valid_until IS NULL OR ss.valid_until >= qs.on_date)
+    ) sp ON true
 )
 SELECT json_build_object(
     'answers', (SELECT json_agg(answer ORDER BY n) FROM answers),
@@ -198,13 +202,17 @@ SELECT json_build_object(
         SELECT json_agg(row_to_json(c)) FROM registry_country c
         WHERE c.id IN (SELECT country_id FROM qa)
     ),
-    -- Every port once, with its facing country.
+    -- The ports the port rules read (accessions.eligibility.ports), once, with their facing
+    -- country: those an answer's entry lists or holding a designated site of its kind on its
+    -- date, and the ports asked about, for answers with an entry. No other port changes an
+    -- answer, and every port was three quarters of a single question's document.
     'ports', (
         SELECT json_agg(json_build_object('row', row_to_json(pt),
                                           'facing_country', row_to_json(fc))
                         ORDER BY pt.name_en)
         FROM registry_port pt LEFT JOIN registry_country fc ON fc.id = pt.facing_country_id
-        WHERE EXISTS (SELECT 1 FROM qa WHERE qa.access_id IS NOT NULL)
+        WHERE pt.id IN (SELECT unnest(listed_ids || site_ids) FROM answers)
+           OR pt.code IN (SELECT port FROM answers WHERE access_id IS NOT NULL AND port <> '')
     ),
     -- Every regulation an answer names, once, with its country and union.
     'regulations', (

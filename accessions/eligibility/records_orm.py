@@ -41,8 +41,9 @@ from registry.models import (
 from regulations.models import Regulation
 from regulations.selectors import regulation_binds_q, regulation_in_force_q
 
-# A question as the statement takes it: position, product id, ISO code, date, registration number.
-Row = tuple[int, int | None, str, dt.date, str]
+# A question as the statement takes it: position, product id, ISO code, date, registration number,
+# port code ('' when none).
+Row = tuple[int, int | None, str, dt.date, str, str]
 
 
 def document_orm(rows: Sequence[Row]) -> dict[str, Any]:
@@ -64,14 +65,20 @@ def document_orm(rows: Sequence[Row]) -> dict[str, Any]:
         .filter(models.Q(country__isnull=True) | models.Q(country_id__in=needing))
         .order_by(F("as_of").desc(nulls_last=True), "key")
     ]
+    # The ports the port rules read: listed by an entry, holding a site of its kind, asked about.
+    with_access = [(a, row) for a, row in zip(answers, rows, strict=True) if a["access"]]
+    seen = {pk for a, _row in with_access for pk in a["listed_ports"] + a["site_ports"]}
+    asked = {row[5] for _a, row in with_access if row[5]}
     ports = [
         {"row": _row(port), "facing_country": _row(port.facing_country)}
-        for port in Port.objects.select_related("facing_country").order_by("name_en")
+        for port in Port.objects.filter(models.Q(pk__in=seen) | models.Q(code__in=asked))
+        .select_related("facing_country")
+        .order_by("name_en")
     ]
     return {
         "answers": answers,
         "countries": list(countries.values()),
-        "ports": ports if any(a["access"] for a in answers) else [],
+        "ports": ports,
         "regulations": regulations,
         "figures": figures if needing else [],
     }
@@ -85,7 +92,7 @@ def _row(record: models.Model | None) -> Any:
 
 
 def _answer_orm(row: Row, country: dict[str, Any] | None) -> dict[str, Any]:
-    n, product_id, _iso2, on, number = row
+    n, product_id, _iso2, on, number, _port = row
     answer: dict[str, Any] = {"n": n, "country": None, "access": None, "regulations": None}
     answer.update(has_listed_ports=False, coverage=None, days=[], coverage_days=None)
     if country is None:

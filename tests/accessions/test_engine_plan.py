@@ -21,7 +21,7 @@ SMALL_REFERENCE_TABLES = {"accessions_registrationregime", "registry_reportedfig
 @pytest.mark.parametrize("number", ["", "CKAZ01012201010001"])
 def test_the_records_statement_reads_through_indexes(number):
     access = f.MarketAccessFactory()
-    rows = [(0, access.product_id, access.country.iso2, dt.date(2024, 5, 1), number)]
+    rows = [(0, access.product_id, access.country.iso2, dt.date(2024, 5, 1), number, "khorgos")]
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
         sql = statement_sql()

@@ -51,3 +51,20 @@ def committed_seeds():
     from tests.conftest import seeds_put_in
 
     seeds_put_in()
+
+
+@pytest.fixture
+def dispatched(monkeypatch):
+    """The eligibility requests that reached DRF (the early answers and the WSGI front's do
+    not)."""
+    from api.eligibility import EligibilityView
+
+    seen = []
+    original = EligibilityView.dispatch
+
+    def counted(self, request, *args, **kwargs):
+        seen.append(request.get_full_path())
+        return original(self, request, *args, **kwargs)
+
+    monkeypatch.setattr(EligibilityView, "dispatch", counted)
+    return seen

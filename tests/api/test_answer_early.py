@@ -10,8 +10,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
-from api.eligibility import EligibilityView
-
 URL = "/api/v1/eligibility/"
 EARLY = "web.middleware.RepeatedAnswerMiddleware"
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -27,20 +25,6 @@ QUESTIONS = [
     ),
     ({"product": "no-such-product-at-all", "country": "KZ", "date": "2024-05-01"}, {}),
 ]
-
-
-@pytest.fixture
-def dispatched(monkeypatch):
-    """The eligibility requests that reached DRF."""
-    seen = []
-    original = EligibilityView.dispatch
-
-    def counted(self, request, *args, **kwargs):
-        seen.append(request.get_full_path())
-        return original(self, request, *args, **kwargs)
-
-    monkeypatch.setattr(EligibilityView, "dispatch", counted)
-    return seen
 
 
 def _exchange(client, params, headers):

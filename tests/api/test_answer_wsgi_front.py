@@ -14,7 +14,6 @@ from django.core.handlers.wsgi import WSGIHandler
 from rest_framework.test import APIClient
 
 from api import answer_cache
-from api.eligibility import EligibilityView
 from web.early import LOOKUP_KEY, EarlyAnswers
 
 URL = "/api/v1/eligibility/"
@@ -107,16 +106,8 @@ def test_a_repeated_question_is_answered_in_front_as_the_middleware_answers_it(
 
 
 def test_a_question_not_yet_answered_goes_to_django_looked_up_once(
-    committed_seeds, front, handled, lookups, monkeypatch
+    committed_seeds, front, handled, lookups, dispatched
 ):
-    dispatched = []
-    original = EligibilityView.dispatch
-
-    def counted(self, request, *args, **kwargs):
-        dispatched.append(request.get_full_path())
-        return original(self, request, *args, **kwargs)
-
-    monkeypatch.setattr(EligibilityView, "dispatch", counted)
     environ = _environ("product=maize&country=KZ&date=2024-05-01")
     status, _headers, body = _call(front, environ)
     assert status == 200 and b'"verdict"' in body
